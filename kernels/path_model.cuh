@@ -1,0 +1,44 @@
+// The per-path market model: log-Euler GBM with Cholesky-correlated Gaussian or Student-t
+// innovations and scenario log-jumps. One function serves the GPU kernel (F = float, one path per
+// thread, normals from cuRAND) and the CPU backend (F = a SIMD vector of paths, normals from the
+// host Philox mirror): the arithmetic, and its order, is the same on both.
+#pragma once
+
+#include "portability.cuh"
+#include "sim_view.cuh"
+
+namespace chipshock {
+
+CHIPSHOCK_HD CHIPSHOCK_INLINE float fma_lanes(float a, float b, float c) { return fmaf(a, b, c); }
+
+// x[i] holds asset i's log-return so far; z is scratch for 4 * n_blocks normals and eps for
+// n_assets correlated shocks.
+// normals.fill(F* z, int blocks) writes the path's next 4 * blocks diffusion normals (block b
+// holds what cuRAND's curand_normal4 returns for that Philox block); mixing.scale()
+// returns the Student-t scale factor of this step (only called when m.dof > 0).
+template <class F, class Normals, class Mixing>
+CHIPSHOCK_HD inline void simulate_log_returns(const ModelView& m, Normals& normals, Mixing& mixing,
+                                              F* x, F* z, F* eps) {
+  const int n = m.n_assets;
+  for (int i = 0; i < n; ++i) x[i] = F(0.0f);
+  for (int day = 0; day < m.horizon_days; ++day) {
+    if (m.day_jumps != nullptr) {
+      const float* jump = m.day_jumps + static_cast<long>(day) * n;
+      for (int i = 0; i < n; ++i) x[i] = x[i] + jump[i];
+    }
+    for (int step = 0; step < m.steps_per_day; ++step) {
+      normals.fill(z, m.n_blocks);
+      const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);
+      // eps = (diag(sigma sqrt dt) L) z, column by column of the lower triangle: each update
+      // of a column is independent of the others, so the FMAs pipeline (row by row they would
+      // form one dependent chain); the summation order per asset is the same, j = 0, 1, ..., i.
+      const float* a = m.vol_chol;
+      for (int i = 0; i < n; ++i) eps[i] = a[i * n] * z[0];
+      for (int j = 1; j < n; ++j)
+        for (int i = j; i < n; ++i) eps[i] = fma_lanes(a[i * n + j], z[j], eps[i]);
+      for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + m.drift_dt[i]);
+    }
+  }
+}
+
+}  // namespace chipshock

@@ -1,0 +1,36 @@
+// Revaluation of the book at the horizon and the per-path loss.
+#pragma once
+
+#include "black_scholes.cuh"
+#include "portability.cuh"
+#include "sim_view.cuh"
+
+namespace chipshock {
+
+// Book value given spots for every model asset (only held assets are read).
+CHIPSHOCK_HD inline double book_value(const BookView& b, const double* spot) {
+  double v = b.cash;
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    v += b.equity_qty[i] * spot[i];
+  }
+  for (int k = 0; k < b.n_options; ++k) {
+    const OptionView& o = b.options[k];
+    v += o.quantity *
+         black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol);
+  }
+  return v;
+}
+
+// Loss = value today - value at the horizon (positive = loss), from the simulated log-returns.
+// spot is scratch of size n_assets; log_return(i) gives asset i's log-return over the horizon.
+template <class LogReturn>
+CHIPSHOCK_HD inline double path_loss(const BookView& b, LogReturn log_return, double* spot) {
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    spot[i] = b.spot0[i] * exp(static_cast<double>(log_return(i)));
+  }
+  return b.value0 - book_value(b, spot);
+}
+
+}  // namespace chipshock
