@@ -1,0 +1,181 @@
+#include "host/cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "host/cli/arg_parsing.hpp"
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
+#include "host/input_error.hpp"
+#include "host/report/run_report.hpp"
+#include "host/risk_engine.hpp"
+#include "host/sim_spec.hpp"
+
+#ifndef CHIPSHOCK_VERSION
+#define CHIPSHOCK_VERSION "unknown"
+#endif
+
+namespace chipshock {
+
+namespace {
+
+constexpr int kMaxHorizonDays = 2520;  // ten years of trading days
+constexpr int kMaxStepsPerDay = 390;   // one a minute
+constexpr int kMaxTotalSteps = 100000;
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * page : 0;
+}
+
+void validate(const RunOptions& o) {
+  if (o.market.empty()) throw InputError("", 0, "--market", "required");
+  if (o.portfolio.empty()) throw InputError("", 0, "--portfolio", "required");
+  if (o.horizon_days < 1 || o.horizon_days > kMaxHorizonDays)
+    throw InputError("", 0, "--horizon",
+                     "must be between 1 and " + std::to_string(kMaxHorizonDays) + " trading days");
+  if (o.steps_per_day < 1 || o.steps_per_day > kMaxStepsPerDay)
+    throw InputError("", 0, "--steps-per-day",
+                     "must be between 1 and " + std::to_string(kMaxStepsPerDay));
+  if (static_cast<long>(o.horizon_days) * o.steps_per_day > kMaxTotalSteps)
+    throw InputError("", 0, "--steps-per-day",
+                     "horizon x steps per day exceeds " + std::to_string(kMaxTotalSteps) +
+                         " steps per path");
+  if (o.threads < 0 || o.threads > 4096)
+    throw InputError("", 0, "--threads", "must be between 1 and 4096 (0 = all cores)");
+  if (o.backend != "auto" && o.backend != "cpu" && o.backend != "gpu" && o.backend != "both")
+    throw InputError("", 0, "--backend", "'" + o.backend + "': expected auto, cpu, gpu or both");
+}
+
+// Progress on stderr while a run takes more than a second, only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  ~Progress() { clear(); }
+  void update(const std::string& scenario, std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const double t = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (t < 1.0) return;
+    const double d = static_cast<double>(done), n = static_cast<double>(total);
+    const double rate = d / t;
+    const double eta = rate > 0 ? (n - d) / rate : 0;
+    std::fprintf(stderr, "\r%s: %3.0f%%  %llu/%llu paths  %.3g paths/s  ETA %.0f s   ",
+                 scenario.c_str(), 100.0 * d / n, static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), rate, eta);
+    drawn_ = true;
+  }
+  void clear() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  bool drawn_ = false;
+  Clock::time_point start_ = Clock::now();
+};
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  validate(o);
+  RunSettings settings;
+  settings.paths = parse_paths(o.paths);
+  settings.seed = o.seed;
+  settings.confidences = parse_confidences(o.confidence);
+  if (o.batch > 0) settings.batch_paths = o.batch;
+  for (double c : settings.confidences)
+    if (tail_mass(settings.paths, c) < 1.0)
+      throw InputError("", 0, "--paths",
+                       std::to_string(settings.paths) + " paths leave no loss beyond the " +
+                           confidence_key(c) + " quantile",
+                       "use at least " +
+                           std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
+                           " paths, and many more for a stable estimate");
+  const std::uint64_t tail_bytes = tail_memory_bytes(settings.paths, settings.confidences);
+  const std::uint64_t memory = physical_memory_bytes();
+  if (memory > 0 && tail_bytes > memory / 2)
+    throw InputError("", 0, "--paths",
+                     "keeping the loss tail of " + std::to_string(settings.paths) +
+                         " paths needs " + std::to_string(tail_bytes >> 20) +
+                         " MiB, more than half of this machine's memory",
+                     "use fewer paths or higher confidence levels");
+  if (!o.scenarios.empty())
+    throw InputError("", 0, "--scenario",
+                     "scenario files are not supported by this version yet; only the baseline "
+                     "model runs");
+
+  const Market market = load_market(o.market);
+  const Portfolio portfolio = load_portfolio(o.portfolio, market);
+  SimSettings sim;
+  sim.horizon_days = o.horizon_days;
+  sim.steps_per_day = o.steps_per_day;
+  const SimSpec spec(market, portfolio, sim);
+
+  if (o.backend == "gpu" || o.backend == "both")
+    throw GpuUnavailable("--backend " + o.backend +
+                         ": this build has no GPU backend (built without CUDA)");
+  if (o.backend == "auto" && !o.quiet)
+    std::cerr << "chipshock: no GPU backend in this build; running on the CPU\n";
+  const CpuBackend backend(o.threads);
+
+  // Create the output folder before the run, so a bad --out fails fast and loses no work.
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (ec || !std::filesystem::is_directory(o.out_dir))
+      throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
+  }
+
+  RunReport report;
+  report.version = CHIPSHOCK_VERSION;
+  report.market_file = o.market;
+  report.portfolio_file = o.portfolio;
+  report.portfolio_name = portfolio.name;
+  report.currency = market.currency;
+  report.portfolio_value = spec.value0();
+  report.paths = settings.paths;
+  report.seed = settings.seed;
+  report.horizon_days = o.horizon_days;
+  report.steps_per_day = o.steps_per_day;
+  report.n_assets = spec.n_assets();
+  report.dof = market.dof;
+  report.backend = "cpu";
+  report.threads = backend.threads();
+  report.confidences = settings.confidences;
+
+  Progress progress(!o.quiet);
+  const auto start = std::chrono::steady_clock::now();
+  report.scenarios.push_back(simulate_scenario(
+      "baseline", spec, backend, settings,
+      [&](std::uint64_t done, std::uint64_t total) { progress.update("baseline", done, total); }));
+  progress.clear();
+  report.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const std::string json = report_json(report).dump(2) + "\n";
+  if (!o.out_dir.empty()) {
+    const std::filesystem::path dir(o.out_dir);
+    write_file_atomically((dir / "report.json").string(), json);
+    write_file_atomically((dir / "report.md").string(), report_markdown(report));
+  }
+  if (o.json) {
+    std::cout << json;
+  } else if (!o.quiet) {
+    std::cout << report_summary(report);
+    if (!o.out_dir.empty())
+      std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.json").string()
+                << " and report.md\n";
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace chipshock

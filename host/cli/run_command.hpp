@@ -1,0 +1,37 @@
+// `chipshock run`: load inputs, simulate the baseline (and scenarios), report.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chipshock {
+
+struct RunOptions {
+  std::string market, portfolio, out_dir;
+  std::vector<std::string> scenarios;
+  std::string paths = "1M";
+  int horizon_days = 1;
+  int steps_per_day = 1;
+  std::uint64_t seed = 0;
+  std::string confidence = "0.95,0.975,0.99";
+  std::string backend = "auto";
+  int threads = 0;          // 0 = all cores
+  std::uint64_t batch = 0;  // paths per batch; 0 = automatic (results do not depend on it)
+  bool quiet = false;
+  bool json = false;
+};
+
+// Exit codes, as documented in --help.
+enum ExitCode { kExitOk = 0, kExitInternal = 1, kExitBadInput = 2, kExitNoGpu = 3 };
+
+// Thrown when the GPU backend is asked for but cannot be used (exit code 3).
+struct GpuUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs and returns the exit code; throws InputError / GpuUnavailable for the caller to map.
+int run_command(const RunOptions& options);
+
+}  // namespace chipshock

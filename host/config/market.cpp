@@ -1,0 +1,180 @@
+#include "host/config/market.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <sstream>
+
+#include "host/config/toml_reader.hpp"
+
+namespace chipshock {
+
+int Market::index_of(const std::string& ticker) const {
+  for (std::size_t i = 0; i < assets.size(); ++i)
+    if (assets[i].ticker == ticker) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+constexpr int kMaxAssets = 4096;
+
+bool valid_ticker(const std::string& t) {
+  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
+  return std::regex_match(t, re);
+}
+
+Asset read_asset(const std::string& file, const std::string& ticker, const toml::node& node) {
+  const std::string prefix = "assets." + ticker + ".";
+  if (!node.is_table())
+    throw InputError(file, node_line(node), "assets." + ticker, "expected a table");
+  TomlReader r(*node.as_table(), file, prefix);
+  if (!valid_ticker(ticker))
+    throw InputError(file, r.line(), "assets." + ticker,
+                     "ticker must be 1-16 letters, digits, '.', '_' or '-'");
+  Asset a;
+  a.ticker = ticker;
+  a.line = r.line();
+  a.spot = r.number("spot");
+  if (!(a.spot > 0)) r.fail("spot", "must be positive, got " + std::to_string(a.spot));
+  a.vol = r.number("vol");
+  if (!(a.vol > 0)) r.fail("vol", "must be positive (annualised, e.g. 0.45), got " +
+                                      std::to_string(a.vol));
+  if (a.vol > 10) r.fail("vol", "annualised vol above 1000% is not plausible; is it in percent?");
+  a.drift = r.optional_number("drift").value_or(0.0);
+  if (std::fabs(a.drift) > 10) r.fail("drift", "annualised drift beyond +-1000% is not plausible");
+  if (const toml::table* ex = r.optional_table("exposures")) {
+    TomlReader er(*ex, file, prefix + "exposures.");
+    for (const auto& [k, v] : *ex) {
+      const std::string factor(k.str());
+      a.exposures[factor] = er.number(factor);
+    }
+  }
+  r.finish();
+  return a;
+}
+
+void read_correlation(Market& m, const toml::table& corr) {
+  TomlReader r(corr, m.file, "correlation.");
+  m.correlation_line = r.line();
+  const toml::array& tickers = r.array("tickers");
+  const long tickers_line = r.line_of("tickers");
+  std::vector<int> idx;
+  for (std::size_t k = 0; k < tickers.size(); ++k) {
+    const auto t = tickers[k].value<std::string>();
+    const std::string f = "correlation.tickers[" + std::to_string(k) + "]";
+    if (!t) throw InputError(m.file, tickers_line, f, "expected a ticker string");
+    const int i = m.index_of(*t);
+    if (i < 0)
+      throw InputError(m.file, tickers_line, f, "unknown ticker '" + *t + "'",
+                       "every correlation ticker needs an [assets." + *t + "] table");
+    for (int j : idx)
+      if (j == i) throw InputError(m.file, tickers_line, f, "duplicate ticker '" + *t + "'");
+    idx.push_back(i);
+  }
+  const toml::array& rows = r.array("matrix");
+  const long matrix_line = r.line_of("matrix");
+  const std::size_t k = idx.size();
+  if (rows.size() != k)
+    throw InputError(m.file, matrix_line, "correlation.matrix",
+                     "has " + std::to_string(rows.size()) + " rows for " + std::to_string(k) +
+                         " tickers");
+  std::vector<double> c(k * k);
+  for (std::size_t a = 0; a < k; ++a) {
+    const std::string rf = "correlation.matrix[" + std::to_string(a) + "]";
+    const toml::array* row = rows[a].as_array();
+    const long rl = node_line(rows[a]) > 0 ? node_line(rows[a]) : matrix_line;
+    if (row == nullptr) throw InputError(m.file, rl, rf, "expected an array of numbers");
+    if (row->size() != k)
+      throw InputError(m.file, rl, rf,
+                       "has " + std::to_string(row->size()) + " entries, expected " +
+                           std::to_string(k));
+    for (std::size_t b = 0; b < k; ++b) {
+      const auto v = (*row)[b].value<double>();
+      const std::string ef = rf + "[" + std::to_string(b) + "]";
+      if (!v || !std::isfinite(*v)) throw InputError(m.file, rl, ef, "expected a finite number");
+      if (std::fabs(*v) > 1.0)
+        throw InputError(m.file, rl, ef, "correlation must lie in [-1, 1]");
+      if (a == b && *v != 1.0) throw InputError(m.file, rl, ef, "diagonal must be 1");
+      c[a * k + b] = *v;
+    }
+  }
+  for (std::size_t a = 0; a < k; ++a)
+    for (std::size_t b = 0; b < a; ++b)
+      if (std::fabs(c[a * k + b] - c[b * k + a]) > 1e-12) {
+        const std::string ef =
+            "correlation.matrix[" + std::to_string(a) + "][" + std::to_string(b) + "]";
+        throw InputError(m.file, matrix_line, ef,
+                         "matrix is not symmetric (" + std::to_string(c[a * k + b]) + " vs " +
+                             std::to_string(c[b * k + a]) + " at [" + std::to_string(b) + "][" +
+                             std::to_string(a) + "])");
+      }
+  for (std::size_t a = 0; a < k; ++a)
+    for (std::size_t b = 0; b < k; ++b) m.correlation[idx[a] * m.size() + idx[b]] = c[a * k + b];
+  r.finish();
+}
+
+}  // namespace
+
+Market load_market(const std::string& path) {
+  const toml::table root = parse_toml_file(path);
+  Market m;
+  m.file = path;
+  TomlReader r(root, path, "");
+  m.currency = r.string("currency");
+  if (m.currency.empty() || m.currency.size() > 8) r.fail("currency", "expected a code like USD");
+  m.rate = r.number("rate");
+  if (std::fabs(m.rate) > 1.0) r.fail("rate", "a rate beyond +-100% is not plausible");
+  if (const auto dof = r.optional_number("dof")) {
+    if (!(*dof > 2.0))
+      r.fail("dof", "Student-t degrees of freedom must be > 2 (finite variance)");
+    if (*dof > 1e6) r.fail("dof", "must be at most 1e6 (omit it for Gaussian innovations)");
+    m.dof = *dof;
+  }
+  const toml::table& assets = r.table("assets");
+  // toml++ keeps keys sorted; report and simulate assets in the order the file lists them.
+  std::vector<std::pair<long, std::string>> order;
+  for (const auto& [k, v] : assets) order.emplace_back(node_line(v), std::string(k.str()));
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [line, ticker] : order)
+    m.assets.push_back(read_asset(path, ticker, *assets.get(ticker)));
+  if (m.assets.empty()) r.fail("assets", "no assets defined");
+  if (m.assets.size() > static_cast<std::size_t>(kMaxAssets))
+    r.fail("assets", "more than " + std::to_string(kMaxAssets) + " assets");
+  const std::size_t n = m.size();
+  m.correlation.assign(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) m.correlation[i * n + i] = 1.0;
+  if (const toml::table* corr = r.optional_table("correlation")) read_correlation(m, *corr);
+  r.finish();
+  correlation_cholesky(m);  // refuse a matrix that is not positive definite now, with its line
+  return m;
+}
+
+std::vector<double> correlation_cholesky(const Market& m) {
+  const int n = static_cast<int>(m.size());
+  Eigen::MatrixXd c(n, n);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) c(i, j) = m.correlation[i * n + j];
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(c, Eigen::EigenvaluesOnly);
+  const double min_eig = eig.eigenvalues().minCoeff();
+  // Positive definite with some margin, so the Cholesky factor is well conditioned.
+  if (!(min_eig > 1e-10)) {
+    std::ostringstream msg;
+    msg.precision(6);
+    msg << "correlation matrix is not positive definite: smallest eigenvalue " << min_eig;
+    throw InputError(m.file, m.correlation_line, "correlation.matrix", msg.str(),
+                     "estimate it from one common window of returns, or repair it (nearest "
+                     "correlation matrix) before use");
+  }
+  Eigen::LLT<Eigen::MatrixXd> llt(c);
+  const Eigen::MatrixXd l = llt.matrixL();
+  std::vector<double> out(static_cast<std::size_t>(n) * n, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j <= i; ++j) out[i * n + j] = l(i, j);
+  return out;
+}
+
+}  // namespace chipshock

@@ -1,0 +1,39 @@
+// market.toml: currency, rate, optional Student-t dof, assets and their correlation.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace chipshock {
+
+struct Asset {
+  std::string ticker;
+  double spot = 0.0;   // in the market currency
+  double vol = 0.0;    // annualised
+  double drift = 0.0;  // annualised
+  std::map<std::string, double> exposures;  // factor -> loading
+  long line = 0;
+};
+
+struct Market {
+  std::string file;
+  std::string currency;
+  double rate = 0.0;  // continuously compounded
+  double dof = 0.0;   // Student-t degrees of freedom; 0 = Gaussian
+  std::vector<Asset> assets;          // in file order
+  std::vector<double> correlation;    // n*n, row-major; identity where the file is silent
+  long correlation_line = 0;
+
+  int index_of(const std::string& ticker) const;  // -1 if absent
+  std::size_t size() const { return assets.size(); }
+};
+
+// Parses and validates; throws InputError naming file, line and field.
+Market load_market(const std::string& path);
+
+// Lower Cholesky factor of the market's correlation (n*n row-major); throws InputError naming
+// the smallest eigenvalue when the matrix is not positive definite.
+std::vector<double> correlation_cholesky(const Market& market);
+
+}  // namespace chipshock

@@ -1,0 +1,36 @@
+// portfolio.toml: name, optional cash, positions in equities and European options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "host/config/market.hpp"
+
+namespace chipshock {
+
+enum class PositionType { kEquity, kCall, kPut };
+
+struct Position {
+  std::string ticker;
+  PositionType type = PositionType::kEquity;
+  double quantity = 0.0;     // shares, or options on one share each; negative = short
+  double strike = 0.0;       // options only
+  long expiry_days = 0;      // options only: trading days to expiry
+  long expiry_line = 0;
+  double implied_vol = 0.0;  // options only: 0 = use the asset's vol
+  long line = 0;
+};
+
+struct Portfolio {
+  std::string file;
+  std::string name;
+  double cash = 0.0;
+  std::vector<Position> positions;
+};
+
+// Parses and validates against the market (tickers must exist there); throws InputError.
+Portfolio load_portfolio(const std::string& path, const Market& market);
+
+const char* position_type_name(PositionType t);
+
+}  // namespace chipshock

@@ -1,0 +1,138 @@
+#include "host/config/toml_reader.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace chipshock {
+
+long node_line(const toml::node& node) { return static_cast<long>(node.source().begin.line); }
+
+TomlReader::TomlReader(const toml::table& table, std::string file, std::string prefix)
+    : table_(table), file_(std::move(file)), prefix_(std::move(prefix)) {}
+
+long TomlReader::line() const {
+  const long l = node_line(table_);
+  return l > 0 ? l : 1;
+}
+
+long TomlReader::line_of(const std::string& key) const {
+  if (const toml::node* n = table_.get(key)) {
+    const long l = node_line(*n);
+    if (l > 0) return l;
+  }
+  return line();
+}
+
+void TomlReader::fail(const std::string& key, const std::string& message,
+                      const std::string& hint) const {
+  throw InputError(file_, line_of(key), field(key), message, hint);
+}
+
+const toml::node& TomlReader::require(const std::string& key) {
+  const toml::node* n = table_.get(key);
+  if (n == nullptr) fail(key, "missing (required)");
+  read_.insert(key);
+  return *n;
+}
+
+static const char* type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date or time";
+  }
+}
+
+double TomlReader::number(const std::string& key) {
+  const toml::node& n = require(key);
+  if (!n.is_number()) fail(key, std::string("expected a number, found ") + type_name(n));
+  const double v = n.value<double>().value();
+  if (!std::isfinite(v)) fail(key, "must be a finite number");
+  return v;
+}
+
+std::optional<double> TomlReader::optional_number(const std::string& key) {
+  if (!has(key)) return std::nullopt;
+  return number(key);
+}
+
+long long TomlReader::integer(const std::string& key) {
+  const toml::node& n = require(key);
+  if (n.is_integer()) return n.value<long long>().value();
+  if (n.is_floating_point()) {
+    const double v = n.value<double>().value();
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15)
+      return static_cast<long long>(v);
+  }
+  fail(key, std::string("expected a whole number, found ") + type_name(n));
+}
+
+std::optional<long long> TomlReader::optional_integer(const std::string& key) {
+  if (!has(key)) return std::nullopt;
+  return integer(key);
+}
+
+std::string TomlReader::string(const std::string& key) {
+  const toml::node& n = require(key);
+  if (!n.is_string()) fail(key, std::string("expected a string, found ") + type_name(n));
+  return n.value<std::string>().value();
+}
+
+std::optional<std::string> TomlReader::optional_string(const std::string& key) {
+  if (!has(key)) return std::nullopt;
+  return string(key);
+}
+
+const toml::table& TomlReader::table(const std::string& key) {
+  const toml::node& n = require(key);
+  if (!n.is_table()) fail(key, std::string("expected a table, found ") + type_name(n));
+  return *n.as_table();
+}
+
+const toml::table* TomlReader::optional_table(const std::string& key) {
+  if (!has(key)) return nullptr;
+  return &table(key);
+}
+
+const toml::array& TomlReader::array(const std::string& key) {
+  const toml::node& n = require(key);
+  if (!n.is_array()) fail(key, std::string("expected an array, found ") + type_name(n));
+  return *n.as_array();
+}
+
+void TomlReader::finish() const {
+  for (const auto& [k, v] : table_) {
+    const std::string key(k.str());
+    if (read_.count(key) == 0) {
+      const long l = node_line(v);
+      throw InputError(file_, l > 0 ? l : line(), field(key), "unknown key",
+                       "check the spelling against the file format in README.md");
+    }
+  }
+}
+
+toml::table parse_toml_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path, 0, "", "cannot open file: no such file");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path, 0, "", "cannot open file: not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot open file: permission denied?");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+  try {
+    return toml::parse(buf.str(), path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(path, static_cast<long>(e.source().begin.line), "",
+                     std::string("TOML syntax error: ") + std::string(e.description()));
+  }
+}
+
+}  // namespace chipshock

@@ -1,0 +1,56 @@
+// Strict, typed access to one TOML table: every read names the file, line and dotted field on
+// failure, and finish() rejects keys nobody read (a misspelt key is an error, not a silent
+// default).
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+
+#include "host/input_error.hpp"
+
+namespace chipshock {
+
+class TomlReader {
+ public:
+  TomlReader(const toml::table& table, std::string file, std::string prefix);
+
+  long line() const;                          // the table's own line (1 for the root table)
+  long line_of(const std::string& key) const;  // the key's line, or the table's if absent
+  std::string field(const std::string& key) const { return prefix_ + key; }
+  bool has(const std::string& key) const { return table_.contains(key); }
+
+  // Numbers accept TOML integers and floats, and refuse NaN and infinities.
+  double number(const std::string& key);
+  std::optional<double> optional_number(const std::string& key);
+  long long integer(const std::string& key);
+  std::optional<long long> optional_integer(const std::string& key);
+  std::string string(const std::string& key);
+  std::optional<std::string> optional_string(const std::string& key);
+  const toml::table& table(const std::string& key);
+  const toml::table* optional_table(const std::string& key);
+  const toml::array& array(const std::string& key);
+
+  // Rejects keys that were never read.
+  void finish() const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message,
+                         const std::string& hint = {}) const;
+
+ private:
+  const toml::node& require(const std::string& key);
+  const toml::table& table_;
+  std::string file_;
+  std::string prefix_;
+  std::set<std::string> read_;
+};
+
+// Line where a node starts (0 when toml++ recorded none).
+long node_line(const toml::node& node);
+
+// Parses a TOML file, turning syntax errors into InputError with the file and line.
+toml::table parse_toml_file(const std::string& path);
+
+}  // namespace chipshock

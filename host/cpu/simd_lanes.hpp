@@ -1,0 +1,144 @@
+// Eight paths in one AVX2 register: the lane types the CPU backend instantiates the shared
+// per-path templates with (kernels/path_model.cuh, kernels/box_muller.cuh, kernels/philox.cuh).
+//
+// The transcendental functions are vectorised single-precision versions of the Cephes
+// algorithms (S. L. Moshier, "Methods and Programs for Mathematical Functions", 1989): log with a
+// degree-9 polynomial on [sqrt(1/2)-1, sqrt(2)-1], sin/cos with Cody-Waite reduction by pi/4 and
+// degree-3 polynomials. Both are within 2 ulp of the correctly rounded result on the ranges
+// Box-Muller feeds them ((0, 1] and (0, 2 pi)); tests/test_simd_lanes.cpp measures that.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#if !defined(__AVX2__) || !defined(__FMA__)
+#error "the CPU backend needs AVX2 and FMA: build with -march=native or -march=x86-64-v3"
+#endif
+
+namespace chipshock::simd {
+
+constexpr int kLanes = 8;
+
+struct F32x8 {
+  __m256 v;
+  F32x8() = default;
+  F32x8(float s) : v(_mm256_set1_ps(s)) {}  // NOLINT: broadcast, as a scalar would promote
+  explicit F32x8(__m256 x) : v(x) {}
+  float operator[](int lane) const {
+    alignas(32) float out[kLanes];
+    _mm256_store_ps(out, v);
+    return out[lane];
+  }
+};
+
+struct U32x8 {
+  __m256i v;
+  U32x8() = default;
+  explicit U32x8(std::uint32_t s) : v(_mm256_set1_epi32(static_cast<int>(s))) {}
+  explicit U32x8(__m256i x) : v(x) {}
+};
+
+inline F32x8 operator+(F32x8 a, F32x8 b) { return F32x8(_mm256_add_ps(a.v, b.v)); }
+inline F32x8 operator-(F32x8 a, F32x8 b) { return F32x8(_mm256_sub_ps(a.v, b.v)); }
+inline F32x8 operator*(F32x8 a, F32x8 b) { return F32x8(_mm256_mul_ps(a.v, b.v)); }
+inline F32x8 operator+(F32x8 a, float b) { return a + F32x8(b); }
+inline F32x8 operator*(float a, F32x8 b) { return F32x8(a) * b; }
+inline F32x8 operator*(F32x8 a, float b) { return a * F32x8(b); }
+
+inline U32x8 operator^(U32x8 a, U32x8 b) { return U32x8(_mm256_xor_si256(a.v, b.v)); }
+inline U32x8 operator^(U32x8 a, std::uint32_t b) { return a ^ U32x8(b); }
+
+inline F32x8 fma_lanes(F32x8 a, F32x8 b, F32x8 c) {
+  return F32x8(_mm256_fmadd_ps(a.v, b.v, c.v));
+}
+inline F32x8 fma_lanes(float a, F32x8 b, F32x8 c) { return fma_lanes(F32x8(a), b, c); }
+inline F32x8 lane_fma(F32x8 a, float b, float c) { return fma_lanes(a, F32x8(b), F32x8(c)); }
+inline F32x8 lane_sqrt(F32x8 x) { return F32x8(_mm256_sqrt_ps(x.v)); }
+
+// Philox's 32x32 -> 64 multiply on eight lanes: even and odd lanes through two vpmuludq.
+inline U32x8 mulhilo(std::uint32_t a, U32x8 b, U32x8& hi) {
+  const __m256i m = _mm256_set1_epi32(static_cast<int>(a));
+  const __m256i even = _mm256_mul_epu32(m, b.v);
+  const __m256i odd = _mm256_mul_epu32(m, _mm256_srli_epi64(b.v, 32));
+  hi = U32x8(_mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA));
+  return U32x8(_mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA));
+}
+
+// Correctly rounded uint32 -> float (AVX2 converts only signed): both 16-bit halves convert
+// exactly and the one rounding happens in the final add, as in a scalar conversion.
+inline F32x8 lane_to_float(U32x8 x) {
+  const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(x.v, 16));
+  const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(x.v, _mm256_set1_epi32(0xFFFF)));
+  return F32x8(_mm256_fmadd_ps(hi, _mm256_set1_ps(65536.0f), lo));
+}
+
+// Natural log for x in (0, +inf) (normal floats; Box-Muller never passes 0, negatives or NaN).
+inline F32x8 lane_log(F32x8 xin) {
+  const __m256i bits = _mm256_castps_si256(xin.v);
+  // x = m * 2^e with m in [0.5, 1).
+  __m256 e = _mm256_cvtepi32_ps(
+      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
+  __m256 m = _mm256_castsi256_ps(_mm256_or_si256(
+      _mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)), _mm256_set1_epi32(0x3F000000)));
+  // Shift m into [sqrt(1/2), sqrt(2)) so that x - 1 is small.
+  const __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
+  e = _mm256_sub_ps(e, _mm256_and_ps(small, _mm256_set1_ps(1.0f)));
+  const __m256 x = _mm256_add_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), _mm256_and_ps(small, m));
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(7.0376836292e-2f);
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(-1.1514610310e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.1676998740e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(-1.2420140846e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.4249322787e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(-1.6668057665e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(2.0000714765e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(-2.4999993993e-1f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(3.3333331174e-1f));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, x), z);
+  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);  // low part of ln 2
+  y = _mm256_fmadd_ps(z, _mm256_set1_ps(-0.5f), y);
+  __m256 r = _mm256_add_ps(x, y);
+  r = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), r);  // high part of ln 2
+  return F32x8(r);
+}
+
+// sin and cos of x >= 0 (Box-Muller's angle lies in (0, 2 pi)).
+inline void lane_sincos(F32x8 xin, F32x8& s, F32x8& c) {
+  const __m256 x0 = xin.v;
+  // Octant j (made even) and the reduced argument x - j pi/4 in three Cody-Waite parts.
+  __m256i j = _mm256_cvttps_epi32(_mm256_mul_ps(x0, _mm256_set1_ps(1.27323954473516f)));
+  j = _mm256_and_si256(_mm256_add_epi32(j, _mm256_set1_epi32(1)), _mm256_set1_epi32(~1));
+  const __m256 y = _mm256_cvtepi32_ps(j);
+  __m256 x = _mm256_fmadd_ps(y, _mm256_set1_ps(-0.78515625f), x0);
+  x = _mm256_fmadd_ps(y, _mm256_set1_ps(-2.4187564849853515625e-4f), x);
+  x = _mm256_fmadd_ps(y, _mm256_set1_ps(-3.77489497744594108e-8f), x);
+
+  const __m256 sign_sin = _mm256_castsi256_ps(_mm256_slli_epi32(
+      _mm256_and_si256(j, _mm256_set1_epi32(4)), 29));
+  const __m256 sign_cos = _mm256_castsi256_ps(_mm256_slli_epi32(
+      _mm256_andnot_si256(_mm256_sub_epi32(j, _mm256_set1_epi32(2)), _mm256_set1_epi32(4)), 29));
+  // In octants 2 and 6 (j & 2) sine and cosine swap polynomials.
+  const __m256 swap = _mm256_castsi256_ps(
+      _mm256_cmpeq_epi32(_mm256_and_si256(j, _mm256_set1_epi32(2)), _mm256_set1_epi32(2)));
+
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 pc = _mm256_set1_ps(2.443315711809948e-5f);
+  pc = _mm256_fmadd_ps(pc, z, _mm256_set1_ps(-1.388731625493765e-3f));
+  pc = _mm256_fmadd_ps(pc, z, _mm256_set1_ps(4.166664568298827e-2f));
+  pc = _mm256_mul_ps(_mm256_mul_ps(pc, z), z);
+  pc = _mm256_fmadd_ps(z, _mm256_set1_ps(-0.5f), pc);
+  pc = _mm256_add_ps(pc, _mm256_set1_ps(1.0f));
+
+  __m256 ps = _mm256_set1_ps(-1.9515295891e-4f);
+  ps = _mm256_fmadd_ps(ps, z, _mm256_set1_ps(8.3321608736e-3f));
+  ps = _mm256_fmadd_ps(ps, z, _mm256_set1_ps(-1.6666654611e-1f));
+  ps = _mm256_fmadd_ps(_mm256_mul_ps(ps, z), x, x);
+
+  const __m256 sin_v = _mm256_blendv_ps(ps, pc, swap);
+  const __m256 cos_v = _mm256_blendv_ps(pc, ps, swap);
+  s = F32x8(_mm256_xor_ps(sin_v, sign_sin));
+  c = F32x8(_mm256_xor_ps(cos_v, sign_cos));
+}
+
+}  // namespace chipshock::simd

@@ -1,0 +1,191 @@
+#include "host/report/run_report.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace chipshock {
+
+double RunReport::paths_per_second() const {
+  std::uint64_t total = 0;
+  for (const ScenarioResult& s : scenarios) total += s.paths;
+  return elapsed_seconds > 0 ? static_cast<double>(total) / elapsed_seconds : 0.0;
+}
+
+std::string confidence_key(double c) {
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, c);
+  return std::string(buf, res.ptr);
+}
+
+std::string format_money(double x) {
+  if (!std::isfinite(x)) return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", std::fabs(x));
+  const std::string digits(buf);
+  const std::size_t dot = digits.find('.');
+  std::string grouped = x < 0 && digits != "0.00" ? "-" : "";
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return grouped + digits.substr(dot);
+}
+
+static std::string model_name(double dof) {
+  if (dof <= 0) return "Gaussian";
+  std::ostringstream s;
+  s << "Student-t (dof " << dof << ")";
+  return s.str();
+}
+
+nlohmann::ordered_json report_json(const RunReport& r) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["schema"] = "chipshock.report.v1";
+  j["chipshock_version"] = r.version;
+  j["run"] = {{"paths", r.paths},
+              {"seed", r.seed},
+              {"horizon_days", r.horizon_days},
+              {"steps_per_day", r.steps_per_day},
+              {"backend", r.backend},
+              {"threads", r.threads},
+              {"elapsed_seconds", r.elapsed_seconds},
+              {"paths_per_second", r.paths_per_second()}};
+  ordered_json conf = ordered_json::array();
+  for (double c : r.confidences) conf.push_back(c);
+  j["model"] = {{"innovations", r.dof > 0 ? "student_t" : "gaussian"},
+                {"dof", r.dof > 0 ? ordered_json(r.dof) : ordered_json(nullptr)},
+                {"assets", r.n_assets},
+                {"trading_days_per_year", kTradingDaysPerYear},
+                {"confidence_levels", conf},
+                {"market_file", r.market_file},
+                {"portfolio_file", r.portfolio_file}};
+  j["portfolio"] = {{"name", r.portfolio_name},
+                    {"currency", r.currency},
+                    {"value", r.portfolio_value}};
+  ordered_json scenarios = ordered_json::array();
+  for (const ScenarioResult& s : r.scenarios) {
+    ordered_json var = ordered_json::object(), es = ordered_json::object(),
+                 ci = ordered_json::object();
+    for (const LevelRisk& l : s.levels) {
+      const std::string key = confidence_key(l.confidence);
+      var[key] = l.var;
+      es[key] = l.es;
+      ci[key] = {l.var_lo, l.var_hi};
+    }
+    scenarios.push_back({{"name", s.name},
+                         {"var", var},
+                         {"es", es},
+                         {"var_ci", ci},
+                         {"mean_loss", s.mean_loss},
+                         {"stdev_loss", s.stdev_loss},
+                         {"prob_loss", s.prob_loss},
+                         {"worst_loss", s.worst_loss},
+                         {"paths", s.paths},
+                         {"non_finite_paths", s.non_finite}});
+  }
+  j["scenarios"] = scenarios;
+  return j;
+}
+
+static std::string percent(double c) {
+  std::ostringstream s;
+  s << c * 100 << "%";
+  return s.str();
+}
+
+std::string report_markdown(const RunReport& r) {
+  std::ostringstream md;
+  md << "# chipshock risk report: " << r.portfolio_name << "\n\n";
+  md << "| | |\n|---|---|\n";
+  md << "| Portfolio value | " << r.currency << " " << format_money(r.portfolio_value) << " |\n";
+  md << "| Model | " << model_name(r.dof) << " log-Euler GBM, " << r.n_assets
+     << " correlated assets, 252 trading days a year |\n";
+  md << "| Horizon | " << r.horizon_days << " trading day" << (r.horizon_days == 1 ? "" : "s")
+     << ", " << r.steps_per_day << " step" << (r.steps_per_day == 1 ? "" : "s") << " a day |\n";
+  md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
+  md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
+  md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
+     << " paths/s) |\n";
+  md << "| Inputs | `" << r.market_file << "`, `" << r.portfolio_file << "` |\n\n";
+  md << "Losses are positive numbers in " << r.currency
+     << ": value today minus value at the horizon. VaR is the empirical quantile; ES the mean "
+        "loss beyond it; the VaR interval is a 95% distribution-free order-statistic interval.\n\n";
+  md << "| Scenario | Confidence | VaR | ES | VaR 95% interval |\n|---|---:|---:|---:|---|\n";
+  for (const ScenarioResult& s : r.scenarios)
+    for (const LevelRisk& l : s.levels)
+      md << "| " << s.name << " | " << percent(l.confidence) << " | " << format_money(l.var)
+         << " | " << format_money(l.es) << " | " << format_money(l.var_lo) << " – "
+         << format_money(l.var_hi) << " |\n";
+  md << "\n| Scenario | Mean loss | Stdev | P(loss > 0) | Worst loss | Non-finite paths |\n"
+        "|---|---:|---:|---:|---:|---:|\n";
+  for (const ScenarioResult& s : r.scenarios)
+    md << "| " << s.name << " | " << format_money(s.mean_loss) << " | "
+       << format_money(s.stdev_loss) << " | " << percent(s.prob_loss) << " | "
+       << format_money(s.worst_loss) << " | " << s.non_finite << " |\n";
+  md << "\n_chipshock " << r.version << "_\n";
+  return md.str();
+}
+
+std::string report_summary(const RunReport& r) {
+  std::ostringstream out;
+  char line[256];
+  out << r.portfolio_name << ": " << r.currency << " " << format_money(r.portfolio_value)
+      << "\n";
+  out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
+      << " step(s)/day, seed " << r.seed << ", " << model_name(r.dof) << ", " << r.backend
+      << " (" << r.threads << " threads)\n\n";
+  std::snprintf(line, sizeof line, "%-24s %7s %18s %18s %39s\n", "scenario", "conf", "VaR", "ES",
+                "VaR 95% interval");
+  out << line;
+  for (const ScenarioResult& s : r.scenarios)
+    for (const LevelRisk& l : s.levels) {
+      const std::string ci = format_money(l.var_lo) + " – " + format_money(l.var_hi);
+      std::snprintf(line, sizeof line, "%-24s %7s %18s %18s %39s\n", s.name.c_str(),
+                    percent(l.confidence).c_str(), format_money(l.var).c_str(),
+                    format_money(l.es).c_str(), ci.c_str());
+      out << line;
+    }
+  std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s\n", r.elapsed_seconds,
+                r.paths_per_second());
+  out << line;
+  for (const ScenarioResult& s : r.scenarios)
+    if (s.non_finite > 0)
+      out << "warning: " << s.name << ": " << s.non_finite
+          << " paths had a NaN or infinite loss and were left out of every statistic\n";
+  return out.str();
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() /
+                       ("." + target.filename().string() + ".tmp." + std::to_string(getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << content;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error("error writing " + tmp.string() + " (disk full?)");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot rename onto " + path + ": " + ec.message());
+  }
+}
+
+}  // namespace chipshock

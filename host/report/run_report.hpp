@@ -1,0 +1,44 @@
+// Everything a run reports, and the writers: report.json (the contract, schema
+// chipshock.report.v1), report.md, and the terminal summary. Files are written atomically.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "host/risk_engine.hpp"
+
+namespace chipshock {
+
+struct RunReport {
+  std::string version;
+  std::string market_file, portfolio_file;
+  std::string portfolio_name, currency;
+  double portfolio_value = 0;
+  std::uint64_t paths = 0, seed = 0;
+  int horizon_days = 1, steps_per_day = 1, n_assets = 0;
+  double dof = 0;  // 0 = Gaussian
+  std::string backend;
+  int threads = 0;
+  std::vector<double> confidences;
+  std::vector<ScenarioResult> scenarios;  // baseline first
+  double elapsed_seconds = 0;
+  double paths_per_second() const;
+};
+
+// Shortest decimal string that reads back as the same double: 0.95 -> "0.95".
+std::string confidence_key(double confidence);
+
+nlohmann::ordered_json report_json(const RunReport& r);
+std::string report_markdown(const RunReport& r);
+std::string report_summary(const RunReport& r);  // the table printed on stdout
+
+// Writes to a temporary file in the same directory, then renames it over `path`: readers see
+// the old file or the new one, never a half-written one. Throws std::runtime_error.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+// 1234567.891 -> "1,234,567.89"
+std::string format_money(double x);
+
+}  // namespace chipshock

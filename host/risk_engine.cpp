@@ -1,0 +1,67 @@
+#include "host/risk_engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace chipshock {
+
+std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences) {
+  // The tail keeper holds up to 2k + 1 doubles between compactions, and the final sort a copy.
+  return (3 * tail_size_needed(paths, confidences) + 1) * sizeof(double);
+}
+
+namespace {
+
+// Folds a batch into the accumulator with one partial accumulator per thread. The partials are
+// exact sums, counts, maxima and top-k sets, so the merge order does not change the result.
+void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count, int threads) {
+  constexpr std::uint64_t kSerialBelow = 1u << 16;
+  if (threads <= 1 || count < kSerialBelow) {
+    acc.add(losses, count);
+    return;
+  }
+  std::vector<LossAccumulator> partial(static_cast<std::size_t>(threads), acc.empty_like());
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const std::uint64_t lo = count * static_cast<std::uint64_t>(t) / threads;
+    const std::uint64_t hi = count * static_cast<std::uint64_t>(t + 1) / threads;
+    partial[static_cast<std::size_t>(t)].add(losses + lo, hi - lo);
+  }
+  for (const LossAccumulator& p : partial) acc.merge(p);
+}
+
+}  // namespace
+
+ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
+                                 const CpuBackend& backend, const RunSettings& s,
+                                 const ProgressFn& progress) {
+  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
+  LossAccumulator acc(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
+  std::vector<double> losses(batch);
+  for (std::uint64_t first = 0; first < s.paths; first += batch) {
+    const std::uint64_t count = std::min(batch, s.paths - first);
+    backend.simulate_losses(spec, s.seed, first, count, losses.data());
+    accumulate(acc, losses.data(), count, backend.threads());
+    if (progress) progress(first + count, s.paths);
+  }
+
+  ScenarioResult r;
+  r.name = name;
+  r.paths = s.paths;
+  r.non_finite = acc.non_finite();
+  const std::uint64_t n = acc.count();
+  if (n == 0) throw std::runtime_error("every simulated loss was NaN or infinite");
+  r.mean_loss = acc.mean();
+  r.stdev_loss = acc.stdev();
+  r.prob_loss = static_cast<double>(acc.positive()) / static_cast<double>(n);
+  r.worst_loss = acc.max();
+  const std::vector<double> tail = acc.tail();
+  for (double c : s.confidences) r.levels.push_back(risk_at(n, c, tail));
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace chipshock

@@ -1,0 +1,42 @@
+// Runs one scenario: simulates paths in bounded batches on a backend and folds each batch into
+// streaming statistics, so memory depends on the batch and the tail, never on the path count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "host/cpu/cpu_backend.hpp"
+#include "host/sim_spec.hpp"
+#include "host/stats/risk_measures.hpp"
+
+namespace chipshock {
+
+struct RunSettings {
+  std::uint64_t paths = 1000000;
+  std::uint64_t seed = 0;
+  std::vector<double> confidences{0.95, 0.975, 0.99};
+  std::uint64_t batch_paths = 1u << 20;  // paths per backend call; results do not depend on it
+};
+
+struct ScenarioResult {
+  std::string name;
+  std::uint64_t paths = 0;       // paths simulated
+  std::uint64_t non_finite = 0;  // paths whose loss was NaN or infinite (excluded)
+  double mean_loss = 0, stdev_loss = 0, prob_loss = 0, worst_loss = 0;
+  std::vector<LevelRisk> levels;  // one per confidence, in the order asked
+  double seconds = 0;
+};
+
+// Called after each batch with (paths done, paths total).
+using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
+
+ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
+                                 const CpuBackend& backend, const RunSettings& settings,
+                                 const ProgressFn& progress = {});
+
+// Bytes the streaming statistics need for this many paths (the kept tail).
+std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences);
+
+}  // namespace chipshock

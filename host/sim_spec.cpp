@@ -1,0 +1,98 @@
+#include "host/sim_spec.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "host/input_error.hpp"
+#include "kernels/black_scholes.cuh"
+
+namespace chipshock {
+
+SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings)
+    : settings_(settings), n_assets_(static_cast<int>(market.size())) {
+  const int n = n_assets_;
+  const double dt = 1.0 / (kTradingDaysPerYear * static_cast<double>(settings.steps_per_day));
+  const std::vector<double> chol = correlation_cholesky(market);
+  dof_ = static_cast<float>(market.dof);
+  drift_dt_.resize(n);
+  vol_chol_.assign(static_cast<std::size_t>(n) * n, 0.0f);
+  spot0_.resize(n);
+  equity_qty_.assign(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    const Asset& a = market.assets[i];
+    tickers_.push_back(a.ticker);
+    spot0_[i] = a.spot;
+    drift_dt_[i] = static_cast<float>((a.drift - 0.5 * a.vol * a.vol) * dt);
+    const double scale = a.vol * std::sqrt(dt);
+    for (int j = 0; j <= i; ++j) vol_chol_[i * n + j] = static_cast<float>(scale * chol[i * n + j]);
+  }
+  rate_ = market.rate;
+  cash_ = portfolio.cash;
+  value0_ = portfolio.cash;
+  gross_ = std::fabs(portfolio.cash);
+  std::vector<bool> held(n, false);
+  const double horizon_years = settings.horizon_days / static_cast<double>(kTradingDaysPerYear);
+  for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
+    const Position& p = portfolio.positions[k];
+    const int i = market.index_of(p.ticker);
+    if (p.type != PositionType::kEquity && p.expiry_days < settings.horizon_days)
+      throw InputError(portfolio.file, p.expiry_line,
+                       "positions[" + std::to_string(k) + "].expiry_days",
+                       "the option expires after " + std::to_string(p.expiry_days) +
+                           " trading days, before the " + std::to_string(settings.horizon_days) +
+                           "-day horizon",
+                       "shorten --horizon or roll the option: revaluing an expired option at the "
+                       "horizon would need the path up to its expiry");
+    held[i] = true;
+    const Asset& a = market.assets[i];
+    double unit_value = a.spot;
+    if (p.type == PositionType::kEquity) {
+      equity_qty_[i] += p.quantity;
+    } else {
+      OptionView o{};
+      o.asset = i;
+      o.kind = p.type == PositionType::kCall ? OptionKind::kCall : OptionKind::kPut;
+      o.quantity = p.quantity;
+      o.strike = p.strike;
+      o.implied_vol = p.implied_vol > 0 ? p.implied_vol : a.vol;
+      const double tau0 = static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
+      o.tau_at_horizon = tau0 - horizon_years;
+      options_.push_back(o);
+      unit_value = black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol);
+    }
+    value0_ += p.quantity * unit_value;
+    gross_ += std::fabs(p.quantity * unit_value);
+  }
+  for (int i = 0; i < n; ++i)
+    if (held[i]) held_.push_back(i);
+  if (!(gross_ > 0)) gross_ = 1.0;
+}
+
+ModelView SimSpec::model() const {
+  ModelView m;
+  m.n_assets = n_assets_;
+  m.n_blocks = (n_assets_ + 3) / 4;
+  m.horizon_days = settings_.horizon_days;
+  m.steps_per_day = settings_.steps_per_day;
+  m.drift_dt = drift_dt_.data();
+  m.vol_chol = vol_chol_.data();
+  m.dof = dof_;
+  m.day_jumps = nullptr;
+  return m;
+}
+
+BookView SimSpec::book() const {
+  BookView b;
+  b.n_held = static_cast<int>(held_.size());
+  b.held_assets = held_.data();
+  b.spot0 = spot0_.data();
+  b.equity_qty = equity_qty_.data();
+  b.n_options = static_cast<int>(options_.size());
+  b.options = options_.data();
+  b.rate = rate_;
+  b.cash = cash_;
+  b.value0 = value0_;
+  return b;
+}
+
+}  // namespace chipshock

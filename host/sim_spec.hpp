@@ -1,0 +1,57 @@
+// SimSpec: the one immutable object the backends see. Built from the parsed market and
+// portfolio, it owns plain arrays (structure of arrays) and hands out trivially copyable views.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
+#include "kernels/sim_view.cuh"
+
+namespace chipshock {
+
+constexpr int kTradingDaysPerYear = 252;
+
+struct SimSettings {
+  int horizon_days = 1;
+  int steps_per_day = 1;
+};
+
+class SimSpec {
+ public:
+  SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings);
+  SimSpec(const SimSpec&) = delete;  // views point into this object's arrays
+  SimSpec& operator=(const SimSpec&) = delete;
+
+  ModelView model() const;
+  BookView book() const;
+
+  int n_assets() const { return n_assets_; }
+  int horizon_days() const { return settings_.horizon_days; }
+  int steps_per_day() const { return settings_.steps_per_day; }
+  int total_steps() const { return settings_.horizon_days * settings_.steps_per_day; }
+  double value0() const { return value0_; }
+  // Sum of |position value| today: the scale of plausible losses, used to size exact sums.
+  double gross_exposure() const { return gross_; }
+  const std::vector<std::string>& tickers() const { return tickers_; }
+
+ private:
+  SimSettings settings_;
+  int n_assets_ = 0;
+  float dof_ = 0.0f;
+  std::vector<std::string> tickers_;
+  std::vector<float> drift_dt_;
+  std::vector<float> vol_chol_;
+  std::vector<double> spot0_;
+  std::vector<double> equity_qty_;
+  std::vector<int> held_;
+  std::vector<OptionView> options_;
+  double rate_ = 0.0;
+  double cash_ = 0.0;
+  double value0_ = 0.0;
+  double gross_ = 0.0;
+};
+
+}  // namespace chipshock

@@ -1,0 +1,100 @@
+#include "host/stats/risk_measures.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace chipshock {
+
+double tail_mass(std::uint64_t n, double confidence) {
+  const double m = static_cast<double>(n) * (1.0 - confidence);
+  const double r = std::nearbyint(m);
+  return std::fabs(m - r) <= 1e-9 * std::max(1.0, m) ? r : m;
+}
+
+RankInterval var_rank_interval(std::uint64_t n, double confidence) {
+  const double nd = static_cast<double>(n);
+  const double center = nd - tail_mass(n, confidence);  // N alpha
+  const double half = kZ975 * std::sqrt(center * (1.0 - confidence));
+  const double lo = std::max(1.0, std::floor(center - half));
+  const double hi = std::min(nd, std::ceil(center + half));
+  return {static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi)};
+}
+
+std::uint64_t tail_size_needed(std::uint64_t n, const std::vector<double>& confidences) {
+  std::uint64_t k = 1;
+  for (double c : confidences) {
+    const RankInterval r = var_rank_interval(n, c);
+    const auto var_index = static_cast<std::uint64_t>(std::floor(tail_mass(n, c)));
+    k = std::max({k, n - r.lo + 1, var_index + 1});
+  }
+  return std::min(k, n);
+}
+
+LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>& tail) {
+  const double m = tail_mass(n, confidence);
+  if (!(m >= 1.0))
+    throw std::invalid_argument("fewer than one expected loss beyond VaR at this confidence");
+  const auto j = static_cast<std::size_t>(std::floor(m));  // 0-based descending index of VaR
+  const RankInterval r = var_rank_interval(n, confidence);
+  if (tail.size() < std::max<std::uint64_t>(j + 1, n - r.lo + 1))
+    throw std::logic_error("loss tail shorter than the estimators need");
+  LevelRisk out;
+  out.confidence = confidence;
+  out.var = tail[j];
+  long double s = 0;
+  for (std::size_t i = 0; i < j; ++i) s += tail[i];
+  s += static_cast<long double>(m - static_cast<double>(j)) * tail[std::min(j, tail.size() - 1)];
+  out.es = static_cast<double>(s / m);
+  out.var_lo = tail[n - r.lo];
+  out.var_hi = tail[n - r.hi];
+  return out;
+}
+
+LossAccumulator::LossAccumulator(double loss_scale, std::size_t tail_size)
+    : loss_scale_(loss_scale),
+      max_(-std::numeric_limits<double>::infinity()),
+      sum_(ExactSum::exponent_for(loss_scale)),
+      sum_sq_(ExactSum::exponent_for(loss_scale * loss_scale)),
+      tail_(tail_size) {}
+
+void LossAccumulator::add(const double* losses, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) {
+    const double x = losses[k];
+    if (!sum_.representable(x) || !sum_sq_.representable(x * x)) {  // NaN, Inf, absurd
+      ++bad_;
+      continue;
+    }
+    sum_.add(x);
+    sum_sq_.add(x * x);
+    ++n_;
+    if (x > 0) ++positive_;
+    if (x > max_) max_ = x;
+    tail_.add(x);
+  }
+}
+
+void LossAccumulator::merge(const LossAccumulator& o) {
+  n_ += o.n_;
+  bad_ += o.bad_;
+  positive_ += o.positive_;
+  max_ = std::max(max_, o.max_);
+  sum_.merge(o.sum_);
+  sum_sq_.merge(o.sum_sq_);
+  tail_.merge(o.tail_);
+}
+
+double LossAccumulator::mean() const {
+  return n_ ? static_cast<double>(sum_.value() / static_cast<long double>(n_)) : 0.0;
+}
+
+double LossAccumulator::stdev() const {
+  if (n_ < 2) return 0.0;
+  const long double n = static_cast<long double>(n_);
+  const long double mean = sum_.value() / n;
+  const long double var = (sum_sq_.value() - n * mean * mean) / (n - 1);
+  return var > 0 ? static_cast<double>(std::sqrt(var)) : 0.0;
+}
+
+}  // namespace chipshock

@@ -1,0 +1,66 @@
+// VaR, expected shortfall and the distribution-free VaR interval from the top of the sorted
+// loss sample, plus the streaming accumulator that produces it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/stats/exact_sum.hpp"
+#include "host/stats/tail_keeper.hpp"
+
+namespace chipshock {
+
+constexpr double kZ975 = 1.959963984540054;  // standard normal 97.5% quantile
+
+// N (1 - alpha), the expected number of losses beyond VaR, with binary rounding noise removed
+// (200000 * (1 - 0.95) is 10000.000000000002 in doubles).
+double tail_mass(std::uint64_t n, double confidence);
+
+// Ascending ranks (1-based) of the order statistics that bound the 95% VaR interval.
+struct RankInterval {
+  std::uint64_t lo, hi;
+};
+RankInterval var_rank_interval(std::uint64_t n, double confidence);
+
+// How many of the largest losses the estimators need for these confidence levels.
+std::uint64_t tail_size_needed(std::uint64_t n, const std::vector<double>& confidences);
+
+struct LevelRisk {
+  double confidence = 0;
+  double var = 0;     // the ceil(N alpha)-th smallest loss
+  double es = 0;      // mean of the worst N(1-alpha) losses (Acerbi-Tasche, fractional weight)
+  double var_lo = 0;  // 95% distribution-free interval for VaR (binomial order statistics,
+  double var_hi = 0;  // normal approximation of the binomial)
+};
+
+// tail: the largest losses in descending order, at least tail_size_needed(n, {confidence}).
+LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>& tail);
+
+// Streaming statistics of per-path losses. Merging and batch order do not change any result.
+class LossAccumulator {
+ public:
+  LossAccumulator(double loss_scale, std::size_t tail_size);
+
+  void add(const double* losses, std::size_t count);
+  // A new, empty accumulator with the same scale and tail size.
+  LossAccumulator empty_like() const { return LossAccumulator(loss_scale_, tail_.capacity()); }
+  void merge(const LossAccumulator& other);
+
+  std::uint64_t count() const { return n_; }           // finite losses
+  std::uint64_t non_finite() const { return bad_; }   // NaN/Inf losses, excluded from all stats
+  std::uint64_t positive() const { return positive_; }
+  double max() const { return max_; }
+  double mean() const;
+  double stdev() const;  // sample standard deviation (N - 1)
+  std::vector<double> tail() const { return tail_.sorted(); }
+
+ private:
+  double loss_scale_;
+  std::uint64_t n_ = 0, bad_ = 0, positive_ = 0;
+  double max_;
+  ExactSum sum_, sum_sq_;
+  TailKeeper tail_;
+};
+
+}  // namespace chipshock
