@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The CPU backend against an idiomatic numpy implementation of the same model, on the same
+# inputs: 16 assets x 10 daily steps x 1M paths (the sample market and the AI book).
+# Prints both throughputs in asset-steps per second, their ratio, and the two VaR estimates.
+# Usage: bench/compare_numpy.sh [build-dir] [paths]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+paths=${2:-1M}
+args=(--market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
+      --paths "$paths" --horizon 10 --steps-per-day 1)
+
+engine=$("$build/bench/bench_cpu_throughput" "${args[@]}" --seed 7 --repeat 3)
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, where a machine sets them, slow numpy down: give the
+# peer its best case by unsetting them for this command only.
+peer=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers/numpy_mc.py \
+       "${args[@]}" --seed 7 --all-assets 2>/dev/null)
+
+/usr/bin/python3 - "$engine" "$peer" <<'PY'
+import json, sys
+e, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"{'':22}{'chipshock cpu':>18}{'numpy':>18}")
+print(f"{'paths x assets x steps':22}{e['paths']:>12} x {e['assets']} x {e['steps']}"
+      f"{p['paths']:>8} x {p['assets']} x {p['steps']}")
+print(f"{'seconds':22}{e['seconds']:>18.3f}{p['seconds']:>18.3f}")
+print(f"{'asset-steps/s':22}{e['asset_steps_per_second']:>18.3e}{p['asset_steps_per_second']:>18.3e}")
+for c in ("0.95", "0.975", "0.99"):
+    print(f"{'VaR ' + c:22}{e['var'][c]:>18,.0f}{p['var'][c]:>18,.0f}")
+    print(f"{'ES ' + c:22}{e['es'][c]:>18,.0f}{p['es'][c]:>18,.0f}")
+print(f"speedup: {e['asset_steps_per_second'] / p['asset_steps_per_second']:.1f}x "
+      f"(chipshock {e['threads']} threads; numpy {p['numpy_version']})")
+PY

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages, builds everything (the CUDA code too where nvcc is installed)
+# with warnings as errors, and runs the whole test suite. This is the README's test command and
+# what CI runs. Usage: scripts/build_and_test.sh [build-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+
+scripts/setup.sh
+
+# nvcc lives outside PATH on a stock CUDA install.
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+  export PATH=/usr/local/cuda/bin:$PATH
+fi
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_WERROR=ON
+cmake --build "$build" -j "$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
