@@ -4,6 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "host/input_error.hpp"
+
 namespace chipshock {
 
 std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences) {
@@ -53,7 +55,14 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
   r.paths = s.paths;
   r.non_finite = acc.non_finite();
   const std::uint64_t n = acc.count();
-  if (n == 0) throw std::runtime_error("every simulated loss was NaN or infinite");
+  for (double c : s.confidences)
+    if (tail_mass(n, c) < 1.0)
+      throw InputError("", 0, "--paths",
+                       "only " + std::to_string(n) + " of " + std::to_string(s.paths) +
+                           " paths had a finite loss in range: too few for the " +
+                           std::to_string(c) + " level",
+                       "the model produces NaN, infinite or absurd losses: check vols, drifts, "
+                       "dof and position sizes");
   r.mean_loss = acc.mean();
   r.stdev_loss = acc.stdev();
   r.prob_loss = static_cast<double>(acc.positive()) / static_cast<double>(n);

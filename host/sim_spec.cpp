@@ -12,7 +12,8 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
     : settings_(settings), n_assets_(static_cast<int>(market.size())) {
   const int n = n_assets_;
   const double dt = 1.0 / (kTradingDaysPerYear * static_cast<double>(settings.steps_per_day));
-  const std::vector<double> chol = correlation_cholesky(market);
+  const std::vector<double> chol =
+      market.cholesky.empty() ? correlation_cholesky(market) : market.cholesky;
   dof_ = static_cast<float>(market.dof);
   drift_dt_.resize(n);
   vol_chol_.assign(static_cast<std::size_t>(n) * n, 0.0f);
@@ -62,10 +63,11 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
     }
     value0_ += p.quantity * unit_value;
     gross_ += std::fabs(p.quantity * unit_value);
+    if (p.type != PositionType::kEquity) gross_ += std::fabs(p.quantity) * a.spot;  // notional
   }
   for (int i = 0; i < n; ++i)
     if (held[i]) held_.push_back(i);
-  if (!(gross_ > 0)) gross_ = 1.0;
+  gross_ = std::max(gross_, 1.0);  // the scale of the exact sums: at least one currency unit
 }
 
 ModelView SimSpec::model() const {

@@ -135,6 +135,13 @@ TEST_CASE("bad market files name the file, the line and the field", "[config][er
       {"currency = \"USD\"\nrate = 0.0\n[assets]\n", "assets", "no assets"},
       {"currency = \"USD\"\nrate = 0.0\n[assets.NVDA\nspot = 1\n", "m.toml:3", "TOML syntax error"},
       {"", "m.toml", "currency: missing"},
+      {replace(kMarket, "spot = 120.0", "spot = 0x7FFFFFFFFFFFFFFF"), "assets.NVDA.spot",
+       "[1e-6, 1e9]"},
+      {replace(kMarket, "spot = 120.0", "spot = 1e61"), "assets.NVDA.spot", "[1e-6, 1e9]"},
+      {replace(kMarket, "rate = 0.04", "rate = 0.04\ndof = 2.0000001"), "m.toml:3: dof", "2.001"},
+      {replace(kMarket, "[[1.0, 0.6]", "[[1.0000000000000002, 0.6]"), "matrix[0][0]", "diagonal"},
+      {"x" + [] { std::string k; for (int i = 0; i < 100000; ++i) k += ".a"; return k; }() + " = 1\n",
+       "m.toml:1", "nested too deep"},
       {std::string("\x00\xff\xfe garbage", 12), "m.toml", "syntax error"},
   };
   for (const Case& c : cases) {
@@ -165,6 +172,9 @@ TEST_CASE("bad portfolio files name the file, the line and the field", "[config]
        "only options"},
       {replace(kPortfolio, "name = \"test\"", "nme = \"test\""), "p.toml", "name: missing"},
       {"name = \"x\"\npositions = []\n", "positions", "no positions"},
+      {replace(kPortfolio, "quantity = 10", "quantity = 9007199254740993"), "positions[0].quantity",
+       "1e12"},
+      {replace(kPortfolio, "cash = 1000.0", "cash = 1e300"), "p.toml:2: cash", "1e15"},
   };
   for (const Case& c : cases) {
     const std::string err = portfolio_error(c.text);

@@ -101,6 +101,16 @@ TEST_CASE("LossAccumulator gives bit-identical results for any split and order",
   CHECK(whole.stdev() == Approx(static_cast<double>(std::sqrt(s2 / (v.size() - 1)))).epsilon(1e-12));
 }
 
+TEST_CASE("losses far beyond the book's scale are still summed, not dropped", "[stats]") {
+  // A short call under a fat-tailed rally can lose a million times the book's gross exposure.
+  const std::vector<double> v{1e7, -5.0, 3e9, 2.0};
+  LossAccumulator acc(10, 4);
+  acc.add(v.data(), v.size());
+  CHECK(acc.non_finite() == 0);
+  CHECK(acc.max() == 3e9);
+  CHECK(acc.mean() == Approx((1e7 - 5.0 + 3e9 + 2.0) / 4).epsilon(1e-15));
+}
+
 TEST_CASE("non-finite losses are counted and left out of every statistic", "[stats]") {
   const double nan = std::nan(""), inf = HUGE_VAL;
   const std::vector<double> v{1.0, nan, 3.0, inf, -inf, 2.0};
@@ -111,4 +121,14 @@ TEST_CASE("non-finite losses are counted and left out of every statistic", "[sta
   CHECK(acc.mean() == 2.0);
   CHECK(acc.max() == 3.0);
   CHECK(acc.tail() == std::vector<double>{3.0, 2.0, 1.0});
+}
+
+#include "host/report/run_report.hpp"
+
+TEST_CASE("money formatting groups thousands at any magnitude", "[report]") {
+  CHECK(chipshock::format_money(1234567.891) == "1,234,567.89");
+  CHECK(chipshock::format_money(-1234.5) == "-1,234.50");
+  CHECK(chipshock::format_money(0.004) == "0.00");
+  CHECK(chipshock::format_money(1e300).size() > 300);  // no truncation, no overflow
+  CHECK(chipshock::format_money(std::nan("")) == "nan");
 }

@@ -1,6 +1,7 @@
 #include "host/cli/arg_parsing.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -35,6 +36,16 @@ std::uint64_t parse_paths(const std::string& text) {
   return static_cast<std::uint64_t>(v);
 }
 
+std::uint64_t parse_unsigned(const std::string& text, const std::string& option) {
+  const bool digits = !text.empty() && text.size() <= 20 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  errno = 0;
+  const unsigned long long v = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
+  if (!digits || errno == ERANGE)
+    throw InputError("", 0, option, "'" + text + "' is not a whole number in [0, 2^64)");
+  return v;
+}
+
 std::vector<double> parse_confidences(const std::string& text) {
   std::vector<double> out;
   std::size_t start = 0;
@@ -43,9 +54,9 @@ std::vector<double> parse_confidences(const std::string& text) {
     const std::string item = text.substr(start, comma - start);
     char* end = nullptr;
     const double c = std::strtod(item.c_str(), &end);
-    if (item.empty() || end != item.c_str() + item.size() || !(c > 0 && c < 1))
+    if (item.empty() || end != item.c_str() + item.size() || !(c >= 0.5 && c < 1))
       throw InputError("", 0, "--confidence",
-                       "'" + item + "' is not a level strictly between 0 and 1",
+                       "'" + item + "' is not a level in [0.5, 1)",
                        "example: --confidence 0.95,0.975,0.99");
     out.push_back(c);
     start = comma + 1;

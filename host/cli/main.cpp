@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   run->add_option("--steps-per-day", o.steps_per_day, "Time steps per trading day")
       ->type_name("K")
       ->capture_default_str();
-  run->add_option("--seed", o.seed, "Random seed (the same seed gives the same numbers)")
+  run->add_option("--seed", o.seed, "Random seed, 0 to 2^64-1 (same seed, same numbers)")
       ->type_name("S")
       ->capture_default_str();
   run->add_option("--confidence", o.confidence, "Confidence levels, comma-separated")

@@ -88,9 +88,10 @@ int run_command(const RunOptions& o) {
   validate(o);
   RunSettings settings;
   settings.paths = parse_paths(o.paths);
-  settings.seed = o.seed;
+  settings.seed = parse_unsigned(o.seed, "--seed");
   settings.confidences = parse_confidences(o.confidence);
-  if (o.batch > 0) settings.batch_paths = o.batch;
+  if (const std::uint64_t batch = parse_unsigned(o.batch, "--batch"); batch > 0)
+    settings.batch_paths = std::min<std::uint64_t>(batch, std::uint64_t{1} << 26);
   for (double c : settings.confidences)
     if (tail_mass(settings.paths, c) < 1.0)
       throw InputError("", 0, "--paths",
@@ -132,6 +133,16 @@ int run_command(const RunOptions& o) {
     std::filesystem::create_directories(o.out_dir, ec);
     if (ec || !std::filesystem::is_directory(o.out_dir))
       throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
+    const std::filesystem::path dir(o.out_dir);
+    for (const char* name : {"report.json", "report.md"})
+      if (std::filesystem::is_directory(dir / name))
+        throw InputError("", 0, "--out", (dir / name).string() + " is a folder");
+    try {  // a folder we cannot write into fails now, not after the run
+      write_file_atomically((dir / ".chipshock-write-probe").string(), "");
+      std::filesystem::remove(dir / ".chipshock-write-probe", ec);
+    } catch (const std::exception&) {
+      throw InputError("", 0, "--out", "cannot write into folder '" + o.out_dir + "'");
+    }
   }
 
   RunReport report;
@@ -160,7 +171,7 @@ int run_command(const RunOptions& o) {
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const std::string json = report_json(report).dump(2) + "\n";
+  const std::string json = report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (!o.out_dir.empty()) {
     const std::filesystem::path dir(o.out_dir);
     write_file_atomically((dir / "report.json").string(), json);

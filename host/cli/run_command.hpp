@@ -14,11 +14,11 @@ struct RunOptions {
   std::string paths = "1M";
   int horizon_days = 1;
   int steps_per_day = 1;
-  std::uint64_t seed = 0;
+  std::string seed = "0";
   std::string confidence = "0.95,0.975,0.99";
   std::string backend = "auto";
   int threads = 0;          // 0 = all cores
-  std::uint64_t batch = 0;  // paths per batch; 0 = automatic (results do not depend on it)
+  std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool quiet = false;
   bool json = false;
 };

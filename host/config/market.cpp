@@ -21,6 +21,13 @@ namespace {
 
 constexpr int kMaxAssets = 4096;
 
+std::string number_text(double x) {
+  std::ostringstream s;
+  s.precision(17);
+  s << x;
+  return s.str();
+}
+
 bool valid_ticker(const std::string& t) {
   static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
   return std::regex_match(t, re);
@@ -38,10 +45,11 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
   a.ticker = ticker;
   a.line = r.line();
   a.spot = r.number("spot");
-  if (!(a.spot > 0)) r.fail("spot", "must be positive, got " + std::to_string(a.spot));
+  if (!(a.spot > 0)) r.fail("spot", "must be positive, got " + number_text(a.spot));
+  if (a.spot < 1e-6 || a.spot > 1e9) r.fail("spot", "must lie in [1e-6, 1e9]");
   a.vol = r.number("vol");
-  if (!(a.vol > 0)) r.fail("vol", "must be positive (annualised, e.g. 0.45), got " +
-                                      std::to_string(a.vol));
+  if (!(a.vol > 0))
+    r.fail("vol", "must be positive (annualised, e.g. 0.45), got " + number_text(a.vol));
   if (a.vol > 10) r.fail("vol", "annualised vol above 1000% is not plausible; is it in percent?");
   a.drift = r.optional_number("drift").value_or(0.0);
   if (std::fabs(a.drift) > 10) r.fail("drift", "annualised drift beyond +-1000% is not plausible");
@@ -95,9 +103,9 @@ void read_correlation(Market& m, const toml::table& corr) {
       const auto v = (*row)[b].value<double>();
       const std::string ef = rf + "[" + std::to_string(b) + "]";
       if (!v || !std::isfinite(*v)) throw InputError(m.file, rl, ef, "expected a finite number");
+      if (a == b && *v != 1.0) throw InputError(m.file, rl, ef, "diagonal must be 1");
       if (std::fabs(*v) > 1.0)
         throw InputError(m.file, rl, ef, "correlation must lie in [-1, 1]");
-      if (a == b && *v != 1.0) throw InputError(m.file, rl, ef, "diagonal must be 1");
       c[a * k + b] = *v;
     }
   }
@@ -107,8 +115,8 @@ void read_correlation(Market& m, const toml::table& corr) {
         const std::string ef =
             "correlation.matrix[" + std::to_string(a) + "][" + std::to_string(b) + "]";
         throw InputError(m.file, matrix_line, ef,
-                         "matrix is not symmetric (" + std::to_string(c[a * k + b]) + " vs " +
-                             std::to_string(c[b * k + a]) + " at [" + std::to_string(b) + "][" +
+                         "matrix is not symmetric (" + number_text(c[a * k + b]) + " vs " +
+                             number_text(c[b * k + a]) + " at [" + std::to_string(b) + "][" +
                              std::to_string(a) + "])");
       }
   for (std::size_t a = 0; a < k; ++a)
@@ -128,8 +136,9 @@ Market load_market(const std::string& path) {
   m.rate = r.number("rate");
   if (std::fabs(m.rate) > 1.0) r.fail("rate", "a rate beyond +-100% is not plausible");
   if (const auto dof = r.optional_number("dof")) {
-    if (!(*dof > 2.0))
-      r.fail("dof", "Student-t degrees of freedom must be > 2 (finite variance)");
+    // The model keeps dof in single precision: 2.001 keeps (dof - 2) well resolved.
+    if (!(*dof >= 2.001))
+      r.fail("dof", "Student-t degrees of freedom must be > 2 (finite variance; at least 2.001)");
     if (*dof > 1e6) r.fail("dof", "must be at most 1e6 (omit it for Gaussian innovations)");
     m.dof = *dof;
   }
@@ -149,7 +158,7 @@ Market load_market(const std::string& path) {
   for (std::size_t i = 0; i < n; ++i) m.correlation[i * n + i] = 1.0;
   if (const toml::table* corr = r.optional_table("correlation")) read_correlation(m, *corr);
   r.finish();
-  correlation_cholesky(m);  // refuse a matrix that is not positive definite now, with its line
+  m.cholesky = correlation_cholesky(m);  // refuses a matrix that is not positive definite
   return m;
 }
 
@@ -158,19 +167,25 @@ std::vector<double> correlation_cholesky(const Market& m) {
   Eigen::MatrixXd c(n, n);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) c(i, j) = m.correlation[i * n + j];
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(c, Eigen::EigenvaluesOnly);
-  const double min_eig = eig.eigenvalues().minCoeff();
-  // Positive definite with some margin, so the Cholesky factor is well conditioned.
-  if (!(min_eig > 1e-10)) {
+  // Cholesky succeeds exactly for positive definite matrices; the (slower) eigenvalues are
+  // computed only to explain a refusal. A pivot below 1e-12 means numerically singular.
+  Eigen::LLT<Eigen::MatrixXd> llt(c);
+  bool ok = llt.info() == Eigen::Success;
+  Eigen::MatrixXd l;
+  if (ok) {
+    l = llt.matrixL();
+    for (int i = 0; i < n && ok; ++i) ok = l(i, i) * l(i, i) > 1e-12;
+  }
+  if (!ok) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(c, Eigen::EigenvaluesOnly);
     std::ostringstream msg;
     msg.precision(6);
-    msg << "correlation matrix is not positive definite: smallest eigenvalue " << min_eig;
+    msg << "correlation matrix is not positive definite: smallest eigenvalue "
+        << eig.eigenvalues().minCoeff();
     throw InputError(m.file, m.correlation_line, "correlation.matrix", msg.str(),
                      "estimate it from one common window of returns, or repair it (nearest "
                      "correlation matrix) before use");
   }
-  Eigen::LLT<Eigen::MatrixXd> llt(c);
-  const Eigen::MatrixXd l = llt.matrixL();
   std::vector<double> out(static_cast<std::size_t>(n) * n, 0.0);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j <= i; ++j) out[i * n + j] = l(i, j);

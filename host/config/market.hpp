@@ -24,6 +24,7 @@ struct Market {
   std::vector<Asset> assets;          // in file order
   std::vector<double> correlation;    // n*n, row-major; identity where the file is silent
   long correlation_line = 0;
+  std::vector<double> cholesky;       // n*n lower factor of correlation, set by load_market
 
   int index_of(const std::string& ticker) const;  // -1 if absent
   std::size_t size() const { return assets.size(); }

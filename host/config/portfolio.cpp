@@ -50,6 +50,7 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   } else {
     p.strike = r.number("strike");
     if (!(p.strike > 0)) r.fail("strike", "must be positive");
+    if (p.strike < 1e-6 || p.strike > 1e9) r.fail("strike", "must lie in [1e-6, 1e9]");
     p.expiry_days = static_cast<long>(r.integer("expiry_days"));
     p.expiry_line = r.line_of("expiry_days");
     if (p.expiry_days < 1 || p.expiry_days > kMaxExpiryDays)
@@ -73,6 +74,7 @@ Portfolio load_portfolio(const std::string& path, const Market& market) {
   TomlReader r(root, path, "");
   pf.name = r.string("name");
   pf.cash = r.optional_number("cash").value_or(0.0);
+  if (std::fabs(pf.cash) > 1e15) r.fail("cash", "magnitude above 1e15 is not plausible");
   const toml::array& positions = r.array("positions");
   if (positions.empty()) r.fail("positions", "no positions");
   if (static_cast<long>(positions.size()) > kMaxPositions)

@@ -52,7 +52,8 @@ static const char* type_name(const toml::node& n) {
 double TomlReader::number(const std::string& key) {
   const toml::node& n = require(key);
   if (!n.is_number()) fail(key, std::string("expected a number, found ") + type_name(n));
-  const double v = n.value<double>().value();
+  const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
+                                  : n.as_floating_point()->get();
   if (!std::isfinite(v)) fail(key, "must be a finite number");
   return v;
 }
@@ -66,7 +67,7 @@ long long TomlReader::integer(const std::string& key) {
   const toml::node& n = require(key);
   if (n.is_integer()) return n.value<long long>().value();
   if (n.is_floating_point()) {
-    const double v = n.value<double>().value();
+    const double v = n.as_floating_point()->get();
     if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15)
       return static_cast<long long>(v);
   }
@@ -123,12 +124,27 @@ toml::table parse_toml_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError(path, 0, "", "cannot open file: not a regular file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open file: permission denied?");
+  if (!in) throw InputError(path, 0, "", "cannot open file (permission denied)");
   std::stringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+  const std::string text = buf.str();
+  // toml++ recurses once per dotted-key level: refuse absurd nesting before it overflows the
+  // stack. No chipshock file needs more than a few levels.
+  constexpr int kMaxDotsPerLine = 256;
+  long line = 1;
+  int dots = 0;
+  for (char c : text) {
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+    } else if (c == '.' && ++dots > kMaxDotsPerLine) {
+      throw InputError(path, line, "", "more than " + std::to_string(kMaxDotsPerLine) +
+                                           " dots on one line: keys nested too deep");
+    }
+  }
   try {
-    return toml::parse(buf.str(), path);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw InputError(path, static_cast<long>(e.source().begin.line), "",
                      std::string("TOML syntax error: ") + std::string(e.description()));

@@ -27,7 +27,7 @@ std::string confidence_key(double c) {
 
 std::string format_money(double x) {
   if (!std::isfinite(x)) return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-  char buf[64];
+  char buf[400];  // %.2f of the largest double is 312 characters
   std::snprintf(buf, sizeof buf, "%.2f", std::fabs(x));
   const std::string digits(buf);
   const std::size_t dot = digits.find('.');
@@ -183,8 +183,9 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   std::error_code ec;
   fs::rename(tmp, target, ec);
   if (ec) {
+    const std::string why = ec.message();
     fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename onto " + path + ": " + ec.message());
+    throw std::runtime_error("cannot rename onto " + path + ": " + why);
   }
 }
 

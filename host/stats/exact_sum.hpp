@@ -16,8 +16,9 @@ class ExactSum {
   // Terms up to about 2^60 * 2^exponent are exact to 2^exponent; 2^66 such terms fit.
   explicit ExactSum(int exponent = 0) : exponent_(exponent), inv_unit_(std::ldexp(1.0, -exponent)) {}
 
-  // Grid for terms of magnitude up to about `scale`: a resolution of scale * 2^-60.
-  static int exponent_for(double scale) { return std::ilogb(scale) - 60; }
+  // Grid for terms of typical magnitude `scale`: a resolution of scale * 2^-`bits`; terms up to
+  // scale * 2^(100 - bits) are representable.
+  static int exponent_for(double scale, int bits) { return std::ilogb(scale) - bits; }
 
   // False for non-finite terms and terms beyond 2^100 grid units, which add() must not get.
   bool representable(double x) const { return std::fabs(x * inv_unit_) < 0x1p100; }

@@ -55,8 +55,10 @@ LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>&
 LossAccumulator::LossAccumulator(double loss_scale, std::size_t tail_size)
     : loss_scale_(loss_scale),
       max_(-std::numeric_limits<double>::infinity()),
-      sum_(ExactSum::exponent_for(loss_scale)),
-      sum_sq_(ExactSum::exponent_for(loss_scale * loss_scale)),
+      // Losses up to 2^50 and squares up to 2^60 times the scale (about 1e15 and 1e18 times the
+      // book's gross exposure) are summed exactly; beyond that a path counts as out of range.
+      sum_(ExactSum::exponent_for(loss_scale, 50)),
+      sum_sq_(ExactSum::exponent_for(loss_scale * loss_scale, 40)),
       tail_(tail_size) {}
 
 void LossAccumulator::add(const double* losses, std::size_t count) {

@@ -48,7 +48,8 @@ class LossAccumulator {
   void merge(const LossAccumulator& other);
 
   std::uint64_t count() const { return n_; }           // finite losses
-  std::uint64_t non_finite() const { return bad_; }   // NaN/Inf losses, excluded from all stats
+  // Losses that are NaN, infinite, or beyond ~1e9 times the scale: excluded from all stats.
+  std::uint64_t non_finite() const { return bad_; }
   std::uint64_t positive() const { return positive_; }
   double max() const { return max_; }
   double mean() const;
