@@ -96,10 +96,23 @@ TEST_CASE("a valid market parses into the model's fields", "[config]") {
   CHECK(m.assets[1].ticker == "AMD");
   CHECK(m.assets[1].drift == 0.05);
   CHECK(m.assets[1].exposures.at("ai_capex") == 1.2);
+  CHECK(m.assets[1].sector.empty());
+  CHECK(m.as_of.empty());
   CHECK(m.correlation == std::vector<double>{1.0, 0.6, 0.6, 1.0});
   const auto l = correlation_cholesky(m);
   CHECK(l[2] == Approx(0.6));
   CHECK(l[3] == Approx(0.8));
+}
+
+TEST_CASE("a market may give its as-of date and each asset's sector", "[config]") {
+  TempDir dir;
+  for (const std::string date : {"as_of = 2025-01-24", "as_of = \"2025-01-24\""}) {
+    const Market m = load_market(dir.write(
+        "m.toml", replace(replace(kMarket, "rate = 0.04", "rate = 0.04\n" + date), "vol = 0.5",
+                          "vol = 0.5\nsector = \"semiconductors\"")));
+    CHECK(m.as_of == "2025-01-24");
+    CHECK(m.assets[0].sector == "semiconductors");
+  }
 }
 
 TEST_CASE("bad market files name the file, the line and the field", "[config][errors]") {
@@ -143,6 +156,16 @@ TEST_CASE("bad market files name the file, the line and the field", "[config][er
       {"x" + [] { std::string k; for (int i = 0; i < 100000; ++i) k += ".a"; return k; }() + " = 1\n",
        "m.toml:1", "nested too deep"},
       {std::string("\x00\xff\xfe garbage", 12), "m.toml", "syntax error"},
+      {replace(kMarket, "rate = 0.04", "rate = 0.04\nas_of = \"2025-02-30\""), "m.toml:3: as_of",
+       "YYYY-MM-DD"},
+      {replace(kMarket, "rate = 0.04", "rate = 0.04\nas_of = 20250124"), "m.toml:3: as_of",
+       "expected a date"},
+      {replace(kMarket, "vol = 0.5", "vol = 0.5\nsector = \"semis & more\""),
+       "m.toml:6: assets.NVDA.sector", "letters"},
+      {replace(kMarket, "ai_capex = 1.2", "ai_capex = \"big\""), "assets.AMD.exposures.ai_capex",
+       "expected a number"},
+      {replace(kMarket, "ai_capex = 1.2", "ai_capex = 1e9"), "assets.AMD.exposures.ai_capex",
+       "plausible"},
   };
   for (const Case& c : cases) {
     const std::string err = market_error(c.text);

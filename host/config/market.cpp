@@ -4,6 +4,7 @@
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <regex>
 #include <sstream>
 
@@ -26,6 +27,11 @@ std::string number_text(double x) {
   s.precision(17);
   s << x;
   return s.str();
+}
+
+bool valid_name(const std::string& t) {
+  static const std::regex re("[A-Za-z0-9_]{1,32}");
+  return std::regex_match(t, re);
 }
 
 bool valid_ticker(const std::string& t) {
@@ -53,12 +59,22 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
   if (a.vol > 10) r.fail("vol", "annualised vol above 1000% is not plausible; is it in percent?");
   a.drift = r.optional_number("drift").value_or(0.0);
   if (std::fabs(a.drift) > 10) r.fail("drift", "annualised drift beyond +-1000% is not plausible");
+  if (const auto sector = r.optional_string("sector")) {
+    if (!valid_name(*sector))
+      r.fail("sector", "must be 1-32 letters, digits or '_' (e.g. \"semiconductors\")");
+    a.sector = *sector;
+  }
   if (const toml::table* ex = r.optional_table("exposures")) {
     TomlReader er(*ex, file, prefix + "exposures.");
     for (const auto& [k, v] : *ex) {
       const std::string factor(k.str());
-      a.exposures[factor] = er.number(factor);
+      const double loading = er.number(factor);
+      if (!valid_name(factor))
+        er.fail(factor, "factor names are 1-32 letters, digits or '_'");
+      if (std::fabs(loading) > 100) er.fail(factor, "a factor loading beyond +-100 is not plausible");
+      a.exposures[factor] = loading;
     }
+    er.finish();
   }
   r.finish();
   return a;
@@ -142,6 +158,7 @@ Market load_market(const std::string& path) {
     if (*dof > 1e6) r.fail("dof", "must be at most 1e6 (omit it for Gaussian innovations)");
     m.dof = *dof;
   }
+  if (r.has("as_of")) m.as_of = read_date(r, "as_of");
   const toml::table& assets = r.table("assets");
   // toml++ keeps keys sorted; report and simulate assets in the order the file lists them.
   std::vector<std::pair<long, std::string>> order;

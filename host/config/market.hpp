@@ -12,6 +12,7 @@ struct Asset {
   double spot = 0.0;   // in the market currency
   double vol = 0.0;    // annualised
   double drift = 0.0;  // annualised
+  std::string sector;                       // optional, e.g. "semiconductors"; "" = none
   std::map<std::string, double> exposures;  // factor -> loading
   long line = 0;
 };
@@ -21,6 +22,7 @@ struct Market {
   std::string currency;
   double rate = 0.0;  // continuously compounded
   double dof = 0.0;   // Student-t degrees of freedom; 0 = Gaussian
+  std::string as_of;  // optional date of the spots, "YYYY-MM-DD"; "" = not given
   std::vector<Asset> assets;          // in file order
   std::vector<double> correlation;    // n*n, row-major; identity where the file is silent
   long correlation_line = 0;

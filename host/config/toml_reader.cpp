@@ -1,8 +1,10 @@
 #include "host/config/toml_reader.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace chipshock {
@@ -116,6 +118,35 @@ void TomlReader::finish() const {
                        "check the spelling against the file format in README.md");
     }
   }
+}
+
+bool valid_iso_date(const std::string& s) {
+  static const std::regex re("([0-9]{4})-([0-9]{2})-([0-9]{2})");
+  std::smatch mt;
+  if (!std::regex_match(s, mt, re)) return false;
+  const int y = std::stoi(mt[1]), mo = std::stoi(mt[2]), d = std::stoi(mt[3]);
+  if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1) return false;
+  static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= (mo == 2 && !leap ? 28 : days[mo - 1]);
+}
+
+std::string read_date(TomlReader& r, const std::string& key) {
+  std::string text;
+  if (const auto* node = r.optional_node(key)) {
+    if (const auto d = node->value<toml::date>()) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d->year),
+                    static_cast<int>(d->month), static_cast<int>(d->day));
+      text = buf;
+    } else if (const auto str = node->value<std::string>()) {
+      text = *str;
+    } else {
+      r.fail(key, "expected a date (2025-01-24)");
+    }
+  }
+  if (!valid_iso_date(text)) r.fail(key, "expected a date YYYY-MM-DD, got '" + text + "'");
+  return text;
 }
 
 toml::table parse_toml_file(const std::string& path) {

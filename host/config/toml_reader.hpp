@@ -32,6 +32,11 @@ class TomlReader {
   const toml::table& table(const std::string& key);
   const toml::table* optional_table(const std::string& key);
   const toml::array& array(const std::string& key);
+  // Any value (marked as read), for keys that accept several types.
+  const toml::node& node(const std::string& key) { return require(key); }
+  const toml::node* optional_node(const std::string& key) {
+    return has(key) ? &require(key) : nullptr;
+  }
 
   // Rejects keys that were never read.
   void finish() const;
@@ -46,6 +51,12 @@ class TomlReader {
   std::string prefix_;
   std::set<std::string> read_;
 };
+
+// "YYYY-MM-DD" naming a real calendar day between 1900 and 2200.
+bool valid_iso_date(const std::string& s);
+
+// Reads a TOML date (2025-01-24) or a string holding one, as "YYYY-MM-DD".
+std::string read_date(TomlReader& r, const std::string& key);
 
 // Line where a node starts (0 when toml++ recorded none).
 long node_line(const toml::node& node);
