@@ -22,6 +22,11 @@ struct RunSettings {
 
 struct ScenarioResult {
   std::string name;
+  std::string kind = "monte_carlo";  // monte_carlo | replay | historical
+  // The scenario's definition, for reports (empty for the baseline).
+  std::string description, source, file, calibration_date;
+  std::vector<std::string> skipped_tickers;  // named by the scenario, absent from the market
+  std::vector<std::string> notes;
   std::uint64_t paths = 0;       // paths simulated
   std::uint64_t non_finite = 0;  // paths whose loss was NaN or infinite (excluded)
   double mean_loss = 0, stdev_loss = 0, prob_loss = 0, worst_loss = 0;

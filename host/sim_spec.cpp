@@ -9,23 +9,39 @@
 namespace chipshock {
 
 SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings)
+    : SimSpec(market, portfolio, settings, baseline_application(market, settings.horizon_days)) {}
+
+SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings,
+                 const AppliedScenario& scenario)
     : settings_(settings), n_assets_(static_cast<int>(market.size())) {
   const int n = n_assets_;
+  const std::size_t nn = static_cast<std::size_t>(n) * n;
   const double dt = 1.0 / (kTradingDaysPerYear * static_cast<double>(settings.steps_per_day));
-  const std::vector<double> chol =
-      market.cholesky.empty() ? correlation_cholesky(market) : market.cholesky;
   dof_ = static_cast<float>(market.dof);
-  drift_dt_.resize(n);
-  vol_chol_.assign(static_cast<std::size_t>(n) * n, 0.0f);
+  n_segments_ = static_cast<int>(scenario.segments.size());
+  drift_dt_.assign(static_cast<std::size_t>(n_segments_) * n, 0.0f);
+  vol_chol_.assign(static_cast<std::size_t>(n_segments_) * nn, 0.0f);
+  for (int s = 0; s < n_segments_; ++s) {
+    const AppliedSegment& seg = scenario.segments[static_cast<std::size_t>(s)];
+    for (int i = 0; i < n; ++i) {
+      const double vol = seg.vol[i];
+      drift_dt_[s * n + i] = static_cast<float>((seg.drift[i] - 0.5 * vol * vol) * dt);
+      const double scale = vol * std::sqrt(dt);
+      for (int j = 0; j <= i; ++j)
+        vol_chol_[s * nn + i * n + j] = static_cast<float>(scale * seg.cholesky[i * n + j]);
+    }
+  }
+  day_segment_ = scenario.day_segment;
+  day_segment_.resize(static_cast<std::size_t>(settings.horizon_days), 0);
+  events_ = scenario.events;
+  for (const auto& r : scenario.simple_returns)
+    for (int i = 0; i < n; ++i) event_log_jump_.push_back(static_cast<float>(std::log1p(r[i])));
   spot0_.resize(n);
   equity_qty_.assign(n, 0.0);
   for (int i = 0; i < n; ++i) {
     const Asset& a = market.assets[i];
     tickers_.push_back(a.ticker);
     spot0_[i] = a.spot;
-    drift_dt_[i] = static_cast<float>((a.drift - 0.5 * a.vol * a.vol) * dt);
-    const double scale = a.vol * std::sqrt(dt);
-    for (int j = 0; j <= i; ++j) vol_chol_[i * n + j] = static_cast<float>(scale * chol[i * n + j]);
   }
   rate_ = market.rate;
   cash_ = portfolio.cash;
@@ -76,10 +92,14 @@ ModelView SimSpec::model() const {
   m.n_blocks = (n_assets_ + 3) / 4;
   m.horizon_days = settings_.horizon_days;
   m.steps_per_day = settings_.steps_per_day;
+  m.n_segments = n_segments_;
+  m.day_segment = n_segments_ > 1 ? day_segment_.data() : nullptr;
   m.drift_dt = drift_dt_.data();
   m.vol_chol = vol_chol_.data();
   m.dof = dof_;
-  m.day_jumps = nullptr;
+  m.n_events = static_cast<int>(events_.size());
+  m.events = events_.empty() ? nullptr : events_.data();
+  m.event_log_jump = event_log_jump_.empty() ? nullptr : event_log_jump_.data();
   return m;
 }
 

@@ -8,6 +8,7 @@
 
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
+#include "host/scenario/scenario_application.hpp"
 #include "kernels/sim_view.cuh"
 
 namespace chipshock {
@@ -21,7 +22,11 @@ struct SimSettings {
 
 class SimSpec {
  public:
+  // The baseline model.
   SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings);
+  // The model under a scenario applied to this market (apply_scenario with the same horizon).
+  SimSpec(const Market& market, const Portfolio& portfolio, const SimSettings& settings,
+          const AppliedScenario& scenario);
   SimSpec(const SimSpec&) = delete;  // views point into this object's arrays
   SimSpec& operator=(const SimSpec&) = delete;
 
@@ -42,8 +47,12 @@ class SimSpec {
   int n_assets_ = 0;
   float dof_ = 0.0f;
   std::vector<std::string> tickers_;
-  std::vector<float> drift_dt_;
-  std::vector<float> vol_chol_;
+  std::vector<float> drift_dt_;   // [segments * n]
+  std::vector<float> vol_chol_;   // [segments * n * n]
+  int n_segments_ = 1;
+  std::vector<int> day_segment_;  // [horizon]
+  std::vector<EventView> events_;
+  std::vector<float> event_log_jump_;  // [events * n]
   std::vector<double> spot0_;
   std::vector<double> equity_qty_;
   std::vector<int> held_;

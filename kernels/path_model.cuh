@@ -16,27 +16,34 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE float fma_lanes(float a, float b, float c) { retur
 // normals.fill(F* z, int blocks) writes the path's next 4 * blocks diffusion normals (block b
 // holds what cuRAND's curand_normal4 returns for that Philox block); mixing.scale()
 // returns the Student-t scale factor of this step (only called when m.dof > 0).
-template <class F, class Normals, class Mixing>
+// events.active(e, day) says whether event e moves any lane on that day and
+// events.coefficient(e, day) gives the multiple of its log-jump vector each lane adds (see
+// scenario_events.cuh); jumps are added at the start of the day, before its diffusion steps.
+template <class F, class Normals, class Mixing, class Events>
 CHIPSHOCK_HD inline void simulate_log_returns(const ModelView& m, Normals& normals, Mixing& mixing,
-                                              F* x, F* z, F* eps) {
+                                              const Events& events, F* x, F* z, F* eps) {
   const int n = m.n_assets;
   for (int i = 0; i < n; ++i) x[i] = F(0.0f);
   for (int day = 0; day < m.horizon_days; ++day) {
-    if (m.day_jumps != nullptr) {
-      const float* jump = m.day_jumps + static_cast<long>(day) * n;
-      for (int i = 0; i < n; ++i) x[i] = x[i] + jump[i];
+    for (int e = 0; e < m.n_events; ++e) {
+      if (!events.active(e, day)) continue;
+      const F c = events.coefficient(e, day);
+      const float* jump = m.event_log_jump + static_cast<long>(e) * n;
+      for (int i = 0; i < n; ++i) x[i] = fma_lanes(c, F(jump[i]), x[i]);
     }
+    const int seg = m.day_segment != nullptr ? m.day_segment[day] : 0;
+    const float* a = m.vol_chol + static_cast<long>(seg) * n * n;
+    const float* drift = m.drift_dt + static_cast<long>(seg) * n;
     for (int step = 0; step < m.steps_per_day; ++step) {
       normals.fill(z, m.n_blocks);
       const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);
       // eps = (diag(sigma sqrt dt) L) z, column by column of the lower triangle: each update
       // of a column is independent of the others, so the FMAs pipeline (row by row they would
       // form one dependent chain); the summation order per asset is the same, j = 0, 1, ..., i.
-      const float* a = m.vol_chol;
       for (int i = 0; i < n; ++i) eps[i] = a[i * n] * z[0];
       for (int j = 1; j < n; ++j)
         for (int i = j; i < n; ++i) eps[i] = fma_lanes(a[i * n + j], z[j], eps[i]);
-      for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + m.drift_dt[i]);
+      for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + drift[i]);
     }
   }
 }

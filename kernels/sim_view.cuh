@@ -6,17 +6,40 @@
 
 namespace chipshock {
 
-// The market model, in the units one step needs.
+constexpr int kMaxEvents = 64;  // jump events per scenario
+
+enum class JumpSize : int { kFixed = 0, kNormal = 1, kStudentT = 2 };
+
+// One scenario jump event (see scenario_events.cuh). Days are 0-based trading days of the
+// horizon; a day at or beyond horizon_days is drawn but has no effect on the run.
+struct EventView {
+  float probability = 1.0f;  // that the event happens on a path, in (0, 1]
+  int day_first = 0;         // the jump day is uniform on [day_first, day_last]
+  int day_last = 0;
+  JumpSize size_kind = JumpSize::kFixed;
+  float size_sd = 0.0f;   // the log-jump is scaled by 1 + size_sd * (standard normal or unit t)
+  float size_dof = 0.0f;  // for kStudentT (> 2)
+  float recovery_fraction = 0.0f;  // of the jump that reverts, linearly over recovery_days
+  int recovery_days = 0;
+};
+
+// The market model, in the units one step needs. Regimes make vols, drifts and correlations
+// piecewise constant by day: day d uses segment day_segment[d] (segment 0 when day_segment is
+// null), whose arrays start at drift_dt + s * n and vol_chol + s * n * n.
 struct ModelView {
   int n_assets = 0;
   int n_blocks = 0;        // ceil(n_assets / 4): Philox blocks (4 normals each) drawn per step
   int horizon_days = 0;
   int steps_per_day = 1;
-  const float* drift_dt = nullptr;  // [n] (mu - sigma^2/2) dt
-  const float* vol_chol = nullptr;  // [n*n] row-major lower triangle of diag(sigma sqrt(dt)) L
-  float dof = 0.0f;                 // Student-t degrees of freedom; 0 = Gaussian
-  // Scenario log-jumps added at the start of each day, [horizon_days * n]; null = none.
-  const float* day_jumps = nullptr;
+  int n_segments = 1;
+  const int* day_segment = nullptr;  // [horizon_days]; null = all days use segment 0
+  const float* drift_dt = nullptr;   // [n_segments * n] (mu - sigma^2/2) dt
+  const float* vol_chol = nullptr;   // [n_segments * n*n] row-major lower triangle of
+                                     // diag(sigma sqrt(dt)) L
+  float dof = 0.0f;                  // Student-t degrees of freedom; 0 = Gaussian
+  int n_events = 0;                  // at most kMaxEvents
+  const EventView* events = nullptr;       // [n_events]
+  const float* event_log_jump = nullptr;  // [n_events * n]: each event's log-jump per asset
 };
 
 enum class OptionKind : int { kCall = 0, kPut = 1 };

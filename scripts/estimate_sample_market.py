@@ -40,6 +40,17 @@ TICKERS = [
     "NVDA", "AMD", "TSM", "AVGO", "ASML", "MU", "INTC", "QCOM",
     "SMCI", "ARM", "MRVL", "MSFT", "GOOGL", "META", "AMZN", "AAPL",
 ]
+# Sector of each ticker (a classification, used by scenarios' per-sector defaults).
+SECTORS = {
+    "NVDA": "semiconductors", "AMD": "semiconductors", "TSM": "semiconductors",
+    "AVGO": "semiconductors", "ASML": "semiconductor_equipment", "MU": "semiconductors",
+    "INTC": "semiconductors", "QCOM": "semiconductors", "SMCI": "hardware",
+    "ARM": "semiconductors", "MRVL": "semiconductors", "MSFT": "software",
+    "GOOGL": "internet", "META": "internet", "AMZN": "internet", "AAPL": "hardware",
+}
+# Factor-mimicking return series: `market` = SPY; `ai_capex` = SMH minus SPY (semiconductor
+# stocks in excess of the market: the market's daily read on AI-hardware spending).
+FACTOR_ETFS = ["SPY", "SMH"]
 TRADING_DAYS = 252
 RATE = 0.04
 PD_TOL = 1e-6
@@ -124,7 +135,15 @@ def command_line():
     return " ".join([exe, shlex.quote(script)] + [shlex.quote(a) for a in sys.argv[1:]])
 
 
-def render(spots, vols, corr, window, dof=None):
+def factor_loadings(rets, closes_etf):
+    """OLS of each ticker's daily log-return on [1, market, ai_capex] over the window."""
+    f = np.diff(np.log(closes_etf), axis=0)  # (n_ret, 2): SPY, SMH
+    X = np.column_stack([np.ones(f.shape[0]), f[:, 0], f[:, 1] - f[:, 0]])
+    beta, *_ = np.linalg.lstsq(X, rets, rcond=None)
+    return {t: (round(float(beta[1, i]), 3), round(float(beta[2, i]), 3)) for i, t in enumerate(TICKERS)}
+
+
+def render(spots, vols, corr, window, loadings, dof=None):
     first_ret, first_prev, last_ret, n_ret = window
     L = []
     L.append("# chipshock sample market: 16 AI-hardware and megacap US-listed stocks.")
@@ -151,6 +170,12 @@ def render(spots, vols, corr, window, dof=None):
     L.append(f"#          after rounding (min eigenvalue {np.linalg.eigvalsh(corr).min():.6f})")
     L.append("#   drift = 0.0 for every asset: set to zero, not estimated (a two-year sample mean")
     L.append("#          return is too noisy to serve as an expected return).")
+    L.append("#   exposures = factor loadings, OLS of each ticker's daily log-return on an intercept,")
+    L.append("#          `market` (SPY's log-return) and `ai_capex` (SMH's minus SPY's log-return:")
+    L.append("#          semiconductors in excess of the market) over the same window, 3 decimals.")
+    L.append("#          Scenarios that shock these factors move each ticker by its loadings.")
+    L.append("#   sector = a classification (semiconductors, semiconductor_equipment, hardware,")
+    L.append("#          software, internet), used by scenarios' per-sector defaults.")
     if dof is not None:
         nu, n_pooled = dof
         L.append("#   dof  = Student-t degrees of freedom: maximum-likelihood fit of a univariate,")
@@ -166,6 +191,9 @@ def render(spots, vols, corr, window, dof=None):
     L.append("# Continuously compounded risk-free rate, used only to price options. This is an")
     L.append("# assumption, not an estimate: it approximates the US 3-month T-bill level in mid-2026.")
     L.append(f"rate = {RATE}")
+    L.append("")
+    L.append("# Date of the spots (the last return of the window).")
+    L.append(f"as_of = {last_ret.isoformat()}")
     if dof is not None:
         L.append("")
         L.append("# Student-t degrees of freedom (maximum-likelihood estimate, see header).")
@@ -176,6 +204,9 @@ def render(spots, vols, corr, window, dof=None):
         L.append(f"spot = {spots[t]:.2f}")
         L.append(f"vol = {vols[t]:.4f}")
         L.append("drift = 0.0")
+        L.append(f'sector = "{SECTORS[t]}"')
+        bm, ba = loadings[t]
+        L.append(f"exposures = {{ market = {bm:.3f}, ai_capex = {ba:.3f} }}")
     L.append("")
     L.append("[correlation]")
     L.append("tickers = [" + ", ".join(f'"{t}"' for t in TICKERS) + "]")
@@ -192,6 +223,7 @@ def render(spots, vols, corr, window, dof=None):
 def check_written(path, spots, vols, corr, dof):
     with open(path, "rb") as f:
         doc = tomllib.load(f)
+    assert isinstance(doc["as_of"], dt.date)
     assert doc["currency"] == "USD" and doc["rate"] == RATE
     assert doc["correlation"]["tickers"] == TICKERS
     m = np.array(doc["correlation"]["matrix"], dtype=float)
@@ -201,7 +233,7 @@ def check_written(path, spots, vols, corr, dof):
     for t in TICKERS:
         a = doc["assets"][t]
         assert a["spot"] == round(spots[t], 2) and a["vol"] == round(vols[t], 4)
-        assert a["drift"] == 0.0
+        assert a["drift"] == 0.0 and a["sector"] == SECTORS[t]
     if dof is None:
         assert "dof" not in doc
     else:
@@ -218,7 +250,7 @@ def main():
     if n_ret < 30:
         fail("--returns must be at least 30")
 
-    prices = {t: read_prices(t) for t in TICKERS}
+    prices = {t: read_prices(t) for t in TICKERS + FACTOR_ETFS}
     common = set.intersection(*(set(p) for p in prices.values()))
     dates = sorted(d for d in common if d <= as_of)
     if not dates or dates[-1] != as_of:
@@ -228,6 +260,7 @@ def main():
     dates = dates[-(n_ret + 1):]
 
     closes = np.array([[prices[t][d] for t in TICKERS] for d in dates])  # (n_ret+1, 16)
+    closes_etf = np.array([[prices[t][d] for t in FACTOR_ETFS] for d in dates])
     rets = np.diff(np.log(closes), axis=0)  # (n_ret, 16)
     assert rets.shape == (n_ret, len(TICKERS)) and np.all(np.isfinite(rets))
 
@@ -248,11 +281,12 @@ def main():
     print(f"Student-t dof (unit-variance MLE, pooled {z.size} standardised returns): {nu:.1f}  (loglik {ll:.2f})")
 
     window = (dates[1], dates[0], dates[-1], n_ret)
+    loadings = factor_loadings(rets, closes_etf)
     os.makedirs(os.path.join(REPO_ROOT, "scenarios", "market"), exist_ok=True)
     for rel, d in ((OUT_NORMAL, None), (OUT_T, (nu, z.size))):
         path = os.path.join(REPO_ROOT, rel)
         with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(render(spots, vols, corr, window, d))
+            f.write(render(spots, vols, corr, window, loadings, d))
         check_written(path, spots, vols, corr, None if d is None else nu)
         print(f"wrote {rel}")
 

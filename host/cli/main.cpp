@@ -1,11 +1,14 @@
 // chipshock command-line entry point: argument parsing and the mapping of errors to exit codes.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <new>
 
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
+#include "host/scenario/scenario.hpp"
+#include "host/scenario/scenario_library.hpp"
 
 #ifndef CHIPSHOCK_VERSION
 #define CHIPSHOCK_VERSION "unknown"
@@ -22,6 +25,35 @@ const char* const kRunExample =
     "  chipshock run --market scenarios/market/ai_chips.toml \\\n"
     "                --portfolio scenarios/portfolio/ai_book.toml \\\n"
     "                --paths 2M --horizon 10 --seed 7 --out report/";
+
+// `chipshock scenarios`: one line per built-in scenario, with its calibration source.
+int list_scenarios(bool verbose) {
+  using namespace chipshock;
+  const std::vector<std::string> files = builtin_scenario_files();
+  if (files.empty()) {
+    std::cerr << "chipshock: no built-in scenarios found\nhint: set CHIPSHOCK_DATA_DIR to the "
+                 "project's scenarios/ folder\n";
+    return kExitBadInput;
+  }
+  std::vector<Scenario> list;
+  std::size_t w = 0;
+  for (const std::string& f : files) {
+    list.push_back(load_scenario(f));
+    w = std::max(w, list.back().name.size());
+  }
+  for (const Scenario& s : list) {
+    std::string source = s.source;
+    if (!verbose) {  // the first sentence
+      const std::size_t dot = source.find(". ");
+      if (dot != std::string::npos) source = source.substr(0, dot + 1);
+    }
+    std::cout << s.name << std::string(w + 2 - s.name.size(), ' ') << s.description;
+    if (!source.empty()) std::cout << " [source: " << source << "]";
+    std::cout << "\n";
+    if (verbose) std::cout << std::string(w + 2, ' ') << "file: " << s.file << "\n";
+  }
+  return kExitOk;
+}
 
 }  // namespace
 
@@ -69,6 +101,14 @@ int main(int argc, char** argv) {
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
   run->footer(std::string(kRunExample) + "\n\n" + kExitCodes);
 
+  bool verbose = false;
+  CLI::App* scen = app.add_subcommand(
+      "scenarios", "List the built-in scenarios (name, definition, calibration source)");
+  scen->add_flag("--verbose", verbose, "Full sources and file paths");
+  scen->footer("Example:\n  chipshock scenarios\n  chipshock run --market scenarios/market/ai_chips.toml "
+               "--portfolio scenarios/portfolio/ai_book.toml \\\n      --scenario "
+               "cheaper_model_disruption --scenario my_shock.toml");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -85,6 +125,7 @@ int main(int argc, char** argv) {
 
   try {
     if (run->parsed()) return run_command(o);
+    if (scen->parsed()) return list_scenarios(verbose);
     return kExitBadInput;
   } catch (const InputError& e) {
     std::cerr << "chipshock: " << e.what() << "\n";

@@ -15,6 +15,9 @@
 #include "host/input_error.hpp"
 #include "host/report/run_report.hpp"
 #include "host/risk_engine.hpp"
+#include "host/scenario/scenario.hpp"
+#include "host/scenario/scenario_application.hpp"
+#include "host/scenario/scenario_library.hpp"
 #include "host/sim_spec.hpp"
 
 #ifndef CHIPSHOCK_VERSION
@@ -28,6 +31,7 @@ namespace {
 constexpr int kMaxHorizonDays = 2520;  // ten years of trading days
 constexpr int kMaxStepsPerDay = 390;   // one a minute
 constexpr int kMaxTotalSteps = 100000;
+constexpr std::size_t kMaxScenarios = 64;
 
 std::uint64_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -108,10 +112,9 @@ int run_command(const RunOptions& o) {
                          " paths needs " + std::to_string(tail_bytes >> 20) +
                          " MiB, more than half of this machine's memory",
                      "use fewer paths or higher confidence levels");
-  if (!o.scenarios.empty())
+  if (o.scenarios.size() > kMaxScenarios)
     throw InputError("", 0, "--scenario",
-                     "scenario files are not supported by this version yet; only the baseline "
-                     "model runs");
+                     "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");
 
   const Market market = load_market(o.market);
   const Portfolio portfolio = load_portfolio(o.portfolio, market);
@@ -119,6 +122,22 @@ int run_command(const RunOptions& o) {
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
   const SimSpec spec(market, portfolio, sim);
+  // Every scenario is read and applied to the market before any path runs: a bad file fails
+  // fast and loses no work.
+  std::vector<Scenario> scenarios;
+  std::vector<AppliedScenario> applied;
+  for (const std::string& arg : o.scenarios) {
+    scenarios.push_back(load_scenario(resolve_scenario(arg)));
+    for (std::size_t k = 0; k + 1 < scenarios.size(); ++k)
+      if (scenarios[k].name == scenarios.back().name)
+        throw InputError(scenarios.back().file, 0, "name",
+                         "scenario '" + scenarios.back().name + "' is given twice (also " +
+                             scenarios[k].file + ")");
+    applied.push_back(apply_scenario(scenarios.back(), market, o.horizon_days));
+  }
+  std::vector<std::unique_ptr<SimSpec>> scenario_specs;
+  for (const AppliedScenario& a : applied)
+    scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
 
   if (o.backend == "gpu" || o.backend == "both")
     throw GpuUnavailable("--backend " + o.backend +
@@ -167,6 +186,19 @@ int run_command(const RunOptions& o) {
   report.scenarios.push_back(simulate_scenario(
       "baseline", spec, backend, settings,
       [&](std::uint64_t done, std::uint64_t total) { progress.update("baseline", done, total); }));
+  for (std::size_t k = 0; k < scenarios.size(); ++k) {
+    const Scenario& sc = scenarios[k];
+    ScenarioResult res = simulate_scenario(
+        sc.name, *scenario_specs[k], backend, settings,
+        [&](std::uint64_t done, std::uint64_t total) { progress.update(sc.name, done, total); });
+    res.description = sc.description;
+    res.source = sc.source;
+    res.file = sc.file;
+    res.calibration_date = sc.calibration_date;
+    res.skipped_tickers = applied[k].skipped_tickers;
+    res.notes = applied[k].notes;
+    report.scenarios.push_back(std::move(res));
+  }
   progress.clear();
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

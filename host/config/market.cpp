@@ -180,10 +180,19 @@ Market load_market(const std::string& path) {
 }
 
 std::vector<double> correlation_cholesky(const Market& m) {
-  const int n = static_cast<int>(m.size());
+  return positive_definite_cholesky(m.correlation, static_cast<int>(m.size()), m.file,
+                                    m.correlation_line, "correlation.matrix",
+                                    "estimate it from one common window of returns, or repair it "
+                                    "(nearest correlation matrix) before use");
+}
+
+std::vector<double> positive_definite_cholesky(const std::vector<double>& corr, int n,
+                                               const std::string& file, long line,
+                                               const std::string& field,
+                                               const std::string& hint) {
   Eigen::MatrixXd c(n, n);
   for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) c(i, j) = m.correlation[i * n + j];
+    for (int j = 0; j < n; ++j) c(i, j) = corr[i * n + j];
   // Cholesky succeeds exactly for positive definite matrices; the (slower) eigenvalues are
   // computed only to explain a refusal. A pivot below 1e-12 means numerically singular.
   Eigen::LLT<Eigen::MatrixXd> llt(c);
@@ -199,9 +208,7 @@ std::vector<double> correlation_cholesky(const Market& m) {
     msg.precision(6);
     msg << "correlation matrix is not positive definite: smallest eigenvalue "
         << eig.eigenvalues().minCoeff();
-    throw InputError(m.file, m.correlation_line, "correlation.matrix", msg.str(),
-                     "estimate it from one common window of returns, or repair it (nearest "
-                     "correlation matrix) before use");
+    throw InputError(file, line, field, msg.str(), hint);
   }
   std::vector<double> out(static_cast<std::size_t>(n) * n, 0.0);
   for (int i = 0; i < n; ++i)

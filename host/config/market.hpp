@@ -39,4 +39,11 @@ Market load_market(const std::string& path);
 // the smallest eigenvalue when the matrix is not positive definite.
 std::vector<double> correlation_cholesky(const Market& market);
 
+// Lower Cholesky factor of an n*n correlation matrix; throws InputError(file, line, field, ...)
+// naming the smallest eigenvalue when it is not positive definite.
+std::vector<double> positive_definite_cholesky(const std::vector<double>& corr, int n,
+                                               const std::string& file, long line,
+                                               const std::string& field,
+                                               const std::string& hint);
+
 }  // namespace chipshock

@@ -20,6 +20,7 @@ class TomlReader {
   long line() const;                          // the table's own line (1 for the root table)
   long line_of(const std::string& key) const;  // the key's line, or the table's if absent
   std::string field(const std::string& key) const { return prefix_ + key; }
+  const std::string& file() const { return file_; }
   bool has(const std::string& key) const { return table_.contains(key); }
 
   // Numbers accept TOML integers and floats, and refuse NaN and infinities.

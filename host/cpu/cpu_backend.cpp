@@ -10,6 +10,7 @@
 #include "kernels/path_model.cuh"
 #include "kernels/philox.cuh"
 #include "kernels/revalue.cuh"
+#include "kernels/scenario_events.cuh"
 #include "kernels/student_t.cuh"
 
 namespace chipshock {
@@ -69,20 +70,53 @@ class LaneMixing {
   float dof_;
 };
 
+// Scenario events of eight paths: each lane draws its own (scalar), the coefficients are
+// gathered into a vector per day.
+class LaneEvents {
+ public:
+  LaneEvents(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
+             std::vector<EventDraw>& draws)
+      : m_(m), draws_(draws) {
+    for (int e = 0; e < m.n_events; ++e)
+      for (int l = 0; l < kLanes; ++l)
+        draws_[static_cast<std::size_t>(e * kLanes + l)] =
+            draw_event(m.events[e], seed, first_path + static_cast<std::uint64_t>(l), e);
+  }
+  bool active(int e, int day) const {
+    for (int l = 0; l < kLanes; ++l)
+      if (event_coefficient(m_.events[e], draws_[static_cast<std::size_t>(e * kLanes + l)], day) !=
+          0.0f)
+        return true;
+    return false;
+  }
+  F32x8 coefficient(int e, int day) const {
+    alignas(32) float c[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      c[l] = event_coefficient(m_.events[e], draws_[static_cast<std::size_t>(e * kLanes + l)], day);
+    return F32x8(_mm256_load_ps(c));
+  }
+
+ private:
+  const ModelView& m_;
+  std::vector<EventDraw>& draws_;
+};
+
 struct Scratch {
   explicit Scratch(const ModelView& m)
       : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets), lanes(static_cast<std::size_t>(m.n_assets) * kLanes),
-        spot(m.n_assets) {}
+        spot(m.n_assets), draws(static_cast<std::size_t>(m.n_events) * kLanes) {}
   std::vector<F32x8> x, z, eps;
   std::vector<float> lanes;  // x transposed: lanes[i * 8 + l]
   std::vector<double> spot;
+  std::vector<EventDraw> draws;
 };
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
   LaneNormals normals(seed, first_path);
   LaneMixing mixing(seed, first_path, m.dof);
-  simulate_log_returns<F32x8>(m, normals, mixing, s.x.data(), s.z.data(), s.eps.data());
+  const LaneEvents events(m, seed, first_path, s.draws);
+  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
   for (int i = 0; i < m.n_assets; ++i) _mm256_storeu_ps(&s.lanes[i * kLanes], s.x[i].v);
   for (int l = 0; l < valid; ++l) {
     const float* lanes = s.lanes.data() + l;

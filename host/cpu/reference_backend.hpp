@@ -11,6 +11,7 @@
 #include "kernels/path_model.cuh"
 #include "kernels/philox.cuh"
 #include "kernels/revalue.cuh"
+#include "kernels/scenario_events.cuh"
 #include "kernels/student_t.cuh"
 
 namespace chipshock {
@@ -34,8 +35,9 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
   const ModelView m = spec.model();
   ScalarNormals normals{PhiloxBlockStream(seed, path, stream_offset(RngStream::kDiffusion))};
   ScalarMixing mixing{PhiloxBlockStream(seed, path, stream_offset(RngStream::kMixing)), m.dof};
+  const PathEvents events(m, seed, path);
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
-  simulate_log_returns<float>(m, normals, mixing, x.data(), z.data(), eps.data());
+  simulate_log_returns<float>(m, normals, mixing, events, x.data(), z.data(), eps.data());
   return x;
 }
 

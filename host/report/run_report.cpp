@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -81,7 +82,19 @@ nlohmann::ordered_json report_json(const RunReport& r) {
       es[key] = l.es;
       ci[key] = {l.var_lo, l.var_hi};
     }
+    ordered_json definition = nullptr;
+    if (!s.description.empty() || !s.file.empty())
+      definition = {{"description", s.description},
+                    {"source", s.source},
+                    {"file", s.file},
+                    {"calibration_date", s.calibration_date.empty()
+                                             ? ordered_json(nullptr)
+                                             : ordered_json(s.calibration_date)}};
     scenarios.push_back({{"name", s.name},
+                         {"kind", s.kind},
+                         {"definition", definition},
+                         {"skipped_tickers", s.skipped_tickers},
+                         {"notes", s.notes},
                          {"var", var},
                          {"es", es},
                          {"var_ci", ci},
@@ -94,6 +107,10 @@ nlohmann::ordered_json report_json(const RunReport& r) {
   }
   j["scenarios"] = scenarios;
   return j;
+}
+
+static std::string signed_money(double x) {
+  return (x > 0 ? "+" : x < 0 ? "-" : "") + format_money(std::fabs(x));
 }
 
 static std::string percent(double c) {
@@ -125,12 +142,43 @@ std::string report_markdown(const RunReport& r) {
       md << "| " << s.name << " | " << percent(l.confidence) << " | " << format_money(l.var)
          << " | " << format_money(l.es) << " | " << format_money(l.var_lo) << " – "
          << format_money(l.var_hi) << " |\n";
+  if (r.scenarios.size() > 1) {
+    const ScenarioResult& base = r.scenarios.front();
+    md << "\nChange against the baseline (same seed, so the paths share their random numbers):\n\n"
+          "| Scenario | Confidence | VaR change | ES change |\n|---|---:|---:|---:|\n";
+    for (std::size_t k = 1; k < r.scenarios.size(); ++k)
+      for (std::size_t l = 0; l < r.scenarios[k].levels.size() && l < base.levels.size(); ++l) {
+        const LevelRisk& a = r.scenarios[k].levels[l];
+        const LevelRisk& b = base.levels[l];
+        md << "| " << r.scenarios[k].name << " | " << percent(a.confidence) << " | "
+           << signed_money(a.var - b.var) << " | " << signed_money(a.es - b.es) << " |\n";
+      }
+  }
   md << "\n| Scenario | Mean loss | Stdev | P(loss > 0) | Worst loss | Non-finite paths |\n"
         "|---|---:|---:|---:|---:|---:|\n";
   for (const ScenarioResult& s : r.scenarios)
     md << "| " << s.name << " | " << format_money(s.mean_loss) << " | "
        << format_money(s.stdev_loss) << " | " << percent(s.prob_loss) << " | "
        << format_money(s.worst_loss) << " | " << s.non_finite << " |\n";
+  bool any_definition = false;
+  for (const ScenarioResult& s : r.scenarios) any_definition |= !s.description.empty();
+  if (any_definition) {
+    md << "\n## Scenario definitions\n";
+    for (const ScenarioResult& s : r.scenarios) {
+      if (s.description.empty()) continue;
+      md << "\n### " << s.name << "\n\n" << s.description << "\n";
+      if (!s.source.empty()) md << "\n**Source.** " << s.source << "\n";
+      if (!s.calibration_date.empty()) md << "\n**Calibration date.** " << s.calibration_date << "\n";
+      if (!s.file.empty()) md << "\n**File.** `" << s.file << "`\n";
+      if (!s.skipped_tickers.empty()) {
+        md << "\n**Skipped tickers** (named by the scenario, not in the market):";
+        for (const auto& t : s.skipped_tickers) md << " " << t;
+        md << "\n";
+      }
+      for (const auto& n : s.notes) md << "\n- " << n;
+      if (!s.notes.empty()) md << "\n";
+    }
+  }
   md << "\n_chipshock " << r.version << "_\n";
   return md.str();
 }
@@ -143,20 +191,33 @@ std::string report_summary(const RunReport& r) {
   out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
       << " step(s)/day, seed " << r.seed << ", " << model_name(r.dof) << ", " << r.backend
       << " (" << r.threads << " threads)\n\n";
-  std::snprintf(line, sizeof line, "%-24s %7s %18s %18s %39s\n", "scenario", "conf", "VaR", "ES",
-                "VaR 95% interval");
+  int w = 8;
+  for (const ScenarioResult& s : r.scenarios) w = std::max(w, static_cast<int>(s.name.size()));
+  w = std::min(w, 48);
+  std::snprintf(line, sizeof line, "%-*s %7s %18s %18s %18s %37s\n", w, "scenario", "conf", "VaR",
+                "ES", "ES vs baseline", "VaR 95% interval");
   out << line;
   for (const ScenarioResult& s : r.scenarios)
-    for (const LevelRisk& l : s.levels) {
+    for (std::size_t k = 0; k < s.levels.size(); ++k) {
+      const LevelRisk& l = s.levels[k];
       const std::string ci = format_money(l.var_lo) + " – " + format_money(l.var_hi);
-      std::snprintf(line, sizeof line, "%-24s %7s %18s %18s %39s\n", s.name.c_str(),
-                    percent(l.confidence).c_str(), format_money(l.var).c_str(),
-                    format_money(l.es).c_str(), ci.c_str());
+      std::string delta;
+      if (&s != &r.scenarios.front() && k < r.scenarios.front().levels.size())
+        delta = signed_money(l.es - r.scenarios.front().levels[k].es);
+      std::snprintf(line, sizeof line, "%-*s %7s %18s %18s %18s %39s\n", w,
+                    s.name.substr(0, 48).c_str(), percent(l.confidence).c_str(),
+                    format_money(l.var).c_str(), format_money(l.es).c_str(), delta.c_str(),
+                    ci.c_str());
       out << line;
     }
   std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s\n", r.elapsed_seconds,
                 r.paths_per_second());
   out << line;
+  for (const ScenarioResult& s : r.scenarios)
+    for (const auto& t : s.skipped_tickers)
+      out << "note: " << s.name << ": " << t << " is not in the market; skipped\n";
+  for (const ScenarioResult& s : r.scenarios)
+    for (const auto& n : s.notes) out << "note: " << s.name << ": " << n << "\n";
   for (const ScenarioResult& s : r.scenarios)
     if (s.non_finite > 0)
       out << "warning: " << s.name << ": " << s.non_finite
