@@ -140,6 +140,11 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {"run --portfolio scenarios/portfolio/ai_book.toml", 2, "--market: required"},
       {"", 2, "subcommand"},
       {kSample + "--paths 1000 --backend gpu", 3, "GPU"},
+      {kSample + "--paths 1000 --scenario no_such_scenario", 2,
+       "--scenario: unknown scenario 'no_such_scenario'\nhint: built-ins: ai_capex_cut"},
+      {kSample + "--paths 1000 --scenario missing/shock.toml", 2,
+       "missing/shock.toml: cannot open scenario file"},
+      {kSample + "--paths 1000 --scenario rates_shock --scenario rates_shock", 2, "given twice"},
   };
   for (const Case& c : cases) {
     const Result r = run_cli(c.args);
@@ -147,4 +152,52 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
     CHECK(r.code == c.code);
     CHECK_THAT(r.err, Contains(c.expect));
   }
+}
+
+TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad files refused",
+          "[cli][scenario]") {
+  Result r = run_cli("scenarios");
+  REQUIRE(r.code == 0);
+  for (const char* name : {"cheaper_model_disruption", "cheaper_model_disruption_no_rebound",
+                           "export_restrictions", "ai_capex_cut", "taiwan_supply_disruption",
+                           "rates_shock"})
+    CHECK_THAT(r.out, Contains(std::string("\n") + name + " ") || Contains(std::string(name) + " "));
+  CHECK_THAT(r.out, Contains("[source: "));
+
+  TempDir dir;
+  const std::string mine = dir.write("my_shock.toml",
+                                     "name = \"my_shock\"\ndescription = \"NVDA -30% on day 2; "
+                                     "TSLA is not in the market.\"\n[[jumps]]\nday = 2\n"
+                                     "returns = { NVDA = -0.3, TSLA = -0.1 }\n");
+  r = run_cli(kSample + "--paths 20k --horizon 2 --seed 5 --scenario cheaper_model_disruption "
+                        "--scenario '" + mine + "' --out '" + dir.file("rep") + "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("cheaper_model_disruption") && Contains("my_shock") &&
+                        Contains("ES vs baseline") && Contains("TSLA is not in the market"));
+  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  REQUIRE(j["scenarios"].size() == 3);
+  CHECK(j["scenarios"][0]["name"] == "baseline");
+  CHECK(j["scenarios"][0]["definition"].is_null());
+  CHECK(j["scenarios"][1]["name"] == "cheaper_model_disruption");
+  CHECK(j["scenarios"][1]["kind"] == "monte_carlo");
+  CHECK(j["scenarios"][1]["definition"]["calibration_date"] == "2025-01-27");
+  CHECK_THAT(j["scenarios"][1]["definition"]["source"].get<std::string>(),
+             Contains("2025-01-27"));
+  CHECK(j["scenarios"][2]["skipped_tickers"] == nlohmann::json::array({"TSLA"}));
+  // A shock of the long book raises its tail risk at every level.
+  for (const char* c : {"0.95", "0.975", "0.99"}) {
+    CHECK(j["scenarios"][1]["es"][c].get<double>() > j["scenarios"][0]["es"][c].get<double>());
+    CHECK(j["scenarios"][2]["var"][c].get<double>() > j["scenarios"][0]["var"][c].get<double>());
+  }
+  const std::string md = slurp(dir.file("rep/report.md"));
+  CHECK_THAT(md, Contains("## Scenario definitions") && Contains("Change against the baseline") &&
+                     Contains("Skipped tickers"));
+
+  // A bad scenario file: exit 2 before any path runs, naming file, line and field.
+  const std::string bad = dir.write("bad.toml", "name = \"b\"\ndescription = \"x\"\n[[jumps]]\n"
+                                                "day = 1\nfactors = { no_factor = -0.1 }\n");
+  r = run_cli(kSample + "--paths 1000 --scenario '" + bad + "'");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("bad.toml:3: jumps[0].factors.no_factor: unknown factor"));
+  CHECK_THAT(r.err, Contains("hint: known factors: ai_capex, market"));
 }
