@@ -3,6 +3,8 @@
 // defaults, skips tickers the market lacks, and keeps stressed correlations positive definite.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "host/config/market.hpp"
@@ -327,4 +329,23 @@ TEST_CASE("unknown scenario names list the built-ins", "[scenario][errors]") {
     CHECK_THAT(e.hint(), Contains("cheaper_model_disruption"));
   }
   CHECK_THROWS_WITH(resolve_scenario("missing/file.toml"), Contains("no such file"));
+}
+
+TEST_CASE("the worked example in README.md parses and applies to the sample market",
+          "[scenario][docs]") {
+  std::ifstream in(testing::source_path("README.md"));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string readme = buf.str();
+  const std::size_t start = readme.find("```toml\nname = \"my_shock\"");
+  REQUIRE(start != std::string::npos);
+  const std::size_t body = start + 8;
+  const std::size_t end = readme.find("```", body);
+  REQUIRE(end != std::string::npos);
+  TempDir dir;
+  const Scenario s = load_scenario(dir.write("my_shock.toml", readme.substr(body, end - body)));
+  CHECK(s.jumps.size() == 2);
+  CHECK(s.regimes.size() == 1);
+  const Market m = load_market(testing::source_path("scenarios/market/ai_chips.toml"));
+  CHECK_NOTHROW(apply_scenario(s, m, 10));
 }
