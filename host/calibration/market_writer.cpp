@@ -1,0 +1,267 @@
+#include "host/calibration/market_writer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "host/config/market.hpp"
+#include "host/input_error.hpp"
+#include "host/sim_spec.hpp"
+
+namespace chipshock {
+
+namespace {
+
+// Fixed-point with at least min_decimals decimals and min_significant significant digits.
+std::string fixed(double x, int min_decimals, int min_significant) {
+  int decimals = min_decimals;
+  if (x != 0.0)
+    decimals = std::max(
+        decimals, min_significant - 1 - static_cast<int>(std::floor(std::log10(std::fabs(x)))));
+  decimals = std::min(decimals, 15);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  return buf;
+}
+
+// Shortest text that reads back as x, always a TOML float.
+std::string shortest(double x) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// A TOML key: bare when it can be, quoted otherwise ("BRK.B").
+std::string toml_key(const std::string& t) {
+  const bool bare = std::all_of(t.begin(), t.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+  });
+  return bare ? t : "\"" + t + "\"";
+}
+
+double round_to(double x, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  const double v = std::round(x * scale) / scale;
+  return v == 0.0 ? 0.0 : v;  // no "-0.0000"
+}
+
+Eigen::MatrixXd rounded(const Eigen::MatrixXd& c, int decimals) {
+  Eigen::MatrixXd r = c;
+  for (Eigen::Index i = 0; i < c.rows(); ++i) {
+    r(i, i) = 1.0;
+    for (Eigen::Index j = i + 1; j < c.cols(); ++j)
+      r(i, j) = r(j, i) = round_to(0.5 * (c(i, j) + c(j, i)), decimals);
+  }
+  return r;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+// A folder name fit for a one-line comment: control characters become '?'.
+std::string printable(std::string s) {
+  for (char& ch : s)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  return s;
+}
+
+// Quotes an argument for a POSIX shell when it needs it.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || std::strchr("@%+=:,./_-", ch);
+  });
+  if (plain) return s;
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+}  // namespace
+
+int correlation_decimals(const Eigen::MatrixXd& c) {
+  const double target = 0.5 * min_eigenvalue(c);
+  for (int d = 4; d < 15; ++d)
+    if (min_eigenvalue(rounded(c, d)) >= target) return d;
+  return 15;
+}
+
+std::string calibrate_command_line(const MarketCalibration& c) {
+  const CalibrationSettings& s = c.settings;
+  std::string cmd = "chipshock calibrate --prices " + shell_word(printable(c.prices_dir)) +
+                    " --tickers " + shell_word(join(c.tickers, ",")) + " --as-of " + c.as_of +
+                    " --window " + std::to_string(s.window) + " --vol " + vol_method_name(s.vol);
+  if (s.vol == VolMethod::kEwma) cmd += " --lambda " + shortest(s.lambda);
+  cmd += std::string(" --correlation ") + correlation_method_name(s.correlation) + " --dof ";
+  cmd += s.dof == DofMethod::kAuto   ? "auto"
+         : s.dof == DofMethod::kNone ? "none"
+                                     : shortest(s.dof_value);
+  cmd += " --rate " + shortest(s.rate) + " --currency " + s.currency;
+  return cmd;
+}
+
+std::string market_toml(const MarketCalibration& c, const std::string& version) {
+  const CalibrationSettings& s = c.settings;
+  const std::size_t n = c.tickers.size();
+  const int decimals = correlation_decimals(c.correlation);
+  const Eigen::MatrixXd corr = rounded(c.correlation, decimals);
+  std::ostringstream o;
+  o << "# chipshock market: " << n << (n == 1 ? " asset" : " assets")
+    << " calibrated from daily closes as of " << c.as_of << ".\n"
+    << "#\n"
+    << "# Generated file; do not edit by hand. chipshock " << version
+    << " wrote it; these options reproduce it\n"
+    << "# (from the same working folder):\n"
+    << "#   " << calibrate_command_line(c) << " --out FILE\n"
+    << "#\n"
+    << "# Data: " << printable(c.prices_dir)
+    << "/<TICKER>.csv (date,close), inner-joined on date.\n"
+    << "#   fingerprint of the dates and closes used (FNV-1a 64): " << hex64(c.fingerprint) << "\n"
+    << "# Window: the last " << c.returns << " daily log-returns ln(close_t / close_t-1) ending on "
+    << "the as-of date:\n"
+    << "#   first return " << c.first_return_date << " (from the close of " << c.base_date
+    << "), last return " << c.as_of << "\n"
+    << "# Estimators:\n"
+    << "#   spot  = close on the as-of date (at least 6 significant digits)\n";
+  if (s.vol == VolMethod::kSample)
+    o << "#   vol   = sample stdev of the daily log-returns (divided by N-1) * sqrt("
+      << kTradingDaysPerYear << ")\n";
+  else
+    o << "#   vol   = EWMA (RiskMetrics) stdev, lambda = " << shortest(s.lambda)
+      << ", zero mean, weights\n"
+      << "#           (1-lambda) lambda^k / (1-lambda^N) summing to 1 over the window, * sqrt("
+      << kTradingDaysPerYear << ")\n";
+  if (n > 1) {
+    o << "#   correlation = sample Pearson correlation of the daily log-returns";
+    if (s.correlation == CorrelationMethod::kLedoitWolf)
+      o << ", shrunk toward\n"
+        << "#           the constant-correlation target (Ledoit & Wolf 2004): intensity "
+        << fixed(c.shrinkage.intensity, 4, 1) << ",\n"
+        << "#           mean correlation " << fixed(c.shrinkage.mean_correlation, 4, 1)
+        << (c.shrinkage.raised ? " (intensity raised to reach the eigenvalue floor)" : "") << "\n";
+    else if (s.correlation == CorrelationMethod::kHigham)
+      o << ", replaced by\n"
+        << "#           the nearest correlation matrix with eigenvalues >= "
+        << shortest(kMinCorrelationEigenvalue) << " (Higham 2002):\n"
+        << "#           Frobenius distance " << fixed(c.nearest.distance, 6, 3) << " after "
+        << c.nearest.iterations << " iterations\n";
+    else
+      o << "\n";
+    o << "#           written to " << decimals << " decimals; smallest eigenvalue "
+      << fixed(min_eigenvalue(corr), 6, 3) << " (sample: " << fixed(c.sample_min_eigenvalue, 6, 3)
+      << ")\n";
+  }
+  if (s.dof == DofMethod::kAuto) {
+    o << "#   dof   = maximum-likelihood Student-t degrees of freedom of the unit-variance t\n"
+      << "#           (the law of sqrt((nu-2)/nu) T_nu) for the " << c.dof_fit.n
+      << " pooled standardised returns\n"
+      << "#           (each series minus its mean, divided by its sample stdev), nu in ["
+      << shortest(kMinFittedDof) << ", " << shortest(kMaxFittedDof) << "]:\n";
+    if (c.dof_fit.at_upper_bound)
+      o << "#           the maximum is at the upper bound, so the file keeps Gaussian "
+           "innovations\n";
+    else
+      o << "#           " << fixed(c.dof_fit.dof, 2, 3) << ", likelihood-ratio 95% interval ["
+        << fixed(c.dof_fit.lo, 2, 3) << ", " << fixed(c.dof_fit.hi, 2, 3) << "] (too narrow: it\n"
+        << "#           treats the pooled values as independent)\n";
+  } else if (s.dof == DofMethod::kFixed) {
+    o << "#   dof   = given on the command line (--dof), not estimated\n";
+  } else {
+    o << "#   dof   = none: Gaussian innovations (--dof none)\n";
+  }
+  o << "#   drift = 0.0 for every asset: not estimated (a sample mean return over the window is\n"
+    << "#           far too noisy to serve as an expected return).\n";
+  if (!c.notes.empty()) {
+    o << "# Notes on the data:\n";
+    for (const std::string& note : c.notes) o << "#   " << note << "\n";
+  }
+  o << "\ncurrency = \"" << s.currency << "\"\n"
+    << "\n# Continuously compounded risk-free rate, used only to price options: an assumption\n"
+    << "# given on the command line (--rate), not an estimate.\n"
+    << "rate = " << shortest(s.rate) << "\n"
+    << "\n# Date of the spots: the last return's date.\n"
+    << "as_of = " << c.as_of << "\n";
+  if (c.dof > 0)
+    o << "\n# Student-t degrees of freedom (see the header).\n"
+      << "dof = " << fixed(c.dof, 2, 1) << "\n";
+  for (std::size_t k = 0; k < n; ++k)
+    o << "\n[assets." << toml_key(c.tickers[k]) << "]\n"
+      << "spot = " << fixed(c.spots[k], 2, 6) << "\n"
+      << "vol = " << fixed(c.vols[k], 4, 4) << "\n"
+      << "drift = 0.0\n";
+  if (n > 1) {
+    std::size_t width = static_cast<std::size_t>(decimals) + 3;
+    for (const std::string& t : c.tickers) width = std::max(width, t.size());
+    std::vector<std::string> quoted;
+    for (const std::string& t : c.tickers) quoted.push_back("\"" + t + "\"");
+    o << "\n[correlation]\n"
+      << "tickers = [" << join(quoted, ", ") << "]\n"
+      << "# columns, in the order of `tickers`:\n#  ";
+    for (const std::string& t : c.tickers) o << std::string(width + 2 - t.size(), ' ') << t;
+    o << "\nmatrix = [\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      o << "  [";
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::string v =
+            fixed(corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), decimals, 1);
+        char cell[64];
+        std::snprintf(cell, sizeof cell, "%*s", static_cast<int>(width), v.c_str());
+        o << cell << (j + 1 < n ? ", " : "");
+      }
+      o << "],  # " << c.tickers[i] << "\n";
+    }
+    o << "]\n";
+  }
+  return o.str();
+}
+
+void write_market_file(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." +
+                                               std::to_string(getpid()) + ".toml");
+  std::error_code ec;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw std::runtime_error("error writing " + tmp.string() + " (disk full?)");
+    }
+  }
+  try {
+    load_market(tmp.string());
+  } catch (const InputError& e) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error(std::string("the calibrated market file does not load: ") + e.what());
+  }
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot rename onto " + path + ": " + why);
+  }
+}
+
+}  // namespace chipshock

@@ -1,0 +1,190 @@
+#include "host/cli/calibrate_command.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "host/calibration/calibrate_market.hpp"
+#include "host/calibration/market_writer.hpp"
+#include "host/cli/run_command.hpp"
+#include "host/history/price_history.hpp"
+#include "host/input_error.hpp"
+
+#ifndef CHIPSHOCK_VERSION
+#define CHIPSHOCK_VERSION "unknown"
+#endif
+
+namespace chipshock {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::vector<std::string> parse_tickers(const std::string& text, const std::string& dir) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  const std::vector<std::string> available = available_tickers(dir);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string t = text.substr(start, comma - start);
+    start = comma + 1;
+    if (t.empty())
+      throw InputError("", 0, "--tickers", "'" + text + "': empty ticker in the list",
+                       "example: --tickers NVDA,AMD,TSM");
+    if (std::find(out.begin(), out.end(), t) != out.end())
+      throw InputError("", 0, "--tickers", "ticker '" + t + "' listed twice");
+    if (std::find(available.begin(), available.end(), t) == available.end())
+      throw InputError("", 0, "--tickers", "unknown ticker '" + t + "': no " + price_file(dir, t),
+                       available.empty() ? "the folder holds no <TICKER>.csv files"
+                                         : "tickers with a file there: " + join(available, ", "));
+    out.push_back(t);
+  }
+  return out;
+}
+
+CalibrationSettings settings_from(const CalibrateOptions& o) {
+  CalibrationSettings s;
+  s.as_of = o.as_of;
+  s.window = o.window;
+  if (o.vol == "sample")
+    s.vol = VolMethod::kSample;
+  else if (o.vol == "ewma")
+    s.vol = VolMethod::kEwma;
+  else
+    throw InputError("", 0, "--vol", "'" + o.vol + "': expected sample or ewma");
+  if (o.lambda_given && s.vol != VolMethod::kEwma)
+    throw InputError("", 0, "--lambda", "only used with --vol ewma");
+  s.lambda = o.lambda;
+  if (o.correlation == "sample")
+    s.correlation = CorrelationMethod::kSample;
+  else if (o.correlation == "ledoit-wolf")
+    s.correlation = CorrelationMethod::kLedoitWolf;
+  else if (o.correlation == "higham")
+    s.correlation = CorrelationMethod::kHigham;
+  else
+    throw InputError("", 0, "--correlation",
+                     "'" + o.correlation + "': expected sample, ledoit-wolf or higham");
+  if (o.dof == "auto") {
+    s.dof = DofMethod::kAuto;
+  } else if (o.dof == "none") {
+    s.dof = DofMethod::kNone;
+  } else {
+    char* end = nullptr;
+    s.dof_value = std::strtod(o.dof.c_str(), &end);
+    if (o.dof.empty() || end != o.dof.c_str() + o.dof.size() || !std::isfinite(s.dof_value))
+      throw InputError("", 0, "--dof", "'" + o.dof + "': expected auto, none or a number > 2");
+    s.dof = DofMethod::kFixed;
+  }
+  s.rate = o.rate;
+  s.currency = o.currency;
+  return s;
+}
+
+void check_out(const CalibrateOptions& o) {
+  namespace fs = std::filesystem;
+  if (o.out.empty())
+    throw InputError("", 0, "--out", "required", "give the market file to write, or - for stdout");
+  if (o.out == "-") return;
+  std::error_code ec;
+  const fs::path out(o.out);
+  if (fs::is_directory(out, ec))
+    throw InputError("", 0, "--out", o.out + " is a folder", "give a file name, e.g. market.toml");
+  const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  if (!fs::is_directory(parent, ec))
+    throw InputError("", 0, "--out", "folder " + parent.string() + " does not exist");
+  if (fs::exists(out, ec) && !o.force)
+    throw InputError("", 0, "--out", o.out + " exists", "add --force to replace it");
+}
+
+std::string fmt(const char* f, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, x);
+  return buf;
+}
+
+std::string summary(const MarketCalibration& c, const std::string& out) {
+  std::ostringstream o;
+  const std::size_t n = c.tickers.size();
+  o << "calibrated " << n << (n == 1 ? " ticker" : " tickers") << " from " << c.prices_dir << ": "
+    << c.returns << " daily returns " << c.first_return_date << " .. " << c.as_of << " (as of)\n\n";
+  const bool ewma = c.settings.vol == VolMethod::kEwma;
+  char line[160];
+  std::snprintf(line, sizeof line, "%-8s %14s %12s %12s %10s\n", "ticker", "spot",
+                ewma ? "vol sample" : "vol sample*", ewma ? "vol ewma*" : "vol ewma", "mean corr");
+  o << line;
+  for (std::size_t k = 0; k < n; ++k) {
+    double mean_corr = 0.0;
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != k)
+        mean_corr += c.correlation(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j));
+    const std::string mc = n > 1 ? fmt("%.3f", mean_corr / static_cast<double>(n - 1)) : "-";
+    std::snprintf(line, sizeof line, "%-8s %14.4f %12.4f %12.4f %10s\n", c.tickers[k].c_str(),
+                  c.spots[k], c.sample_vols[k], c.ewma_vols[k], mc.c_str());
+    o << line;
+  }
+  o << "(* written; annualised with sqrt(252); EWMA lambda " << fmt("%g", c.settings.lambda)
+    << ")\n\n";
+  if (n > 1) {
+    o << "correlation: " << correlation_method_name(c.settings.correlation);
+    if (c.settings.correlation == CorrelationMethod::kLedoitWolf)
+      o << " (intensity " << fmt("%.4f", c.shrinkage.intensity) << " toward mean correlation "
+        << fmt("%.4f", c.shrinkage.mean_correlation) << ")";
+    if (c.settings.correlation == CorrelationMethod::kHigham)
+      o << " (Frobenius distance " << fmt("%.3g", c.nearest.distance) << ")";
+    o << ", smallest eigenvalue " << fmt("%.4g", c.min_eigenvalue) << " (sample "
+      << fmt("%.4g", c.sample_min_eigenvalue) << ")\n";
+  }
+  o << "dof: ";
+  if (c.settings.dof == DofMethod::kAuto && !c.dof_fit.at_upper_bound)
+    o << fmt("%.2f", c.dof) << " (maximum likelihood, pooled standardised returns; 95% interval "
+      << fmt("%.2f", c.dof_fit.lo) << " .. " << fmt("%.2f", c.dof_fit.hi) << ")\n";
+  else if (c.dof > 0)
+    o << fmt("%.2f", c.dof) << " (given)\n";
+  else
+    o << "none (Gaussian innovations)\n";
+  for (const std::string& note : c.notes) o << "note: " << note << "\n";
+  if (out != "-") o << "wrote " << out << "\n";
+  return o.str();
+}
+
+}  // namespace
+
+int calibrate_command(const CalibrateOptions& o) {
+  if (o.prices.empty())
+    throw InputError("", 0, "--prices", "required",
+                     "give the folder of <TICKER>.csv files (date,close)");
+  const CalibrationSettings settings = settings_from(o);
+  check_out(o);
+  const std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
+  const PriceHistory history = load_price_history(o.prices, tickers);
+  const MarketCalibration c = calibrate_market(history, settings);
+  const std::string text = market_toml(c, CHIPSHOCK_VERSION);
+  if (o.out == "-") {
+    // Checked the same way as a file: through a temporary file that load_market reads.
+    const std::string probe = (std::filesystem::temp_directory_path() /
+                               ("chipshock-calibrate-" + std::to_string(::getpid()) + ".toml"))
+                                  .string();
+    write_market_file(probe, text);
+    std::error_code ec;
+    std::filesystem::remove(probe, ec);
+    std::cout << text;
+  } else {
+    write_market_file(o.out, text);
+  }
+  if (!o.quiet) (o.out == "-" ? std::cerr : std::cout) << summary(c, o.out);
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace chipshock

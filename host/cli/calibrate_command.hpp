@@ -1,0 +1,28 @@
+// `chipshock calibrate`: estimate a market file from daily closes.
+#pragma once
+
+#include <string>
+
+namespace chipshock {
+
+struct CalibrateOptions {
+  std::string prices;          // folder of <TICKER>.csv files
+  std::string tickers;         // "A,B,C"; "" = every CSV in the folder
+  std::string as_of;           // "" = the last common date
+  int window = 500;            // daily returns
+  std::string vol = "sample";  // sample | ewma
+  double lambda = 0.94;
+  bool lambda_given = false;
+  std::string correlation = "sample";  // sample | ledoit-wolf | higham
+  std::string dof = "auto";            // auto | none | a number
+  double rate = 0.04;
+  std::string currency = "USD";
+  std::string out;     // file, or "-" for stdout
+  bool force = false;  // replace an existing --out
+  bool quiet = false;
+};
+
+// Runs and returns the exit code; throws InputError for the caller to map to exit code 2.
+int calibrate_command(const CalibrateOptions& options);
+
+}  // namespace chipshock

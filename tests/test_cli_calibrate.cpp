@@ -1,0 +1,208 @@
+// End to end: `chipshock calibrate` on the sample price history. The written market loads, is
+// reproducible byte for byte, matches the sample market that scripts/estimate_sample_market.py
+// estimated, and bad input exits 2 naming the option or the file.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "host/config/market.hpp"
+#include "test_util.hpp"
+
+using namespace chipshock;
+using Catch::Matchers::Contains;
+using chipshock::testing::TempDir;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs chipshock with `args` from the source folder; captures stdout, stderr and exit code.
+Result run_cli(const std::string& args) {
+  TempDir tmp;
+  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" + CHIPSHOCK_BINARY +
+                          "' " + args + " >'" + tmp.file("out") + "' 2>'" + tmp.file("err") +
+                          "' </dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.file("out")),
+          slurp(tmp.file("err"))};
+}
+
+const std::string kPrices = "calibrate --prices scenarios/data/prices ";
+// Every sample ticker but ARM, whose history starts on 2023-09-14.
+const std::string kNoArm =
+    "--tickers AAPL,AMD,AMZN,ASML,AVGO,GOOGL,INTC,META,MRVL,MSFT,MU,NVDA,QCOM,QQQ,SMCI,SMH,SOXX,"
+    "SPY,TSM ";
+// The tickers and order of scripts/estimate_sample_market.py.
+const std::string kSampleMarketTickers =
+    "--tickers NVDA,AMD,TSM,AVGO,ASML,MU,INTC,QCOM,SMCI,ARM,MRVL,MSFT,GOOGL,META,AMZN,AAPL ";
+
+}  // namespace
+
+TEST_CASE("calibrate --help shows the options, an example and the exit codes", "[cli][calibrate]") {
+  const Result r = run_cli("calibrate --help");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Contains("--prices") && Contains("--window") && Contains("--correlation") &&
+                        Contains("--dof") && Contains("Example") && Contains("Ledoit-Wolf") &&
+                        Contains("Exit codes"));
+  CHECK_THAT(run_cli("--help").out, Contains("calibrate"));
+}
+
+TEST_CASE("calibrate as of the DeepSeek Friday writes a market that loads, reproducibly",
+          "[cli][calibrate]") {
+  TempDir dir;
+  const std::string out = dir.file("m.toml");
+  const std::string args = kPrices + kNoArm + "--as-of 2025-01-24 --window 500 --out '" + out + "'";
+  const Result r = run_cli(args);
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("NVDA") && Contains("500 daily returns 2023-01-27 .. 2025-01-24") &&
+                        Contains("wrote"));
+  const Market m = load_market(out);
+  CHECK(m.size() == 19);
+  CHECK(m.as_of == "2025-01-24");
+  CHECK(m.currency == "USD");
+  CHECK(m.rate == 0.04);
+  CHECK(m.dof > 2.5);
+  CHECK(m.dof < 8);
+  const int nvda = m.index_of("NVDA");
+  REQUIRE(nvda >= 0);
+  CHECK(m.assets[static_cast<std::size_t>(nvda)].spot == Approx(142.407));  // see SOURCES.md
+  for (const Asset& a : m.assets) {
+    CAPTURE(a.ticker);
+    CHECK(a.vol > 0.1);
+    CHECK(a.vol < 1.5);
+    CHECK(a.drift == 0.0);
+  }
+  const std::string text = slurp(out);
+  CHECK_THAT(text, Contains("--as-of 2025-01-24 --window 500 --vol sample --correlation sample") &&
+                       Contains("first return 2023-01-27"));
+
+  // Same inputs, same bytes; an existing file is kept unless --force.
+  const Result again = run_cli(args);
+  CHECK(again.code == 2);
+  CHECK_THAT(again.err, Contains("--out") && Contains("exists") && Contains("--force"));
+  REQUIRE(run_cli(args + " --force").code == 0);
+  CHECK(slurp(out) == text);
+  // Only the market file: no temporary files left behind.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    CAPTURE(e.path().string());
+    ++files;
+  }
+  CHECK(files == 1);
+}
+
+TEST_CASE("calibrate reproduces the sample market of scripts/estimate_sample_market.py",
+          "[cli][calibrate]") {
+  // The script: 16 tickers, 500 returns to 2026-07-31, vols to 4 decimals, correlations to 3,
+  // spots to 2, dof on a 0.1 grid from returns divided by their stdev (not demeaned). This
+  // command writes vols to 4 decimals, correlations to 4 and spots to 6 significant digits.
+  const Result r = run_cli(kPrices + kSampleMarketTickers +
+                           "--as-of 2026-07-31 --window 500 "
+                           "--out - --quiet");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  TempDir dir;
+  const Market mine = load_market(dir.write("mine.toml", r.out));
+  const Market ref = load_market(testing::source_path("scenarios/market/ai_chips.toml"));
+  const Market ref_t = load_market(testing::source_path("scenarios/market/ai_chips_t.toml"));
+  REQUIRE(mine.size() == ref.size());
+  const std::size_t n = ref.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    CAPTURE(ref.assets[k].ticker);
+    CHECK(mine.assets[k].ticker == ref.assets[k].ticker);
+    CHECK(std::fabs(mine.assets[k].vol - ref.assets[k].vol) <= 1e-4 + 1e-12);
+    CHECK(std::fabs(mine.assets[k].spot - ref.assets[k].spot) <= 0.005 + 1e-9);
+  }
+  double worst = 0;
+  for (std::size_t i = 0; i < n * n; ++i)
+    worst = std::max(worst, std::fabs(mine.correlation[i] - ref.correlation[i]));
+  CHECK(worst <= 5e-4 + 5e-5 + 1e-12);  // rounding to 3 and to 4 decimals
+  CHECK(mine.dof == Approx(ref_t.dof).margin(0.1));
+}
+
+TEST_CASE(
+    "calibrate with EWMA vols, Ledoit-Wolf, Higham and fixed or no dof writes markets "
+    "that load",
+    "[cli][calibrate]") {
+  TempDir dir;
+  const std::string base = kPrices + "--tickers NVDA,AMD,SMH --window 250 --quiet --out ";
+  Result r = run_cli(base + "'" + dir.file("a.toml") +
+                     "' --vol ewma --lambda 0.97 --correlation ledoit-wolf --dof none");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.empty());
+  Market m = load_market(dir.file("a.toml"));
+  CHECK(m.as_of == "2026-07-31");
+  CHECK(m.dof == 0.0);
+  CHECK_THAT(slurp(dir.file("a.toml")), Contains("lambda = 0.97") && Contains("Ledoit & Wolf"));
+  r = run_cli(base + "'" + dir.file("b.toml") + "' --correlation higham --dof 4.5 --rate 0.035");
+  REQUIRE(r.code == 0);
+  m = load_market(dir.file("b.toml"));
+  CHECK(m.dof == 4.5);
+  CHECK(m.rate == 0.035);
+}
+
+TEST_CASE("calibrate: bad input exits 2 naming the option or the file",
+          "[cli][calibrate][errors]") {
+  TempDir dir;
+  dir.write("X.csv", "date,close\n2025-01-02,10\n2025-01-03,-1\n");
+  struct Case {
+    std::string args, expect, hint;
+  };
+  const std::string out = " --out '" + dir.file("m.toml") + "'";
+  const std::vector<Case> cases = {
+      {kPrices + "--as-of 2025-01-24 --window 500" + out,
+       "--window: 500 returns ending on "
+       "2025-01-24 need 501 common closes",
+       "ARM.csv starts on 2023-09-14"},
+      {kPrices + kNoArm + "--as-of 2025-01-25" + out,
+       "--as-of: 2025-01-25 is not a date with a "
+       "close in every price file",
+       "nearest common dates are 2025-01-24 and 2025-01-27"},
+      {kPrices + "--as-of 2025-13-01" + out, "--as-of: '2025-13-01': expected a date", ""},
+      {kPrices + "--as-of 2030-01-02" + out, "--as-of", "ends on 2026-07-31"},
+      {kPrices + "--tickers NVDA,NVDAA" + out, "--tickers: unknown ticker 'NVDAA'", "NVDA, QCOM"},
+      {kPrices + "--tickers NVDA,NVDA" + out, "listed twice", ""},
+      {kPrices + "--tickers NVDA,,AMD" + out, "empty ticker", ""},
+      {kPrices + "--window 10" + out, "--window: 10: must be between 30", ""},
+      {kPrices + "--window abc" + out, "--window", ""},
+      {kPrices + "--vol garch" + out, "--vol: 'garch'", ""},
+      {kPrices + "--lambda 0.9" + out, "--lambda: only used with --vol ewma", ""},
+      {kPrices + "--vol ewma --lambda 1.5" + out, "--lambda", ""},
+      {kPrices + "--correlation spearman" + out, "--correlation: 'spearman'", ""},
+      {kPrices + "--dof 1.5" + out, "--dof: 1.5", ""},
+      {kPrices + "--dof lots" + out, "--dof: 'lots'", ""},
+      {kPrices + "--currency dollars" + out, "--currency", ""},
+      {kPrices, "--out: required", ""},
+      {kPrices + "--out /nonexistent-folder/m.toml", "--out: folder /nonexistent-folder", ""},
+      {kPrices + "--out /tmp", "--out: /tmp is a folder", ""},
+      {"calibrate --out x.toml", "--prices: required", ""},
+      {"calibrate --prices no/such/dir --out x.toml", "no/such/dir: no such folder", ""},
+      {"calibrate --prices '" + dir.path().string() + "'" + out,
+       "X.csv:3: close: must be "
+       "positive",
+       ""},
+  };
+  for (const Case& c : cases) {
+    const Result r = run_cli(c.args);
+    CAPTURE(c.args, r.err);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Contains(c.expect) && Contains(c.hint));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("m.toml")));
+}
