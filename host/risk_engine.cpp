@@ -50,15 +50,22 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
     if (progress) progress(first + count, s.paths);
   }
 
+  ScenarioResult r = summarize_losses(name, acc, s.paths, s.confidences);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
+                                std::uint64_t paths, const std::vector<double>& confidences) {
   ScenarioResult r;
   r.name = name;
-  r.paths = s.paths;
+  r.paths = paths;
   r.non_finite = acc.non_finite();
   const std::uint64_t n = acc.count();
-  for (double c : s.confidences)
+  for (double c : confidences)
     if (tail_mass(n, c) < 1.0)
       throw InputError("", 0, "--paths",
-                       "only " + std::to_string(n) + " of " + std::to_string(s.paths) +
+                       "only " + std::to_string(n) + " of " + std::to_string(paths) +
                            " paths had a finite loss in range: too few for the " +
                            std::to_string(c) + " level",
                        "the model produces NaN, infinite or absurd losses: check vols, drifts, "
@@ -68,8 +75,7 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
   r.prob_loss = static_cast<double>(acc.positive()) / static_cast<double>(n);
   r.worst_loss = acc.max();
   const std::vector<double> tail = acc.tail();
-  for (double c : s.confidences) r.levels.push_back(risk_at(n, c, tail));
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (double c : confidences) r.levels.push_back(risk_at(n, c, tail));
   return r;
 }
 

@@ -41,6 +41,11 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& settings,
                                  const ProgressFn& progress = {});
 
+// The statistics of an accumulator over `paths` paths (count() of them finite). Throws
+// InputError when too few finite losses are left for a confidence level.
+ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
+                                std::uint64_t paths, const std::vector<double>& confidences);
+
 // Bytes the streaming statistics need for this many paths (the kept tail).
 std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences);
 

@@ -145,6 +145,12 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {kSample + "--paths 1000 --scenario missing/shock.toml", 2,
        "missing/shock.toml: cannot open scenario file"},
       {kSample + "--paths 1000 --scenario rates_shock --scenario rates_shock", 2, "given twice"},
+      {kSample + "--paths 1000 --replay 2025-01-25", 2,
+       "--replay: 2025-01-25 is not a trading day"},
+      {kSample + "--paths 1000 --replay-window 2025-01-27", 2, "--replay-window"},
+      {kSample + "--paths 1000 --method historical --window 5000", 2, "--window"},
+      {kSample + "--paths 1000 --method bootstrap", 2, "--method"},
+      {kSample + "--paths 1000 --replay 2025-01-27 --prices /nonexistent", 2, "/nonexistent"},
   };
   for (const Case& c : cases) {
     const Result r = run_cli(c.args);
@@ -200,4 +206,29 @@ TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad f
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("bad.toml:3: jumps[0].factors.no_factor: unknown factor"));
   CHECK_THAT(r.err, Contains("hint: known factors: ai_capex, market"));
+}
+
+TEST_CASE("replay and historical simulation are reported next to the Monte Carlo baseline",
+          "[cli][history]") {
+  TempDir dir;
+  const Result r = run_cli(kSample + "--paths 20k --seed 5 --replay 2025-01-27 "
+                                     "--replay-window 2022-10-07:2022-10-14 --method historical "
+                                     "--window 250 --out '" + dir.file("rep") + "'");
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  REQUIRE(j["scenarios"].size() == 4);
+  CHECK(j["scenarios"][1]["name"] == "historical");
+  CHECK(j["scenarios"][1]["kind"] == "historical");
+  CHECK(j["scenarios"][1]["paths"] == 250);
+  CHECK(j["scenarios"][2]["name"] == "replay 2025-01-27");
+  CHECK(j["scenarios"][2]["kind"] == "replay");
+  CHECK(j["scenarios"][3]["name"] == "replay 2022-10-07:2022-10-14");
+  // The sample book is long AI hardware: 2025-01-27 cost it about 8.8% (NVDA -17%, AVGO -17%).
+  const double loss = j["scenarios"][2]["var"]["0.99"].get<double>();
+  const double value = j["portfolio"]["value"].get<double>();
+  CHECK(loss / value > 0.05);
+  CHECK(loss / value < 0.15);
+  CHECK(j["scenarios"][2]["es"]["0.99"].get<double>() == loss);
+  // paths/s counts Monte Carlo paths only.
+  CHECK(j["run"]["paths_per_second"].get<double>() > 0);
 }

@@ -104,6 +104,23 @@ int main(int argc, char** argv) {
   run->add_option("--confidence", o.confidence, "Confidence levels, comma-separated")
       ->type_name("LIST")
       ->capture_default_str();
+  run->add_option("--replay", o.replays,
+                  "Also report today's book under the real returns of this day (repeatable)")
+      ->type_name("DATE");
+  run->add_option("--replay-window", o.replay_windows,
+                  "Also report the book under the real returns from FROM to TO (repeatable)")
+      ->type_name("FROM:TO");
+  run->add_option("--prices", o.prices,
+                  "Price history folder (<TICKER>.csv: date,close) for --replay and "
+                  "--method historical; default: the shipped history")
+      ->type_name("DIR");
+  run->add_option("--method", o.method,
+                  "monte-carlo, or historical: also report historical-simulation VaR/ES")
+      ->type_name("NAME")
+      ->capture_default_str();
+  run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
+      ->type_name("N")
+      ->capture_default_str();
   run->add_option("--backend", o.backend, "auto, cpu, gpu or both")
       ->type_name("NAME")
       ->capture_default_str();

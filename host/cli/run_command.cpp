@@ -12,6 +12,7 @@
 #include "host/cli/arg_parsing.hpp"
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
+#include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/report/run_report.hpp"
 #include "host/risk_engine.hpp"
@@ -55,6 +56,10 @@ void validate(const RunOptions& o) {
     throw InputError("", 0, "--threads", "must be between 1 and 4096 (0 = all cores)");
   if (o.backend != "auto" && o.backend != "cpu" && o.backend != "gpu" && o.backend != "both")
     throw InputError("", 0, "--backend", "'" + o.backend + "': expected auto, cpu, gpu or both");
+  if (o.method != "monte-carlo" && o.method != "historical")
+    throw InputError("", 0, "--method", "'" + o.method + "': expected monte-carlo or historical");
+  if (o.window < 20 || o.window > 100000)
+    throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
 }
 
 // Progress on stderr while a run takes more than a second, only when stderr is a terminal.
@@ -138,6 +143,23 @@ int run_command(const RunOptions& o) {
   std::vector<std::unique_ptr<SimSpec>> scenario_specs;
   for (const AppliedScenario& a : applied)
     scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
+  // Replays and historical simulation are cheap and deterministic: computed before the Monte
+  // Carlo run, so bad dates or missing history fail fast.
+  std::vector<ReplayRequest> replays;
+  for (const std::string& d : o.replays) replays.push_back(parse_replay(d, false));
+  for (const std::string& w : o.replay_windows) replays.push_back(parse_replay(w, true));
+  const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
+  std::vector<ScenarioResult> history_results;
+  if (o.method == "historical") {
+    HistoricalSettings hs;
+    hs.window = o.window;
+    hs.horizon_days = o.horizon_days;
+    history_results.push_back(
+        historical_scenario(hs, market, portfolio, prices, settings.confidences));
+  }
+  for (const ReplayRequest& r : replays)
+    history_results.push_back(
+        replay_scenario(r, market, portfolio, prices, settings.confidences));
 
   if (o.backend == "gpu" || o.backend == "both")
     throw GpuUnavailable("--backend " + o.backend +
@@ -199,6 +221,7 @@ int run_command(const RunOptions& o) {
     res.notes = applied[k].notes;
     report.scenarios.push_back(std::move(res));
   }
+  for (ScenarioResult& h : history_results) report.scenarios.push_back(std::move(h));
   progress.clear();
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -11,6 +11,11 @@ namespace chipshock {
 struct RunOptions {
   std::string market, portfolio, out_dir;
   std::vector<std::string> scenarios;
+  std::vector<std::string> replays;         // --replay DATE
+  std::vector<std::string> replay_windows;  // --replay-window FROM:TO
+  std::string prices;                       // price history folder; "" = the shipped one
+  std::string method = "monte-carlo";       // or historical (adds a historical-simulation entry)
+  int window = 500;                         // trailing daily returns for --method historical
   std::string paths = "1M";
   int horizon_days = 1;
   int steps_per_day = 1;

@@ -16,7 +16,8 @@ namespace chipshock {
 
 double RunReport::paths_per_second() const {
   std::uint64_t total = 0;
-  for (const ScenarioResult& s : scenarios) total += s.paths;
+  for (const ScenarioResult& s : scenarios)
+    if (s.kind == "monte_carlo") total += s.paths;
   return elapsed_seconds > 0 ? static_cast<double>(total) / elapsed_seconds : 0.0;
 }
 
