@@ -157,6 +157,20 @@ TEST_CASE(
   CHECK(m.rate == 0.035);
 }
 
+TEST_CASE("calibrate without --tickers leaves out files too short for the window, and says so",
+          "[cli][calibrate]") {
+  TempDir dir;
+  // The example: ARM's file starts at its 2023-09-14 IPO.
+  const Result r = run_cli(kPrices + "--as-of 2025-01-24 --window 500 --out '" + dir.file("m.toml") +
+                           "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("left out ARM (342 closes from 2023-09-14)"));
+  const std::string text = slurp(dir.file("m.toml"));
+  CHECK_THAT(text, Contains("left out ARM"));
+  CHECK(text.find("[assets.ARM]") == std::string::npos);
+  CHECK_THAT(text, Contains("[assets.NVDA]") && Contains("as_of = 2025-01-24"));
+}
+
 TEST_CASE("calibrate: bad input exits 2 naming the option or the file",
           "[cli][calibrate][errors]") {
   TempDir dir;
@@ -166,7 +180,7 @@ TEST_CASE("calibrate: bad input exits 2 naming the option or the file",
   };
   const std::string out = " --out '" + dir.file("m.toml") + "'";
   const std::vector<Case> cases = {
-      {kPrices + "--as-of 2025-01-24 --window 500" + out,
+      {kPrices + "--tickers NVDA,ARM,AMD --as-of 2025-01-24 --window 500" + out,
        "--window: 500 returns ending on "
        "2025-01-24 need 501 common closes",
        "ARM.csv starts on 2023-09-14"},

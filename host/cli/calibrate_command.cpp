@@ -166,9 +166,34 @@ int calibrate_command(const CalibrateOptions& o) {
                      "give the folder of <TICKER>.csv files (date,close)");
   const CalibrationSettings settings = settings_from(o);
   check_out(o);
-  const std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
+  std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
+  // Without --tickers, every file in the folder is a candidate: files whose own history cannot
+  // fill the window up to --as-of (a late listing such as ARM's) are left out and listed, rather
+  // than shortening everyone's window. An explicit --tickers list is taken as given.
+  std::vector<std::string> left_out;
+  if (o.tickers.empty()) {
+    for (const std::string& t : available_tickers(o.prices)) {
+      const PriceHistory one = load_price_history(o.prices, {t});
+      std::size_t closes = 0;
+      for (const std::string& d : one.dates) closes += settings.as_of.empty() || d <= settings.as_of;
+      if (closes >= static_cast<std::size_t>(settings.window) + 1)
+        tickers.push_back(t);
+      else
+        left_out.push_back(t + " (" + std::to_string(closes) + " closes from " +
+                           one.dates.front() + ")");
+    }
+    if (tickers.empty())
+      throw InputError("", 0, "--window",
+                       "no price file in " + o.prices + " holds " +
+                           std::to_string(settings.window + 1) + " closes" +
+                           (settings.as_of.empty() ? "" : " up to " + settings.as_of),
+                       "use a shorter --window or a later --as-of");
+  }
   const PriceHistory history = load_price_history(o.prices, tickers);
-  const MarketCalibration c = calibrate_market(history, settings);
+  MarketCalibration c = calibrate_market(history, settings);
+  for (const std::string& t : left_out)
+    c.notes.push_back("left out " + t + ": too short for " + std::to_string(settings.window) +
+                      " returns; name the tickers with --tickers to be told instead");
   const std::string text = market_toml(c, CHIPSHOCK_VERSION);
   if (o.out == "-") {
     // Checked the same way as a file: through a temporary file that load_market reads.
