@@ -232,3 +232,41 @@ TEST_CASE("replay and historical simulation are reported next to the Monte Carlo
   // paths/s counts Monte Carlo paths only.
   CHECK(j["run"]["paths_per_second"].get<double>() > 0);
 }
+
+TEST_CASE("backtest on the shipped history writes its reports; bad calls exit 2",
+          "[cli][backtest]") {
+  TempDir dir;
+  Result r = run_cli("backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02 "
+                     "--to 2025-01-27 --window 250 --paths 5000 --confidence 0.95,0.99 --out '" +
+                     dir.file("bt") + "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("Kupiec p") && Contains("worst day 2025-01-27"));
+  const auto j = nlohmann::json::parse(slurp(dir.file("bt/backtest.json")));
+  CHECK(j["schema"] == "chipshock.backtest.v1");
+  REQUIRE(j["tests"].size() == 2);
+  CHECK(j["days"].back()["date"] == "2025-01-27");
+  // 2025-01-27 (NVDA -17%) exceeds the 99% VaR of the long AI-hardware book.
+  CHECK(j["days"].back()["exceeded"]["0.99"] == true);
+  for (const char* f : {"bt/backtest.csv", "bt/backtest.md", "bt/backtest.html"})
+    CHECK(std::filesystem::file_size(dir.file(f)) > 100);
+  r = run_cli("backtest --help");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Contains("Example") && Contains("--window"));
+  struct Case {
+    std::string args, expect;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02", "--to: required"},
+           {"backtest --portfolio scenarios/portfolio/ai_book.toml --from 2020-02-03 --to 2020-03-02",
+            "needs 250 returns"},
+           {"backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02 --to 2025-01-27 "
+            "--vol garch",
+            "--vol"},
+           {"backtest --portfolio missing.toml --from 2024-12-02 --to 2025-01-27", "missing.toml"},
+       }) {
+    r = run_cli(c.args);
+    CAPTURE(c.args, r.err);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Contains(c.expect));
+  }
+}

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "host/cli/calibrate_command.hpp"
+#include "host/cli/backtest_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
 #include "host/scenario/scenario.hpp"
@@ -181,6 +182,49 @@ int main(int argc, char** argv) {
   cal->add_flag("--quiet", co.quiet, "No summary table");
   cal->footer(std::string(kCalibrateExample) + "\n\n" + kExitCodes);
 
+  BacktestOptions bo;
+  CLI::App* bt = app.add_subcommand(
+      "backtest", "Backtest the 1-day VaR of a book on real history (Kupiec, Christoffersen, "
+                  "Basel traffic light)");
+  bt->add_option("--portfolio", bo.portfolio, "Portfolio file (TOML)")->type_name("FILE");
+  bt->add_option("--prices", bo.prices, "Price history folder (default: the shipped history)")
+      ->type_name("DIR");
+  bt->add_option("--market", bo.market,
+                 "Optional market file: currency, rate (its spots and vols are not used)")
+      ->type_name("FILE");
+  bt->add_option("--from", bo.from, "First forecast day")->type_name("DATE");
+  bt->add_option("--to", bo.to, "Last forecast day")->type_name("DATE");
+  bt->add_option("--window", bo.window, "Daily returns per daily calibration")
+      ->type_name("N")
+      ->capture_default_str();
+  bt->add_option("--confidence", bo.confidence, "VaR levels, comma-separated")
+      ->type_name("LIST")
+      ->capture_default_str();
+  bt->add_option("--paths", bo.paths, "Monte Carlo paths per daily forecast")
+      ->type_name("N")
+      ->capture_default_str();
+  bt->add_option("--seed", bo.seed, "Random seed (the same every day)")
+      ->type_name("S")
+      ->capture_default_str();
+  bt->add_option("--vol", bo.vol, "sample or ewma (lambda 0.94)")
+      ->type_name("NAME")
+      ->capture_default_str();
+  bt->add_option("--dof", bo.dof, "none (Gaussian) or auto (Student-t dof fitted each day)")
+      ->type_name("NAME")
+      ->capture_default_str();
+  bt->add_option("--rate", bo.rate, "Risk-free rate for options when no --market is given")
+      ->type_name("R")
+      ->capture_default_str();
+  bt->add_option("--threads", bo.threads, "CPU threads (0 = all cores)")->type_name("N");
+  bt->add_option("--out", bo.out_dir,
+                 "Folder for backtest.json, backtest.csv, backtest.md and backtest.html")
+      ->type_name("DIR");
+  bt->add_flag("--quiet", bo.quiet, "No summary table");
+  bt->add_flag("--json", bo.json, "Print backtest.json to stdout");
+  bt->footer(std::string("Example:\n  chipshock backtest --portfolio scenarios/portfolio/ai_book.toml "
+                         "\\\n      --from 2024-01-26 --to 2025-01-27 --window 250 --out bt/\n\n") +
+             kExitCodes);
+
   try {
     app.parse(argc, argv);
     co.lambda_given = lambda->count() > 0;
@@ -198,6 +242,7 @@ int main(int argc, char** argv) {
 
   try {
     if (run->parsed()) return run_command(o);
+    if (bt->parsed()) return backtest_command(bo);
     if (scen->parsed()) return list_scenarios(verbose);
     if (cal->parsed()) return calibrate_command(co);
     return kExitBadInput;
