@@ -7,6 +7,7 @@
 
 #include "host/cli/calibrate_command.hpp"
 #include "host/cli/backtest_command.hpp"
+#include "host/cli/reverse_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
 #include "host/scenario/scenario.hpp"
@@ -225,6 +226,32 @@ int main(int argc, char** argv) {
                          "\\\n      --from 2024-01-26 --to 2025-01-27 --window 250 --out bt/\n\n") +
              kExitCodes);
 
+  ReverseOptions ro;
+  CLI::App* rev = app.add_subcommand(
+      "reverse", "Reverse stress test: the smallest factor shock that lifts ES to a target loss");
+  rev->add_option("--market", ro.market, "Market file (TOML) with factor exposures")
+      ->type_name("FILE");
+  rev->add_option("--portfolio", ro.portfolio, "Portfolio file (TOML)")->type_name("FILE");
+  rev->add_option("--factor", ro.factor, "Factor to shock (a key of the assets' exposures)")
+      ->type_name("NAME");
+  rev->add_option("--target-loss", ro.target_loss, "ES to reach, in the book's currency")
+      ->type_name("X");
+  rev->add_option("--confidence", ro.confidence, "ES confidence level")
+      ->type_name("C")
+      ->capture_default_str();
+  rev->add_option("--horizon", ro.horizon_days, "Horizon in trading days")
+      ->type_name("DAYS")
+      ->capture_default_str();
+  rev->add_option("--paths", ro.paths, "Paths per evaluation")->type_name("N")->capture_default_str();
+  rev->add_option("--seed", ro.seed, "Random seed")->type_name("S")->capture_default_str();
+  rev->add_option("--threads", ro.threads, "CPU threads (0 = all cores)")->type_name("N");
+  rev->add_flag("--json", ro.json, "Print the result as JSON");
+  rev->add_flag("--quiet", ro.quiet, "Print nothing but errors");
+  rev->footer(std::string("Example:\n  chipshock reverse --market scenarios/market/ai_chips.toml "
+                          "--portfolio scenarios/portfolio/ai_book.toml \\\n      --factor ai_capex "
+                          "--target-loss 2e6\n\n") +
+              kExitCodes);
+
   try {
     app.parse(argc, argv);
     co.lambda_given = lambda->count() > 0;
@@ -243,6 +270,7 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed()) return run_command(o);
     if (bt->parsed()) return backtest_command(bo);
+    if (rev->parsed()) return reverse_command(ro);
     if (scen->parsed()) return list_scenarios(verbose);
     if (cal->parsed()) return calibrate_command(co);
     return kExitBadInput;
