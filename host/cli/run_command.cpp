@@ -71,13 +71,16 @@ class Progress {
     if (scenario != current_) {  // rate and ETA per scenario: each restarts at 0 paths
       current_ = scenario;
       scenario_start_ = now;
+      first_done_ = done;
     }
     if (std::chrono::duration<double>(now - start_).count() < 1.0) return;
     const double t = std::chrono::duration<double>(now - scenario_start_).count();
     const double d = static_cast<double>(done), n = static_cast<double>(total);
-    const double rate = t > 0 ? d / t : 0;
-    const double eta = rate > 0 ? (n - d) / rate : 0;
-    std::fprintf(stderr, "\r%s: %3.0f%%  %llu/%llu %s  %.3g %s/s  ETA %.0f s   ",
+    const double rate = t > 0 ? static_cast<double>(done - first_done_) / t : 0;
+    if (!(rate > 0)) return;  // nothing measured yet for this scenario
+    const double eta = (n - d) / rate;
+    // \033[K clears what a longer previous line left behind.
+    std::fprintf(stderr, "\r%s: %3.0f%%  %llu/%llu %s  %.3g %s/s  ETA %.0f s\033[K",
                  scenario.c_str(), 100.0 * d / n, static_cast<unsigned long long>(done),
                  static_cast<unsigned long long>(total), unit, rate, unit, eta);
     drawn_ = true;
@@ -94,6 +97,7 @@ class Progress {
   Clock::time_point start_ = Clock::now();
   std::string current_;
   Clock::time_point scenario_start_ = start_;
+  std::uint64_t first_done_ = 0;
 };
 
 }  // namespace
