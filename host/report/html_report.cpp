@@ -204,7 +204,8 @@ void charts(std::ostringstream& h, const RunReport& r) {
           << " bins of " << escape_html(r.currency) << " " << money(hist.bins().width)
           << " (bin range fixed from the first " << histogram_pilot_paths(s.paths)
           << " paths); " << hist.underflow() << " below and " << hist.overflow()
-          << " above the bins. Right: the exact upper tail from the " 
+          << " above the bins; the axis shows the central 99.9% of paths. Right: the exact upper tail "
+             "from the " 
           << "largest simulated losses, P(loss &ge; x) on a log scale, with VaR (dot) and ES "
              "(square) at each confidence level on its dotted line 1 &minus; confidence.";
       figure(h, chart, cap.str());

@@ -43,7 +43,22 @@ std::string loss_distribution_chart(const ScenarioResult& s, const std::string& 
 
   // Left panel: the binned body of the distribution.
   const Frame left{64, 36, 250, 180};
+  // Show the bins holding the central 99.9% of paths (heavy tails would squash the body); the
+  // tail panel shows the rest exactly.
   double x0 = h.bins().lo, x1 = h.bins().hi();
+  {
+    const double cut = 0.0005 * static_cast<double>(total);
+    double below = static_cast<double>(h.underflow());
+    for (int k = 0; k < h.bins().count && below + static_cast<double>(h.counts()[k]) <= cut; ++k) {
+      below += static_cast<double>(h.counts()[k]);
+      x0 = h.bin_hi(k);
+    }
+    double above = static_cast<double>(h.overflow());
+    for (int k = h.bins().count; k-- > 0 && above + static_cast<double>(h.counts()[k]) <= cut;) {
+      above += static_cast<double>(h.counts()[k]);
+      x1 = h.bin_lo(k);
+    }
+  }
   const LevelRisk* top = s.levels.empty() ? nullptr : &s.levels.back();
   if (top) {
     x0 = std::min(x0, top->var);
@@ -63,7 +78,7 @@ std::string loss_distribution_chart(const ScenarioResult& s, const std::string& 
   svg::x_axis(c, left, sx, xt.values, amount_format(xt.step), "Loss (" + currency + ")");
   for (int k = 0; k < h.bins().count; ++k) {
     const std::uint64_t n = h.counts()[k];
-    if (n == 0) continue;
+    if (n == 0 || h.bin_lo(k) < x0 || h.bin_hi(k) > x1) continue;
     const double share = 100.0 * static_cast<double>(n) / static_cast<double>(total);
     const double xa = sx(h.bin_lo(k)), xb = sx(h.bin_hi(k));
     c.rect(xa, sy(share), std::max(xb - xa, 0.6), left.bottom() - sy(share), svg::kSkyBlue,
