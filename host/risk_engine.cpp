@@ -42,8 +42,17 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
   LossAccumulator acc(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
-  std::vector<double> losses(batch);
-  for (std::uint64_t first = 0; first < s.paths; first += batch) {
+  // Pilot: the first paths (by index, so independent of batch size and threads) fix the
+  // histogram's bins; they are then folded in like any other batch, so they cost nothing extra.
+  const std::uint64_t pilot = s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0;
+  std::vector<double> losses(std::max(batch, pilot));
+  if (pilot > 0) {
+    backend.simulate_losses(spec, s.seed, 0, pilot, losses.data());
+    acc.set_histogram(histogram_bins_from_pilot(losses.data(), pilot, s.histogram_bins));
+    accumulate(acc, losses.data(), pilot, backend.threads());
+    if (progress) progress(pilot, s.paths);
+  }
+  for (std::uint64_t first = pilot; first < s.paths; first += batch) {
     const std::uint64_t count = std::min(batch, s.paths - first);
     backend.simulate_losses(spec, s.seed, first, count, losses.data());
     accumulate(acc, losses.data(), count, backend.threads());
@@ -76,6 +85,8 @@ ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& 
   r.worst_loss = acc.max();
   const std::vector<double> tail = acc.tail();
   for (double c : confidences) r.levels.push_back(risk_at(n, c, tail));
+  r.histogram = acc.histogram();
+  r.tail_curve = tail_curve(tail, n);
   return r;
 }
 

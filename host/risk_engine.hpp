@@ -9,7 +9,9 @@
 
 #include "host/cpu/cpu_backend.hpp"
 #include "host/sim_spec.hpp"
+#include "host/stats/loss_histogram.hpp"
 #include "host/stats/risk_measures.hpp"
+#include "host/stats/tail_curve.hpp"
 
 namespace chipshock {
 
@@ -18,6 +20,17 @@ struct RunSettings {
   std::uint64_t seed = 0;
   std::vector<double> confidences{0.95, 0.975, 0.99};
   std::uint64_t batch_paths = 1u << 20;  // paths per backend call; results do not depend on it
+  // About this many histogram bins, ranged from a pilot of the first paths (loss_histogram.hpp);
+  // 0 = no histogram.
+  int histogram_bins = kDefaultHistogramBins;
+};
+
+// One position's contribution to expected shortfall (component ES; contributions add up to the
+// scenario's ES at `confidence`). Filled by the component-ES analysis; empty until it runs.
+struct PositionContribution {
+  std::string position;  // e.g. "NVDA" or "NVDA put 181 63d"
+  double confidence = 0;
+  double es_contribution = 0;  // in the portfolio currency
 };
 
 struct ScenarioResult {
@@ -32,6 +45,11 @@ struct ScenarioResult {
   double mean_loss = 0, stdev_loss = 0, prob_loss = 0, worst_loss = 0;
   std::vector<LevelRisk> levels;  // one per confidence, in the order asked
   double seconds = 0;
+  // For reports: the binned distribution of all finite losses (no bins for entries that are not
+  // simulated, e.g. a replay) and the exact upper tail from the kept top-k losses.
+  LossHistogram histogram;
+  std::vector<TailPoint> tail_curve;
+  std::vector<PositionContribution> components;  // empty: not computed
 };
 
 // Called after each batch with (paths done, paths total).

@@ -50,7 +50,11 @@ TEST_CASE("the help shows an example and the exit codes, --version the version",
   CHECK_THAT(r.out, Contains("Example") && Contains("Exit codes"));
   r = run_cli("run --help");
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Contains("--paths") && Contains("--confidence") && Contains("Example"));
+  CHECK_THAT(r.out, Contains("--paths") && Contains("--confidence") && Contains("Example") &&
+                       Contains("report.html") && Contains("Exit codes"));
+  r = run_cli("scenarios --help");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Contains("Example"));
   r = run_cli("--version");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("chipshock 0."));
@@ -88,13 +92,75 @@ TEST_CASE("run writes report.json (the v1 contract) and report.md", "[cli]") {
   for (const char* key : {"mean_loss", "stdev_loss", "prob_loss", "worst_loss"})
     CHECK(s.contains(key));
   CHECK_THAT(slurp(out.file("rep/report.md")), Contains("| baseline | 99% |"));
-  // Only the two reports: no temporary files left behind.
+  // Only the six report files: no temporary files left behind.
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(out.file("rep"))) {
     CAPTURE(e.path().string());
     ++files;
   }
-  CHECK(files == 2);
+  CHECK(files == 6);
+}
+
+TEST_CASE("run --out writes report.html and the CSV files next to report.json", "[cli][report]") {
+  TempDir dir;
+  const std::string evil = dir.write(
+      "evil.toml", "name = \"evil\"\ndescription = \"<script>alert(1)</script> NVDA -20%\"\n"
+                   "source = \"made up, for a test\"\n[[jumps]]\nday = 1\n"
+                   "returns = { NVDA = -0.2 }\n");
+  const Result r = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
+                                     "cheaper_model_disruption --scenario '" + evil +
+                                     "' --out '" + dir.file("rep") + "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("report.html"));
+  CHECK(r.err.find('\r') == std::string::npos);  // no progress bar when stderr is not a terminal
+  const std::string html = slurp(dir.file("rep/report.html"));
+  CHECK_THAT(html, Contains("<!DOCTYPE html>") && Contains("</html>") &&
+                       Contains("cheaper_model_disruption") && Contains("2025-01-27") &&
+                       Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("http") == std::string::npos);
+  std::size_t svgs = 0;
+  for (std::size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1))
+    ++svgs;
+  CHECK(svgs == 1 + 3 + 1);  // comparison, a distribution per scenario, the fan
+  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  CHECK(j["schema"] == "chipshock.report.v1");
+  CHECK(j["model"]["as_of"] == "2026-07-31");
+  CHECK(j["fan_chart"]["days"] == nlohmann::json::array({0, 1, 2, 3, 4, 5}));
+  CHECK(j["fan_chart"]["series"].size() == 3);
+  for (const auto& s : j["scenarios"]) {
+    std::uint64_t total = s["histogram"]["underflow"].get<std::uint64_t>() +
+                          s["histogram"]["overflow"].get<std::uint64_t>();
+    for (const auto& c : s["histogram"]["counts"]) total += c.get<std::uint64_t>();
+    CHECK(total == 20000);
+    CHECK(s["components"].is_null());
+  }
+  const std::string csv = slurp(dir.file("rep/scenarios.csv"));
+  CHECK(csv.rfind("scenario,kind,confidence,var,es,", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
+  CHECK(slurp(dir.file("rep/components.csv")) ==
+        "scenario,confidence,position,es_contribution,share_of_es\r\n");
+  CHECK(slurp(dir.file("rep/loss_histogram.csv")).rfind("scenario,bin_lo,bin_hi,count,density", 0) == 0);
+
+  // --quiet: nothing on stdout or stderr; --json: the same JSON as the file, fan included.
+  const Result q = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --quiet");
+  CHECK(q.code == 0);
+  CHECK(q.out.empty());
+  CHECK(q.err.empty());
+  const Result js = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
+                                      "cheaper_model_disruption --scenario '" + evil + "' --json");
+  REQUIRE(js.code == 0);
+  const auto jj = nlohmann::json::parse(js.out);
+  CHECK(jj["scenarios"] == j["scenarios"]);
+  CHECK(jj["fan_chart"]["series"] == j["fan_chart"]["series"]);
+}
+
+TEST_CASE("a report file name taken by a folder fails before the run", "[cli][report]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("rep/report.html"));
+  const Result r = run_cli(kSample + "--paths 1000 --out '" + dir.file("rep") + "'");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("report.html is a folder"));
 }
 
 TEST_CASE("the report JSON on stdout (--json) and the numbers do not depend on --threads", "[cli]") {
@@ -137,6 +203,8 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {kSample + "--confidence 0.3", 2, "--confidence"},
       {kSample + "--paths 1000 --out /proc", 2, "--out"},
       {kSample + "--no-such-option", 2, "no-such-option"},
+      {kSample + "--no-such-option", 2, "\nhint: "},
+      {kSample + "--paths", 2, "\nhint: "},
       {"run --portfolio scenarios/portfolio/ai_book.toml", 2, "--market: required"},
       {"", 2, "subcommand"},
       {kSample + "--paths 1000 --backend gpu", 3, "GPU"},

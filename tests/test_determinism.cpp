@@ -12,6 +12,18 @@ static void check_identical(const ScenarioResult& a, const ScenarioResult& b) {
   CHECK(a.prob_loss == b.prob_loss);
   CHECK(a.worst_loss == b.worst_loss);
   CHECK(a.non_finite == b.non_finite);
+  // The histogram (bins from the pilot, exact counts) and the tail curve too.
+  CHECK(a.histogram.bins().lo == b.histogram.bins().lo);
+  CHECK(a.histogram.bins().width == b.histogram.bins().width);
+  CHECK(a.histogram.bins().count == b.histogram.bins().count);
+  CHECK(a.histogram.counts() == b.histogram.counts());
+  CHECK(a.histogram.underflow() == b.histogram.underflow());
+  CHECK(a.histogram.overflow() == b.histogram.overflow());
+  REQUIRE(a.tail_curve.size() == b.tail_curve.size());
+  for (std::size_t k = 0; k < a.tail_curve.size(); ++k) {
+    CHECK(a.tail_curve[k].loss == b.tail_curve[k].loss);
+    CHECK(a.tail_curve[k].exceedance == b.tail_curve[k].exceedance);
+  }
   REQUIRE(a.levels.size() == b.levels.size());
   for (std::size_t k = 0; k < a.levels.size(); ++k) {
     CHECK(a.levels[k].var == b.levels[k].var);
@@ -32,6 +44,8 @@ TEST_CASE("results are bit-identical across thread counts and batch sizes", "[de
   s.seed = 7;
   s.batch_paths = s.paths;
   const ScenarioResult ref = simulate_scenario("baseline", spec, CpuBackend(1), s);
+  REQUIRE(ref.histogram.has_bins());
+  CHECK(ref.histogram.total() == s.paths - ref.non_finite);
   for (const auto& [threads, batch] :
        {std::pair<int, std::uint64_t>{2, 1000}, {2, 4099}, {3, 65537}, {2, 1u << 20}, {1, 7}}) {
     s.batch_paths = batch;

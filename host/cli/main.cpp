@@ -131,8 +131,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--batch", o.batch, "Paths per batch (0 = automatic; no effect on results)")
       ->type_name("N");
-  run->add_option("--out", o.out_dir, "Folder for report.json and report.md")->type_name("DIR");
-  run->add_flag("--quiet", o.quiet, "No summary table, progress or notes");
+  run->add_option("--out", o.out_dir,
+                  "Folder for the reports: report.html, report.json, report.md, scenarios.csv, "
+                  "loss_histogram.csv, components.csv")
+      ->type_name("DIR");
+  run->add_flag("--quiet", o.quiet, "No summary table, progress bar or notes (errors only)");
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
   run->footer(std::string(kRunExample) + "\n\n" + kExitCodes);
 
@@ -262,8 +265,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "chipshock: " << e.what() << "\nRun 'chipshock --help' or 'chipshock "
-                                              "<command> --help' for the options.\n";
+    // One line naming the option, then a hint, like every other input error.
+    std::cerr << "chipshock: command line: " << e.what() << "\n"
+              << "hint: 'chipshock --help' lists the commands, 'chipshock run --help' the "
+                 "options, each with an example\n";
     return kExitBadInput;
   }
 

@@ -14,12 +14,14 @@
 #include "host/config/portfolio.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/report/report_files.hpp"
 #include "host/report/run_report.hpp"
 #include "host/risk_engine.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/scenario/scenario_application.hpp"
 #include "host/scenario/scenario_library.hpp"
 #include "host/sim_spec.hpp"
+#include "host/value_fan.hpp"
 
 #ifndef CHIPSHOCK_VERSION
 #define CHIPSHOCK_VERSION "unknown"
@@ -67,16 +69,25 @@ class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
   ~Progress() { clear(); }
-  void update(const std::string& scenario, std::uint64_t done, std::uint64_t total) {
+  void update(const std::string& scenario, std::uint64_t done, std::uint64_t total,
+              const char* unit = "paths") {
     if (!enabled_) return;
-    const double t = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (t < 1.0) return;
+    const Clock::time_point now = Clock::now();
+    if (scenario != current_) {  // rate and ETA per scenario: each restarts at 0 paths
+      current_ = scenario;
+      scenario_start_ = now;
+      first_done_ = done;
+    }
+    if (std::chrono::duration<double>(now - start_).count() < 1.0) return;
+    const double t = std::chrono::duration<double>(now - scenario_start_).count();
     const double d = static_cast<double>(done), n = static_cast<double>(total);
-    const double rate = d / t;
-    const double eta = rate > 0 ? (n - d) / rate : 0;
-    std::fprintf(stderr, "\r%s: %3.0f%%  %llu/%llu paths  %.3g paths/s  ETA %.0f s   ",
+    const double rate = t > 0 ? static_cast<double>(done - first_done_) / t : 0;
+    if (!(rate > 0)) return;  // nothing measured yet for this scenario
+    const double eta = (n - d) / rate;
+    // \033[K clears what a longer previous line left behind.
+    std::fprintf(stderr, "\r%s: %3.0f%%  %llu/%llu %s  %.3g %s/s  ETA %.0f s\033[K",
                  scenario.c_str(), 100.0 * d / n, static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), rate, eta);
+                 static_cast<unsigned long long>(total), unit, rate, unit, eta);
     drawn_ = true;
   }
   void clear() {
@@ -89,6 +100,9 @@ class Progress {
   bool enabled_;
   bool drawn_ = false;
   Clock::time_point start_ = Clock::now();
+  std::string current_;
+  Clock::time_point scenario_start_ = start_;
+  std::uint64_t first_done_ = 0;
 };
 
 }  // namespace
@@ -175,7 +189,7 @@ int run_command(const RunOptions& o) {
     if (ec || !std::filesystem::is_directory(o.out_dir))
       throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
     const std::filesystem::path dir(o.out_dir);
-    for (const char* name : {"report.json", "report.md"})
+    for (const std::string& name : report_file_names())
       if (std::filesystem::is_directory(dir / name))
         throw InputError("", 0, "--out", (dir / name).string() + " is a folder");
     try {  // a folder we cannot write into fails now, not after the run
@@ -199,6 +213,7 @@ int run_command(const RunOptions& o) {
   report.steps_per_day = o.steps_per_day;
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
+  report.as_of = market.as_of;
   report.backend = "cpu";
   report.threads = backend.threads();
   report.confidences = settings.confidences;
@@ -226,19 +241,25 @@ int run_command(const RunOptions& o) {
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const std::string json = report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (!o.out_dir.empty()) {
-    const std::filesystem::path dir(o.out_dir);
-    write_file_atomically((dir / "report.json").string(), json);
-    write_file_atomically((dir / "report.md").string(), report_markdown(report));
-  }
+  // --- reports: the value fan chart (about a tenth of the run's cost, see value_fan.hpp), then
+  // every report file (report_files.hpp) ---
+  if (!o.out_dir.empty() || o.json)
+    report.fan = compute_value_fan(
+        market, portfolio, sim, scenarios, backend, settings.seed, settings.paths,
+        [&](std::uint64_t done, std::uint64_t total) {
+          progress.update("value fan chart", done, total, "horizons");
+        });
+  progress.clear();
+  const std::string json = report_json_text(report);
+  if (!o.out_dir.empty()) write_reports(report, o.out_dir);
+  // --- end of reports ---
   if (o.json) {
     std::cout << json;
   } else if (!o.quiet) {
     std::cout << report_summary(report);
     if (!o.out_dir.empty())
-      std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.json").string()
-                << " and report.md\n";
+      std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.html").string()
+                << ", report.json, report.md and CSV files\n";
   }
   std::cout.flush();
   return kExitOk;

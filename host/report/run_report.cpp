@@ -48,6 +48,42 @@ static std::string model_name(double dof) {
   return s.str();
 }
 
+// Fields added to v1 (readers of the v1 contract can ignore them).
+static nlohmann::ordered_json histogram_json(const LossHistogram& h) {
+  if (!h.has_bins()) return nullptr;
+  return {{"bin_lo", h.bins().lo},     {"bin_width", h.bins().width}, {"bins", h.bins().count},
+          {"counts", h.counts()},      {"underflow", h.underflow()},  {"overflow", h.overflow()}};
+}
+
+static nlohmann::ordered_json tail_curve_json(const std::vector<TailPoint>& tail) {
+  if (tail.empty()) return nullptr;
+  nlohmann::ordered_json loss = nlohmann::ordered_json::array(),
+                         exceedance = nlohmann::ordered_json::array();
+  for (const TailPoint& p : tail) {
+    loss.push_back(p.loss);
+    exceedance.push_back(p.exceedance);
+  }
+  return {{"loss", loss}, {"exceedance", exceedance}};
+}
+
+static nlohmann::ordered_json components_json(const std::vector<PositionContribution>& c) {
+  if (c.empty()) return nullptr;
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const PositionContribution& p : c)
+    out.push_back({{"position", p.position},
+                   {"confidence", p.confidence},
+                   {"es_contribution", p.es_contribution}});
+  return out;
+}
+
+static nlohmann::ordered_json fan_json(const ValueFan& fan) {
+  if (fan.empty()) return nullptr;
+  nlohmann::ordered_json series = nlohmann::ordered_json::array();
+  for (const ValueFanSeries& s : fan.series) series.push_back({{"scenario", s.scenario}, {"value", s.value}});
+  return {{"paths", fan.paths},         {"days", fan.days},       {"percentiles", fan.percentiles},
+          {"series", series},           {"seconds", fan.seconds}, {"notes", fan.notes}};
+}
+
 nlohmann::ordered_json report_json(const RunReport& r) {
   using nlohmann::ordered_json;
   ordered_json j;
@@ -61,6 +97,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
               {"threads", r.threads},
               {"elapsed_seconds", r.elapsed_seconds},
               {"paths_per_second", r.paths_per_second()}};
+  if (!r.gpu_name.empty()) j["run"]["gpu"] = r.gpu_name;
   ordered_json conf = ordered_json::array();
   for (double c : r.confidences) conf.push_back(c);
   j["model"] = {{"innovations", r.dof > 0 ? "student_t" : "gaussian"},
@@ -69,7 +106,8 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                 {"trading_days_per_year", kTradingDaysPerYear},
                 {"confidence_levels", conf},
                 {"market_file", r.market_file},
-                {"portfolio_file", r.portfolio_file}};
+                {"portfolio_file", r.portfolio_file},
+                {"as_of", r.as_of.empty() ? ordered_json(nullptr) : ordered_json(r.as_of)}};
   j["portfolio"] = {{"name", r.portfolio_name},
                     {"currency", r.currency},
                     {"value", r.portfolio_value}};
@@ -104,9 +142,20 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"prob_loss", s.prob_loss},
                          {"worst_loss", s.worst_loss},
                          {"paths", s.paths},
-                         {"non_finite_paths", s.non_finite}});
+                         {"non_finite_paths", s.non_finite},
+                         {"histogram", histogram_json(s.histogram)},
+                         {"tail_curve", tail_curve_json(s.tail_curve)},
+                         {"components", components_json(s.components)}});
   }
   j["scenarios"] = scenarios;
+  j["fan_chart"] = fan_json(r.fan);
+  if (r.comparison)
+    j["backend_comparison"] = {{"gpu", r.comparison->gpu_name},
+                               {"gpu_seconds", r.comparison->gpu_seconds},
+                               {"cpu_seconds", r.comparison->cpu_seconds},
+                               {"speedup", r.comparison->speedup()},
+                               {"max_relative_difference", r.comparison->max_relative_difference},
+                               {"agreement", r.comparison->agreement}};
   return j;
 }
 
@@ -129,6 +178,7 @@ std::string report_markdown(const RunReport& r) {
      << " correlated assets, 252 trading days a year |\n";
   md << "| Horizon | " << r.horizon_days << " trading day" << (r.horizon_days == 1 ? "" : "s")
      << ", " << r.steps_per_day << " step" << (r.steps_per_day == 1 ? "" : "s") << " a day |\n";
+  if (!r.as_of.empty()) md << "| As of | " << r.as_of << " |\n";
   md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())

@@ -4,12 +4,24 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "host/risk_engine.hpp"
+#include "host/value_fan.hpp"
 
 namespace chipshock {
+
+// --backend both: the GPU run checked against the CPU run. Filled by the GPU backend's code;
+// absent for single-backend runs (reports then show the backend alone).
+struct BackendComparison {
+  std::string gpu_name;
+  double gpu_seconds = 0, cpu_seconds = 0;
+  double max_relative_difference = 0;  // largest |gpu - cpu| / |cpu| over every VaR and ES
+  std::string agreement;               // in words, e.g. "agree to float rounding"
+  double speedup() const { return gpu_seconds > 0 ? cpu_seconds / gpu_seconds : 0.0; }
+};
 
 struct RunReport {
   std::string version;
@@ -19,12 +31,16 @@ struct RunReport {
   std::uint64_t paths = 0, seed = 0;
   int horizon_days = 1, steps_per_day = 1, n_assets = 0;
   double dof = 0;  // 0 = Gaussian
+  std::string as_of;  // the market's date ("" = not given)
   std::string backend;
+  std::string gpu_name;  // the GPU used when backend is gpu or both ("" = none)
   int threads = 0;
   std::vector<double> confidences;
   std::vector<ScenarioResult> scenarios;  // baseline first
   double elapsed_seconds = 0;
   double paths_per_second() const;
+  ValueFan fan;  // empty unless computed (reports written or --json)
+  std::optional<BackendComparison> comparison;
 };
 
 // Shortest decimal string that reads back as the same double: 0.95 -> "0.95".

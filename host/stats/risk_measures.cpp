@@ -74,6 +74,7 @@ void LossAccumulator::add(const double* losses, std::size_t count) {
     if (x > 0) ++positive_;
     if (x > max_) max_ = x;
     tail_.add(x);
+    hist_.add(x);
   }
 }
 
@@ -85,6 +86,7 @@ void LossAccumulator::merge(const LossAccumulator& o) {
   sum_.merge(o.sum_);
   sum_sq_.merge(o.sum_sq_);
   tail_.merge(o.tail_);
+  hist_.merge(o.hist_);
 }
 
 double LossAccumulator::mean() const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/stats/exact_sum.hpp"
+#include "host/stats/loss_histogram.hpp"
 #include "host/stats/tail_keeper.hpp"
 
 namespace chipshock {
@@ -43,8 +44,14 @@ class LossAccumulator {
   LossAccumulator(double loss_scale, std::size_t tail_size);
 
   void add(const double* losses, std::size_t count);
-  // A new, empty accumulator with the same scale and tail size.
-  LossAccumulator empty_like() const { return LossAccumulator(loss_scale_, tail_.capacity()); }
+  // Bins every later add() also counts into (see loss_histogram.hpp); none by default.
+  void set_histogram(const HistogramBins& bins) { hist_ = LossHistogram(bins); }
+  // A new, empty accumulator with the same scale, tail size and histogram bins.
+  LossAccumulator empty_like() const {
+    LossAccumulator a(loss_scale_, tail_.capacity());
+    a.set_histogram(hist_.bins());
+    return a;
+  }
   void merge(const LossAccumulator& other);
 
   std::uint64_t count() const { return n_; }           // finite losses
@@ -55,6 +62,7 @@ class LossAccumulator {
   double mean() const;
   double stdev() const;  // sample standard deviation (N - 1)
   std::vector<double> tail() const { return tail_.sorted(); }
+  const LossHistogram& histogram() const { return hist_; }
 
  private:
   double loss_scale_;
@@ -62,6 +70,7 @@ class LossAccumulator {
   double max_;
   ExactSum sum_, sum_sq_;
   TailKeeper tail_;
+  LossHistogram hist_;
 };
 
 }  // namespace chipshock
