@@ -182,7 +182,7 @@ std::string backtest_markdown(const BacktestResult& r) {
 }
 
 std::string backtest_svg(const BacktestResult& r) {
-  const double width = 720, height = 320, left = 70, right = 16, top = 30, bottom = 46;
+  const double width = 720, height = 320, left = 70, right = 40, top = 30, bottom = 46;
   const double pw = width - left - right, ph = height - top - bottom;
   double lo = 0, hi = 0;
   for (const BacktestDay& d : r.days) {
