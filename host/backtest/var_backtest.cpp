@@ -21,15 +21,6 @@ namespace {
 
 constexpr double kEwmaLambda = 0.94;
 
-std::vector<std::string> held_tickers(const Market& universe, const Portfolio& portfolio) {
-  std::set<std::string> held;
-  for (const Position& p : portfolio.positions) held.insert(p.ticker);
-  std::vector<std::string> out;
-  for (const Asset& a : universe.assets)
-    if (held.count(a.ticker) > 0) out.push_back(a.ticker);
-  return out;
-}
-
 // The market of day t: calibrated on the returns of closes [t-1-window, t-1], spots at t-1.
 Market day_market(const PriceHistory& h, std::size_t t, const BacktestSettings& s,
                   const std::string& currency, int& repaired, double& dof_out) {

@@ -29,16 +29,6 @@ std::string number_text(double x) {
   return s.str();
 }
 
-bool valid_name(const std::string& t) {
-  static const std::regex re("[A-Za-z0-9_]{1,32}");
-  return std::regex_match(t, re);
-}
-
-bool valid_ticker(const std::string& t) {
-  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
-  return std::regex_match(t, re);
-}
-
 Asset read_asset(const std::string& file, const std::string& ticker, const toml::node& node) {
   const std::string prefix = "assets." + ticker + ".";
   if (!node.is_table())
@@ -60,7 +50,7 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
   a.drift = r.optional_number("drift").value_or(0.0);
   if (std::fabs(a.drift) > 10) r.fail("drift", "annualised drift beyond +-1000% is not plausible");
   if (const auto sector = r.optional_string("sector")) {
-    if (!valid_name(*sector))
+    if (!valid_identifier(*sector))
       r.fail("sector", "must be 1-32 letters, digits or '_' (e.g. \"semiconductors\")");
     a.sector = *sector;
   }
@@ -69,7 +59,7 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
     for (const auto& [k, v] : *ex) {
       const std::string factor(k.str());
       const double loading = er.number(factor);
-      if (!valid_name(factor))
+      if (!valid_identifier(factor))
         er.fail(factor, "factor names are 1-32 letters, digits or '_'");
       if (std::fabs(loading) > 100) er.fail(factor, "a factor loading beyond +-100 is not plausible");
       a.exposures[factor] = loading;

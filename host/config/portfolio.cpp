@@ -14,6 +14,17 @@ const char* position_type_name(PositionType t) {
   }
 }
 
+std::vector<std::string> held_tickers(const Market& market, const Portfolio& portfolio) {
+  std::vector<std::string> out;
+  for (const Asset& a : market.assets)
+    for (const Position& p : portfolio.positions)
+      if (p.ticker == a.ticker) {
+        out.push_back(a.ticker);
+        break;
+      }
+  return out;
+}
+
 namespace {
 
 constexpr long kMaxPositions = 100000;

@@ -33,4 +33,7 @@ Portfolio load_portfolio(const std::string& path, const Market& market);
 
 const char* position_type_name(PositionType t);
 
+// The tickers the portfolio holds, in the market's order.
+std::vector<std::string> held_tickers(const Market& market, const Portfolio& portfolio);
+
 }  // namespace chipshock

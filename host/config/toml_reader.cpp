@@ -120,6 +120,16 @@ void TomlReader::finish() const {
   }
 }
 
+bool valid_ticker(const std::string& t) {
+  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
+  return std::regex_match(t, re);
+}
+
+bool valid_identifier(const std::string& name) {
+  static const std::regex re("[A-Za-z0-9_]{1,32}");
+  return std::regex_match(name, re);
+}
+
 bool valid_iso_date(const std::string& s) {
   static const std::regex re("([0-9]{4})-([0-9]{2})-([0-9]{2})");
   std::smatch mt;

@@ -53,6 +53,11 @@ class TomlReader {
   std::set<std::string> read_;
 };
 
+// Names in input files: tickers (1-16 letters, digits, '.', '_' or '-', starting with a letter or
+// digit) and identifiers such as factor and sector names (1-32 letters, digits or '_').
+bool valid_ticker(const std::string& ticker);
+bool valid_identifier(const std::string& name);
+
 // "YYYY-MM-DD" naming a real calendar day between 1900 and 2200.
 bool valid_iso_date(const std::string& s);
 

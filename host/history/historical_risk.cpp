@@ -17,15 +17,6 @@ namespace chipshock {
 
 namespace {
 
-std::vector<std::string> held_tickers(const Market& market, const Portfolio& portfolio) {
-  std::set<std::string> held;
-  for (const Position& p : portfolio.positions) held.insert(p.ticker);
-  std::vector<std::string> out;
-  for (const Asset& a : market.assets)  // in market order
-    if (held.count(a.ticker) > 0) out.push_back(a.ticker);
-  return out;
-}
-
 std::string percent(double r) {
   std::ostringstream s;
   s.setf(std::ios::fixed);

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <sstream>
 #include <utility>
 
@@ -28,12 +27,6 @@ namespace {
 
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{1} << 28;  // 256 MiB: ~10^7 rows
 constexpr std::size_t kMaxGapNotes = 10;
-
-// The tickers a market file accepts (see market.cpp).
-bool valid_ticker(const std::string& t) {
-  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
-  return std::regex_match(t, re);
-}
 
 std::string trim(const std::string& s) {
   const std::size_t b = s.find_first_not_of(" \t\r");

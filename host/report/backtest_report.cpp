@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "host/report/html_escape.hpp"
 #include "host/report/run_report.hpp"
 
 namespace chipshock {
@@ -21,21 +22,6 @@ std::string pct(double c) {
   std::ostringstream s;
   s << c * 100 << "%";
   return s.str();
-}
-
-std::string escape_xml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // A "nice" tick step (1, 2 or 5 times a power of ten) giving about `count` ticks over span.
@@ -204,14 +190,14 @@ std::string backtest_svg(const BacktestResult& r) {
        "exceedance chart\">\n";
   s << "<text x=\"" << left << "\" y=\"16\" font-size=\"13\">Daily P&amp;L against minus the "
        "1-day VaR forecast ("
-    << escape_xml(r.currency) << ")</text>\n";
+    << escape_html(r.currency) << ")</text>\n";
   // Y axis with ticks and grid.
   for (double v = lo; v <= hi + step / 2; v += step) {
     const double y = ys(v);
     s << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << fixed(y, 1)
       << "\" y2=\"" << fixed(y, 1) << "\" stroke=\"#e0e0e0\"/>\n";
     s << "<text x=\"" << left - 6 << "\" y=\"" << fixed(y + 4, 1) << "\" text-anchor=\"end\">"
-      << escape_xml(money_short(v)) << "</text>\n";
+      << escape_html(money_short(v)) << "</text>\n";
   }
   s << "<line x1=\"" << left << "\" x2=\"" << left << "\" y1=\"" << top << "\" y2=\"" << top + ph
     << "\" stroke=\"#333\"/>\n";
@@ -223,7 +209,7 @@ std::string backtest_svg(const BacktestResult& r) {
     s << "<line x1=\"" << fixed(xs(i), 1) << "\" x2=\"" << fixed(xs(i), 1) << "\" y1=\"" << top + ph
       << "\" y2=\"" << top + ph + 4 << "\" stroke=\"#333\"/>\n";
     s << "<text x=\"" << fixed(xs(i), 1) << "\" y=\"" << top + ph + 16
-      << "\" text-anchor=\"middle\">" << escape_xml(r.days[i].date) << "</text>\n";
+      << "\" text-anchor=\"middle\">" << escape_html(r.days[i].date) << "</text>\n";
   }
   s << "<text x=\"" << left + pw / 2 << "\" y=\"" << height - 6
     << "\" text-anchor=\"middle\">trading day</text>\n";
@@ -247,8 +233,8 @@ std::string backtest_svg(const BacktestResult& r) {
       if (r.days[i].exceeded[c]) {
         s << "<circle cx=\"" << fixed(xs(i), 1) << "\" cy=\"" << fixed(ys(-r.days[i].realised_loss), 1)
           << "\" r=\"3.5\" fill=\"" << kExceedColour << "\"><title>"
-          << escape_xml(r.days[i].date) << ": loss " << escape_xml(format_money(r.days[i].realised_loss))
-          << " &gt; VaR " << escape_xml(pct(r.settings.confidences[c])) << "</title></circle>\n";
+          << escape_html(r.days[i].date) << ": loss " << escape_html(format_money(r.days[i].realised_loss))
+          << " &gt; VaR " << escape_html(pct(r.settings.confidences[c])) << "</title></circle>\n";
         break;
       }
   // Legend.
@@ -263,7 +249,7 @@ std::string backtest_svg(const BacktestResult& r) {
   for (std::size_t c = 0; c < r.settings.confidences.size(); ++c) {
     s << "<line x1=\"" << lx << "\" x2=\"" << lx + 14 << "\" y1=\"" << ly - 3 << "\" y2=\""
       << ly - 3 << "\" stroke=\"" << kVarColours[c % 4] << "\" stroke-width=\"2\"/><text x=\""
-      << lx + 18 << "\" y=\"" << ly << "\">-VaR " << escape_xml(pct(r.settings.confidences[c]))
+      << lx + 18 << "\" y=\"" << ly << "\">-VaR " << escape_html(pct(r.settings.confidences[c]))
       << "</text>\n";
     lx += 110;
   }
@@ -277,13 +263,13 @@ std::string backtest_html(const BacktestResult& r, const std::string& version) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>chipshock "
        "VaR backtest: "
-    << escape_xml(r.portfolio_name)
+    << escape_html(r.portfolio_name)
     << "</title>\n<style>\nbody{font-family:sans-serif;max-width:760px;margin:1.5em auto;"
        "color:#222}\ntable{border-collapse:collapse;margin:1em 0;font-size:13px}\ntd,th{border:1px "
        "solid #ccc;padding:3px 8px;text-align:right}\nth{background:#f4f4f4}\n.green{color:#009E73}"
        ".yellow{color:#b58900}.red{color:#D55E00}\n@media print{@page{size:A4;margin:15mm}"
        "body{margin:0}}\n</style>\n</head>\n<body>\n";
-  h << "<h1>VaR backtest: " << escape_xml(r.portfolio_name) << "</h1>\n";
+  h << "<h1>VaR backtest: " << escape_html(r.portfolio_name) << "</h1>\n";
   h << "<p>" << r.days.size() << " trading days"
     << (r.days.empty() ? "" : ", " + r.days.front().date + " to " + r.days.back().date)
     << ". Each day: calibrate on the trailing " << r.settings.window << " daily returns, forecast "
@@ -299,8 +285,8 @@ std::string backtest_html(const BacktestResult& r, const std::string& version) {
       << fixed(t.p_ind, 3) << "</td><td>" << fixed(t.p_cc, 3) << "</td><td class=\"" << t.zone
       << "\">" << t.zone << "</td></tr>\n";
   h << "</table>\n";
-  for (const std::string& n : r.notes) h << "<p>" << escape_xml(n) << "</p>\n";
-  h << "<p><small>chipshock " << escape_xml(version) << "</small></p>\n</body>\n</html>\n";
+  for (const std::string& n : r.notes) h << "<p>" << escape_html(n) << "</p>\n";
+  h << "<p><small>chipshock " << escape_html(version) << "</small></p>\n</body>\n</html>\n";
   return h.str();
 }
 

@@ -13,16 +13,6 @@ namespace {
 constexpr std::size_t kMaxJumps = kMaxEvents;
 constexpr std::size_t kMaxRegimes = 64;
 
-bool valid_identifier(const std::string& s) {
-  static const std::regex re("[A-Za-z0-9_]{1,32}");
-  return std::regex_match(s, re);
-}
-
-bool valid_ticker(const std::string& t) {
-  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,15}");
-  return std::regex_match(t, re);
-}
-
 std::string day_range_text() { return "between 1 and " + std::to_string(kMaxScenarioDay); }
 
 // `day = 3` or `days = [2, 5]` (1-based trading days of the horizon, inclusive).
