@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "host/input_error.hpp"
 
@@ -35,21 +37,28 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
 
 }  // namespace
 
-ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
-                                 const CpuBackend& backend, const RunSettings& s,
-                                 const ProgressFn& progress) {
-  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
-  const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
-  LossAccumulator acc(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
-  std::vector<double> losses(batch);
-  for (std::uint64_t first = 0; first < s.paths; first += batch) {
-    const std::uint64_t count = std::min(batch, s.paths - first);
-    backend.simulate_losses(spec, s.seed, first, count, losses.data());
-    accumulate(acc, losses.data(), count, backend.threads());
-    if (progress) progress(first + count, s.paths);
-  }
+LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& s) {
+  return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
+}
 
+LossGrid loss_grid(const LossAccumulator& acc) {
+  return LossGrid{std::ldexp(1.0, -acc.sum_exponent()), std::ldexp(1.0, -acc.sum_sq_exponent())};
+}
+
+void merge_summary(LossAccumulator& acc, LossSummary summary) {
+  LossPartial p;
+  p.n = summary.moments.n;
+  p.bad = summary.moments.bad;
+  p.positive = summary.moments.positive;
+  p.max = summary.moments.max;
+  p.sum_units = summary.moments.sum_units;
+  p.sum_sq_units = summary.moments.sum_sq_units;
+  p.tail = std::move(summary.tail);
+  acc.merge(p);
+}
+
+ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,
+                               const RunSettings& s) {
   ScenarioResult r;
   r.name = name;
   r.paths = s.paths;
@@ -69,6 +78,24 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
   r.worst_loss = acc.max();
   const std::vector<double> tail = acc.tail();
   for (double c : s.confidences) r.levels.push_back(risk_at(n, c, tail));
+  return r;
+}
+
+ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
+                                 const CpuBackend& backend, const RunSettings& s,
+                                 const ProgressFn& progress) {
+  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
+  LossAccumulator acc = scenario_accumulator(spec, s);
+  std::vector<double> losses(batch);
+  for (std::uint64_t first = 0; first < s.paths; first += batch) {
+    const std::uint64_t count = std::min(batch, s.paths - first);
+    backend.simulate_losses(spec, s.seed, first, count, losses.data());
+    accumulate(acc, losses.data(), count, backend.threads());
+    if (progress) progress(first + count, s.paths);
+  }
+  ScenarioResult r = scenario_result(name, acc, s);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -10,6 +10,7 @@
 #include "host/cpu/cpu_backend.hpp"
 #include "host/sim_spec.hpp"
 #include "host/stats/risk_measures.hpp"
+#include "kernels/loss_moments.cuh"
 
 namespace chipshock {
 
@@ -18,6 +19,7 @@ struct RunSettings {
   std::uint64_t seed = 0;
   std::vector<double> confidences{0.95, 0.975, 0.99};
   std::uint64_t batch_paths = 1u << 20;  // paths per backend call; results do not depend on it
+  std::uint64_t gpu_batch_paths = 0;     // the same on the GPU; 0 = sized from free GPU memory
 };
 
 struct ScenarioResult {
@@ -40,6 +42,19 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& settings,
                                  const ProgressFn& progress = {});
+
+// The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
+// backend sums on the accumulator's grids and keeps its tail on the device):
+// the accumulator a scenario's losses fold into,
+LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& settings);
+// the fixed-point grids of its sums, as a device needs them,
+LossGrid loss_grid(const LossAccumulator& acc);
+// the statistics a device gathered on those grids, folded in,
+void merge_summary(LossAccumulator& acc, LossSummary summary);
+// and VaR, ES and moments from the folded losses (seconds left 0). Throws InputError when too
+// few losses were finite for a confidence level.
+ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,
+                               const RunSettings& settings);
 
 // Bytes the streaming statistics need for this many paths (the kept tail).
 std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences);
