@@ -60,6 +60,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
               {"threads", r.threads},
               {"elapsed_seconds", r.elapsed_seconds},
               {"paths_per_second", r.paths_per_second()}};
+  if (!r.gpu_name.empty()) j["run"]["gpu"] = r.gpu_name;
   ordered_json conf = ordered_json::array();
   for (double c : r.confidences) conf.push_back(c);
   j["model"] = {{"innovations", r.dof > 0 ? "student_t" : "gaussian"},
@@ -106,6 +107,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"non_finite_paths", s.non_finite}});
   }
   j["scenarios"] = scenarios;
+  if (!r.comparisons.empty()) j["backend_comparison"] = comparison_json(r.comparisons);
   return j;
 }
 
@@ -130,6 +132,7 @@ std::string report_markdown(const RunReport& r) {
      << ", " << r.steps_per_day << " step" << (r.steps_per_day == 1 ? "" : "s") << " a day |\n";
   md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
+  if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
      << " paths/s) |\n";
   md << "| Inputs | `" << r.market_file << "`, `" << r.portfolio_file << "` |\n\n";
@@ -179,6 +182,7 @@ std::string report_markdown(const RunReport& r) {
       if (!s.notes.empty()) md << "\n";
     }
   }
+  md << comparison_markdown(r.comparisons);
   md << "\n_chipshock " << r.version << "_\n";
   return md.str();
 }
@@ -190,7 +194,8 @@ std::string report_summary(const RunReport& r) {
       << "\n";
   out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
       << " step(s)/day, seed " << r.seed << ", " << model_name(r.dof) << ", " << r.backend
-      << " (" << r.threads << " threads)\n\n";
+      << " (" << r.threads << " threads)" << (r.gpu_name.empty() ? "" : ", GPU " + r.gpu_name)
+      << "\n\n";
   int w = 8;
   for (const ScenarioResult& s : r.scenarios) w = std::max(w, static_cast<int>(s.name.size()));
   w = std::min(w, 48);
@@ -213,6 +218,7 @@ std::string report_summary(const RunReport& r) {
   std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s\n", r.elapsed_seconds,
                 r.paths_per_second());
   out << line;
+  out << comparison_summary(r.comparisons);
   for (const ScenarioResult& s : r.scenarios)
     for (const auto& t : s.skipped_tickers)
       out << "note: " << s.name << ": " << t << " is not in the market; skipped\n";

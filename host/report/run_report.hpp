@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
 
 namespace chipshock {
@@ -24,6 +25,8 @@ struct RunReport {
   std::vector<double> confidences;
   std::vector<ScenarioResult> scenarios;  // baseline first
   double elapsed_seconds = 0;
+  std::string gpu_name;                           // the GPU's name when one ran, else empty
+  std::vector<BackendComparison> comparisons;     // --backend both: GPU vs CPU per scenario
   double paths_per_second() const;
 };
 
