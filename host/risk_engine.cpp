@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "host/input_error.hpp"
 
@@ -35,13 +37,38 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
 
 }  // namespace
 
+LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& s) {
+  return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
+}
+
+LossGrid loss_grid(const LossAccumulator& acc) {
+  return LossGrid{std::ldexp(1.0, -acc.sum_exponent()), std::ldexp(1.0, -acc.sum_sq_exponent())};
+}
+
+void merge_summary(LossAccumulator& acc, LossSummary summary) {
+  LossPartial p;
+  p.n = summary.moments.n;
+  p.bad = summary.moments.bad;
+  p.positive = summary.moments.positive;
+  p.max = summary.moments.max;
+  p.sum_units = summary.moments.sum_units;
+  p.sum_sq_units = summary.moments.sum_sq_units;
+  p.tail = std::move(summary.tail);
+  acc.merge(p);
+}
+
+ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,
+                               const RunSettings& s) {
+  return summarize_losses(name, acc, s.paths, s.confidences);
+}
+
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& s,
                                  const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
-  LossAccumulator acc(spec.gross_exposure(), tail_size_needed(s.paths, s.confidences));
+  LossAccumulator acc = scenario_accumulator(spec, s);
   // Pilot: the first paths (by index, so independent of batch size and threads) fix the
   // histogram's bins; they are then folded in like any other batch, so they cost nothing extra.
   const std::uint64_t pilot = s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0;
@@ -58,8 +85,7 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
     accumulate(acc, losses.data(), count, backend.threads());
     if (progress) progress(first + count, s.paths);
   }
-
-  ScenarioResult r = summarize_losses(name, acc, s.paths, s.confidences);
+  ScenarioResult r = scenario_result(name, acc, s);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

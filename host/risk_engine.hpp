@@ -12,6 +12,7 @@
 #include "host/stats/loss_histogram.hpp"
 #include "host/stats/risk_measures.hpp"
 #include "host/stats/tail_curve.hpp"
+#include "kernels/loss_moments.cuh"
 
 namespace chipshock {
 
@@ -23,6 +24,7 @@ struct RunSettings {
   // About this many histogram bins, ranged from a pilot of the first paths (loss_histogram.hpp);
   // 0 = no histogram.
   int histogram_bins = kDefaultHistogramBins;
+  std::uint64_t gpu_batch_paths = 0;     // the same on the GPU; 0 = sized from free GPU memory
 };
 
 // One position's contribution to expected shortfall (component ES; contributions add up to the
@@ -63,6 +65,18 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
 // InputError when too few finite losses are left for a confidence level.
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
                                 std::uint64_t paths, const std::vector<double>& confidences);
+// The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
+// backend sums on the accumulator's grids and keeps its tail on the device):
+// the accumulator a scenario's losses fold into,
+LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& settings);
+// the fixed-point grids of its sums, as a device needs them,
+LossGrid loss_grid(const LossAccumulator& acc);
+// the statistics a device gathered on those grids, folded in,
+void merge_summary(LossAccumulator& acc, LossSummary summary);
+// and VaR, ES and moments from the folded losses (seconds left 0). Throws InputError when too
+// few losses were finite for a confidence level.
+ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,
+                               const RunSettings& settings);
 
 // Bytes the streaming statistics need for this many paths (the kept tail).
 std::uint64_t tail_memory_bytes(std::uint64_t paths, const std::vector<double>& confidences);

@@ -19,8 +19,11 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE float fma_lanes(float a, float b, float c) { retur
 // events.active(e, day) says whether event e moves any lane on that day and
 // events.coefficient(e, day) gives the multiple of its log-jump vector each lane adds (see
 // scenario_events.cuh); jumps are added at the start of the day, before its diffusion steps.
-template <class F, class Normals, class Mixing, class Events>
-CHIPSHOCK_HD inline void simulate_log_returns(const ModelView& m, Normals& normals, Mixing& mixing,
+// Model is ModelView or a type derived from it whose n_assets and n_blocks are compile-time
+// constants (the GPU's fixed-size kernels): then every asset loop has a constant trip count and
+// x, z and eps can live in registers.
+template <class F, class Normals, class Mixing, class Events, class Model>
+CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, Mixing& mixing,
                                               const Events& events, F* x, F* z, F* eps) {
   const int n = m.n_assets;
   for (int i = 0; i < n; ++i) x[i] = F(0.0f);

@@ -1,6 +1,7 @@
 // End to end: the chipshock binary, its reports, its errors and exit codes.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -29,9 +30,10 @@ std::string slurp(const std::string& path) {
 }
 
 // Runs chipshock with `args` from the source folder; captures stdout, stderr and exit code.
-Result run_cli(const std::string& args) {
+// `env` (e.g. "CUDA_VISIBLE_DEVICES=") prefixes the command.
+Result run_cli(const std::string& args, const std::string& env = "") {
   TempDir tmp;
-  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" +
+  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && " + env + " '" +
                           CHIPSHOCK_BINARY + "' " + args + " >'" + tmp.file("out") + "' 2>'" +
                           tmp.file("err") + "' </dev/null";
   const int status = std::system(cmd.c_str());
@@ -72,7 +74,8 @@ TEST_CASE("run writes report.json (the v1 contract) and report.md", "[cli]") {
   CHECK(j["run"]["seed"] == 3);
   CHECK(j["run"]["horizon_days"] == 2);
   CHECK(j["run"]["steps_per_day"] == 1);
-  CHECK(j["run"]["backend"] == "cpu");
+  // auto: the GPU where one is usable (gpu_check.sh machines), else the CPU
+  CHECK((j["run"]["backend"] == "cpu" || j["run"]["backend"] == "gpu"));
   CHECK(j["run"]["threads"].get<int>() >= 1);
   CHECK(j["run"]["paths_per_second"].get<double>() > 0);
   CHECK(j["portfolio"]["currency"] == "USD");
@@ -207,7 +210,6 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {kSample + "--paths", 2, "\nhint: "},
       {"run --portfolio scenarios/portfolio/ai_book.toml", 2, "--market: required"},
       {"", 2, "subcommand"},
-      {kSample + "--paths 1000 --backend gpu", 3, "GPU"},
       {kSample + "--paths 1000 --scenario no_such_scenario", 2,
        "--scenario: unknown scenario 'no_such_scenario'\nhint: built-ins: ai_capex_cut"},
       {kSample + "--paths 1000 --scenario missing/shock.toml", 2,
@@ -337,4 +339,30 @@ TEST_CASE("backtest on the shipped history writes its reports; bad calls exit 2"
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Contains(c.expect));
   }
+}
+
+TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the CPU saying why",
+          "[cli][errors]") {
+  // CUDA_VISIBLE_DEVICES= hides every GPU, so this holds on GPU machines too; a build without
+  // CUDA has no GPU backend at all.
+  const std::string hide = "CUDA_VISIBLE_DEVICES=";
+  for (const char* backend : {"gpu", "both"}) {
+    const Result r = run_cli(kSample + "--paths 1000 --backend " + backend, hide);
+    CAPTURE(backend, r.err);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Contains("--backend " + std::string(backend) + ": no usable GPU"));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  const Result a = run_cli(kSample + "--paths 2000 --json", hide);
+  CAPTURE(a.err);
+  REQUIRE(a.code == 0);
+  CHECK_THAT(a.err, Contains("no usable GPU") && Contains("running on the CPU"));
+  CHECK(std::count(a.err.begin(), a.err.end(), '\n') == 1);
+  const auto j = nlohmann::json::parse(a.out);
+  CHECK(j["run"]["backend"] == "cpu");
+  CHECK_FALSE(j["run"].contains("gpu"));
+  CHECK_FALSE(j.contains("backend_comparison"));
+  const Result q = run_cli(kSample + "--paths 2000 --quiet", hide);
+  CHECK(q.code == 0);
+  CHECK(q.err.empty());
 }

@@ -134,7 +134,7 @@ TEST_CASE("entries without a distribution, components and a GPU comparison rende
                                {"NVDA put", 0.99, -120000.0}};
   r.gpu_name = "Test GPU";
   r.backend = "both";
-  r.comparison = BackendComparison{"Test GPU", 0.1, 2.0, 3e-7, "to float rounding"};
+  r.comparison = BackendAgreement{"Test GPU", 0.1, 2.0, 3e-7, "to float rounding"};
   const std::string html = report_html(r);
   check_page(html);
   CHECK_THAT(html, Contains("No loss distribution: this entry (replay)"));

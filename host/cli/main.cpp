@@ -21,7 +21,7 @@ namespace {
 
 const char* const kExitCodes =
     "Exit codes: 0 ok, 1 internal error, 2 bad input (file:line: field: message on stderr),\n"
-    "            3 GPU backend asked for but not usable.";
+    "            3 GPU backend asked for (--backend gpu|both) but not usable.";
 
 const char* const kRunExample =
     "Example:\n"
@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
   run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
       ->type_name("N")
       ->capture_default_str();
-  run->add_option("--backend", o.backend, "auto, cpu, gpu or both")
+  run->add_option("--backend", o.backend,
+                  "auto (the GPU when usable, else the CPU), cpu, gpu, or both (GPU and CPU on "
+                  "the same paths, compared in the report)")
       ->type_name("NAME")
       ->capture_default_str();
   run->add_option("--threads", o.threads, "CPU threads (0 = all cores)")

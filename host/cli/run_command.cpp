@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "host/cli/arg_parsing.hpp"
+#include "host/cli/backend_plan.hpp"
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
 #include "host/history/historical_risk.hpp"
@@ -113,8 +114,10 @@ int run_command(const RunOptions& o) {
   settings.paths = parse_paths(o.paths);
   settings.seed = parse_unsigned(o.seed, "--seed");
   settings.confidences = parse_confidences(o.confidence);
-  if (const std::uint64_t batch = parse_unsigned(o.batch, "--batch"); batch > 0)
+  if (const std::uint64_t batch = parse_unsigned(o.batch, "--batch"); batch > 0) {
     settings.batch_paths = std::min<std::uint64_t>(batch, std::uint64_t{1} << 26);
+    settings.gpu_batch_paths = settings.batch_paths;
+  }
   for (double c : settings.confidences)
     if (tail_mass(settings.paths, c) < 1.0)
       throw InputError("", 0, "--paths",
@@ -175,12 +178,9 @@ int run_command(const RunOptions& o) {
     history_results.push_back(
         replay_scenario(r, market, portfolio, prices, settings.confidences));
 
-  if (o.backend == "gpu" || o.backend == "both")
-    throw GpuUnavailable("--backend " + o.backend +
-                         ": this build has no GPU backend (built without CUDA)");
-  if (o.backend == "auto" && !o.quiet)
-    std::cerr << "chipshock: no GPU backend in this build; running on the CPU\n";
-  const CpuBackend backend(o.threads);
+  // Backend selection (host/cli/backend_plan.hpp): throws GpuUnavailable for gpu/both.
+  BackendPlan backend(o.backend, o.threads, spec.n_assets(), settings);
+  if (!backend.notice().empty() && !o.quiet) std::cerr << backend.notice() << "\n";
 
   // Create the output folder before the run, so a bad --out fails fast and loses no work.
   if (!o.out_dir.empty()) {
@@ -214,19 +214,20 @@ int run_command(const RunOptions& o) {
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
   report.as_of = market.as_of;
-  report.backend = "cpu";
+  report.backend = backend.label();
+  report.gpu_name = backend.gpu_name();
   report.threads = backend.threads();
   report.confidences = settings.confidences;
 
   Progress progress(!o.quiet);
   const auto start = std::chrono::steady_clock::now();
-  report.scenarios.push_back(simulate_scenario(
-      "baseline", spec, backend, settings,
+  report.scenarios.push_back(backend.simulate(
+      "baseline", spec, settings,
       [&](std::uint64_t done, std::uint64_t total) { progress.update("baseline", done, total); }));
   for (std::size_t k = 0; k < scenarios.size(); ++k) {
     const Scenario& sc = scenarios[k];
-    ScenarioResult res = simulate_scenario(
-        sc.name, *scenario_specs[k], backend, settings,
+    ScenarioResult res = backend.simulate(
+        sc.name, *scenario_specs[k], settings,
         [&](std::uint64_t done, std::uint64_t total) { progress.update(sc.name, done, total); });
     res.description = sc.description;
     res.source = sc.source;
@@ -238,6 +239,8 @@ int run_command(const RunOptions& o) {
   }
   for (ScenarioResult& h : history_results) report.scenarios.push_back(std::move(h));
   progress.clear();
+  report.comparisons = backend.comparisons();
+  if (!report.comparisons.empty()) report.comparison = agreement_of(report.comparisons, report.gpu_name);
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -245,7 +248,7 @@ int run_command(const RunOptions& o) {
   // every report file (report_files.hpp) ---
   if (!o.out_dir.empty() || o.json)
     report.fan = compute_value_fan(
-        market, portfolio, sim, scenarios, backend, settings.seed, settings.paths,
+        market, portfolio, sim, scenarios, backend.cpu(), settings.seed, settings.paths,
         [&](std::uint64_t done, std::uint64_t total) {
           progress.update("value fan chart", done, total, "horizons");
         });

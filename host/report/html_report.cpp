@@ -114,7 +114,7 @@ void header(std::ostringstream& h, const RunReport& r) {
   h << fact("Run time", seconds_text(r.elapsed_seconds) + ", " + rate_text(r.paths_per_second()));
   // --- backend comparison (--backend both): filled by the GPU backend's code when present ---
   if (r.comparison) {
-    const BackendComparison& c = *r.comparison;
+    const BackendAgreement& c = *r.comparison;
     char buf[160];
     std::snprintf(buf, sizeof buf, "GPU %s, CPU %s: GPU %.1f\u00d7 faster",
                   seconds_text(c.gpu_seconds).c_str(), seconds_text(c.cpu_seconds).c_str(),

@@ -149,13 +149,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
   }
   j["scenarios"] = scenarios;
   j["fan_chart"] = fan_json(r.fan);
-  if (r.comparison)
-    j["backend_comparison"] = {{"gpu", r.comparison->gpu_name},
-                               {"gpu_seconds", r.comparison->gpu_seconds},
-                               {"cpu_seconds", r.comparison->cpu_seconds},
-                               {"speedup", r.comparison->speedup()},
-                               {"max_relative_difference", r.comparison->max_relative_difference},
-                               {"agreement", r.comparison->agreement}};
+  if (!r.comparisons.empty()) j["backend_comparison"] = comparison_json(r.comparisons);
   return j;
 }
 
@@ -181,6 +175,7 @@ std::string report_markdown(const RunReport& r) {
   if (!r.as_of.empty()) md << "| As of | " << r.as_of << " |\n";
   md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
+  if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
      << " paths/s) |\n";
   md << "| Inputs | `" << r.market_file << "`, `" << r.portfolio_file << "` |\n\n";
@@ -230,6 +225,7 @@ std::string report_markdown(const RunReport& r) {
       if (!s.notes.empty()) md << "\n";
     }
   }
+  md << comparison_markdown(r.comparisons);
   md << "\n_chipshock " << r.version << "_\n";
   return md.str();
 }
@@ -241,7 +237,8 @@ std::string report_summary(const RunReport& r) {
       << "\n";
   out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
       << " step(s)/day, seed " << r.seed << ", " << model_name(r.dof) << ", " << r.backend
-      << " (" << r.threads << " threads)\n\n";
+      << " (" << r.threads << " threads)" << (r.gpu_name.empty() ? "" : ", GPU " + r.gpu_name)
+      << "\n\n";
   int w = 8;
   for (const ScenarioResult& s : r.scenarios) w = std::max(w, static_cast<int>(s.name.size()));
   w = std::min(w, 48);
@@ -264,6 +261,7 @@ std::string report_summary(const RunReport& r) {
   std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s\n", r.elapsed_seconds,
                 r.paths_per_second());
   out << line;
+  out << comparison_summary(r.comparisons);
   for (const ScenarioResult& s : r.scenarios)
     for (const auto& t : s.skipped_tickers)
       out << "note: " << s.name << ": " << t << " is not in the market; skipped\n";

@@ -8,14 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
 #include "host/value_fan.hpp"
 
 namespace chipshock {
 
-// --backend both: the GPU run checked against the CPU run. Filled by the GPU backend's code;
-// absent for single-backend runs (reports then show the backend alone).
-struct BackendComparison {
+// --backend both, in one line for the report header: the GPU run checked against the CPU run
+// (agreement_of in backend_comparison.hpp); absent for single-backend runs.
+struct BackendAgreement {
   std::string gpu_name;
   double gpu_seconds = 0, cpu_seconds = 0;
   double max_relative_difference = 0;  // largest |gpu - cpu| / |cpu| over every VaR and ES
@@ -38,9 +39,10 @@ struct RunReport {
   std::vector<double> confidences;
   std::vector<ScenarioResult> scenarios;  // baseline first
   double elapsed_seconds = 0;
+  std::vector<BackendComparison> comparisons;     // --backend both: GPU vs CPU per scenario
   double paths_per_second() const;
   ValueFan fan;  // empty unless computed (reports written or --json)
-  std::optional<BackendComparison> comparison;
+  std::optional<BackendAgreement> comparison;  // the summary of `comparisons`
 };
 
 // Shortest decimal string that reads back as the same double: 0.95 -> "0.95".

@@ -33,6 +33,8 @@ class ExactSum {
   }
 
   void merge(const ExactSum& other) { sum_ += other.sum_; }
+  // Adds a sum of grid units formed elsewhere (a GPU) on this grid.
+  void add_units(Int128 units) { sum_ += units; }
 
   int exponent() const { return exponent_; }
   long double value() const { return std::ldexp(static_cast<long double>(sum_), exponent_); }

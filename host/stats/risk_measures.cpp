@@ -89,6 +89,16 @@ void LossAccumulator::merge(const LossAccumulator& o) {
   hist_.merge(o.hist_);
 }
 
+void LossAccumulator::merge(const LossPartial& p) {
+  n_ += p.n;
+  bad_ += p.bad;
+  positive_ += p.positive;
+  if (p.n > 0) max_ = std::max(max_, p.max);
+  sum_.add_units(p.sum_units);
+  sum_sq_.add_units(p.sum_sq_units);
+  for (double x : p.tail) tail_.add(x);
+}
+
 double LossAccumulator::mean() const {
   return n_ ? static_cast<double>(sum_.value() / static_cast<long double>(n_)) : 0.0;
 }

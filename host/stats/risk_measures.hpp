@@ -38,6 +38,15 @@ struct LevelRisk {
 // tail: the largest losses in descending order, at least tail_size_needed(n, {confidence}).
 LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>& tail);
 
+// Statistics of a set of losses gathered elsewhere (a GPU, kernels/loss_moments.cuh) on an
+// accumulator's grids: counts, maximum, fixed-point sums, and the largest losses.
+struct LossPartial {
+  std::uint64_t n = 0, bad = 0, positive = 0;
+  double max = 0;
+  Int128 sum_units = 0, sum_sq_units = 0;
+  std::vector<double> tail;  // any order; at least the tail size the accumulator keeps, if any
+};
+
 // Streaming statistics of per-path losses. Merging and batch order do not change any result.
 class LossAccumulator {
  public:
@@ -53,6 +62,11 @@ class LossAccumulator {
     return a;
   }
   void merge(const LossAccumulator& other);
+  // Folds in statistics gathered on this accumulator's grids (sum_exponent, sum_sq_exponent).
+  void merge(const LossPartial& partial);
+  int sum_exponent() const { return sum_.exponent(); }
+  int sum_sq_exponent() const { return sum_sq_.exponent(); }
+  std::size_t tail_size() const { return tail_.capacity(); }
 
   std::uint64_t count() const { return n_; }           // finite losses
   // Losses that are NaN, infinite, or beyond ~1e9 times the scale: excluded from all stats.

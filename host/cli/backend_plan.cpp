@@ -1,0 +1,101 @@
+#include "host/cli/backend_plan.hpp"
+
+#include <exception>
+
+#include "host/cli/run_command.hpp"
+#include "host/stats/risk_measures.hpp"
+
+#if CHIPSHOCK_HAVE_CUDA
+#include "host/gpu/gpu_backend.hpp"
+#include "kernels/gpu_engine.hpp"
+#include "kernels/batch_plan.cuh"
+#endif
+
+namespace chipshock {
+
+#if CHIPSHOCK_HAVE_CUDA
+
+struct BackendPlan::Gpu {
+  GpuBackend backend;
+};
+
+GpuCheck check_gpu(int n_assets, const RunSettings& s) {
+  GpuCheck c;
+  if (n_assets > kMaxGpuAssets) {
+    c.reason = "the market has " + std::to_string(n_assets) + " assets; the GPU backend handles " +
+               "at most " + std::to_string(kMaxGpuAssets);
+    return c;
+  }
+  const GpuDeviceInfo info = probe_gpu(0);
+  if (!info.usable) {
+    c.reason = info.reason;
+    return c;
+  }
+  const std::uint64_t need =
+      device_bytes_needed(s.paths, tail_size_needed(s.paths, s.confidences));
+  const std::uint64_t budget = info.free_bytes / 4 * 3;
+  if (need > budget) {
+    c.reason = "the loss tail of " + std::to_string(s.paths) + " paths needs " +
+               std::to_string(need >> 20) + " MiB of GPU memory; " + info.name + " has " +
+               std::to_string(budget >> 20) + " MiB to spare";
+    return c;
+  }
+  c.usable = true;
+  c.name = info.name;
+  return c;
+}
+
+#else
+
+struct BackendPlan::Gpu {};
+
+GpuCheck check_gpu(int, const RunSettings&) {
+  GpuCheck c;
+  c.reason = "this build has no GPU backend (built without CUDA)";
+  return c;
+}
+
+#endif
+
+BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets,
+                         const RunSettings& settings)
+    : cpu_(threads) {
+  label_ = requested == "auto" ? "cpu" : requested;
+  if (requested == "cpu") return;
+  GpuCheck check = check_gpu(n_assets, settings);
+#if CHIPSHOCK_HAVE_CUDA
+  if (check.usable) {
+    try {
+      gpu_ = std::make_unique<Gpu>(Gpu{GpuBackend(0)});
+    } catch (const std::exception& e) {
+      check.usable = false;
+      check.reason = e.what();
+    }
+  }
+#endif
+  if (!check.usable) {
+    if (requested != "auto")
+      throw GpuUnavailable("--backend " + requested + ": no usable GPU: " + check.reason);
+    notice_ = "chipshock: no usable GPU (" + check.reason + "); running on the CPU";
+    return;
+  }
+  gpu_name_ = check.name;
+  if (requested == "auto") label_ = "gpu";
+}
+
+BackendPlan::~BackendPlan() = default;
+
+ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spec,
+                                     const RunSettings& settings, const ProgressFn& progress) {
+#if CHIPSHOCK_HAVE_CUDA
+  if (gpu_) {
+    ScenarioResult g = gpu_->backend.simulate_scenario(name, spec, settings, progress);
+    if (label_ == "both")
+      comparisons_.push_back({name, g, simulate_scenario(name, spec, cpu_, settings, progress)});
+    return g;
+  }
+#endif
+  return simulate_scenario(name, spec, cpu_, settings, progress);
+}
+
+}  // namespace chipshock

@@ -1,0 +1,54 @@
+// --backend auto|cpu|gpu|both: which backends a run uses, why, and the per-scenario dispatch.
+// auto runs on the GPU when one is usable for the job, else on the CPU with a one-line notice;
+// gpu and both throw GpuUnavailable (exit code 3) when it is not; both runs every scenario on
+// the GPU and on the CPU, reports the GPU's numbers and keeps the comparison.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/cpu/cpu_backend.hpp"
+#include "host/report/backend_comparison.hpp"
+#include "host/risk_engine.hpp"
+#include "host/sim_spec.hpp"
+
+namespace chipshock {
+
+struct GpuCheck {
+  bool usable = false;
+  std::string reason;  // why not, when not usable
+  std::string name;    // the device, when usable
+};
+
+// Whether this build and machine can run a job of this size on the GPU. Never throws.
+GpuCheck check_gpu(int n_assets, const RunSettings& settings);
+
+class BackendPlan {
+ public:
+  // requested: auto, cpu, gpu or both (validated by the caller). Throws GpuUnavailable.
+  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings);
+  ~BackendPlan();
+  BackendPlan(const BackendPlan&) = delete;
+  BackendPlan& operator=(const BackendPlan&) = delete;
+
+  const std::string& label() const { return label_; }    // cpu, gpu or both
+  const std::string& notice() const { return notice_; }  // auto on the CPU: why (one line)
+  int threads() const { return cpu_.threads(); }
+  const std::string& gpu_name() const { return gpu_name_; }
+  const CpuBackend& cpu() const { return cpu_; }  // for work kept on the CPU (the fan chart)
+
+  ScenarioResult simulate(const std::string& name, const SimSpec& spec,
+                          const RunSettings& settings, const ProgressFn& progress = {});
+  const std::vector<BackendComparison>& comparisons() const { return comparisons_; }
+
+ private:
+  struct Gpu;  // the GPU backend, in CUDA builds
+  std::string label_, notice_, gpu_name_;
+  CpuBackend cpu_;
+  std::unique_ptr<Gpu> gpu_;
+  std::vector<BackendComparison> comparisons_;
+};
+
+}  // namespace chipshock

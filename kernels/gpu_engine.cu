@@ -1,0 +1,358 @@
+// The CUDA backend: one fused kernel per batch of paths (cuRAND Philox draws, correlated
+// shocks, scenario jumps, revaluation, loss) that writes one loss per path, and the Thrust
+// reduction of loss_pipeline.cuh on the device. The kernel body is one call of the shared
+// per-path function (single_path.cuh) with cuRAND's device API as the generator; everything
+// else it runs is the code the CPU backend runs.
+#include <cuda_runtime.h>
+#include <curand_kernel.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "gpu_engine.hpp"
+#include "loss_pipeline.cuh"
+#include "packed_spec.cuh"
+#include "single_path.cuh"
+
+#ifndef CHIPSHOCK_CUDA_ARCHITECTURES
+#define CHIPSHOCK_CUDA_ARCHITECTURES "unknown"
+#endif
+
+namespace chipshock {
+
+namespace {
+
+constexpr int kBlockThreads = 256;
+constexpr int kMaxFixedAssets = 32;                 // fixed-size kernels: 4, 8, ..., 32 assets
+constexpr std::size_t kConstantBytes = 48 * 1024;  // of the 64 KiB of constant memory
+
+// Per-launch data of the fixed-size kernels; 16-byte aligned like the packed layout.
+__constant__ double2 c_spec[kConstantBytes / sizeof(double2)];
+
+// Path i's diffusion normals from cuRAND's device API: curand_init(seed, i, 0), then one
+// curand_normal4 per Philox block, as the host mirror (MirrorNormals) draws them.
+class CurandNormals {
+ public:
+  __device__ CurandNormals(std::uint64_t seed, std::uint64_t path) {
+    curand_init(seed, path, 0, &state_);
+  }
+  __device__ void fill(float* z, int blocks) {
+    for (int b = 0; b < blocks; ++b) {
+      const float4 q = curand_normal4(&state_);
+      z[4 * b] = q.x;
+      z[4 * b + 1] = q.y;
+      z[4 * b + 2] = q.z;
+      z[4 * b + 3] = q.w;
+    }
+  }
+
+ private:
+  curandStatePhilox4_32_10_t state_;
+};
+
+// One path per thread, grid-stride over 64-bit path offsets. kAssets > 0: the model is padded
+// to kAssets assets and its data is in constant memory; kAssets == 0: any size up to
+// kMaxGpuAssets, data in global memory (`spec`).
+template <int kAssets>
+__global__ void __launch_bounds__(kBlockThreads)
+    path_losses(PackedLayout layout, const unsigned char* spec, std::uint64_t seed,
+                std::uint64_t first_path, std::uint64_t count, double* losses) {
+  constexpr int kScratch = kAssets > 0 ? kAssets : kMaxGpuAssets;
+  float x[kScratch], z[kScratch], eps[kScratch];
+  double spot[kScratch];
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if constexpr (kAssets > 0) {
+    const unsigned char* base = reinterpret_cast<const unsigned char*>(c_spec);
+    const FixedSizeModel<kAssets> m(layout.model_at(base));
+    const BookView b = layout.book_at(base);
+    for (; k < count; k += stride)
+      losses[k] = single_path_loss<CurandNormals>(m, b, seed, first_path + k, x, z, eps, spot);
+  } else {
+    const ModelView m = layout.model_at(spec);
+    const BookView b = layout.book_at(spec);
+    for (; k < count; k += stride)
+      losses[k] = single_path_loss<CurandNormals>(m, b, seed, first_path + k, x, z, eps, spot);
+  }
+}
+
+using PathLossKernel = void (*)(PackedLayout, const unsigned char*, std::uint64_t, std::uint64_t,
+                                std::uint64_t, double*);
+
+// Indexed by padded asset count / 4; entry 0 is the generic kernel.
+const PathLossKernel kKernels[] = {path_losses<0>,  path_losses<4>,  path_losses<8>,
+                                   path_losses<12>, path_losses<16>, path_losses<20>,
+                                   path_losses<24>, path_losses<28>, path_losses<32>};
+static_assert(sizeof(kKernels) / sizeof(kKernels[0]) == kMaxFixedAssets / 4 + 1, "one per size");
+
+__global__ void probe_kernel(int* out) { *out = 42; }
+
+__global__ void curand_words_kernel(std::uint64_t seed, std::uint64_t first_path, int paths,
+                                    std::uint64_t offset, int per_path, std::uint32_t* out) {
+  const int p = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (p >= paths) return;
+  curandStatePhilox4_32_10_t state;
+  curand_init(seed, first_path + static_cast<std::uint64_t>(p), offset, &state);
+  for (int k = 0; k < per_path; ++k)
+    out[static_cast<std::size_t>(p) * per_path + k] = curand(&state);
+}
+
+__global__ void curand_normals4_kernel(std::uint64_t seed, std::uint64_t first_path, int paths,
+                                       std::uint64_t offset, int per_path, float* out) {
+  const int p = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (p >= paths) return;
+  curandStatePhilox4_32_10_t state;
+  curand_init(seed, first_path + static_cast<std::uint64_t>(p), offset, &state);
+  float* o = out + static_cast<std::size_t>(p) * per_path * 4;
+  for (int k = 0; k < per_path; ++k) {
+    const float4 q = curand_normal4(&state);
+    o[4 * k] = q.x;
+    o[4 * k + 1] = q.y;
+    o[4 * k + 2] = q.z;
+    o[4 * k + 3] = q.w;
+  }
+}
+
+// A cudaMalloc'ed buffer, freed on scope exit.
+template <class T>
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(std::size_t n) : n_(n) {
+    if (n > 0) CHIPSHOCK_CUDA_CHECK(cudaMalloc(&p_, n * sizeof(T)));
+  }
+  ~DeviceBuffer() {
+    if (p_) cudaFree(p_);
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  T* get() const { return p_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  T* p_ = nullptr;
+  std::size_t n_;
+};
+
+const void* g_constant_owner = nullptr;  // the engine whose data is in c_spec
+
+}  // namespace
+
+GpuDeviceInfo probe_gpu(int device) {
+  GpuDeviceInfo info;
+  info.device = device;
+  try {
+    int count = 0;
+    if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+      cudaGetLastError();
+      info.reason = "cudaGetDeviceCount failed: " + cuda_error_text(e);
+      return info;
+    }
+    if (count == 0) {
+      info.reason = "cudaGetDeviceCount found no CUDA device";
+      return info;
+    }
+    if (device < 0 || device >= count) {
+      info.reason = "CUDA device " + std::to_string(device) + " does not exist (" +
+                    std::to_string(count) + " found)";
+      return info;
+    }
+    cudaDeviceProp prop{};
+    CHIPSHOCK_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    info.name = prop.name;
+    info.cc_major = prop.major;
+    info.cc_minor = prop.minor;
+    info.sm_count = prop.multiProcessorCount;
+    CHIPSHOCK_CUDA_CHECK(cudaSetDevice(device));
+    DeviceBuffer<int> flag(1);
+    probe_kernel<<<1, 1>>>(flag.get());
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
+      info.reason = "a test kernel does not run on " + info.name + " (compute capability " +
+                    std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+                    "): " + cuda_error_text(e) + "; this build has code for CUDA architectures " +
+                    CHIPSHOCK_CUDA_ARCHITECTURES;
+      return info;
+    }
+    CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
+    int value = 0;
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(&value, flag.get(), sizeof value, cudaMemcpyDeviceToHost));
+    if (value != 42) {
+      info.reason = "a test kernel on " + info.name + " returned a wrong value";
+      return info;
+    }
+    std::size_t free_bytes = 0, total_bytes = 0;
+    CHIPSHOCK_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    info.free_bytes = free_bytes;
+    info.total_bytes = total_bytes;
+    info.usable = true;
+  } catch (const std::exception& e) {
+    info.usable = false;
+    info.reason = e.what();
+  }
+  return info;
+}
+
+struct GpuEngine::Impl {
+  GpuDeviceInfo info;
+  PackedLayout layout;
+  bool loaded = false;
+  int kernel_index = 0;                      // into kKernels
+  std::vector<unsigned char> constant_bytes;  // what c_spec must hold for the fixed kernel
+  std::unique_ptr<DeviceBuffer<unsigned char>> global_spec;
+  int grid_blocks = 0;
+  LossPipeline pipeline;
+
+  void bind_constant() {
+    if (kernel_index == 0 || g_constant_owner == this) return;
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpyToSymbol(c_spec, constant_bytes.data(), constant_bytes.size()));
+    g_constant_owner = this;
+  }
+
+  // Enqueues the kernel for paths [first, first + count) on the default stream.
+  void launch(std::uint64_t seed, std::uint64_t first, std::uint64_t count, double* losses) {
+    if (!loaded) throw std::logic_error("GpuEngine: no model loaded");
+    if (count == 0) return;
+    bind_constant();
+    const std::uint64_t needed = (count + kBlockThreads - 1) / kBlockThreads;
+    const unsigned blocks =
+        static_cast<unsigned>(std::min<std::uint64_t>(needed, static_cast<std::uint64_t>(grid_blocks)));
+    const unsigned char* spec = global_spec ? global_spec->get() : nullptr;
+    kKernels[kernel_index]<<<blocks, kBlockThreads>>>(layout, spec, seed, first, count, losses);
+    CHIPSHOCK_LAUNCH_CHECK(kernel_name().c_str());
+  }
+
+  std::string kernel_name() const {
+    return kernel_index == 0 ? "path_losses<generic> (global memory)"
+                             : "path_losses<" + std::to_string(4 * kernel_index) +
+                                   "> (constant memory)";
+  }
+};
+
+GpuEngine::GpuEngine(int device) : impl_(std::make_unique<Impl>()) {
+  impl_->info = probe_gpu(device);
+  if (!impl_->info.usable) throw CudaError("no usable CUDA device: " + impl_->info.reason);
+  CHIPSHOCK_CUDA_CHECK(cudaSetDevice(device));
+}
+
+GpuEngine::~GpuEngine() {
+  if (g_constant_owner == impl_.get()) g_constant_owner = nullptr;
+}
+
+const GpuDeviceInfo& GpuEngine::device() const { return impl_->info; }
+
+void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice choice) {
+  if (model.n_assets < 1 || model.n_assets > kMaxGpuAssets)
+    throw std::invalid_argument("the GPU backend handles 1 to " + std::to_string(kMaxGpuAssets) +
+                                " assets; this model has " + std::to_string(model.n_assets));
+  if (model.n_events > kMaxEvents)
+    throw std::invalid_argument("more than " + std::to_string(kMaxEvents) + " events");
+  Impl& s = *impl_;
+  s.loaded = false;
+  PackedSpec packed = pack_spec(model, book);
+  const int padded = packed.layout.model.n_assets;
+  const bool fixed = choice == KernelChoice::kAuto && padded <= kMaxFixedAssets &&
+                     packed.bytes.size() <= kConstantBytes;
+  s.layout = packed.layout;
+  s.kernel_index = fixed ? padded / 4 : 0;
+  s.global_spec.reset();
+  if (fixed) {
+    s.constant_bytes = std::move(packed.bytes);
+    if (g_constant_owner == impl_.get()) g_constant_owner = nullptr;  // new data: upload again
+    s.bind_constant();
+  } else {
+    s.constant_bytes.clear();
+    s.global_spec = std::make_unique<DeviceBuffer<unsigned char>>(packed.bytes.size());
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(s.global_spec->get(), packed.bytes.data(), packed.bytes.size(),
+                                    cudaMemcpyHostToDevice));
+  }
+  int per_sm = 0;
+  CHIPSHOCK_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &per_sm, kKernels[s.kernel_index], kBlockThreads, 0));
+  s.grid_blocks = std::max(1, per_sm) * std::max(1, s.info.sm_count);
+  s.loaded = true;
+}
+
+std::string GpuEngine::kernel_name() const { return impl_->kernel_name(); }
+
+std::uint64_t GpuEngine::memory_budget() const {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  CHIPSHOCK_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return static_cast<std::uint64_t>(free_bytes) / 4 * 3;
+}
+
+LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
+                           const LossGrid& grid, std::uint64_t tail_k, std::uint64_t batch,
+                           const Progress& progress) {
+  Impl& s = *impl_;
+  s.pipeline.release();  // the budget below then counts every byte the run will hold
+  const BatchPlan plan = plan_batches(paths, tail_k, memory_budget(), batch);
+  LossSummary out = s.pipeline.run(
+      first, paths, grid, tail_k, plan,
+      [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
+        s.launch(seed, f, count, losses);
+      },
+      progress);
+  CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
+  return out;
+}
+
+void GpuEngine::simulate_losses(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                                double* losses) {
+  const std::uint64_t chunk = std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), 1u << 24);
+  DeviceBuffer<double> d(static_cast<std::size_t>(chunk));
+  for (std::uint64_t done = 0; done < count; done += chunk) {
+    const std::uint64_t n = std::min(chunk, count - done);
+    impl_->launch(seed, first + done, n, d.get());
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, d.get(), n * sizeof(double),
+                                    cudaMemcpyDeviceToHost));
+  }
+}
+
+double GpuEngine::time_kernel(std::uint64_t seed, std::uint64_t count) {
+  const std::uint64_t chunk = std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), kMaxBatchPaths);
+  DeviceBuffer<double> d(static_cast<std::size_t>(chunk));
+  cudaEvent_t start = nullptr, stop = nullptr;
+  CHIPSHOCK_CUDA_CHECK(cudaEventCreate(&start));
+  CHIPSHOCK_CUDA_CHECK(cudaEventCreate(&stop));
+  float ms = 0;
+  try {
+    CHIPSHOCK_CUDA_CHECK(cudaEventRecord(start));
+    for (std::uint64_t done = 0; done < count; done += chunk)
+      impl_->launch(seed, done, std::min(chunk, count - done), d.get());
+    CHIPSHOCK_CUDA_CHECK(cudaEventRecord(stop));
+    CHIPSHOCK_CUDA_CHECK(cudaEventSynchronize(stop));
+    CHIPSHOCK_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  } catch (...) {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    throw;
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms * 1e-3;
+}
+
+void gpu_curand_words(std::uint64_t seed, std::uint64_t first_path, int paths, std::uint64_t offset,
+                      int per_path, std::uint32_t* out) {
+  const std::size_t n = static_cast<std::size_t>(paths) * static_cast<std::size_t>(per_path);
+  DeviceBuffer<std::uint32_t> d(n);
+  curand_words_kernel<<<(paths + 127) / 128, 128>>>(seed, first_path, paths, offset, per_path,
+                                                    d.get());
+  CHIPSHOCK_LAUNCH_CHECK("curand_words_kernel");
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(out, d.get(), n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost));
+}
+
+void gpu_curand_normals4(std::uint64_t seed, std::uint64_t first_path, int paths,
+                         std::uint64_t offset, int per_path, float* out) {
+  const std::size_t n = static_cast<std::size_t>(paths) * static_cast<std::size_t>(per_path) * 4;
+  DeviceBuffer<float> d(n);
+  curand_normals4_kernel<<<(paths + 127) / 128, 128>>>(seed, first_path, paths, offset, per_path,
+                                                       d.get());
+  CHIPSHOCK_LAUNCH_CHECK("curand_normals4_kernel");
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(out, d.get(), n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+}  // namespace chipshock

@@ -1,0 +1,86 @@
+// The CUDA backend's host interface, in plain C++ (no CUDA headers), so that g++-compiled code
+// can use it. Built only where CMake found nvcc (CHIPSHOCK_HAVE_CUDA); the implementation is
+// gpu_engine.cu. One engine per process: the fixed-size kernels read their per-launch data from
+// one __constant__ block, which an engine re-uploads whenever another engine used it last.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "loss_moments.cuh"
+#include "sim_view.cuh"
+
+namespace chipshock {
+
+// Books on more assets run on the CPU: the generic kernel keeps one path's state (20 bytes per
+// asset) in each thread's local memory.
+constexpr int kMaxGpuAssets = 256;
+
+struct GpuDeviceInfo {
+  bool usable = false;
+  std::string reason;  // why not, when not usable
+  int device = 0;
+  std::string name;
+  int cc_major = 0, cc_minor = 0;
+  int sm_count = 0;
+  std::uint64_t free_bytes = 0, total_bytes = 0;
+};
+
+// Whether `device` can run this build's kernels: a device exists, it has code for it (a probe
+// kernel runs), and its memory can be queried. Never throws.
+GpuDeviceInfo probe_gpu(int device = 0);
+
+// Which kernel runs a loaded model: a fixed-size one (asset count a compile-time constant, data
+// in constant memory) when the padded asset count is at most 32 and the data fits; the generic
+// one (data in global memory) otherwise, or when asked (tests).
+enum class KernelChoice { kAuto, kGeneric };
+
+class GpuEngine {
+ public:
+  using Progress = std::function<void(std::uint64_t, std::uint64_t)>;
+
+  // Selects the device and creates its context. Throws CudaError (a std::runtime_error).
+  explicit GpuEngine(int device = 0);
+  ~GpuEngine();
+  GpuEngine(const GpuEngine&) = delete;
+  GpuEngine& operator=(const GpuEngine&) = delete;
+
+  const GpuDeviceInfo& device() const;
+
+  // Copies a model and book (host views) to the device, replacing any earlier one. Throws
+  // std::invalid_argument for more than kMaxGpuAssets assets.
+  void load(const ModelView& model, const BookView& book, KernelChoice choice = KernelChoice::kAuto);
+  std::string kernel_name() const;  // e.g. "path_losses<16> (constant memory)"
+
+  // Paths [first, first + paths) through the kernel and the device-side reduction, in batches
+  // of at most `batch` paths (0: sized from free device memory). `grid` and `tail_k` as the
+  // host's LossAccumulator. Throws DeviceMemoryShortage if the tail does not fit.
+  LossSummary run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths, const LossGrid& grid,
+                  std::uint64_t tail_k, std::uint64_t batch = 0, const Progress& progress = {});
+
+  // The losses of paths [first, first + count), copied to the host (tests, parity checks).
+  void simulate_losses(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                       double* losses);
+
+  // Seconds the kernel alone takes for `count` paths, losses left on the device (benchmarks).
+  double time_kernel(std::uint64_t seed, std::uint64_t count);
+
+  // Device memory a run may use now: three quarters of what is free.
+  std::uint64_t memory_budget() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// cuRAND's device API run on the GPU, for parity tests: for each of `paths` subsequences
+// first_path, first_path + 1, ..., curand_init(seed, subsequence, offset) then `per_path`
+// calls of curand() (words) or curand_normal4() (4 normals each), path by path into out.
+void gpu_curand_words(std::uint64_t seed, std::uint64_t first_path, int paths, std::uint64_t offset,
+                      int per_path, std::uint32_t* out);
+void gpu_curand_normals4(std::uint64_t seed, std::uint64_t first_path, int paths,
+                         std::uint64_t offset, int per_path, float* out);
+
+}  // namespace chipshock

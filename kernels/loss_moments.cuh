@@ -1,0 +1,102 @@
+// Per-loss statistics a device can sum in any order and still match the host bit for bit: the
+// counts, the maximum, and the sums of losses and squared losses as 128-bit fixed-point integers
+// on the same grids as the host's LossAccumulator (host/stats/exact_sum.hpp). A loss that the
+// host would exclude (NaN, infinite, or beyond the grids' range) counts only as `bad`.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "portability.cuh"
+
+namespace chipshock {
+
+__extension__ typedef __int128 MomentInt;  // GCC, Clang and nvcc (host and device)
+
+// The fixed-point grids: a term x adds nearbyint(x * inv_unit) units.
+struct LossGrid {
+  double inv_unit_sum = 1.0;     // 2^-exponent of the sum of losses
+  double inv_unit_sum_sq = 1.0;  // 2^-exponent of the sum of squared losses
+};
+
+struct LossMoments {
+  MomentInt sum_units = 0, sum_sq_units = 0;
+  std::uint64_t n = 0, bad = 0, positive = 0;
+  double max = -HUGE_VAL;
+};
+
+// A term known to be representable (|units| < 2^100) as a 128-bit integer, without a
+// double -> __int128 conversion: below 2^62 it converts directly, above it splits exactly into
+// hi * 2^62 + lo (both parts are whole doubles below 2^62).
+CHIPSHOCK_HD CHIPSHOCK_INLINE MomentInt whole_units(double units) {
+  if (fabs(units) < 0x1p62) return static_cast<std::int64_t>(units);
+  const double hi = trunc(units * 0x1p-62);
+  const double lo = units - hi * 0x1p62;
+  return static_cast<MomentInt>(static_cast<std::int64_t>(hi)) * (static_cast<MomentInt>(1) << 62) +
+         static_cast<std::int64_t>(lo);
+}
+
+CHIPSHOCK_HD CHIPSHOCK_INLINE bool on_grid(double x, double inv_unit) {
+  return fabs(x * inv_unit) < 0x1p100;
+}
+
+// The statistics of one loss, as LossAccumulator::add counts it.
+struct ClassifyLoss {
+  LossGrid grid;
+  CHIPSHOCK_HD LossMoments operator()(double x) const {
+    LossMoments m;
+    const double sq = x * x;
+    if (!on_grid(x, grid.inv_unit_sum) || !on_grid(sq, grid.inv_unit_sum_sq)) {
+      m.bad = 1;
+      return m;
+    }
+    m.sum_units = whole_units(nearbyint(x * grid.inv_unit_sum));
+    m.sum_sq_units = whole_units(nearbyint(sq * grid.inv_unit_sum_sq));
+    m.n = 1;
+    m.positive = x > 0 ? 1 : 0;
+    m.max = x;
+    return m;
+  }
+};
+
+// Integer sums and counts: associative and commutative, so any reduction order gives the same.
+struct MergeMoments {
+  CHIPSHOCK_HD LossMoments operator()(const LossMoments& a, const LossMoments& b) const {
+    LossMoments m;
+    m.sum_units = a.sum_units + b.sum_units;
+    m.sum_sq_units = a.sum_sq_units + b.sum_sq_units;
+    m.n = a.n + b.n;
+    m.bad = a.bad + b.bad;
+    m.positive = a.positive + b.positive;
+    m.max = a.max > b.max ? a.max : b.max;
+    return m;
+  }
+};
+
+// Whether a loss can be among the k largest the host keeps: on both grids and above the
+// running threshold (the k-th largest so far; ties cannot change the kept values).
+struct TailCandidate {
+  LossGrid grid;
+  double threshold;
+  CHIPSHOCK_HD bool operator()(double x) const {
+    return x > threshold && on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq);
+  }
+};
+
+// What a run of paths leaves on the host: the moments and the largest losses, descending (at
+// most the tail size asked for).
+struct LossSummary {
+  LossMoments moments;
+  std::vector<double> tail;
+  std::uint64_t batches = 0;
+  std::uint64_t batch_paths = 0;
+};
+
+// Thrown when a run's loss tail alone does not fit the device memory budget.
+struct DeviceMemoryShortage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace chipshock

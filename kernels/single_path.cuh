@@ -1,0 +1,84 @@
+// The loss of one path for one scalar lane: what one GPU thread computes, and what the CPU's
+// scalar reference computes. The diffusion generator is the template parameter: cuRAND's device
+// API on the GPU (CurandNormals, gpu_engine.cu), the host mirror of it on the CPU
+// (MirrorNormals). The Student-t mixing and the scenario events use the mirror on both sides;
+// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "box_muller.cuh"
+#include "path_model.cuh"
+#include "philox.cuh"
+#include "portability.cuh"
+#include "revalue.cuh"
+#include "scenario_events.cuh"
+#include "sim_view.cuh"
+#include "student_t.cuh"
+
+namespace chipshock {
+
+// Path i's diffusion normals from the host mirror: block b holds what curand_normal4 returns on
+// its b-th call after curand_init(seed, i, 0).
+class MirrorNormals {
+ public:
+  CHIPSHOCK_HD MirrorNormals(std::uint64_t seed, std::uint64_t path)
+      : stream_(seed, path, stream_offset(RngStream::kDiffusion)) {}
+  CHIPSHOCK_HD void fill(float* z, int blocks) {
+    for (int b = 0; b < blocks; ++b) normal4_from_block(stream_.next4(), z + 4 * b);
+  }
+
+ private:
+  PhiloxBlockStream stream_;
+};
+
+// Path i's Student-t scale factors, one per step, from its mixing stream.
+class PathMixing {
+ public:
+  CHIPSHOCK_HD PathMixing(float dof, std::uint64_t seed, std::uint64_t path)
+      : stream_(seed, path, stream_offset(RngStream::kMixing)), dof_(dof) {}
+  CHIPSHOCK_HD float scale() { return student_t_scale(stream_, dof_); }
+
+ private:
+  PhiloxBlockStream stream_;
+  float dof_;
+};
+
+// A ModelView whose asset count is a compile-time constant (a multiple of 4, so that the
+// number of Philox blocks per step is too). The GPU pads a model to the next multiple of 4
+// (see packed_spec.cuh), which changes no real asset's arithmetic.
+template <int kAssets>
+struct FixedSizeModel : ModelView {
+  static_assert(kAssets > 0 && kAssets % 4 == 0, "a whole number of Philox blocks");
+  static constexpr int n_assets = kAssets;  // hides ModelView::n_assets
+  static constexpr int n_blocks = kAssets / 4;
+  CHIPSHOCK_HD explicit FixedSizeModel(const ModelView& m) : ModelView(m) {}
+};
+
+// Per-asset log-returns of path `path` over the horizon into x; z and eps are scratch of
+// 4 * m.n_blocks and m.n_assets floats.
+template <class Normals, class Model>
+CHIPSHOCK_HD inline void single_path_log_returns(const Model& m, std::uint64_t seed,
+                                                 std::uint64_t path, float* x, float* z,
+                                                 float* eps) {
+  Normals normals(seed, path);
+  PathMixing mixing(m.dof, seed, path);
+  const PathEvents events(m, seed, path);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+}
+
+// The loss of path `path` (value today minus value at the horizon); spot is scratch of
+// m.n_assets doubles.
+template <class Normals, class Model>
+CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
+                                            std::uint64_t seed, std::uint64_t path, float* x,
+                                            float* z, float* eps, double* spot) {
+  single_path_log_returns<Normals>(m, seed, path, x, z, eps);
+  // Revaluation reads assets through the book's held list (a run-time index). Reading the
+  // log-returns from a widened copy, not from x, keeps x in registers on the GPU when
+  // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
+  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
+  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+}
+
+}  // namespace chipshock

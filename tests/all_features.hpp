@@ -1,0 +1,123 @@
+// A run with every built-in model feature on, shared by the GPU-side tests: the Student-t
+// market, the option book (calls, puts, a short), and a scenario with a fixed jump with
+// recovery, a random event (probability, day window, Student-t size), a normal-size jump and a
+// regime (vol scale, correlation stress, drift). Also a 5-asset market, which the GPU pads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
+#include "host/scenario/scenario.hpp"
+#include "host/scenario/scenario_application.hpp"
+#include "host/sim_spec.hpp"
+#include "test_util.hpp"
+
+namespace chipshock::testing {
+
+inline const char* const kAllFeaturesScenario = R"(name = "all_features"
+description = "Every scenario primitive at once (tests)."
+
+[[jumps]]
+day = 2
+returns = { NVDA = -0.17, AMD = -0.06 }
+sectors = { semiconductors = -0.05 }
+recovery = { fraction = 0.3, days = 3 }
+
+[[jumps]]
+days = [1, 6]
+probability = 0.35
+returns = { TSM = -0.2, AVGO = -0.1 }
+size = { distribution = "student_t", sd = 0.5, dof = 4.0 }
+
+[[jumps]]
+day = 4
+returns = { MSFT = 0.05 }
+size = { distribution = "normal", sd = 0.8 }
+
+[[regimes]]
+days = [2, 5]
+vol_scale = 1.8
+drift = -0.5
+correlation = { toward = "ones", weight = 0.4 }
+)";
+
+inline const char* const kFiveAssetMarket = R"(currency = "USD"
+rate = 0.04
+dof = 5.0
+
+[assets.AAA]
+spot = 100.0
+vol = 0.45
+[assets.BBB]
+spot = 50.0
+vol = 0.3
+drift = 0.05
+[assets.CCC]
+spot = 20.0
+vol = 0.6
+[assets.DDD]
+spot = 75.0
+vol = 0.25
+[assets.EEE]
+spot = 10.0
+vol = 0.8
+
+[correlation]
+tickers = ["AAA", "BBB", "CCC"]
+matrix = [[1.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.0]]
+)";
+
+inline const char* const kFiveAssetBook = R"(name = "five"
+cash = 1000.0
+
+[[positions]]
+ticker = "AAA"
+quantity = 100.0
+
+[[positions]]
+ticker = "CCC"
+quantity = -300.0
+
+[[positions]]
+ticker = "EEE"
+type = "call"
+quantity = 500.0
+strike = 11.0
+expiry_days = 30
+)";
+
+// The market, book and specs of a test case; owns everything the specs point into.
+struct TestRun {
+  Market market;
+  Portfolio portfolio;
+  std::unique_ptr<SimSpec> spec;
+};
+
+// The Student-t sample market and the hedged book, with the all-features scenario when
+// `scenario` (horizon of at least 6 days so that every primitive acts).
+inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_day,
+                                bool scenario = true) {
+  TestRun t{load_market(source_path("scenarios/market/ai_chips_t.toml")), {}, nullptr};
+  t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
+  const SimSettings sim{horizon, steps_per_day};
+  if (scenario) {
+    const Scenario sc = load_scenario(dir.write("all_features.toml", kAllFeaturesScenario));
+    t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, sim,
+                                       apply_scenario(sc, t.market, horizon));
+  } else {
+    t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, sim);
+  }
+  return t;
+}
+
+// Five assets (the GPU pads them to eight), Student-t, an option.
+inline TestRun five_asset_run(const TempDir& dir, int horizon, int steps_per_day) {
+  TestRun t{load_market(dir.write("five.toml", kFiveAssetMarket)), {}, nullptr};
+  t.portfolio = load_portfolio(dir.write("five_book.toml", kFiveAssetBook), t.market);
+  t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, SimSettings{horizon, steps_per_day});
+  return t;
+}
+
+}  // namespace chipshock::testing

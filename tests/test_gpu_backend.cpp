@@ -1,0 +1,220 @@
+// The CUDA backend on a GPU: cuRAND's raw words against the host mirror bit for bit, GPU losses
+// against the CPU's path by path, the device-side reduction against the host statistics bit for
+// bit, and the CLI with --backend gpu|both. Where no GPU is usable every test prints
+// "SKIPPED: no usable CUDA device" and returns; CTest then reports it as skipped.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "all_features.hpp"
+#include "gpu_parity.hpp"
+#include "host/gpu/gpu_backend.hpp"
+#include "host/risk_engine.hpp"
+#include "kernels/box_muller.cuh"
+#include "kernels/gpu_engine.hpp"
+#include "kernels/philox.cuh"
+#include "kernels/student_t.cuh"
+
+using namespace chipshock;
+
+namespace {
+
+bool gpu_usable() {
+  static const GpuDeviceInfo info = probe_gpu(0);
+  if (!info.usable) WARN("SKIPPED: no usable CUDA device (" << info.reason << ")");
+  return info.usable;
+}
+
+GpuBackend& gpu() {
+  static GpuBackend backend(0);
+  return backend;
+}
+
+void check_same(const ScenarioResult& a, const ScenarioResult& b) {
+  CHECK(a.mean_loss == b.mean_loss);
+  CHECK(a.stdev_loss == b.stdev_loss);
+  CHECK(a.prob_loss == b.prob_loss);
+  CHECK(a.worst_loss == b.worst_loss);
+  CHECK(a.non_finite == b.non_finite);
+  REQUIRE(a.levels.size() == b.levels.size());
+  for (std::size_t k = 0; k < a.levels.size(); ++k) {
+    CHECK(a.levels[k].var == b.levels[k].var);
+    CHECK(a.levels[k].es == b.levels[k].es);
+    CHECK(a.levels[k].var_lo == b.levels[k].var_lo);
+    CHECK(a.levels[k].var_hi == b.levels[k].var_hi);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("probe_gpu says why a GPU is not usable, or names it", "[gpu]") {
+  const GpuDeviceInfo info = probe_gpu(0);
+  if (info.usable) {
+    CHECK(!info.name.empty());
+    CHECK(info.sm_count > 0);
+    CHECK(info.free_bytes > 0);
+  } else {
+    CHECK(!info.reason.empty());
+    INFO("no usable CUDA device: " << info.reason);
+  }
+  CHECK_FALSE(probe_gpu(9999).usable);
+}
+
+TEST_CASE("cuRAND's raw 32-bit words on the GPU equal the host mirror bit for bit", "[gpu]") {
+  if (!gpu_usable()) return;
+  struct Start {
+    std::uint64_t seed, first, offset;
+  };
+  const Start starts[] = {{0, 0, 0},
+                          {7, 123, 0},
+                          {0xDEADBEEFCAFEF00Dull, 0xFFFFFFFFFFFFFF00ull, 0},
+                          {42, 1ull << 32, 5},
+                          {1, 2, stream_offset(RngStream::kMixing)},
+                          {1, 2, stream_offset(RngStream::kEvents) + 6},
+                          {3, 4, 0xFFFFFFFFFFFFFFF0ull}};
+  const int paths = 257, per_path = 67;
+  std::vector<std::uint32_t> words(static_cast<std::size_t>(paths) * per_path);
+  for (const Start& s : starts) {
+    CAPTURE(s.seed, s.first, s.offset);
+    gpu_curand_words(s.seed, s.first, paths, s.offset, per_path, words.data());
+    std::uint64_t mismatches = 0;
+    for (int p = 0; p < paths; ++p) {
+      CurandPhiloxMirror mirror(s.seed, s.first + static_cast<std::uint64_t>(p), s.offset);
+      for (int k = 0; k < per_path; ++k)
+        mismatches += mirror.next() != words[static_cast<std::size_t>(p) * per_path + k];
+    }
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("curand_normal4 on the GPU equals the host Box-Muller to the device sincos error",
+          "[gpu]") {
+  if (!gpu_usable()) return;
+  const int paths = 1000, per_path = 50;
+  std::vector<float> normals(static_cast<std::size_t>(paths) * per_path * 4);
+  gpu_curand_normals4(2026, 977, paths, 0, per_path, normals.data());
+  double worst = 0;
+  for (int p = 0; p < paths; ++p) {
+    PhiloxBlockStream blocks(2026, 977 + static_cast<std::uint64_t>(p), 0);
+    for (int k = 0; k < per_path; ++k) {
+      float z[4];
+      normal4_from_block(blocks.next4(), z);
+      for (int c = 0; c < 4; ++c)
+        worst = std::max(worst, static_cast<double>(std::fabs(
+                                    z[c] - normals[(static_cast<std::size_t>(p) * per_path + k) * 4 +
+                                                   static_cast<std::size_t>(c)])));
+    }
+  }
+  CAPTURE(worst);
+  // __sincosf: absolute error ~2^-21 on (0, 2 pi), times the Box-Muller radius (< 6.8).
+  CHECK(worst < 2e-5);
+}
+
+TEST_CASE("GPU losses equal the CPU's path by path to float rounding (1e5 paths, every "
+          "feature)",
+          "[gpu][parity]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  const testing::TestRun t = testing::all_features_run(dir, 10, 1);
+  const testing::ParityResult r = testing::gpu_cpu_parity(gpu(), *t.spec, 2026, 100000);
+  INFO("kernel " << gpu().engine().kernel_name());
+  CAPTURE(r.max_rel_diff, r.max_rel_diff_simd, r.max_abs_diff_over_gross, r.worst_path,
+          r.worst_gpu, r.worst_cpu);
+  CHECK(r.max_rel_diff <= 1e-5);
+  CHECK(r.max_rel_diff_simd <= 1e-5);
+}
+
+TEST_CASE("the generic and the fixed-size kernels give the same losses", "[gpu]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  for (const bool five : {false, true}) {
+    const testing::TestRun t =
+        five ? testing::five_asset_run(dir, 4, 2) : testing::all_features_run(dir, 7, 1);
+    const std::uint64_t n = 20000;
+    std::vector<double> fixed(n), generic(n);
+    gpu().simulate_losses(*t.spec, 5, 1000, n, fixed.data());
+    CHECK(gpu().engine().kernel_name().find("constant") != std::string::npos);
+    GpuBackend generic_backend(0, KernelChoice::kGeneric);
+    generic_backend.simulate_losses(*t.spec, 5, 1000, n, generic.data());
+    CHECK(generic_backend.engine().kernel_name().find("generic") != std::string::npos);
+    double worst = 0;
+    for (std::uint64_t k = 0; k < n; ++k)
+      worst = std::max(worst, std::fabs(fixed[k] - generic[k]) / t.spec->gross_exposure());
+    CAPTURE(five, worst);
+    CHECK(worst <= 1e-9);
+  }
+}
+
+TEST_CASE("the device-side reduction equals the host statistics of the GPU's losses bit for "
+          "bit, for any batch size",
+          "[gpu]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  const testing::TestRun t = testing::all_features_run(dir, 7, 1);
+  RunSettings s;
+  s.paths = 300007;
+  s.seed = 4;
+  std::vector<double> losses(s.paths);
+  gpu().simulate_losses(*t.spec, s.seed, 0, s.paths, losses.data());
+  LossAccumulator acc = scenario_accumulator(*t.spec, s);
+  acc.add(losses.data(), losses.size());
+  const ScenarioResult host = scenario_result("baseline", acc, s);
+  for (const std::uint64_t batch : {0ull, 4096ull, 100003ull}) {
+    CAPTURE(batch);
+    s.gpu_batch_paths = batch;
+    check_same(gpu().simulate_scenario("baseline", *t.spec, s), host);
+  }
+}
+
+TEST_CASE("GPU and CPU scenario results agree to float rounding", "[gpu]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  const testing::TestRun t = testing::all_features_run(dir, 10, 1);
+  RunSettings s;
+  s.paths = 200000;
+  s.seed = 77;
+  const ScenarioResult g = gpu().simulate_scenario("all", *t.spec, s);
+  const ScenarioResult c = simulate_scenario("all", *t.spec, CpuBackend(0), s);
+  for (std::size_t k = 0; k < g.levels.size(); ++k) {
+    CAPTURE(g.levels[k].confidence, g.levels[k].var, c.levels[k].var, g.levels[k].es,
+            c.levels[k].es);
+    CHECK(std::fabs(g.levels[k].var - c.levels[k].var) <= 1e-5 * std::fabs(c.levels[k].var));
+    CHECK(std::fabs(g.levels[k].es - c.levels[k].es) <= 1e-5 * std::fabs(c.levels[k].es));
+  }
+  CHECK(g.non_finite == c.non_finite);
+}
+
+TEST_CASE("chipshock run --backend both reports GPU and CPU numbers and the speedup", "[gpu]") {
+  if (!gpu_usable()) return;
+  testing::TempDir out;
+  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" + CHIPSHOCK_BINARY +
+                          "' run --market scenarios/market/ai_chips.toml --portfolio "
+                          "scenarios/portfolio/ai_book.toml --paths 200k --horizon 5 --seed 3 "
+                          "--scenario cheaper_model_disruption --backend both --quiet --out '" +
+                          out.file("rep") + "'";
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  std::ifstream in(out.file("rep/report.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto j = nlohmann::json::parse(text.str());
+  CHECK(j["run"]["backend"] == "both");
+  CHECK(!j["run"]["gpu"].get<std::string>().empty());
+  REQUIRE(j["backend_comparison"].size() == 2);
+  for (const auto& c : j["backend_comparison"]) {
+    CHECK(c["speedup"].get<double>() > 0);
+    for (const char* key : {"0.95", "0.975", "0.99"}) {
+      CAPTURE(c["scenario"], key);
+      CHECK(c["levels"][key]["var_rel_diff"].get<double>() <= 1e-5);
+      CHECK(c["levels"][key]["es_rel_diff"].get<double>() <= 1e-5);
+      CHECK(c["levels"][key]["gpu_var"] == j["scenarios"][c["scenario"] == "baseline" ? 0 : 1]["var"][key]);
+    }
+  }
+}
