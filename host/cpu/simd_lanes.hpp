@@ -141,4 +141,50 @@ inline void lane_sincos(F32x8 xin, F32x8& s, F32x8& c) {
   c = F32x8(_mm256_xor_ps(cos_v, sign_cos));
 }
 
+// eps = A z on eight paths, for the lower triangle A of kernels/path_model.cuh's correlate, with
+// the same per-asset order (a_i0 z_0, then an FMA for each j = 1, ..., i: bit-identical to the
+// generic loop) but tiled by rows: a tile's running sums stay in registers while it walks the
+// columns, each z_j is loaded once per tile and each a_ij broadcast once. The generic column
+// loop instead loads and stores every eps_i once per column.
+template <int kRows>
+inline void correlate_rows(const float* a, int n, const F32x8* z, F32x8* eps, int i0) {
+  __m256 acc[kRows];
+  const float* row[kRows];
+#pragma GCC unroll 8
+  for (int t = 0; t < kRows; ++t) {
+    row[t] = a + static_cast<long>(i0 + t) * n;
+    acc[t] = _mm256_mul_ps(_mm256_broadcast_ss(row[t]), z[0].v);
+  }
+  for (int j = 1; j < i0; ++j) {  // columns left of the tile: every row of it takes them
+    const __m256 zj = z[j].v;
+#pragma GCC unroll 8
+    for (int t = 0; t < kRows; ++t)
+      acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(row[t] + j), zj, acc[t]);
+  }
+#pragma GCC unroll 8
+  for (int d = 0; d < kRows; ++d) {  // the tile's own triangle: column i0 + d, rows d and below
+    if (d == 0 && i0 == 0) continue;  // column 0 is the product above
+    const __m256 zj = z[i0 + d].v;
+#pragma GCC unroll 8
+    for (int t = d; t < kRows; ++t)
+      acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(row[t] + i0 + d), zj, acc[t]);
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < kRows; ++t) eps[i0 + t] = F32x8(acc[t]);
+}
+
+inline void correlate(const float* a, int n, const F32x8* z, F32x8* eps) {
+  int i0 = 0;
+  for (; i0 + 8 <= n; i0 += 8) correlate_rows<8>(a, n, z, eps, i0);
+  if (n - i0 >= 4) {
+    correlate_rows<4>(a, n, z, eps, i0);
+    i0 += 4;
+  }
+  if (n - i0 >= 2) {
+    correlate_rows<2>(a, n, z, eps, i0);
+    i0 += 2;
+  }
+  if (n - i0 >= 1) correlate_rows<1>(a, n, z, eps, i0);
+}
+
 }  // namespace chipshock::simd
