@@ -71,23 +71,36 @@ class LaneMixing {
 
 struct Scratch {
   explicit Scratch(const ModelView& m)
-      : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets), lanes(static_cast<std::size_t>(m.n_assets) * kLanes),
-        spot(m.n_assets) {}
+      : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets),
+        spot(static_cast<std::size_t>(m.n_assets) * kLanes) {}
   std::vector<F32x8> x, z, eps;
-  std::vector<float> lanes;  // x transposed: lanes[i * 8 + l]
-  std::vector<double> spot;
+  std::vector<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
 };
+
+// path_loss (kernels/revalue.cuh) for the eight lanes: the same horizon spots
+// spot0_i * e^(x_i), but with the exponentials four lanes at a time, then the shared book_value
+// lane by lane. Lanes at or past `valid` are computed but not stored.
+void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, double* out,
+                 double* spot) {
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    const __m256d spot0 = _mm256_set1_pd(b.spot0[i]);
+    alignas(32) double v[kLanes];
+    _mm256_store_pd(v, _mm256_mul_pd(spot0, simd::lane_exp(_mm256_cvtps_pd(
+                                                _mm256_castps256_ps128(x[i].v)))));
+    _mm256_store_pd(v + 4, _mm256_mul_pd(spot0, simd::lane_exp(_mm256_cvtps_pd(
+                                                    _mm256_extractf128_ps(x[i].v, 1)))));
+    for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = v[l];
+  }
+  for (int l = 0; l < valid; ++l) out[l] = b.value0 - book_value(b, spot + l * n_assets);
+}
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
   LaneNormals normals(seed, first_path);
   LaneMixing mixing(seed, first_path, m.dof);
   simulate_log_returns<F32x8>(m, normals, mixing, s.x.data(), s.z.data(), s.eps.data());
-  for (int i = 0; i < m.n_assets; ++i) _mm256_storeu_ps(&s.lanes[i * kLanes], s.x[i].v);
-  for (int l = 0; l < valid; ++l) {
-    const float* lanes = s.lanes.data() + l;
-    out[l] = path_loss(b, [lanes](int i) { return lanes[i * kLanes]; }, s.spot.data());
-  }
+  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
 }  // namespace

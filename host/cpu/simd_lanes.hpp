@@ -141,6 +141,46 @@ inline void lane_sincos(F32x8 xin, F32x8& s, F32x8& c) {
   c = F32x8(_mm256_xor_ps(cos_v, sign_cos));
 }
 
+// e^x on four doubles, for the revaluation (spot0 * e^(log-return)). x = k ln 2 + r with
+// k = round(x / ln 2), |r| <= ln(2)/2 (ln 2 in two parts, fdlibm's, so k ln2_hi is exact); e^r by
+// its Taylor polynomial of degree 13 (truncation < 0.03 ulp on that interval) in Horner form;
+// 2^k applied in two factors so that subnormal results round once. Within 1 ulp of e^x wherever
+// the result is normal; +inf above 709.79, 0 below -745.83, NaN for NaN (tests/test_simd_lanes.cpp).
+inline __m256d lane_exp(__m256d xin) {
+  // Clamp (NaN passes through: max/min return their second operand when one is NaN).
+  const __m256d x = _mm256_min_pd(_mm256_set1_pd(710.0), _mm256_max_pd(_mm256_set1_pd(-746.0), xin));
+  const __m256d k =
+      _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(6.93147180369123816490e-01), x);
+  r = _mm256_fnmadd_pd(k, _mm256_set1_pd(1.90821492927058770002e-10), r);
+  // 1/13!, 1/12!, ..., 1/2!, 1, 1
+  __m256d p = _mm256_set1_pd(1.6059043836821614599e-10);
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.0876756987868098979e-09));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.5052108385441718775e-08));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.7557319223985890653e-07));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.7557319223985890653e-06));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.4801587301587301587e-05));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.9841269841269841270e-04));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.3888888888888888889e-03));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(8.3333333333333333333e-03));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(4.1666666666666666667e-02));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.6666666666666666667e-01));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.5));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+  // 2^k = 2^k1 2^k2, both normal for k in [-1076, 1024].
+  const __m128i ki = _mm256_cvtpd_epi32(k);
+  const __m128i k1 = _mm_srai_epi32(ki, 1);
+  const __m128i k2 = _mm_sub_epi32(ki, k1);
+  const __m128i bias = _mm_set1_epi32(1023);
+  const __m256d s1 = _mm256_castsi256_pd(
+      _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(k1, bias)), 52));
+  const __m256d s2 = _mm256_castsi256_pd(
+      _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(k2, bias)), 52));
+  return _mm256_mul_pd(_mm256_mul_pd(p, s1), s2);
+}
+
 // eps = A z on eight paths, for the lower triangle A of kernels/path_model.cuh's correlate, with
 // the same per-asset order (a_i0 z_0, then an FMA for each j = 1, ..., i: bit-identical to the
 // generic loop) but tiled by rows: a tile's running sums stay in registers while it walks the
