@@ -20,6 +20,20 @@ using simd::F32x8;
 using simd::kLanes;
 using simd::U32x8;
 
+// Two Philox blocks of eight lanes each, for philox4x32_10<U32x8x2>: the two halves' rounds are
+// independent, so they interleave.
+struct U32x8x2 {
+  U32x8 a, b;
+};
+inline U32x8x2 operator^(U32x8x2 p, U32x8x2 q) { return {p.a ^ q.a, p.b ^ q.b}; }
+inline U32x8x2 operator^(U32x8x2 p, std::uint32_t k) { return {p.a ^ k, p.b ^ k}; }
+inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
+  U32x8x2 lo;
+  lo.a = simd::mulhilo(m, x.a, hi.a);
+  lo.b = simd::mulhilo(m, x.b, hi.b);
+  return lo;
+}
+
 // The diffusion streams of eight consecutive paths, advanced in lockstep: lanes share the block
 // counter (counter words x,y) and differ in the path index (words z,w).
 class LaneNormals {
@@ -35,15 +49,33 @@ class LaneNormals {
     path_hi_ = U32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hi)));
   }
 
+  // Two blocks at a time: one block's ten Philox rounds form a single dependent chain, and a
+  // second independent chain beside it keeps the vector units busy (about twice the throughput).
   void fill(F32x8* z, int blocks) {
-    for (int b = 0; b < blocks; ++b, ++block_) {
-      const Word4<U32x8> ctr{U32x8(static_cast<std::uint32_t>(block_)),
-                             U32x8(static_cast<std::uint32_t>(block_ >> 32)), path_lo_, path_hi_};
-      normal4_from_block(philox4x32_10(ctr, key_), z + 4 * b);
+    int b = 0;
+    for (; b + 2 <= blocks; b += 2, block_ += 2) {
+      const Word4<U32x8x2> r = philox4x32_10(
+          Word4<U32x8x2>{{block_word(0, 0), block_word(1, 0)}, {block_word(0, 1), block_word(1, 1)},
+                         {path_lo_, path_lo_}, {path_hi_, path_hi_}},
+          key_);
+      normal4_from_block(Word4<U32x8>{r.x.a, r.y.a, r.z.a, r.w.a}, z + 4 * b);
+      normal4_from_block(Word4<U32x8>{r.x.b, r.y.b, r.z.b, r.w.b}, z + 4 * b + 4);
+    }
+    if (b < blocks) {
+      normal4_from_block(
+          philox4x32_10(Word4<U32x8>{block_word(0, 0), block_word(0, 1), path_lo_, path_hi_}, key_),
+          z + 4 * b);
+      ++block_;
     }
   }
 
  private:
+  // Counter word x (half 0) or y (half 1) of block block_ + ahead, the same in every lane.
+  U32x8 block_word(int ahead, int half) const {
+    return U32x8(static_cast<std::uint32_t>((block_ + static_cast<std::uint64_t>(ahead)) >>
+                                            (32 * half)));
+  }
+
   PhiloxKey key_;
   U32x8 path_lo_, path_hi_;
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
