@@ -75,16 +75,15 @@ inline F32x8 lane_to_float(U32x8 x) {
 
 // Natural log for x in (0, +inf) (normal floats; Box-Muller never passes 0, negatives or NaN).
 inline F32x8 lane_log(F32x8 xin) {
+  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)) (so that m - 1 is small), in integer arithmetic:
+  // subtracting the bits of sqrt(1/2) (as a float) puts e in the exponent field of t, and
+  // removing e from x's exponent leaves m. m - 1 is exact.
   const __m256i bits = _mm256_castps_si256(xin.v);
-  // x = m * 2^e with m in [0.5, 1).
-  __m256 e = _mm256_cvtepi32_ps(
-      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
-  __m256 m = _mm256_castsi256_ps(_mm256_or_si256(
-      _mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)), _mm256_set1_epi32(0x3F000000)));
-  // Shift m into [sqrt(1/2), sqrt(2)) so that x - 1 is small.
-  const __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
-  e = _mm256_sub_ps(e, _mm256_and_ps(small, _mm256_set1_ps(1.0f)));
-  const __m256 x = _mm256_add_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), _mm256_and_ps(small, m));
+  const __m256i t = _mm256_sub_epi32(bits, _mm256_set1_epi32(0x3F3504F3));
+  const __m256 e = _mm256_cvtepi32_ps(_mm256_srai_epi32(t, 23));
+  const __m256 m = _mm256_castsi256_ps(
+      _mm256_sub_epi32(bits, _mm256_and_si256(t, _mm256_set1_epi32(static_cast<int>(0xFF800000u)))));
+  const __m256 x = _mm256_sub_ps(m, _mm256_set1_ps(1.0f));
   const __m256 z = _mm256_mul_ps(x, x);
   __m256 p = _mm256_set1_ps(7.0376836292e-2f);
   p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(-1.1514610310e-1f));
