@@ -98,9 +98,10 @@ inline F32x8 lane_log(F32x8 xin) {
   const __m256 p47 = _mm256_fmadd_ps(p67, z, p45);
   const __m256 p48 = _mm256_fmadd_ps(_mm256_set1_ps(7.0376836292e-2f), x4, p47);
   const __m256 p = _mm256_fmadd_ps(p48, x4, p03);
-  __m256 y = _mm256_mul_ps(p, _mm256_mul_ps(x, z));
-  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);  // low part of ln 2
-  y = _mm256_fmadd_ps(z, _mm256_set1_ps(-0.5f), y);
+  // y = p x^3 - x^2/2 + e ln2_lo, the small terms, with the last two summed beside p.
+  const __m256 small = _mm256_fmadd_ps(z, _mm256_set1_ps(-0.5f),
+                                       _mm256_mul_ps(e, _mm256_set1_ps(-2.12194440e-4f)));
+  const __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(x, z), small);
   __m256 r = _mm256_add_ps(x, y);
   r = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), r);  // high part of ln 2
   return F32x8(r);
@@ -121,9 +122,9 @@ inline void lane_sincos(F32x8 xin, F32x8& s, F32x8& c) {
       _mm256_and_si256(j, _mm256_set1_epi32(4)), 29));
   const __m256 sign_cos = _mm256_castsi256_ps(_mm256_slli_epi32(
       _mm256_andnot_si256(_mm256_sub_epi32(j, _mm256_set1_epi32(2)), _mm256_set1_epi32(4)), 29));
-  // In octants 2 and 6 (j & 2) sine and cosine swap polynomials.
-  const __m256 swap = _mm256_castsi256_ps(
-      _mm256_cmpeq_epi32(_mm256_and_si256(j, _mm256_set1_epi32(2)), _mm256_set1_epi32(2)));
+  // In octants 2 and 6 (j & 2) sine and cosine swap polynomials: blendv reads only the top bit
+  // of its mask, so j << 30 is the mask.
+  const __m256 swap = _mm256_castsi256_ps(_mm256_slli_epi32(j, 30));
 
   const __m256 z = _mm256_mul_ps(x, x);
   __m256 pc = _mm256_set1_ps(2.443315711809948e-5f);
