@@ -11,6 +11,18 @@ namespace chipshock {
 
 CHIPSHOCK_HD CHIPSHOCK_INLINE float fma_lanes(float a, float b, float c) { return fmaf(a, b, c); }
 
+// eps = A z for the n x n row-major lower triangle A = diag(sigma sqrt dt) L. Per asset i the
+// sum is eps_i = a_i0 z_0, then one FMA for each j = 1, 2, ..., i in that order; a lane type may
+// overload correlate (found by argument-dependent lookup) with any loop order that keeps it.
+// Here column by column: the updates of one column are independent, so the FMAs pipeline (row by
+// row they would form one dependent chain).
+template <class F>
+CHIPSHOCK_HD inline void correlate(const float* a, int n, const F* z, F* eps) {
+  for (int i = 0; i < n; ++i) eps[i] = a[i * n] * z[0];
+  for (int j = 1; j < n; ++j)
+    for (int i = j; i < n; ++i) eps[i] = fma_lanes(a[i * n + j], z[j], eps[i]);
+}
+
 // x[i] holds asset i's log-return so far; z is scratch for 4 * n_blocks normals and eps for
 // n_assets correlated shocks.
 // normals.fill(F* z, int blocks) writes the path's next 4 * blocks diffusion normals (block b
@@ -40,12 +52,7 @@ CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, 
     for (int step = 0; step < m.steps_per_day; ++step) {
       normals.fill(z, m.n_blocks);
       const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);
-      // eps = (diag(sigma sqrt dt) L) z, column by column of the lower triangle: each update
-      // of a column is independent of the others, so the FMAs pipeline (row by row they would
-      // form one dependent chain); the summation order per asset is the same, j = 0, 1, ..., i.
-      for (int i = 0; i < n; ++i) eps[i] = a[i * n] * z[0];
-      for (int j = 1; j < n; ++j)
-        for (int i = j; i < n; ++i) eps[i] = fma_lanes(a[i * n + j], z[j], eps[i]);
+      correlate(a, n, z, eps);  // unqualified: a lane type may bring its own
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + drift[i]);
     }
   }

@@ -21,6 +21,20 @@ using simd::F32x8;
 using simd::kLanes;
 using simd::U32x8;
 
+// Two Philox blocks of eight lanes each, for philox4x32_10<U32x8x2>: the two halves' rounds are
+// independent, so they interleave.
+struct U32x8x2 {
+  U32x8 a, b;
+};
+inline U32x8x2 operator^(U32x8x2 p, U32x8x2 q) { return {p.a ^ q.a, p.b ^ q.b}; }
+inline U32x8x2 operator^(U32x8x2 p, std::uint32_t k) { return {p.a ^ k, p.b ^ k}; }
+inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
+  U32x8x2 lo;
+  lo.a = simd::mulhilo(m, x.a, hi.a);
+  lo.b = simd::mulhilo(m, x.b, hi.b);
+  return lo;
+}
+
 // The diffusion streams of eight consecutive paths, advanced in lockstep: lanes share the block
 // counter (counter words x,y) and differ in the path index (words z,w).
 class LaneNormals {
@@ -36,15 +50,33 @@ class LaneNormals {
     path_hi_ = U32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hi)));
   }
 
+  // Two blocks at a time: one block's ten Philox rounds form a single dependent chain, and a
+  // second independent chain beside it keeps the vector units busy (about twice the throughput).
   void fill(F32x8* z, int blocks) {
-    for (int b = 0; b < blocks; ++b, ++block_) {
-      const Word4<U32x8> ctr{U32x8(static_cast<std::uint32_t>(block_)),
-                             U32x8(static_cast<std::uint32_t>(block_ >> 32)), path_lo_, path_hi_};
-      normal4_from_block(philox4x32_10(ctr, key_), z + 4 * b);
+    int b = 0;
+    for (; b + 2 <= blocks; b += 2, block_ += 2) {
+      const Word4<U32x8x2> r = philox4x32_10(
+          Word4<U32x8x2>{{block_word(0, 0), block_word(1, 0)}, {block_word(0, 1), block_word(1, 1)},
+                         {path_lo_, path_lo_}, {path_hi_, path_hi_}},
+          key_);
+      normal4_from_block(Word4<U32x8>{r.x.a, r.y.a, r.z.a, r.w.a}, z + 4 * b);
+      normal4_from_block(Word4<U32x8>{r.x.b, r.y.b, r.z.b, r.w.b}, z + 4 * b + 4);
+    }
+    if (b < blocks) {
+      normal4_from_block(
+          philox4x32_10(Word4<U32x8>{block_word(0, 0), block_word(0, 1), path_lo_, path_hi_}, key_),
+          z + 4 * b);
+      ++block_;
     }
   }
 
  private:
+  // Counter word x (half 0) or y (half 1) of block block_ + ahead, the same in every lane.
+  U32x8 block_word(int ahead, int half) const {
+    return U32x8(static_cast<std::uint32_t>((block_ + static_cast<std::uint64_t>(ahead)) >>
+                                            (32 * half)));
+  }
+
   PhiloxKey key_;
   U32x8 path_lo_, path_hi_;
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
@@ -103,13 +135,31 @@ class LaneEvents {
 
 struct Scratch {
   explicit Scratch(const ModelView& m)
-      : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets), lanes(static_cast<std::size_t>(m.n_assets) * kLanes),
-        spot(m.n_assets), draws(static_cast<std::size_t>(m.n_events) * kLanes) {}
+      : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets),
+        spot(static_cast<std::size_t>(m.n_assets) * kLanes),
+        draws(static_cast<std::size_t>(m.n_events) * kLanes) {}
   std::vector<F32x8> x, z, eps;
-  std::vector<float> lanes;  // x transposed: lanes[i * 8 + l]
-  std::vector<double> spot;
+  std::vector<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   std::vector<EventDraw> draws;
 };
+
+// path_loss (kernels/revalue.cuh) for the eight lanes: the same horizon spots
+// spot0_i * e^(x_i), but with the exponentials four lanes at a time, then the shared book_value
+// lane by lane. Lanes at or past `valid` are computed but not stored.
+void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, double* out,
+                 double* spot) {
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    const __m256d spot0 = _mm256_set1_pd(b.spot0[i]);
+    alignas(32) double v[kLanes];
+    _mm256_store_pd(v, _mm256_mul_pd(spot0, simd::lane_exp(_mm256_cvtps_pd(
+                                                _mm256_castps256_ps128(x[i].v)))));
+    _mm256_store_pd(v + 4, _mm256_mul_pd(spot0, simd::lane_exp(_mm256_cvtps_pd(
+                                                    _mm256_extractf128_ps(x[i].v, 1)))));
+    for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = v[l];
+  }
+  for (int l = 0; l < valid; ++l) out[l] = b.value0 - book_value(b, spot + l * n_assets);
+}
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
@@ -117,11 +167,7 @@ void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
   LaneMixing mixing(seed, first_path, m.dof);
   const LaneEvents events(m, seed, first_path, s.draws);
   simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
-  for (int i = 0; i < m.n_assets; ++i) _mm256_storeu_ps(&s.lanes[i * kLanes], s.x[i].v);
-  for (int l = 0; l < valid; ++l) {
-    const float* lanes = s.lanes.data() + l;
-    out[l] = path_loss(b, [lanes](int i) { return lanes[i * kLanes]; }, s.spot.data());
-  }
+  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
 }  // namespace
