@@ -220,6 +220,8 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {kSample + "--paths 1000 --replay-window 2025-01-27", 2, "--replay-window"},
       {kSample + "--paths 1000 --method historical --window 5000", 2, "--window"},
       {kSample + "--paths 1000 --method bootstrap", 2, "--method"},
+      {kSample + "--paths 1000 --stop-loss -5", 2, "--stop-loss: '-5': expected a positive loss"},
+      {kSample + "--paths 1000 --stop-loss 1e6x", 2, "--stop-loss"},
       {kSample + "--paths 1000 --replay 2025-01-27 --prices /nonexistent", 2, "/nonexistent"},
   };
   for (const Case& c : cases) {
@@ -365,4 +367,21 @@ TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the 
   const Result q = run_cli(kSample + "--paths 2000 --quiet", hide);
   CHECK(q.code == 0);
   CHECK(q.err.empty());
+}
+
+TEST_CASE("--stop-loss adds path-dependent risk to the reports", "[cli][path_risk]") {
+  TempDir dir;
+  const Result r = run_cli(kSample + "--paths 20k --horizon 5 --scenario cheaper_model_disruption "
+                                     "--stop-loss 5e5 --out '" + dir.file("rep") + "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("path-dependent risk") && Contains("P(breach any day)"));
+  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  REQUIRE(j["path_risk"].is_object());
+  CHECK(j["path_risk"]["stop_loss"] == 5e5);
+  REQUIRE(j["path_risk"]["scenarios"].size() == 2);
+  for (const auto& s : j["path_risk"]["scenarios"]) {
+    CHECK(s["prob_breach_any_day"].get<double>() >= s["prob_breach_at_horizon"].get<double>());
+    CHECK(s["first_breach_day"].size() == 5);
+  }
+  CHECK_THAT(slurp(dir.file("rep/report.md")), Contains("## Path-dependent risk"));
 }

@@ -123,6 +123,10 @@ int main(int argc, char** argv) {
   run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
       ->type_name("N")
       ->capture_default_str();
+  run->add_option("--stop-loss", o.stop_loss,
+                  "Also report path-dependent risk: max drawdown, P(loss >= X on any day), the "
+                  "day of first breach")
+      ->type_name("X");
   run->add_option("--backend", o.backend,
                   "auto (the GPU when usable, else the CPU), cpu, gpu, or both (GPU and CPU on "
                   "the same paths, compared in the report)")

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "host/cli/backend_plan.hpp"
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
+#include "host/analytics/path_risk.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/report/report_files.hpp"
@@ -61,6 +63,15 @@ void validate(const RunOptions& o) {
     throw InputError("", 0, "--backend", "'" + o.backend + "': expected auto, cpu, gpu or both");
   if (o.method != "monte-carlo" && o.method != "historical")
     throw InputError("", 0, "--method", "'" + o.method + "': expected monte-carlo or historical");
+  if (!o.stop_loss.empty()) {  // checked before the run, so a typo loses no work
+    char* end = nullptr;
+    const double stop = std::strtod(o.stop_loss.c_str(), &end);
+    if (o.stop_loss.empty() || end != o.stop_loss.c_str() + o.stop_loss.size() ||
+        !std::isfinite(stop) || !(stop > 0))
+      throw InputError("", 0, "--stop-loss",
+                       "'" + o.stop_loss + "': expected a positive loss in the book's currency",
+                       "e.g. --stop-loss 1e6");
+  }
   if (o.window < 20 || o.window > 100000)
     throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
 }
@@ -244,6 +255,12 @@ int run_command(const RunOptions& o) {
   report.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  // --- path-dependent risk (--stop-loss): daily values of the first paths, on the CPU ---
+  if (!o.stop_loss.empty()) {
+    const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+    report.path_risk = path_dependent_risk(market, portfolio, sim, scenarios, backend.cpu(),
+                                           settings.seed, settings.paths, stop);
+  }
   // --- reports: the value fan chart (about a tenth of the run's cost, see value_fan.hpp), then
   // every report file (report_files.hpp) ---
   if (!o.out_dir.empty() || o.json)

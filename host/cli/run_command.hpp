@@ -15,7 +15,8 @@ struct RunOptions {
   std::vector<std::string> replay_windows;  // --replay-window FROM:TO
   std::string prices;                       // price history folder; "" = the shipped one
   std::string method = "monte-carlo";       // or historical (adds a historical-simulation entry)
-  int window = 500;                         // trailing daily returns for --method historical
+  int window = 500;
+  std::string stop_loss;                    // --stop-loss X: path-dependent risk; "" = off                         // trailing daily returns for --method historical
   std::string paths = "1M";
   int horizon_days = 1;
   int steps_per_day = 1;

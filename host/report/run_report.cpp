@@ -1,5 +1,7 @@
 #include "host/report/run_report.hpp"
 
+#include "host/report/path_risk_report.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,6 +151,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
   }
   j["scenarios"] = scenarios;
   j["fan_chart"] = fan_json(r.fan);
+  j["path_risk"] = path_risk_json(r.path_risk);
   if (!r.comparisons.empty()) j["backend_comparison"] = comparison_json(r.comparisons);
   return j;
 }
@@ -225,6 +228,7 @@ std::string report_markdown(const RunReport& r) {
       if (!s.notes.empty()) md << "\n";
     }
   }
+  md << path_risk_markdown(r.path_risk, r.currency);
   md << comparison_markdown(r.comparisons);
   md << "\n_chipshock " << r.version << "_\n";
   return md.str();
@@ -267,6 +271,7 @@ std::string report_summary(const RunReport& r) {
       out << "note: " << s.name << ": " << t << " is not in the market; skipped\n";
   for (const ScenarioResult& s : r.scenarios)
     for (const auto& n : s.notes) out << "note: " << s.name << ": " << n << "\n";
+  out << path_risk_summary(r.path_risk);
   for (const ScenarioResult& s : r.scenarios)
     if (s.non_finite > 0)
       out << "warning: " << s.name << ": " << s.non_finite

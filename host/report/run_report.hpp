@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
 #include "host/value_fan.hpp"
@@ -42,6 +43,7 @@ struct RunReport {
   std::vector<BackendComparison> comparisons;     // --backend both: GPU vs CPU per scenario
   double paths_per_second() const;
   ValueFan fan;  // empty unless computed (reports written or --json)
+  PathRisk path_risk;  // empty unless --stop-loss was given
   std::optional<BackendAgreement> comparison;  // the summary of `comparisons`
 };
 
