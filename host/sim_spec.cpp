@@ -97,6 +97,7 @@ ModelView SimSpec::model() const {
   m.drift_dt = drift_dt_.data();
   m.vol_chol = vol_chol_.data();
   m.dof = dof_;
+  m.antithetic = settings_.antithetic ? 1 : 0;
   m.n_events = static_cast<int>(events_.size());
   m.events = events_.empty() ? nullptr : events_.data();
   m.event_log_jump = event_log_jump_.empty() ? nullptr : event_log_jump_.data();

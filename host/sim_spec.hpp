@@ -18,6 +18,7 @@ constexpr int kTradingDaysPerYear = 252;
 struct SimSettings {
   int horizon_days = 1;
   int steps_per_day = 1;
+  bool antithetic = false;  // antithetic variates: pairs (2k, 2k+1) with negated normals
 };
 
 class SimSpec {

@@ -68,6 +68,17 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE PhiloxKey philox_key(std::uint64_t seed) {
 // Separate streams of one path live in disjoint counter ranges: stream s starts at block
 // s * 2^59, i.e. curand_init(seed, path, offset = s << 61). The diffusion stream (s = 0) would
 // need 2^59 blocks of draws per path to run into the next one.
+// The path whose diffusion and mixing streams path `path` draws from: itself, or with
+// antithetic variates the even member of its pair (2k for 2k and 2k+1), so pairs are fixed by
+// the path index alone, whatever the batches, threads, GPUs or ranks.
+CHIPSHOCK_HD CHIPSHOCK_INLINE std::uint64_t antithetic_source(std::uint64_t path, int antithetic) {
+  return antithetic ? (path & ~std::uint64_t{1}) : path;
+}
+// -1 for the odd member of an antithetic pair (its normals are negated), else +1.
+CHIPSHOCK_HD CHIPSHOCK_INLINE float antithetic_sign(std::uint64_t path, int antithetic) {
+  return antithetic && (path & 1u) ? -1.0f : 1.0f;
+}
+
 enum class RngStream : std::uint32_t { kDiffusion = 0, kMixing = 1, kEvents = 2 };
 
 CHIPSHOCK_HD CHIPSHOCK_INLINE std::uint64_t stream_offset(RngStream s) {

@@ -37,6 +37,9 @@ struct ModelView {
   const float* vol_chol = nullptr;   // [n_segments * n*n] row-major lower triangle of
                                      // diag(sigma sqrt(dt)) L
   float dof = 0.0f;                  // Student-t degrees of freedom; 0 = Gaussian
+  // Antithetic variates: paths 2k and 2k+1 share the diffusion and mixing streams of path 2k,
+  // path 2k+1 with its normals negated (see antithetic_source in philox.cuh).
+  int antithetic = 0;
   int n_events = 0;                  // at most kMaxEvents
   const EventView* events = nullptr;       // [n_events]
   const float* event_log_jump = nullptr;  // [n_events * n]: each event's log-jump per asset

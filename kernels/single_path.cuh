@@ -57,12 +57,30 @@ struct FixedSizeModel : ModelView {
 
 // Per-asset log-returns of path `path` over the horizon into x; z and eps are scratch of
 // 4 * m.n_blocks and m.n_assets floats.
+// With antithetic variates the odd path of a pair reads its partner's normals, negated.
+template <class Normals>
+class PairedNormals {
+ public:
+  CHIPSHOCK_HD PairedNormals(std::uint64_t seed, std::uint64_t path, int antithetic)
+      : inner_(seed, antithetic_source(path, antithetic)),
+        sign_(antithetic_sign(path, antithetic)) {}
+  CHIPSHOCK_HD void fill(float* z, int blocks) {
+    inner_.fill(z, blocks);
+    if (sign_ < 0.0f)
+      for (int i = 0; i < 4 * blocks; ++i) z[i] = -z[i];
+  }
+
+ private:
+  Normals inner_;
+  float sign_;
+};
+
 template <class Normals, class Model>
 CHIPSHOCK_HD inline void single_path_log_returns(const Model& m, std::uint64_t seed,
                                                  std::uint64_t path, float* x, float* z,
                                                  float* eps) {
-  Normals normals(seed, path);
-  PathMixing mixing(m.dof, seed, path);
+  PairedNormals<Normals> normals(seed, path, m.antithetic);
+  PathMixing mixing(m.dof, seed, antithetic_source(path, m.antithetic));
   const PathEvents events(m, seed, path);
   simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
 }

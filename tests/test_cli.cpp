@@ -369,7 +369,7 @@ TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the 
   CHECK(q.err.empty());
 }
 
-TEST_CASE("--stop-loss adds path-dependent risk to the reports", "[cli][path_risk]") {
+TEST_CASE("a stop-loss adds path-dependent risk to the reports", "[cli][path_risk]") {
   TempDir dir;
   const Result r = run_cli(kSample + "--paths 20k --horizon 5 --scenario cheaper_model_disruption "
                                      "--stop-loss 5e5 --out '" + dir.file("rep") + "'");

@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
   run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
       ->type_name("N")
       ->capture_default_str();
+  run->add_flag("--antithetic", o.antithetic,
+                "Antithetic variates: paths 2k and 2k+1 use opposite normals (fixed by the path "
+                "index, so the same pairs on every backend, batch and thread count)");
   run->add_option("--stop-loss", o.stop_loss,
                   "Also report path-dependent risk: max drawdown, P(loss >= X on any day), the "
                   "day of first breach")

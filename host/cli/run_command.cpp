@@ -154,6 +154,7 @@ int run_command(const RunOptions& o) {
   SimSettings sim;
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
+  sim.antithetic = o.antithetic;
   const SimSpec spec(market, portfolio, sim);
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
@@ -224,6 +225,7 @@ int run_command(const RunOptions& o) {
   report.steps_per_day = o.steps_per_day;
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
+  report.antithetic = o.antithetic;
   report.as_of = market.as_of;
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();

@@ -25,6 +25,7 @@ struct RunOptions {
   std::string backend = "auto";
   int threads = 0;          // 0 = all cores
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
+  bool antithetic = false;                  // --antithetic: antithetic variates
   bool quiet = false;
   bool json = false;
 };

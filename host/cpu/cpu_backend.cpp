@@ -39,15 +39,20 @@ inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
 // counter (counter words x,y) and differ in the path index (words z,w).
 class LaneNormals {
  public:
-  LaneNormals(std::uint64_t seed, std::uint64_t first_path) : key_(philox_key(seed)) {
+  LaneNormals(std::uint64_t seed, std::uint64_t first_path, int antithetic)
+      : key_(philox_key(seed)), antithetic_(antithetic != 0) {
     alignas(32) std::uint32_t lo[kLanes], hi[kLanes];
+    alignas(32) float sign[kLanes];
     for (int l = 0; l < kLanes; ++l) {
-      const std::uint64_t p = first_path + static_cast<std::uint64_t>(l);
+      const std::uint64_t path = first_path + static_cast<std::uint64_t>(l);
+      const std::uint64_t p = antithetic_source(path, antithetic);
       lo[l] = static_cast<std::uint32_t>(p);
       hi[l] = static_cast<std::uint32_t>(p >> 32);
+      sign[l] = antithetic_sign(path, antithetic);
     }
     path_lo_ = U32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(lo)));
     path_hi_ = U32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(hi)));
+    sign_ = F32x8(_mm256_load_ps(sign));
   }
 
   // Two blocks at a time: one block's ten Philox rounds form a single dependent chain, and a
@@ -68,6 +73,8 @@ class LaneNormals {
           z + 4 * b);
       ++block_;
     }
+    if (antithetic_)  // the odd lanes of antithetic pairs: negated (multiplying by -1 is exact)
+      for (int i = 0; i < 4 * blocks; ++i) z[i] = z[i] * sign_;
   }
 
  private:
@@ -78,7 +85,9 @@ class LaneNormals {
   }
 
   PhiloxKey key_;
+  bool antithetic_;
   U32x8 path_lo_, path_hi_;
+  F32x8 sign_;
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
 };
 
@@ -86,10 +95,12 @@ class LaneNormals {
 // rejection tries differs between lanes, so these are scalar).
 class LaneMixing {
  public:
-  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof) : dof_(dof) {
+  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic)
+      : dof_(dof) {
     for (int l = 0; l < kLanes; ++l)
-      streams_[l] = PhiloxBlockStream(seed, first_path + static_cast<std::uint64_t>(l),
-                                      stream_offset(RngStream::kMixing));
+      streams_[l] = PhiloxBlockStream(
+          seed, antithetic_source(first_path + static_cast<std::uint64_t>(l), antithetic),
+          stream_offset(RngStream::kMixing));
   }
   F32x8 scale() {
     alignas(32) float s[kLanes];
@@ -163,8 +174,8 @@ void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, dou
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
-  LaneNormals normals(seed, first_path);
-  LaneMixing mixing(seed, first_path, m.dof);
+  LaneNormals normals(seed, first_path, m.antithetic);
+  LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
   const LaneEvents events(m, seed, first_path, s.draws);
   simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
   lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());

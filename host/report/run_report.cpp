@@ -110,6 +110,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                 {"market_file", r.market_file},
                 {"portfolio_file", r.portfolio_file},
                 {"as_of", r.as_of.empty() ? ordered_json(nullptr) : ordered_json(r.as_of)}};
+  j["model"]["antithetic"] = r.antithetic;
   j["portfolio"] = {{"name", r.portfolio_name},
                     {"currency", r.currency},
                     {"value", r.portfolio_value}};

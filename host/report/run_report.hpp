@@ -33,6 +33,7 @@ struct RunReport {
   std::uint64_t paths = 0, seed = 0;
   int horizon_days = 1, steps_per_day = 1, n_assets = 0;
   double dof = 0;  // 0 = Gaussian
+  bool antithetic = false;
   std::string as_of;  // the market's date ("" = not given)
   std::string backend;
   std::string gpu_name;  // the GPU used when backend is gpu or both ("" = none)
