@@ -54,7 +54,7 @@ struct PositionContribution {
   std::string position;  // e.g. "NVDA" or "NVDA put 181 63d"
   double confidence = 0;
   double es_contribution = 0;  // in the portfolio currency
-  std::string ticker, sector;  // the underlying and its sector ("" = none)
+  std::string ticker{}, sector{};  // the underlying and its sector ("" = none)
   double quantity = 0;
   double var_contribution = 0;     // E[position loss | path loss near VaR]
   double var_contribution_se = 0;  // its standard error (window sample)

@@ -378,7 +378,7 @@ TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the 
   CHECK(q.err.empty());
 }
 
-TEST_CASE("--what-if reports the difference of two runs with the same random numbers",
+TEST_CASE("what-if: reports the difference of two runs with the same random numbers",
           "[cli][what-if]") {
   TempDir dir;
   const std::string trade = "scenarios/portfolio/what_if_nvda_hedge.toml";
@@ -409,9 +409,9 @@ TEST_CASE("--what-if reports the difference of two runs with the same random num
   }
 }
 
-TEST_CASE("--target-rel-error stops once the ES interval is narrow enough", "[cli][target]") {
+TEST_CASE("target relative error: the run stops once the ES interval is narrow enough", "[cli][target]") {
   const Result r = run_cli(kSample + "--paths 20k --seed 5 --json --no-components "
-                                     "--target-rel-error 0.02 --max-paths 640k");
+                                     "--target-rel-error 0.012 --max-paths 640k");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   const auto& s = j["scenarios"][0];
@@ -424,7 +424,7 @@ TEST_CASE("--target-rel-error stops once the ES interval is narrow enough", "[cl
                  es = row["es"]["0.975"];
     return 0.5 * (hi - lo) / es;
   };
-  CHECK(half(rows.back()) <= 0.02);
-  CHECK(half(rows[rows.size() - 2]) > 0.02);
+  CHECK(half(rows.back()) <= 0.012);
+  CHECK(half(rows[rows.size() - 2]) > 0.012);
   CHECK(run_cli(kSample + "--max-paths 1M").code == 2);  // only with a target
 }

@@ -137,7 +137,6 @@ static nlohmann::ordered_json components_json(const ScenarioResult& s) {
            "mean position loss over the var_window_paths paths ranked nearest the VaR order "
            "statistic (+-ceil(sqrt(N (1 - alpha))) ranks); adds up to the window's mean loss"},
           {"paths_resimulated", s.allocation.paths_resimulated},
-          {"seconds", s.allocation.seconds},
           {"levels", levels},
           {"by_factor_note",
            "not reported: factor exposures only drive scenario jumps; the diffusion has a full "
