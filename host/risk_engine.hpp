@@ -2,6 +2,7 @@
 // streaming statistics, so memory depends on the batch and the tail, never on the path count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,14 +26,60 @@ struct RunSettings {
   // 0 = no histogram.
   int histogram_bins = kDefaultHistogramBins;
   std::uint64_t gpu_batch_paths = 0;     // the same on the GPU; 0 = sized from free GPU memory
+  // Component VaR/ES by position (host/analytics/component_risk.hpp), from the tail paths
+  // simulated again after the run.
+  bool components = false;
+  // Error control: when > 0, `paths` is the first checkpoint; the run keeps doubling the paths
+  // until the 95% interval of ES at target_confidence is within target_rel_error of ES, or
+  // max_paths is reached. The result equals a plain run with the final path count.
+  double target_rel_error = 0;
+  double target_confidence = 0.975;
+  std::uint64_t max_paths = 0;  // 0 = 64 x paths
+  // The paths a run may reach: `paths`, or the cap of a run to a target error.
+  std::uint64_t path_bound() const {
+    return target_rel_error > 0 ? std::max(paths, max_paths > 0 ? max_paths : 64 * paths) : paths;
+  }
 };
 
-// One position's contribution to expected shortfall (component ES; contributions add up to the
-// scenario's ES at `confidence`). Filled by the component-ES analysis; empty until it runs.
+// The estimates after the first `paths` paths (a row of the convergence table).
+struct ConvergencePoint {
+  std::uint64_t paths = 0;
+  std::vector<LevelRisk> levels;
+};
+
+// One position's contribution to expected shortfall and VaR at `confidence` (Euler allocation,
+// host/analytics/component_risk.hpp: component ES add up to the re-simulated ES exactly,
+// component VaR to the mean loss of the VaR window). Empty until the allocation runs.
 struct PositionContribution {
   std::string position;  // e.g. "NVDA" or "NVDA put 181 63d"
   double confidence = 0;
   double es_contribution = 0;  // in the portfolio currency
+  std::string ticker{}, sector{};  // the underlying and its sector ("" = none)
+  double quantity = 0;
+  double var_contribution = 0;     // E[position loss | path loss near VaR]
+  double var_contribution_se = 0;  // its standard error (window sample)
+  // Marginal ES and VaR per unit held: dES/dq = es_contribution / quantity (Euler), i.e. the
+  // expected loss of one unit on the ES tail paths; 0 for a zero quantity.
+  double marginal_es() const { return quantity != 0 ? es_contribution / quantity : 0.0; }
+  double marginal_var() const { return quantity != 0 ? var_contribution / quantity : 0.0; }
+};
+
+// The checks of one level's allocation.
+struct AllocationLevel {
+  double confidence = 0;
+  double es = 0, es_resimulated = 0;    // main run; from the re-simulated tail (= sum of ES parts)
+  double var = 0, var_resimulated = 0;  // main run; re-simulated loss of the VaR path
+  std::uint64_t var_window_paths = 0;   // paths in the component-VaR window
+  double var_window_mean = 0;           // their mean loss = sum of the VaR parts
+  double var_window_se = 0;             // its standard error
+  double var_window_lo = 0, var_window_hi = 0;  // the range of their losses
+};
+
+struct Allocation {
+  std::uint64_t paths_resimulated = 0;
+  double seconds = 0;
+  std::vector<AllocationLevel> levels;
+  std::string note;  // why it is missing, when it is
 };
 
 struct ScenarioResult {
@@ -52,6 +99,12 @@ struct ScenarioResult {
   LossHistogram histogram;
   std::vector<TailPoint> tail_curve;
   std::vector<PositionContribution> components;  // empty: not computed
+  Allocation allocation;                          // its checks
+  // Estimates at earlier path counts (ascending; the last is the result itself): doublings up
+  // to the run, or a run's checkpoints toward --target-rel-error.
+  std::vector<ConvergencePoint> convergence;
+  // --target-rel-error: whether the target was met (false: stopped at the path cap).
+  bool target_met = false;
 };
 
 // Called after each batch with (paths done, paths total).
@@ -65,6 +118,25 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
 // InputError when too few finite losses are left for a confidence level.
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
                                 std::uint64_t paths, const std::vector<double>& confidences);
+
+// The same from an explicit tail (largest first), e.g. one cut to a shorter run's size.
+ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& acc,
+                              std::uint64_t paths, const std::vector<double>& confidences,
+                              const std::vector<double>& tail);
+// Fills r.components and r.allocation from the accumulator's tail paths (component_risk.hpp).
+void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& settings,
+                            const LossAccumulator& acc, int threads);
+
+// Folds paths [first, first + count) of a scenario into an accumulator, in increasing order.
+using FoldPaths = std::function<void(std::uint64_t first, std::uint64_t count)>;
+// The path counts a run stops at to record its convergence table (ascending, the last one
+// where it ends unless a target error stops it first).
+std::vector<std::uint64_t> checkpoints(const RunSettings& settings);
+// Runs a scenario's paths in order through `fold`, stopping at the checkpoints to record the
+// convergence table and, with a target error, to test it. The accumulator must keep the tail
+// of settings.path_bound() paths. Returns the result at the final path count.
+ScenarioResult run_to_checkpoints(const std::string& name, LossAccumulator& acc,
+                                  const RunSettings& settings, const FoldPaths& fold);
 // The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
 // backend sums on the accumulator's grids and keeps its tail on the device):
 // the accumulator a scenario's losses fold into,

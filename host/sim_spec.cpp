@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "host/input_error.hpp"
 #include "kernels/black_scholes.cuh"
@@ -63,6 +64,12 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
     held[i] = true;
     const Asset& a = market.assets[i];
     double unit_value = a.spot;
+    PositionLine line;
+    line.ticker = a.ticker;
+    line.sector = a.sector;
+    line.asset = i;
+    line.quantity = p.quantity;
+    line.label = a.ticker;
     if (p.type == PositionType::kEquity) {
       equity_qty_[i] += p.quantity;
     } else {
@@ -74,9 +81,20 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.implied_vol = p.implied_vol > 0 ? p.implied_vol : a.vol;
       const double tau0 = static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
       o.tau_at_horizon = tau0 - horizon_years;
+      line.option = static_cast<int>(options_.size());
       options_.push_back(o);
       unit_value = black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol);
+      std::ostringstream label;
+      label << a.ticker << " " << position_type_name(p.type) << " " << p.strike << " "
+            << p.expiry_days << "d";
+      line.label = label.str();
     }
+    line.unit_value0 = unit_value;
+    int repeats = 0;
+    for (const PositionLine& other : positions_)
+      if (other.label == line.label || other.label.rfind(line.label + " #", 0) == 0) ++repeats;
+    if (repeats > 0) line.label += " #" + std::to_string(repeats + 1);
+    positions_.push_back(line);
     value0_ += p.quantity * unit_value;
     gross_ += std::fabs(p.quantity * unit_value);
     if (p.type != PositionType::kEquity) gross_ += std::fabs(p.quantity) * a.spot;  // notional

@@ -15,6 +15,18 @@ namespace chipshock {
 
 constexpr int kTradingDaysPerYear = 252;
 
+// One line of the portfolio file as the risk allocation sees it: what it holds and its value
+// today. Component VaR/ES are reported per line, per ticker and per sector.
+struct PositionLine {
+  std::string label;   // "NVDA", "NVDA put 181 63d" (made unique with " #k" when repeated)
+  std::string ticker;
+  std::string sector;  // the asset's sector in the market file ("" = none)
+  int asset = 0;       // index into the model's assets
+  int option = -1;     // index into BookView::options, or -1 for an equity line
+  double quantity = 0;
+  double unit_value0 = 0;  // value of one unit today (spot, or the option's price)
+};
+
 struct SimSettings {
   int horizon_days = 1;
   int steps_per_day = 1;
@@ -42,6 +54,8 @@ class SimSpec {
   // Sum of |position value| today: the scale of plausible losses, used to size exact sums.
   double gross_exposure() const { return gross_; }
   const std::vector<std::string>& tickers() const { return tickers_; }
+  // The portfolio's lines, in file order.
+  const std::vector<PositionLine>& positions() const { return positions_; }
 
  private:
   SimSettings settings_;
@@ -58,6 +72,7 @@ class SimSpec {
   std::vector<double> equity_qty_;
   std::vector<int> held_;
   std::vector<OptionView> options_;
+  std::vector<PositionLine> positions_;
   double rate_ = 0.0;
   double cash_ = 0.0;
   double value0_ = 0.0;

@@ -11,11 +11,11 @@
 
 namespace chipshock {
 
-// Device bytes per path of a batch: its loss, its room in the tail buffer, and the sort's
-// scratch for that room. Per kept tail loss: two places in the tail buffer (it is trimmed at
-// 2k) and their sort scratch.
-constexpr std::uint64_t kDeviceBytesPerBatchPath = 3 * sizeof(double);
-constexpr std::uint64_t kDeviceBytesPerTailLoss = 4 * sizeof(double);
+// Device bytes per path of a batch: its loss, its room in the tail buffer (loss and path
+// index), and the sort's scratch for that room. Per kept tail loss: two places in the tail
+// buffer (it is trimmed at 2k) and their sort scratch.
+constexpr std::uint64_t kDeviceBytesPerBatchPath = 5 * sizeof(double);
+constexpr std::uint64_t kDeviceBytesPerTailLoss = 8 * sizeof(double);
 constexpr std::uint64_t kDeviceSlackBytes = 64ull << 20;  // Thrust's reduction scratch and more
 constexpr std::uint64_t kMaxBatchPaths = 1ull << 26;      // 0.5 GiB of losses per batch
 

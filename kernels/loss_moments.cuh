@@ -76,7 +76,9 @@ struct MergeMoments {
 };
 
 // Whether a loss can be among the k largest the host keeps: on both grids and above the
-// running threshold (the k-th largest so far; ties cannot change the kept values).
+// running threshold (the k-th largest so far). A loss equal to the threshold can be left out:
+// paths arrive in increasing index order and ties rank the smaller index first, so a later
+// path that ties the k-th kept loss ranks after it.
 struct TailCandidate {
   LossGrid grid;
   double threshold;
@@ -86,10 +88,11 @@ struct TailCandidate {
 };
 
 // What a run of paths leaves on the host: the moments and the largest losses, descending (at
-// most the tail size asked for).
+// most the tail size asked for; ties by increasing path index), with their path indices.
 struct LossSummary {
   LossMoments moments;
   std::vector<double> tail;
+  std::vector<std::uint64_t> tail_paths;
   std::uint64_t batches = 0;
   std::uint64_t batch_paths = 0;
 };

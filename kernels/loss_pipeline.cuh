@@ -5,8 +5,9 @@
 //
 // Per batch: the launch writes one loss per path into a device buffer; one transform_reduce
 // forms the moments (integer fixed-point sums, so the order of reduction does not matter);
-// copy_if appends the losses above the running threshold to the tail buffer, which a sort
-// trims back to the k largest whenever it holds 2k. Only the moments (per batch) and the final
+// copy_if appends the losses above the running threshold, with their path indices, to the
+// tail buffer, which a sort (larger loss first, ties by smaller index: the host TailKeeper's
+// order) trims back to the k largest whenever it holds 2k. Only the moments (per batch) and the final
 // tail (once) cross to the host, so device and host memory are bounded by the batch and the
 // tail, never by the path count, and the results do not depend on the batch size.
 #pragma once
@@ -15,7 +16,10 @@
 #include <thrust/device_vector.h>
 #include <thrust/execution_policy.h>
 #include <thrust/functional.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/zip_iterator.h>
 #include <thrust/sort.h>
+#include <thrust/tuple.h>
 #include <thrust/transform_reduce.h>
 
 #include <algorithm>
@@ -56,6 +60,15 @@ auto device_step(const char* what, Step&& step) -> decltype(step()) {
 
 inline namespace CHIPSHOCK_THRUST_SYSTEM {
 
+// The host tail's order (tail_before in host/stats/tail_keeper.hpp) on (loss, path) tuples.
+struct TailOrder {
+  template <class A, class B>
+  CHIPSHOCK_HD bool operator()(const A& a, const B& b) const {
+    const double la = thrust::get<0>(a), lb = thrust::get<0>(b);
+    return la > lb || (la == lb && thrust::get<1>(a) < thrust::get<1>(b));
+  }
+};
+
 using PipelineProgress = std::function<void(std::uint64_t, std::uint64_t)>;
 
 class LossPipeline {
@@ -74,6 +87,7 @@ class LossPipeline {
     device_step("allocating the loss and tail buffers (thrust::device_vector)", [&] {
       losses_.resize(static_cast<std::size_t>(plan.batch_paths));
       tail_.resize(static_cast<std::size_t>(plan.tail_capacity));
+      tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
       return 0;
     });
     LossSummary out;
@@ -91,11 +105,13 @@ class LossPipeline {
       });
       out.moments = MergeMoments{}(out.moments, m);
       const auto tail_end = device_step("thrust::copy_if (tail candidates)", [&] {
-        return thrust::copy_if(thrust::device, begin, end,
-                               tail_.begin() + static_cast<std::ptrdiff_t>(kept),
-                               TailCandidate{grid, threshold});
+        const auto with_paths = thrust::make_zip_iterator(
+            thrust::make_tuple(begin, thrust::counting_iterator<std::uint64_t>(first_path + done)));
+        return thrust::copy_if(thrust::device, with_paths,
+                               with_paths + static_cast<std::ptrdiff_t>(count), begin,
+                               tail_at(kept), TailCandidate{grid, threshold});
       });
-      kept = static_cast<std::uint64_t>(tail_end - tail_.begin());
+      kept = static_cast<std::uint64_t>(tail_end - tail_at(0));
       if (kept >= 2 * k) {
         sort_tail(kept);
         kept = k;
@@ -109,9 +125,11 @@ class LossPipeline {
     }
     sort_tail(kept);
     out.tail.resize(static_cast<std::size_t>(std::min(kept, k)));
+    out.tail_paths.resize(out.tail.size());
     device_step("copying the tail to the host (thrust::copy)", [&] {
-      thrust::copy(tail_.begin(), tail_.begin() + static_cast<std::ptrdiff_t>(out.tail.size()),
-                   out.tail.begin());
+      const auto size = static_cast<std::ptrdiff_t>(out.tail.size());
+      thrust::copy(tail_.begin(), tail_.begin() + size, out.tail.begin());
+      thrust::copy(tail_paths_.begin(), tail_paths_.begin() + size, out.tail_paths.begin());
       return 0;
     });
     return out;
@@ -123,18 +141,28 @@ class LossPipeline {
     losses_.shrink_to_fit();
     tail_.clear();
     tail_.shrink_to_fit();
+    tail_paths_.clear();
+    tail_paths_.shrink_to_fit();
   }
 
  private:
+  using TailIterator =
+      thrust::zip_iterator<thrust::tuple<thrust::device_vector<double>::iterator,
+                                         thrust::device_vector<std::uint64_t>::iterator>>;
+  TailIterator tail_at(std::uint64_t i) {
+    const auto d = static_cast<std::ptrdiff_t>(i);
+    return thrust::make_zip_iterator(thrust::make_tuple(tail_.begin() + d, tail_paths_.begin() + d));
+  }
+
   void sort_tail(std::uint64_t kept) {
     device_step("thrust::sort (tail selection)", [&] {
-      thrust::sort(thrust::device, tail_.begin(),
-                   tail_.begin() + static_cast<std::ptrdiff_t>(kept), thrust::greater<double>());
+      thrust::sort(thrust::device, tail_at(0), tail_at(kept), TailOrder{});
       return 0;
     });
   }
 
   thrust::device_vector<double> losses_, tail_;
+  thrust::device_vector<std::uint64_t> tail_paths_;
 };
 
 }  // namespace CHIPSHOCK_THRUST_SYSTEM

@@ -33,4 +33,16 @@ CHIPSHOCK_HD inline double path_loss(const BookView& b, LogReturn log_return, do
   return b.value0 - book_value(b, spot);
 }
 
+// One portfolio line's loss at the horizon (value today minus value at the horizon), for the
+// allocation of risk to positions: an equity line from its spot, an option line (option >= 0,
+// an index into b.options) revalued as book_value does. The lines' losses add up to path_loss
+// on the same spots, to rounding (cash is constant).
+CHIPSHOCK_HD inline double position_loss(const BookView& b, int option, double quantity,
+                                         double unit_value0, double spot) {
+  if (option < 0) return quantity * (unit_value0 - spot);
+  const OptionView& o = b.options[option];
+  return quantity *
+         (unit_value0 - black_scholes(o.kind, spot, o.strike, o.tau_at_horizon, b.rate, o.implied_vol));
+}
+
 }  // namespace chipshock

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -125,7 +126,7 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
   std::size_t svgs = 0;
   for (std::size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1))
     ++svgs;
-  CHECK(svgs == 1 + 3 + 1);  // comparison, a distribution per scenario, the fan
+  CHECK(svgs == 1 + 3 + 1 + 3);  // comparison, a distribution per scenario, the fan, components
   const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
   CHECK(j["schema"] == "chipshock.report.v1");
   CHECK(j["model"]["as_of"] == "2026-07-31");
@@ -136,13 +137,23 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
                           s["histogram"]["overflow"].get<std::uint64_t>();
     for (const auto& c : s["histogram"]["counts"]) total += c.get<std::uint64_t>();
     CHECK(total == 20000);
-    CHECK(s["components"].is_null());
+    REQUIRE(s["components"].is_object());
+    for (const auto& [key, level] : s["components"]["levels"].items()) {
+      CAPTURE(key);
+      CHECK(level["es"] == s["es"][key]);
+      CHECK(std::fabs(level["es_sum_of_components"].get<double>() -
+                      level["es_resimulated"].get<double>()) <=
+            1e-9 * std::fabs(level["es"].get<double>()));
+      CHECK(level["by_position"].size() == 10);
+    }
+    CHECK(s["es_ci"]["0.99"][0].get<double>() < s["es"]["0.99"].get<double>());
   }
   const std::string csv = slurp(dir.file("rep/scenarios.csv"));
   CHECK(csv.rfind("scenario,kind,confidence,var,es,", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
-  CHECK(slurp(dir.file("rep/components.csv")) ==
-        "scenario,confidence,position,es_contribution,share_of_es\r\n");
+  const std::string components = slurp(dir.file("rep/components.csv"));
+  CHECK(components.rfind("scenario,confidence,position,es_contribution,share_of_es,ticker,", 0) == 0);
+  CHECK(std::count(components.begin(), components.end(), '\n') == 1 + 3 * 3 * 10);
   CHECK(slurp(dir.file("rep/loss_histogram.csv")).rfind("scenario,bin_lo,bin_hi,count,density", 0) == 0);
 
   // --quiet: nothing on stdout or stderr; --json: the same JSON as the file, fan included.
@@ -305,7 +316,7 @@ TEST_CASE("replay and historical simulation are reported next to the Monte Carlo
   CHECK(j["run"]["paths_per_second"].get<double>() > 0);
 }
 
-TEST_CASE("backtest on the shipped history writes its reports; bad calls exit 2",
+TEST_CASE("backtest on the shipped history writes its reports, and bad calls exit 2",
           "[cli][backtest]") {
   TempDir dir;
   Result r = run_cli("backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02 "
@@ -384,4 +395,55 @@ TEST_CASE("a stop-loss adds path-dependent risk to the reports", "[cli][path_ris
     CHECK(s["first_breach_day"].size() == 5);
   }
   CHECK_THAT(slurp(dir.file("rep/report.md")), Contains("## Path-dependent risk"));
+}
+
+TEST_CASE("what-if: reports the difference of two runs with the same random numbers",
+          "[cli][what-if]") {
+  TempDir dir;
+  const std::string trade = "scenarios/portfolio/what_if_nvda_hedge.toml";
+  const Result r = run_cli(kSample + "--paths 20k --seed 5 --json --what-if " + trade);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["what_if"].is_object());
+  // The changed book run on its own with the same seed: the book's lines, then the trade's.
+  std::string book = slurp(std::string(CHIPSHOCK_SOURCE_DIR) + "/scenarios/portfolio/ai_book.toml");
+  std::string extra = slurp(std::string(CHIPSHOCK_SOURCE_DIR) + "/" + trade);
+  extra = extra.substr(extra.find("[[positions]]"));
+  const std::string changed = dir.write("changed.toml", book + "\n" + extra);
+  const Result c = run_cli("run --market scenarios/market/ai_chips.toml --portfolio '" + changed +
+                           "' --paths 20k --seed 5 --json --no-components");
+  REQUIRE(c.code == 0);
+  const auto jc = nlohmann::json::parse(c.out);
+  const auto& levels = j["what_if"]["scenarios"][0]["levels"];
+  for (const std::string key : {"0.95", "0.975", "0.99"}) {
+    CAPTURE(key);
+    CHECK(levels[key]["es"] == jc["scenarios"][0]["es"][key]);
+    CHECK(levels[key]["var"] == jc["scenarios"][0]["var"][key]);
+    CHECK(levels[key]["es_change"].get<double>() ==
+          jc["scenarios"][0]["es"][key].get<double>() - j["scenarios"][0]["es"][key].get<double>());
+    // Selling a quarter of NVDA and buying puts lowers the tail; NVDA is held, the put is not,
+    // so no first-order estimate.
+    CHECK(levels[key]["es_change"].get<double>() < 0);
+    CHECK(levels[key]["es_change_first_order"].is_null());
+  }
+}
+
+TEST_CASE("target relative error: the run stops once the ES interval is narrow enough", "[cli][target]") {
+  const Result r = run_cli(kSample + "--paths 20k --seed 5 --json --no-components "
+                                     "--target-rel-error 0.012 --max-paths 640k");
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& s = j["scenarios"][0];
+  CHECK(s["target_met"] == true);
+  const auto& rows = s["convergence"];
+  REQUIRE(rows.size() >= 2);
+  CHECK(rows.back()["paths"] == s["paths"]);
+  const auto half = [](const nlohmann::json& row) {
+    const double lo = row["es_ci"]["0.975"][0], hi = row["es_ci"]["0.975"][1],
+                 es = row["es"]["0.975"];
+    return 0.5 * (hi - lo) / es;
+  };
+  CHECK(half(rows.back()) <= 0.012);
+  CHECK(half(rows[rows.size() - 2]) > 0.012);
+  CHECK(run_cli(kSample + "--max-paths 1M").code == 2);  // only with a target
 }

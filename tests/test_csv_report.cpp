@@ -158,7 +158,9 @@ TEST_CASE("components.csv: the header alone until component ES exists, then one 
   Table t = parse_csv(components_csv(r));
   REQUIRE(t.size() == 1);
   CHECK(t[0] == std::vector<std::string>{"scenario", "confidence", "position", "es_contribution",
-                                         "share_of_es"});
+                                         "share_of_es", "ticker", "sector", "quantity",
+                                         "var_contribution", "var_contribution_se",
+                                         "marginal_es", "marginal_var"});
   const double es = r.scenarios[0].levels.back().es;
   r.scenarios[0].components = {{"NVDA, long", 0.99, 0.75 * es}, {"AMD", 0.99, 0.25 * es}};
   t = parse_csv(components_csv(r));

@@ -105,7 +105,7 @@ TEST_CASE("the HTML report is well formed, self-contained, and every chart has d
   // One comparison chart, one distribution chart per scenario, one fan chart; no component
   // chart (component ES is not computed), and the page says so.
   CHECK(svgs_in(html).size() == 1 + r.scenarios.size() + 1);
-  CHECK_THAT(html, Contains("Not available: this version does not compute per-position"));
+  CHECK_THAT(html, Contains("Not computed for this run (--no-components"));
   CHECK_THAT(html, Contains(r.portfolio_name) && Contains("2026-07-31") &&
                        Contains("Gaussian innovations") && Contains("20000 per scenario") &&
                        Contains("cpu, 2 CPU threads"));

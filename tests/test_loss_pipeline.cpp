@@ -32,6 +32,13 @@ void check_same(const LossAccumulator& a, const LossAccumulator& b) {
   CHECK(a.mean() == b.mean());
   CHECK(a.stdev() == b.stdev());
   CHECK(a.tail() == b.tail());
+  // The same paths too (ties by the smaller index, as the host keeps them).
+  const std::vector<TailEntry> ea = a.tail_entries(), eb = b.tail_entries();
+  REQUIRE(ea.size() == eb.size());
+  for (std::size_t k = 0; k < ea.size(); ++k) {
+    CHECK(ea[k].loss == eb[k].loss);
+    CHECK(ea[k].path == eb[k].path);
+  }
 }
 
 void check_same(const ScenarioResult& a, const ScenarioResult& b) {
@@ -85,7 +92,7 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
       const std::vector<double> losses(all.begin(), all.begin() + (batch < 100 ? 3001 : 100003));
       const std::uint64_t n = losses.size();
       LossAccumulator ref(1.0e6, tail_k);
-      ref.add(losses.data(), losses.size());
+      ref.add(losses.data(), losses.size(), 0);
       CAPTURE(tail_k, batch, n);
       LossAccumulator acc(1.0e6, tail_k);
       const BatchPlan plan{batch, 2 * std::min(tail_k, n) + batch, 0};
@@ -101,6 +108,8 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
       CHECK(s.batches == calls);
       CHECK(s.tail.size() == std::min(tail_k, ref.count()));  // finite, on-grid losses only
       CHECK(std::is_sorted(s.tail.rbegin(), s.tail.rend()));
+      REQUIRE(s.tail_paths.size() == s.tail.size());
+      for (std::size_t i = 0; i < s.tail.size(); ++i) CHECK(losses[s.tail_paths[i]] == s.tail[i]);
       merge_summary(acc, std::move(s));
       check_same(acc, ref);
     }
@@ -132,7 +141,7 @@ TEST_CASE("the GPU pipeline on the CPU gives the scalar reference's scenario res
   for (std::int64_t p = 0; p < static_cast<std::int64_t>(s.paths); ++p)
     ref_losses[static_cast<std::size_t>(p)] =
         reference_path_loss(spec, s.seed, static_cast<std::uint64_t>(p));
-  ref_acc.add(ref_losses.data(), ref_losses.size());
+  ref_acc.add(ref_losses.data(), ref_losses.size(), 0);
   const ScenarioResult ref = scenario_result("baseline", ref_acc, s);
 
   // The kernel's body with the host mirror, on the packed (padded, fixed-size) spec.
@@ -156,6 +165,7 @@ TEST_CASE("the GPU pipeline on the CPU gives the scalar reference's scenario res
     LossPipeline pipeline;
     merge_summary(acc, pipeline.run(0, s.paths, loss_grid(acc), acc.tail_size(), plan, launch));
     check_same(scenario_result("baseline", acc, s), ref);
+    check_same(acc, ref_acc);
   }
 
   // And the CPU backend (SIMD lanes: float rounding of log/sincos only).

@@ -27,7 +27,11 @@ const char* const kRunExample =
     "Example:\n"
     "  chipshock run --market scenarios/market/ai_chips.toml \\\n"
     "                --portfolio scenarios/portfolio/ai_book.toml \\\n"
-    "                --paths 2M --horizon 10 --seed 7 --out report/";
+    "                --paths 2M --horizon 10 --seed 7 --out report/\n"
+    "  chipshock run --market scenarios/market/ai_chips.toml \\\n"
+    "                --portfolio scenarios/portfolio/ai_book.toml \\\n"
+    "                --paths 200k --target-rel-error 0.01 --max-paths 20M \\\n"
+    "                --what-if scenarios/portfolio/what_if_nvda_hedge.toml --out report/";
 
 // `chipshock scenarios`: one line per built-in scenario, with its calibration source.
 int list_scenarios(bool verbose) {
@@ -144,6 +148,19 @@ int main(int argc, char** argv) {
                   "Folder for the reports: report.html, report.json, report.md, scenarios.csv, "
                   "loss_histogram.csv, components.csv")
       ->type_name("DIR");
+  run->add_flag("--no-components", o.no_components,
+                "Skip component VaR/ES (the tail paths simulated again per position)");
+  run->add_option("--target-rel-error", o.target_rel_error,
+                  "Double the paths from --paths until the 95% interval of the 97.5% ES is "
+                  "within this fraction of ES (e.g. 0.01)")
+      ->type_name("X");
+  run->add_option("--max-paths", o.max_paths,
+                  "Path cap for --target-rel-error (default 64 x --paths)")
+      ->type_name("N");
+  run->add_option("--what-if", o.what_if,
+                  "TOML file of [[positions]] to add (negative quantity reduces): reports the "
+                  "change in VaR and ES with the same random numbers")
+      ->type_name("FILE");
   run->add_flag("--quiet", o.quiet, "No summary table, progress bar or notes (errors only)");
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
   run->footer(std::string(kRunExample) + "\n\n" + kExitCodes);

@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <sstream>
+#include <optional>
 
 #include "host/cli/arg_parsing.hpp"
 #include "host/cli/backend_plan.hpp"
@@ -117,6 +120,79 @@ class Progress {
   std::uint64_t first_done_ = 0;
 };
 
+// A position as the what-if table names it: "NVDA x -1000", "NVDA put 181 63d x 500".
+std::string what_if_label(const Position& p) {
+  std::ostringstream s;
+  s << p.ticker;
+  if (p.type != PositionType::kEquity)
+    s << " " << position_type_name(p.type) << " " << p.strike << " " << p.expiry_days << "d";
+  s << " x " << p.quantity;
+  return s.str();
+}
+
+// The label without a " #k" repeat suffix: lines with the same base label hold the same
+// instrument, so they share one marginal ES per unit.
+std::string instrument_of(const std::string& label) {
+  const std::size_t hash = label.rfind(" #");
+  return hash == std::string::npos ? label : label.substr(0, hash);
+}
+
+// --what-if: the book plus the file's positions, every scenario run again with the same seed
+// and path count (common random numbers), so the change is the positions' effect, not noise.
+WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market& market,
+                   const Portfolio& portfolio, const SimSettings& sim,
+                   const std::vector<AppliedScenario>& applied, const RunReport& report,
+                   BackendPlan& backend, const RunSettings& settings, Progress& progress) {
+  WhatIf w;
+  w.file = file;
+  w.name = extra.name;
+  Portfolio changed = portfolio;
+  changed.cash += extra.cash;
+  for (const Position& p : extra.positions) {
+    changed.positions.push_back(p);
+    w.positions.push_back(what_if_label(p));
+  }
+  const SimSpec extra_spec(market, extra, sim);  // labels of the added lines
+  for (std::size_t k = 0; k < report.scenarios.size(); ++k) {
+    const ScenarioResult& base = report.scenarios[k];
+    RunSettings s = settings;
+    s.paths = base.paths;  // a run to a target error: the same paths as its result
+    s.target_rel_error = 0;
+    s.components = false;
+    const std::unique_ptr<SimSpec> spec =
+        k == 0 ? std::make_unique<SimSpec>(market, changed, sim)
+               : std::make_unique<SimSpec>(market, changed, sim, applied[k - 1]);
+    const std::string label = "what-if: " + base.name;
+    const ScenarioResult r = backend.simulate(
+        base.name, *spec, s,
+        [&](std::uint64_t done, std::uint64_t total) { progress.update(label, done, total); });
+    WhatIfScenario ws;
+    ws.scenario = base.name;
+    ws.paths = r.paths;
+    for (std::size_t l = 0; l < r.levels.size() && l < base.levels.size(); ++l) {
+      WhatIfLevel x;
+      x.confidence = r.levels[l].confidence;
+      x.var = r.levels[l].var;
+      x.es = r.levels[l].es;
+      x.var_change = x.var - base.levels[l].var;
+      x.es_change = x.es - base.levels[l].es;
+      double first_order = base.components.empty() ? std::numeric_limits<double>::quiet_NaN() : 0;
+      for (const PositionLine& line : extra_spec.positions()) {
+        double marginal = std::numeric_limits<double>::quiet_NaN();
+        for (const PositionContribution& c : base.components)
+          if (c.confidence == x.confidence && instrument_of(c.position) == instrument_of(line.label) &&
+              c.quantity != 0)
+            marginal = c.marginal_es();
+        first_order += line.quantity * marginal;
+      }
+      x.es_change_first_order = first_order;
+      ws.levels.push_back(x);
+    }
+    w.scenarios.push_back(std::move(ws));
+  }
+  return w;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& o) {
@@ -129,6 +205,23 @@ int run_command(const RunOptions& o) {
     settings.batch_paths = std::min<std::uint64_t>(batch, std::uint64_t{1} << 26);
     settings.gpu_batch_paths = settings.batch_paths;
   }
+  settings.components = !o.no_components;
+  if (o.target_rel_error != 0) {
+    if (!(o.target_rel_error > 0 && o.target_rel_error < 1))
+      throw InputError("", 0, "--target-rel-error", "must be in (0, 1), e.g. 0.01 for 1%");
+    settings.target_rel_error = o.target_rel_error;
+    settings.max_paths = parse_paths(o.max_paths == "0" ? std::to_string(64 * settings.paths)
+                                                        : o.max_paths);
+    if (settings.max_paths < settings.paths)
+      throw InputError("", 0, "--max-paths", "must be at least --paths (" +
+                                                 std::to_string(settings.paths) + ")");
+    if (tail_mass(settings.paths, settings.target_confidence) < 10.0)
+      throw InputError("", 0, "--paths",
+                       "too few paths to start --target-rel-error: at least 400 are needed",
+                       "start from more paths, e.g. --paths 100k");
+  } else if (o.max_paths != "0") {
+    throw InputError("", 0, "--max-paths", "only applies with --target-rel-error");
+  }
   for (double c : settings.confidences)
     if (tail_mass(settings.paths, c) < 1.0)
       throw InputError("", 0, "--paths",
@@ -137,7 +230,9 @@ int run_command(const RunOptions& o) {
                        "use at least " +
                            std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
                            " paths, and many more for a stable estimate");
-  const std::uint64_t tail_bytes = tail_memory_bytes(settings.paths, settings.confidences);
+  // The tail (with path indices) of the most paths the run may reach.
+  const std::uint64_t tail_bytes =
+      tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
   const std::uint64_t memory = physical_memory_bytes();
   if (memory > 0 && tail_bytes > memory / 2)
     throw InputError("", 0, "--paths",
@@ -151,6 +246,8 @@ int run_command(const RunOptions& o) {
 
   const Market market = load_market(o.market);
   const Portfolio portfolio = load_portfolio(o.portfolio, market);
+  std::optional<Portfolio> what_if;
+  if (!o.what_if.empty()) what_if = load_portfolio(o.what_if, market);
   SimSettings sim;
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
@@ -231,6 +328,8 @@ int run_command(const RunOptions& o) {
   report.gpu_name = backend.gpu_name();
   report.threads = backend.threads();
   report.confidences = settings.confidences;
+  report.target_rel_error = settings.target_rel_error;
+  report.max_paths = settings.target_rel_error > 0 ? settings.max_paths : 0;
 
   Progress progress(!o.quiet);
   const auto start = std::chrono::steady_clock::now();
@@ -249,6 +348,10 @@ int run_command(const RunOptions& o) {
     res.skipped_tickers = applied[k].skipped_tickers;
     res.notes = applied[k].notes;
     report.scenarios.push_back(std::move(res));
+  }
+  if (what_if) {
+    report.what_if = run_what_if(o.what_if, *what_if, market, portfolio, sim, applied, report,
+                                 backend, settings, progress);
   }
   for (ScenarioResult& h : history_results) report.scenarios.push_back(std::move(h));
   progress.clear();

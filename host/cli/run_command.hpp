@@ -28,6 +28,10 @@ struct RunOptions {
   bool antithetic = false;                  // --antithetic: antithetic variates
   bool quiet = false;
   bool json = false;
+  bool no_components = false;    // skip component VaR/ES
+  double target_rel_error = 0;   // --target-rel-error: 0 = run exactly --paths
+  std::string max_paths = "0";   // --max-paths: cap of a run to a target error (0 = 64 x --paths)
+  std::string what_if;           // --what-if FILE: positions to add (negative: reduce)
 };
 
 // Exit codes, as documented in --help.

@@ -14,9 +14,19 @@ ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimS
   const auto start = std::chrono::steady_clock::now();
   LossAccumulator acc = scenario_accumulator(spec, s);
   engine_->load(spec.model(), spec.book(), kernel_);
-  merge_summary(acc, engine_->run(s.seed, 0, s.paths, loss_grid(acc), acc.tail_size(),
-                                  s.gpu_batch_paths, progress));
-  ScenarioResult r = scenario_result(name, acc, s);
+  const std::uint64_t bound = s.path_bound();
+  // Each stretch between checkpoints is one device run; its tail (with path indices) and
+  // moments fold into the host accumulator, which keeps the tail of the whole run.
+  const FoldPaths fold = [&](std::uint64_t first, std::uint64_t count) {
+    merge_summary(acc, engine_->run(s.seed, first, count, loss_grid(acc), acc.tail_size(),
+                                    s.gpu_batch_paths,
+                                    [&](std::uint64_t done, std::uint64_t) {
+                                      if (progress) progress(first + done, bound);
+                                    }));
+  };
+  ScenarioResult r = run_to_checkpoints(name, acc, s, fold);
+  // The tail paths simulated again on the host with the scalar function the kernel runs.
+  if (s.components) allocate_scenario_risk(r, spec, s, acc, 0);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -93,14 +93,19 @@ std::string loss_histogram_csv(const RunReport& r) {
 }
 
 std::string components_csv(const RunReport& r) {
-  std::string out = row({"scenario", "confidence", "position", "es_contribution", "share_of_es"});
+  std::string out = row({"scenario", "confidence", "position", "es_contribution", "share_of_es",
+                          "ticker", "sector", "quantity", "var_contribution",
+                          "var_contribution_se", "marginal_es", "marginal_var"});
   for (const ScenarioResult& s : r.scenarios)
     for (const PositionContribution& p : s.components) {
       std::string share;
       for (const LevelRisk& l : s.levels)
         if (l.confidence == p.confidence && l.es != 0) share = csv_number(p.es_contribution / l.es);
       out += row({csv_field(s.name), csv_number(p.confidence), csv_field(p.position),
-                  csv_number(p.es_contribution), share});
+                  csv_number(p.es_contribution), share, csv_field(p.ticker), csv_field(p.sector),
+                  csv_number(p.quantity), csv_number(p.var_contribution),
+                  csv_number(p.var_contribution_se), csv_number(p.marginal_es()),
+                  csv_number(p.marginal_var())});
     }
   return out;
 }

@@ -134,17 +134,19 @@ void header(std::ostringstream& h, const RunReport& r) {
 void risk_table(std::ostringstream& h, const RunReport& r) {
   h << "<h2 id=\"risk\">VaR and expected shortfall</h2>\n<p>Losses in " << escape_html(r.currency)
     << " (whole units), positive = loss (value today minus value at the horizon). VaR is the empirical "
-       "quantile; ES the mean loss beyond it; the interval is a 95% distribution-free "
-       "order-statistic interval for VaR. Changes are against the baseline with the same seed, "
+       "quantile; ES the mean loss beyond it; the VaR interval is a 95% distribution-free "
+       "order-statistic interval, the ES interval the 95% asymptotic interval "
+       "ES &plusmn; 1.96 se, se&sup2; = [Var(L | L &ge; VaR) + &alpha;(ES &minus; VaR)&sup2;] / "
+       "(N(1 &minus; &alpha;)). Changes are against the baseline with the same seed, "
        "so the paths share their random numbers.</p>\n";
   h << "<table>\n<tr><th>Scenario</th><th class=\"n\">Confidence</th><th class=\"n\">VaR</th>"
-       "<th class=\"n\">ES</th><th class=\"n\">VaR 95% interval</th><th class=\"n\">VaR vs "
-       "base</th><th class=\"n\">ES vs base</th></tr>\n";
+       "<th class=\"n\">ES</th><th class=\"n\">VaR 95% interval</th><th class=\"n\">ES 95% "
+       "interval</th><th class=\"n\">VaR vs base</th><th class=\"n\">ES vs base</th></tr>\n";
   const ScenarioResult* base = r.scenarios.empty() ? nullptr : &r.scenarios.front();
   for (const ScenarioResult& s : r.scenarios) {
     if (s.levels.empty()) {
       h << "<tr class=\"first\"><td>" << escape_html(s.name) << "</td><td class=\"n\" "
-        << "colspan=\"6\">single loss " << money(s.mean_loss) << " (" << escape_html(s.kind)
+        << "colspan=\"7\">single loss " << money(s.mean_loss) << " (" << escape_html(s.kind)
         << "; no distribution)</td></tr>\n";
       continue;
     }
@@ -153,7 +155,8 @@ void risk_table(std::ostringstream& h, const RunReport& r) {
       h << "<tr" << (k == 0 ? " class=\"first\"" : "") << "><td>"
         << (k == 0 ? escape_html(s.name) : "") << "</td><td class=\"n\">" << pct(l.confidence)
         << "</td><td class=\"n\">" << money(l.var) << "</td><td class=\"n\">" << money(l.es)
-        << "</td><td class=\"n\">" << money(l.var_lo) << " \u2013 " << money(l.var_hi) << "</td>";
+        << "</td><td class=\"n\">" << money(l.var_lo) << " \u2013 " << money(l.var_hi)
+        << "</td><td class=\"n\">" << money(l.es_lo) << " \u2013 " << money(l.es_hi) << "</td>";
       if (&s != base && base && k < base->levels.size()) {
         const double dv = l.var - base->levels[k].var, de = l.es - base->levels[k].es;
         h << "<td class=\"n " << (dv > 0 ? "up" : "down") << "\">" << signed_money(dv)
@@ -175,6 +178,59 @@ void risk_table(std::ostringstream& h, const RunReport& r) {
       << money(s.stdev_loss) << "</td><td class=\"n\">" << pct(s.prob_loss)
       << "</td><td class=\"n\">" << money(s.worst_loss) << "</td><td class=\"n\">" << s.non_finite
       << "</td></tr>\n";
+  h << "</table>\n";
+}
+
+// Estimates and intervals against paths (each doubling, or the checkpoints of a run to a target
+// error), and the --what-if table.
+void convergence_tables(std::ostringstream& h, const RunReport& r) {
+  bool any = false;
+  for (const ScenarioResult& s : r.scenarios) any |= s.convergence.size() > 1;
+  if (!any) return;
+  h << "<h2 id=\"convergence\">Convergence</h2>\n<p>ES and its 95% interval after the first "
+       "paths of each run (the same paths a shorter run would simulate).";
+  if (r.target_rel_error > 0)
+    h << " Paths were doubled until the 97.5% ES interval's half-width was within "
+      << r.target_rel_error * 100 << "% of ES, or " << r.max_paths << " paths.";
+  h << "</p>\n";
+  for (const ScenarioResult& s : r.scenarios) {
+    if (s.convergence.size() < 2) continue;
+    h << "<table>\n<tr><th>" << escape_html(s.name) << ": paths</th>";
+    for (const LevelRisk& l : s.levels) h << "<th class=\"n\">ES " << pct(l.confidence) << "</th>";
+    h << "</tr>\n";
+    for (const ConvergencePoint& p : s.convergence) {
+      h << "<tr><td class=\"n\">" << p.paths << "</td>";
+      for (const LevelRisk& l : p.levels)
+        h << "<td class=\"n\">" << money(l.es) << " (" << money(l.es_lo) << " \u2013 "
+          << money(l.es_hi) << ")</td>";
+      h << "</tr>\n";
+    }
+    h << "</table>\n";
+    if (r.target_rel_error > 0)
+      h << "<p class=\"note\">" << (s.target_met ? "Target met" : "Target not met (path cap)")
+        << " at " << s.paths << " paths.</p>\n";
+  }
+}
+
+void what_if_table(std::ostringstream& h, const RunReport& r) {
+  if (r.what_if.empty()) return;
+  h << "<h2 id=\"what-if\">What-if: " << escape_html(r.what_if.name) << "</h2>\n<p>Added:";
+  for (const std::string& p : r.what_if.positions) h << " " << escape_html(p) << ";";
+  h << " each scenario run again with the same seed and paths, so the change is the trade's "
+       "effect (incremental VaR and ES), not Monte Carlo noise. First order: the added "
+       "quantities times the marginal ES per unit (Euler component / quantity) of instruments "
+       "already held.</p>\n<table>\n<tr><th>Scenario</th><th class=\"n\">Confidence</th>"
+       "<th class=\"n\">VaR</th><th class=\"n\">VaR change</th><th class=\"n\">ES</th>"
+       "<th class=\"n\">ES change</th><th class=\"n\">first order</th></tr>\n";
+  for (const WhatIfScenario& w : r.what_if.scenarios)
+    for (const WhatIfLevel& l : w.levels)
+      h << "<tr><td>" << escape_html(w.scenario) << "</td><td class=\"n\">" << pct(l.confidence)
+        << "</td><td class=\"n\">" << money(l.var) << "</td><td class=\"n\">"
+        << signed_money(l.var_change) << "</td><td class=\"n\">" << money(l.es)
+        << "</td><td class=\"n\">" << signed_money(l.es_change) << "</td><td class=\"n\">"
+        << (std::isfinite(l.es_change_first_order) ? signed_money(l.es_change_first_order)
+                                                    : std::string("\u2014"))
+        << "</td></tr>\n";
   h << "</table>\n";
 }
 
@@ -237,11 +293,14 @@ void charts(std::ostringstream& h, const RunReport& r) {
     any = true;
     figure(h, chart,
            "Component ES of " + escape_html(s.name) +
-               ": each position's share of the mean loss beyond VaR; the bars add up to ES.");
+               " at the highest confidence level (Euler allocation): each position's expected "
+               "loss on the ES tail paths, simulated again per position with the ES weights; "
+               "the bars add up to ES. By ticker and sector, and component VaR: report.md, "
+               "report.json, components.csv.");
   }
   if (!any)
-    h << "<p class=\"placeholder\">Not available: this version does not compute per-position "
-         "contributions (component ES). <code>components.csv</code> holds only its header.</p>\n";
+    h << "<p class=\"placeholder\">Not computed for this run (--no-components, or no "
+         "simulated scenario). <code>components.csv</code> holds only its header.</p>\n";
 }
 
 void definitions(std::ostringstream& h, const RunReport& r) {
@@ -286,6 +345,8 @@ std::string report_html(const RunReport& r) {
     << "</style>\n</head>\n<body>\n";
   header(h, r);
   risk_table(h, r);
+  convergence_tables(h, r);
+  what_if_table(h, r);
   charts(h, r);
   definitions(h, r);
   h << "<footer>chipshock " << escape_html(r.version)

@@ -256,7 +256,12 @@ std::string value_fan_chart(const ValueFan& fan, const std::string& currency) {
 
 std::string contribution_chart(const ScenarioResult& s, const std::string& currency) {
   if (s.components.empty()) return "";
-  std::vector<PositionContribution> rows = s.components;
+  // One level: the highest (the components hold one row per position and level).
+  double top = s.components.front().confidence;
+  for (const auto& p : s.components) top = std::max(top, p.confidence);
+  std::vector<PositionContribution> rows;
+  for (const auto& p : s.components)
+    if (p.confidence == top) rows.push_back(p);
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.es_contribution > b.es_contribution;
   });

@@ -68,14 +68,121 @@ static nlohmann::ordered_json tail_curve_json(const std::vector<TailPoint>& tail
   return {{"loss", loss}, {"exceedance", exceedance}};
 }
 
-static nlohmann::ordered_json components_json(const std::vector<PositionContribution>& c) {
-  if (c.empty()) return nullptr;
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const PositionContribution& p : c)
-    out.push_back({{"position", p.position},
-                   {"confidence", p.confidence},
-                   {"es_contribution", p.es_contribution}});
+// Sums of the position components per key (ticker or sector), in first-seen order.
+struct GroupedContribution {
+  std::string key;
+  double es = 0, var = 0;
+};
+static std::vector<GroupedContribution> group_components(const std::vector<PositionContribution>& c,
+                                                         double confidence, bool by_sector) {
+  std::vector<GroupedContribution> out;
+  for (const PositionContribution& p : c) {
+    if (p.confidence != confidence) continue;
+    const std::string key = by_sector ? (p.sector.empty() ? "(none)" : p.sector) : p.ticker;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.key == key; });
+    if (it == out.end()) it = out.insert(out.end(), GroupedContribution{key, 0, 0});
+    it->es += p.es_contribution;
+    it->var += p.var_contribution;
+  }
   return out;
+}
+
+static nlohmann::ordered_json components_json(const ScenarioResult& s) {
+  using nlohmann::ordered_json;
+  if (s.components.empty()) return nullptr;
+  bool any_sector = false;
+  for (const PositionContribution& p : s.components) any_sector |= !p.sector.empty();
+  ordered_json levels = ordered_json::object();
+  for (const AllocationLevel& a : s.allocation.levels) {
+    ordered_json positions = ordered_json::array(), tickers = ordered_json::array(),
+                 sectors = ordered_json::array();
+    long double es_sum = 0, var_sum = 0;
+    for (const PositionContribution& p : s.components) {
+      if (p.confidence != a.confidence) continue;
+      es_sum += p.es_contribution;
+      var_sum += p.var_contribution;
+      positions.push_back({{"position", p.position},
+                           {"ticker", p.ticker},
+                           {"sector", p.sector.empty() ? ordered_json(nullptr) : ordered_json(p.sector)},
+                           {"quantity", p.quantity},
+                           {"es_contribution", p.es_contribution},
+                           {"var_contribution", p.var_contribution},
+                           {"var_contribution_se", p.var_contribution_se},
+                           {"marginal_es", p.marginal_es()},
+                           {"marginal_var", p.marginal_var()}});
+    }
+    for (const GroupedContribution& g : group_components(s.components, a.confidence, false))
+      tickers.push_back({{"ticker", g.key}, {"es_contribution", g.es}, {"var_contribution", g.var}});
+    for (const GroupedContribution& g : group_components(s.components, a.confidence, true))
+      sectors.push_back({{"sector", g.key}, {"es_contribution", g.es}, {"var_contribution", g.var}});
+    levels[confidence_key(a.confidence)] = {
+        {"es", a.es},
+        {"es_resimulated", a.es_resimulated},
+        {"es_sum_of_components", static_cast<double>(es_sum)},
+        {"es_rel_diff", a.es != 0 ? (a.es_resimulated - a.es) / std::fabs(a.es) : 0.0},
+        {"var", a.var},
+        {"var_resimulated", a.var_resimulated},
+        {"var_sum_of_components", static_cast<double>(var_sum)},
+        {"var_sum_se", a.var_window_se},
+        {"var_window_paths", a.var_window_paths},
+        {"var_window_losses", {a.var_window_lo, a.var_window_hi}},
+        {"by_position", positions},
+        {"by_ticker", tickers},
+        {"by_sector", any_sector ? sectors : ordered_json(nullptr)},
+        {"by_factor", nullptr}};
+  }
+  return {{"method", "euler: tail paths simulated again per position"},
+          {"es_estimator",
+           "sum over the ES tail paths of weight x position loss / (N (1 - alpha)), the weights "
+           "of the ES estimator; adds up to es_resimulated exactly"},
+          {"var_estimator",
+           "mean position loss over the var_window_paths paths ranked nearest the VaR order "
+           "statistic (+-ceil(sqrt(N (1 - alpha))) ranks); adds up to the window's mean loss"},
+          {"paths_resimulated", s.allocation.paths_resimulated},
+          {"levels", levels},
+          {"by_factor_note",
+           "not reported: factor exposures only drive scenario jumps; the diffusion has a full "
+           "correlation matrix and no factor structure, so there is no factor decomposition of "
+           "the loss to allocate"}};
+}
+
+static nlohmann::ordered_json convergence_json(const std::vector<ConvergencePoint>& table) {
+  using nlohmann::ordered_json;
+  if (table.empty()) return nullptr;
+  ordered_json rows = ordered_json::array();
+  for (const ConvergencePoint& p : table) {
+    ordered_json var = ordered_json::object(), es = ordered_json::object(),
+                 var_ci = ordered_json::object(), es_ci = ordered_json::object();
+    for (const LevelRisk& l : p.levels) {
+      const std::string key = confidence_key(l.confidence);
+      var[key] = l.var;
+      es[key] = l.es;
+      var_ci[key] = {l.var_lo, l.var_hi};
+      es_ci[key] = {l.es_lo, l.es_hi};
+    }
+    rows.push_back({{"paths", p.paths}, {"var", var}, {"es", es}, {"var_ci", var_ci}, {"es_ci", es_ci}});
+  }
+  return rows;
+}
+
+static nlohmann::ordered_json what_if_json(const WhatIf& w) {
+  using nlohmann::ordered_json;
+  if (w.empty()) return nullptr;
+  ordered_json scenarios = ordered_json::array();
+  for (const WhatIfScenario& ws : w.scenarios) {
+    ordered_json levels = ordered_json::object();
+    for (const WhatIfLevel& l : ws.levels)
+      levels[confidence_key(l.confidence)] = {
+          {"var", l.var},
+          {"es", l.es},
+          {"var_change", l.var_change},
+          {"es_change", l.es_change},
+          {"es_change_first_order", std::isfinite(l.es_change_first_order)
+                                        ? ordered_json(l.es_change_first_order)
+                                        : ordered_json(nullptr)}};
+    scenarios.push_back({{"scenario", ws.scenario}, {"paths", ws.paths}, {"levels", levels}});
+  }
+  return {{"file", w.file}, {"name", w.name}, {"positions", w.positions}, {"scenarios", scenarios}};
 }
 
 static nlohmann::ordered_json fan_json(const ValueFan& fan) {
@@ -117,12 +224,13 @@ nlohmann::ordered_json report_json(const RunReport& r) {
   ordered_json scenarios = ordered_json::array();
   for (const ScenarioResult& s : r.scenarios) {
     ordered_json var = ordered_json::object(), es = ordered_json::object(),
-                 ci = ordered_json::object();
+                 ci = ordered_json::object(), es_ci = ordered_json::object();
     for (const LevelRisk& l : s.levels) {
       const std::string key = confidence_key(l.confidence);
       var[key] = l.var;
       es[key] = l.es;
       ci[key] = {l.var_lo, l.var_hi};
+      es_ci[key] = {l.es_lo, l.es_hi};
     }
     ordered_json definition = nullptr;
     if (!s.description.empty() || !s.file.empty())
@@ -140,6 +248,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"var", var},
                          {"es", es},
                          {"var_ci", ci},
+                         {"es_ci", es_ci},
                          {"mean_loss", s.mean_loss},
                          {"stdev_loss", s.stdev_loss},
                          {"prob_loss", s.prob_loss},
@@ -148,11 +257,25 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"non_finite_paths", s.non_finite},
                          {"histogram", histogram_json(s.histogram)},
                          {"tail_curve", tail_curve_json(s.tail_curve)},
-                         {"components", components_json(s.components)}});
+                         {"components", components_json(s)},
+                         {"convergence", convergence_json(s.convergence)},
+                         {"target_met", s.kind == "monte_carlo" && r.target_rel_error > 0
+                                            ? ordered_json(s.target_met)
+                                            : ordered_json(nullptr)}});
   }
   j["scenarios"] = scenarios;
   j["fan_chart"] = fan_json(r.fan);
   j["path_risk"] = path_risk_json(r.path_risk);
+  j["run"]["target"] =
+      r.target_rel_error > 0
+          ? ordered_json{{"rel_error", r.target_rel_error},
+                         {"confidence", 0.975},
+                         {"max_paths", r.max_paths},
+                         {"rule", "paths double from run.paths until the 95% ES interval's "
+                                  "half-width is within rel_error of ES; each scenario's "
+                                  "paths is the count it needed"}}
+          : ordered_json(nullptr);
+  j["what_if"] = what_if_json(r.what_if);
   if (!r.comparisons.empty()) j["backend_comparison"] = comparison_json(r.comparisons);
   return j;
 }
@@ -165,6 +288,80 @@ static std::string percent(double c) {
   std::ostringstream s;
   s << c * 100 << "%";
   return s.str();
+}
+
+static std::string convergence_markdown(const RunReport& r) {
+  std::ostringstream md;
+  for (const ScenarioResult& s : r.scenarios) {
+    if (s.convergence.size() < 2) continue;
+    md << "\n### Convergence: " << s.name << "\n\n";
+    if (r.target_rel_error > 0)
+      md << "Paths doubled until the 95% interval of the 97.5% ES was within "
+         << r.target_rel_error * 100 << "% of ES: "
+         << (s.target_met ? "met" : "not met (stopped at --max-paths)") << " at " << s.paths
+         << " paths.\n\n";
+    md << "| Paths | Confidence | VaR | VaR 95% interval | ES | ES 95% interval | ES half-width |\n"
+          "|---:|---:|---:|---|---:|---|---:|\n";
+    for (const ConvergencePoint& p : s.convergence)
+      for (const LevelRisk& l : p.levels)
+        md << "| " << p.paths << " | " << percent(l.confidence) << " | " << format_money(l.var)
+           << " | " << format_money(l.var_lo) << " – " << format_money(l.var_hi) << " | "
+           << format_money(l.es) << " | " << format_money(l.es_lo) << " – "
+           << format_money(l.es_hi) << " | "
+           << percent(l.es != 0 ? 0.5 * (l.es_hi - l.es_lo) / std::fabs(l.es) : 0) << " |\n";
+  }
+  return md.str();
+}
+
+static std::string components_markdown(const RunReport& r) {
+  std::ostringstream md;
+  for (const ScenarioResult& s : r.scenarios) {
+    if (s.allocation.levels.empty()) continue;
+    const AllocationLevel& a = s.allocation.levels.back();
+    md << "\n### Component VaR and ES at " << percent(a.confidence) << ": " << s.name << "\n\n"
+       << "Euler allocation on the " << s.allocation.paths_resimulated
+       << " tail paths simulated again per position. Components of ES add up to "
+       << format_money(a.es_resimulated) << " (run's ES " << format_money(a.es)
+       << "); components of VaR to the mean loss " << format_money(a.var_window_mean) << " ± "
+       << format_money(a.var_window_se) << " of the " << a.var_window_paths
+       << " paths nearest VaR (run's VaR " << format_money(a.var) << ").\n\n"
+       << "| Position | ES contribution | Share of ES | VaR contribution | ± | Marginal ES per unit |\n"
+          "|---|---:|---:|---:|---:|---:|\n";
+    for (const PositionContribution& p : s.components)
+      if (p.confidence == a.confidence)
+        md << "| " << p.position << " | " << format_money(p.es_contribution) << " | "
+           << percent(a.es_resimulated != 0 ? p.es_contribution / a.es_resimulated : 0) << " | "
+           << format_money(p.var_contribution) << " | " << format_money(p.var_contribution_se)
+           << " | " << format_money(p.marginal_es()) << " |\n";
+    for (const bool by_sector : {false, true}) {
+      const auto groups = group_components(s.components, a.confidence, by_sector);
+      if (by_sector && groups.size() == 1 && groups.front().key == "(none)") continue;
+      md << "\n| " << (by_sector ? "Sector" : "Ticker") << " | ES contribution | VaR contribution |\n"
+         << "|---|---:|---:|\n";
+      for (const auto& g : groups)
+        md << "| " << g.key << " | " << format_money(g.es) << " | " << format_money(g.var) << " |\n";
+    }
+  }
+  return md.str();
+}
+
+static std::string what_if_markdown(const RunReport& r) {
+  if (r.what_if.empty()) return "";
+  std::ostringstream md;
+  md << "\n### What-if: " << r.what_if.name << "\n\nAdded to the book (`" << r.what_if.file
+     << "`):";
+  for (const std::string& p : r.what_if.positions) md << " " << p << ";";
+  md << " every scenario run again with the same seed and paths (common random numbers).\n\n"
+        "| Scenario | Confidence | VaR | VaR change | ES | ES change | ES change, first order |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const WhatIfScenario& w : r.what_if.scenarios)
+    for (const WhatIfLevel& l : w.levels)
+      md << "| " << w.scenario << " | " << percent(l.confidence) << " | " << format_money(l.var)
+         << " | " << signed_money(l.var_change) << " | " << format_money(l.es) << " | "
+         << signed_money(l.es_change) << " | "
+         << (std::isfinite(l.es_change_first_order) ? signed_money(l.es_change_first_order) : "–")
+         << " |\n";
+  return md.str();
 }
 
 std::string report_markdown(const RunReport& r) {
@@ -186,12 +383,14 @@ std::string report_markdown(const RunReport& r) {
   md << "Losses are positive numbers in " << r.currency
      << ": value today minus value at the horizon. VaR is the empirical quantile; ES the mean "
         "loss beyond it; the VaR interval is a 95% distribution-free order-statistic interval.\n\n";
-  md << "| Scenario | Confidence | VaR | ES | VaR 95% interval |\n|---|---:|---:|---:|---|\n";
+  md << "| Scenario | Confidence | VaR | ES | VaR 95% interval | ES 95% interval |\n"
+        "|---|---:|---:|---:|---|---|\n";
   for (const ScenarioResult& s : r.scenarios)
     for (const LevelRisk& l : s.levels)
       md << "| " << s.name << " | " << percent(l.confidence) << " | " << format_money(l.var)
          << " | " << format_money(l.es) << " | " << format_money(l.var_lo) << " – "
-         << format_money(l.var_hi) << " |\n";
+         << format_money(l.var_hi) << " | " << format_money(l.es_lo) << " – "
+         << format_money(l.es_hi) << " |\n";
   if (r.scenarios.size() > 1) {
     const ScenarioResult& base = r.scenarios.front();
     md << "\nChange against the baseline (same seed, so the paths share their random numbers):\n\n"
@@ -230,6 +429,9 @@ std::string report_markdown(const RunReport& r) {
     }
   }
   md << path_risk_markdown(r.path_risk, r.currency);
+  md << convergence_markdown(r);
+  md << components_markdown(r);
+  md << what_if_markdown(r);
   md << comparison_markdown(r.comparisons);
   md << "\n_chipshock " << r.version << "_\n";
   return md.str();

@@ -25,6 +25,28 @@ struct BackendAgreement {
   double speedup() const { return gpu_seconds > 0 ? cpu_seconds / gpu_seconds : 0.0; }
 };
 
+// --what-if: the book with the file's positions added, run with the same seed and paths
+// (common random numbers), against the book as it is.
+struct WhatIfLevel {
+  double confidence = 0;
+  double var = 0, es = 0;                // the changed book
+  double var_change = 0, es_change = 0;  // incremental VaR and ES: changed minus current
+  // First-order estimate sum(dq x marginal ES) from the current book's Euler components, when
+  // every added line is an instrument the book already holds (NaN otherwise).
+  double es_change_first_order = 0;
+};
+struct WhatIfScenario {
+  std::string scenario;
+  std::uint64_t paths = 0;
+  std::vector<WhatIfLevel> levels;
+};
+struct WhatIf {
+  std::string file, name;
+  std::vector<std::string> positions;  // "NVDA x -1000", ...
+  std::vector<WhatIfScenario> scenarios;
+  bool empty() const { return file.empty(); }
+};
+
 struct RunReport {
   std::string version;
   std::string market_file, portfolio_file;
@@ -46,6 +68,9 @@ struct RunReport {
   ValueFan fan;  // empty unless computed (reports written or --json)
   PathRisk path_risk;  // empty unless --stop-loss was given
   std::optional<BackendAgreement> comparison;  // the summary of `comparisons`
+  double target_rel_error = 0;  // --target-rel-error (0 = a plain run)
+  std::uint64_t max_paths = 0;  // its cap
+  WhatIf what_if;               // --what-if (empty = not asked)
 };
 
 // Shortest decimal string that reads back as the same double: 0.95 -> "0.95".

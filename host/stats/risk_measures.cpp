@@ -49,7 +49,31 @@ LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>&
   out.es = static_cast<double>(s / m);
   out.var_lo = tail[n - r.lo];
   out.var_hi = tail[n - r.hi];
+  out.es_se = es_standard_error(n, confidence, tail, out.var, out.es);
+  out.es_lo = out.es - kZ975 * out.es_se;
+  out.es_hi = out.es + kZ975 * out.es_se;
   return out;
+}
+
+double es_weight(std::uint64_t n, double confidence, std::size_t i) {
+  const double m = tail_mass(n, confidence);
+  const auto j = static_cast<std::size_t>(std::floor(m));
+  return i < j ? 1.0 : i == j ? m - static_cast<double>(j) : 0.0;
+}
+
+double es_standard_error(std::uint64_t n, double confidence, const std::vector<double>& tail,
+                         double var, double es) {
+  const double m = tail_mass(n, confidence);
+  const auto j = static_cast<std::size_t>(std::floor(m));
+  long double ss = 0;  // weighted sum of squared deviations from ES over the worst m losses
+  for (std::size_t i = 0; i <= j && i < tail.size(); ++i) {
+    const long double d = static_cast<long double>(tail[i]) - es;
+    ss += static_cast<long double>(es_weight(n, confidence, i)) * d * d;
+  }
+  const double tail_var = m > 1 ? static_cast<double>(ss / (m - 1)) : 0.0;
+  const double gap = es - var;
+  const double v = (tail_var + confidence * gap * gap) / m;  // N (1 - alpha) = m
+  return v > 0 ? std::sqrt(v) : 0.0;
 }
 
 LossAccumulator::LossAccumulator(double loss_scale, std::size_t tail_size)
@@ -78,6 +102,23 @@ void LossAccumulator::add(const double* losses, std::size_t count) {
   }
 }
 
+void LossAccumulator::add(const double* losses, std::size_t count, std::uint64_t first_path) {
+  for (std::size_t k = 0; k < count; ++k) {
+    const double x = losses[k];
+    if (!sum_.representable(x) || !sum_sq_.representable(x * x)) {
+      ++bad_;
+      continue;
+    }
+    sum_.add(x);
+    sum_sq_.add(x * x);
+    ++n_;
+    if (x > 0) ++positive_;
+    if (x > max_) max_ = x;
+    tail_.add(x, first_path + k);
+    hist_.add(x);
+  }
+}
+
 void LossAccumulator::merge(const LossAccumulator& o) {
   n_ += o.n_;
   bad_ += o.bad_;
@@ -96,7 +137,9 @@ void LossAccumulator::merge(const LossPartial& p) {
   if (p.n > 0) max_ = std::max(max_, p.max);
   sum_.add_units(p.sum_units);
   sum_sq_.add_units(p.sum_sq_units);
-  for (double x : p.tail) tail_.add(x);
+  const bool indexed = p.tail_paths.size() == p.tail.size();
+  for (std::size_t k = 0; k < p.tail.size(); ++k)
+    tail_.add(p.tail[k], indexed ? p.tail_paths[k] : kUnknownPath);
 }
 
 double LossAccumulator::mean() const {

@@ -33,7 +33,23 @@ struct LevelRisk {
   double es = 0;      // mean of the worst N(1-alpha) losses (Acerbi-Tasche, fractional weight)
   double var_lo = 0;  // 95% distribution-free interval for VaR (binomial order statistics,
   double var_hi = 0;  // normal approximation of the binomial)
+  // 95% asymptotic interval for ES: es -+ 1.96 es_se, with
+  // es_se^2 = [Var(L | L >= VaR) + alpha (ES - VaR)^2] / (N (1 - alpha)), the tail variance taken
+  // over the same weighted worst losses as ES (see es_standard_error).
+  double es_se = 0;
+  double es_lo = 0;
+  double es_hi = 0;
 };
+
+// The weight of the i-th largest loss (0-based) in the ES at this level: 1 for i < floor(m),
+// m - floor(m) for i = floor(m), 0 beyond; m = N (1 - alpha). ES = sum w_i L_(i) / m.
+double es_weight(std::uint64_t n, double confidence, std::size_t i);
+
+// The asymptotic standard error of the ES estimator (Acerbi-Tasche estimator of a continuous
+// loss; e.g. Manistre & Hancock 2005, Yamai & Yoshiba 2002):
+// [Var(L | L >= VaR) + alpha (ES - VaR)^2] / (N (1 - alpha)), from the weighted tail.
+double es_standard_error(std::uint64_t n, double confidence, const std::vector<double>& tail,
+                         double var, double es);
 
 // tail: the largest losses in descending order, at least tail_size_needed(n, {confidence}).
 LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>& tail);
@@ -45,6 +61,8 @@ struct LossPartial {
   double max = 0;
   Int128 sum_units = 0, sum_sq_units = 0;
   std::vector<double> tail;  // any order; at least the tail size the accumulator keeps, if any
+  // The path index of each tail loss (same order), or empty when not known.
+  std::vector<std::uint64_t> tail_paths;
 };
 
 // Streaming statistics of per-path losses. Merging and batch order do not change any result.
@@ -53,6 +71,9 @@ class LossAccumulator {
   LossAccumulator(double loss_scale, std::size_t tail_size);
 
   void add(const double* losses, std::size_t count);
+  // The same, for the losses of paths first_path, first_path + 1, ...: the tail keeps their
+  // indices (tail_entries), so the tail paths can be simulated again.
+  void add(const double* losses, std::size_t count, std::uint64_t first_path);
   // Bins every later add() also counts into (see loss_histogram.hpp); none by default.
   void set_histogram(const HistogramBins& bins) { hist_ = LossHistogram(bins); }
   // A new, empty accumulator with the same scale, tail size and histogram bins.
@@ -76,6 +97,14 @@ class LossAccumulator {
   double mean() const;
   double stdev() const;  // sample standard deviation (N - 1)
   std::vector<double> tail() const { return tail_.sorted(); }
+  // The kept tail with path indices, in the tail's order (larger loss first, ties by smaller
+  // index): for component ES, and to save the tail (checkpoints, MPI).
+  std::vector<TailEntry> tail_entries() const { return tail_.sorted_entries(); }
+  // Folds saved tail entries back in (into an empty accumulator: restores the tail). Only the
+  // tail: counts and sums are restored or merged separately.
+  void restore_tail(const std::vector<TailEntry>& entries) {
+    for (const TailEntry& e : entries) tail_.add(e.loss, e.path);
+  }
   const LossHistogram& histogram() const { return hist_; }
 
  private:

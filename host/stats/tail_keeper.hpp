@@ -1,33 +1,58 @@
 // Keeps the k largest values of a stream in O(k) memory: the running tail of the loss
-// distribution, all that VaR, ES and their order-statistic intervals need.
+// distribution, all that VaR, ES and their order-statistic intervals need. Each value carries
+// the index of the path it came from, so the tail paths can be simulated again (component ES).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
 namespace chipshock {
 
+// A kept loss and the path it came from (kUnknownPath when the caller did not say).
+struct TailEntry {
+  double loss;
+  std::uint64_t path;
+};
+
+constexpr std::uint64_t kUnknownPath = std::numeric_limits<std::uint64_t>::max();
+
+// The tail's strict total order: larger loss first, ties broken by the smaller path index. It
+// makes the kept set (and so the paths re-simulated for component ES) a function of the losses
+// alone, whatever the batch size, thread count or merge order.
+inline bool tail_before(const TailEntry& a, const TailEntry& b) {
+  return a.loss > b.loss || (a.loss == b.loss && a.path < b.path);
+}
+
 class TailKeeper {
  public:
   explicit TailKeeper(std::size_t k) : k_(std::max<std::size_t>(k, 1)) { buffer_.reserve(2 * k_ + 1); }
 
-  void add(double x) {
-    if (buffer_.size() >= k_ && !(x > threshold_)) return;  // cannot enter the top k
-    buffer_.push_back(x);
+  void add(double x, std::uint64_t path = kUnknownPath) {
+    const TailEntry e{x, path};
+    if (buffer_.size() >= k_ && !tail_before(e, threshold_)) return;  // cannot enter the top k
+    buffer_.push_back(e);
     if (buffer_.size() >= 2 * k_ + 1) compact();
   }
 
   void merge(const TailKeeper& other) {
-    for (double x : other.buffer_) add(x);
+    for (const TailEntry& e : other.buffer_) add(e.loss, e.path);
   }
 
   // The k largest values seen (fewer if fewer were added), in descending order.
   std::vector<double> sorted() const {
-    std::vector<double> out = buffer_;
-    std::sort(out.begin(), out.end(), std::greater<double>());
+    const std::vector<TailEntry> e = sorted_entries();
+    std::vector<double> out(e.size());
+    for (std::size_t i = 0; i < e.size(); ++i) out[i] = e[i].loss;
+    return out;
+  }
+
+  // The same with their path indices, in the order tail_before.
+  std::vector<TailEntry> sorted_entries() const {
+    std::vector<TailEntry> out = buffer_;
+    std::sort(out.begin(), out.end(), tail_before);
     if (out.size() > k_) out.resize(k_);
     return out;
   }
@@ -37,14 +62,14 @@ class TailKeeper {
  private:
   void compact() {
     std::nth_element(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(k_ - 1),
-                     buffer_.end(), std::greater<double>());
+                     buffer_.end(), tail_before);
     buffer_.resize(k_);
-    threshold_ = buffer_[k_ - 1];  // the k-th largest so far
+    threshold_ = buffer_[k_ - 1];  // the k-th in the tail's order so far
   }
 
   std::size_t k_;
-  std::vector<double> buffer_;
-  double threshold_ = -std::numeric_limits<double>::infinity();
+  std::vector<TailEntry> buffer_;
+  TailEntry threshold_{-std::numeric_limits<double>::infinity(), 0};
 };
 
 }  // namespace chipshock

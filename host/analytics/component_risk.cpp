@@ -1,0 +1,117 @@
+#include "host/analytics/component_risk.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "host/cpu/reference_backend.hpp"
+#include "host/stats/risk_measures.hpp"
+#include "kernels/revalue.cuh"
+
+namespace chipshock {
+
+std::size_t var_window_half_width(double tail_mass) {
+  return static_cast<std::size_t>(std::ceil(std::sqrt(std::max(tail_mass, 1.0))));
+}
+
+void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
+                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads) {
+  const auto start = std::chrono::steady_clock::now();
+  r.components.clear();
+  r.allocation = {};
+  const std::vector<PositionLine>& lines = spec.positions();
+  if (lines.empty() || r.levels.empty()) return;
+  // How many of the worst paths any level needs: ES's and the VaR window's.
+  std::size_t need = 0;
+  for (const LevelRisk& l : r.levels) {
+    const double m = tail_mass(n, l.confidence);
+    const auto j = static_cast<std::size_t>(std::floor(m));
+    need = std::max(need, std::min(tail.size(), j + var_window_half_width(m) + 1));
+  }
+  for (std::size_t i = 0; i < need; ++i)
+    if (tail[i].path == kUnknownPath) {
+      r.allocation.note = "not computed: the loss tail carries no path indices";
+      return;
+    }
+  const std::size_t p = lines.size();
+  std::vector<double> pl(need * p), path_loss(need);  // pl[i * p + j]: line j on tail path i
+  const BookView book = spec.book();
+#pragma omp parallel for schedule(dynamic, 64) num_threads(std::max(threads, 1))
+  for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(need); ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const std::vector<float> x = reference_log_returns(spec, seed, tail[i].path);
+    double total = 0;
+    for (std::size_t j = 0; j < p; ++j) {
+      const PositionLine& line = lines[j];
+      // the spot exactly as path_loss forms it
+      const double spot = book.spot0[line.asset] * std::exp(static_cast<double>(x[line.asset]));
+      const double l = position_loss(book, line.option, line.quantity, line.unit_value0, spot);
+      pl[i * p + j] = l;
+      total += l;
+    }
+    path_loss[i] = total;
+  }
+  r.allocation.paths_resimulated = need;
+  for (const LevelRisk& level : r.levels) {
+    const double m = tail_mass(n, level.confidence);
+    const auto jv = static_cast<std::size_t>(std::floor(m));  // 0-based index of the VaR path
+    AllocationLevel a;
+    a.confidence = level.confidence;
+    a.es = level.es;
+    a.var = level.var;
+    std::vector<long double> es_c(p, 0.0L), var_c(p, 0.0L), var_sq(p, 0.0L);
+    long double es_total = 0;
+    for (std::size_t i = 0; i <= jv && i < need; ++i) {
+      const long double w = es_weight(n, level.confidence, i);
+      if (w == 0) continue;
+      for (std::size_t j = 0; j < p; ++j) es_c[j] += w * pl[i * p + j];
+      es_total += w * path_loss[i];
+    }
+    a.es_resimulated = static_cast<double>(es_total / m);
+    a.var_resimulated = jv < need ? path_loss[jv] : path_loss.back();
+    const std::size_t h = var_window_half_width(m);
+    const std::size_t lo = jv >= h ? jv - h : 0;
+    const std::size_t hi = std::min(need - 1, jv + h);
+    const std::size_t w = hi - lo + 1;
+    long double sum = 0, sum_sq = 0;
+    a.var_window_lo = path_loss[hi];
+    a.var_window_hi = path_loss[lo];
+    for (std::size_t i = lo; i <= hi; ++i) {
+      sum += path_loss[i];
+      sum_sq += static_cast<long double>(path_loss[i]) * path_loss[i];
+      a.var_window_lo = std::min(a.var_window_lo, path_loss[i]);
+      a.var_window_hi = std::max(a.var_window_hi, path_loss[i]);
+      for (std::size_t j = 0; j < p; ++j) {
+        var_c[j] += pl[i * p + j];
+        var_sq[j] += static_cast<long double>(pl[i * p + j]) * pl[i * p + j];
+      }
+    }
+    const long double wd = static_cast<long double>(w);
+    const auto std_error = [wd](long double s, long double sq) {
+      if (wd < 2) return 0.0;
+      const long double mean = s / wd;
+      const long double v = (sq - wd * mean * mean) / (wd - 1);
+      return v > 0 ? static_cast<double>(std::sqrt(v / wd)) : 0.0;
+    };
+    a.var_window_paths = w;
+    a.var_window_mean = static_cast<double>(sum / wd);
+    a.var_window_se = std_error(sum, sum_sq);
+    for (std::size_t j = 0; j < p; ++j) {
+      PositionContribution c;
+      c.position = lines[j].label;
+      c.confidence = level.confidence;
+      c.es_contribution = static_cast<double>(es_c[j] / m);
+      c.ticker = lines[j].ticker;
+      c.sector = lines[j].sector;
+      c.quantity = lines[j].quantity;
+      c.var_contribution = static_cast<double>(var_c[j] / wd);
+      c.var_contribution_se = std_error(var_c[j], var_sq[j]);
+      r.components.push_back(c);
+    }
+    r.allocation.levels.push_back(a);
+  }
+  r.allocation.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace chipshock

@@ -1,0 +1,38 @@
+// Euler allocation of VaR and ES to the portfolio's positions, by simulating again only the
+// paths in the loss tail (path i is a pure function of (seed, i), so no per-position P&L is
+// stored for the body of the distribution).
+//
+// Component ES of position j at level alpha: C_j = sum_i w_i l_j(i) / m over the tail paths
+// i in the main run's order, with the weights of the ES estimator (es_weight: 1 for the
+// floor(m) worst paths, m - floor(m) for the next one), m = N (1 - alpha), and l_j(i) position
+// j's loss on path i. The re-simulated path loss is L'(i) = sum_j l_j(i), so the components add
+// up to ES' = sum_i w_i L'(i) / m exactly (to the rounding of a sum). ES' differs from the main
+// run's ES only by float rounding of the path function (the CPU's SIMD lanes against the scalar
+// reference used here; the GPU runs that scalar function): both are reported.
+//
+// Component VaR (Hallerbach 2003; Gourieroux, Laurent & Scaillet 2000): E[l_j | L = VaR]
+// estimated by the mean of l_j over the 2h + 1 paths whose ranks are nearest the VaR order
+// statistic, h = ceil(sqrt(m)) (clamped to the kept tail). Their sum is the mean loss of the
+// window, not VaR itself: the gap is the estimator's bias (second order in the window width
+// for a smooth density) plus noise of about sd(L' in window) / sqrt(2h + 1); both are reported.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/risk_engine.hpp"
+#include "host/sim_spec.hpp"
+#include "host/stats/tail_keeper.hpp"
+
+namespace chipshock {
+
+// Fills r.components (one per position and level) and r.allocation from the main run's tail
+// (largest first, with path indices) over n finite paths. Leaves them empty, with a note in
+// r.allocation_note, when the tail has no path indices.
+void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
+                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads);
+
+// The half-width (in ranks) of the component-VaR window at this tail mass.
+std::size_t var_window_half_width(double tail_mass);
+
+}  // namespace chipshock
