@@ -26,6 +26,7 @@ struct RunOptions {
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool quiet = false;
   bool json = false;
+  bool dry_run = false;  // check everything, time a pilot, print the plan; simulate nothing
 };
 
 // Exit codes, as documented in --help.
