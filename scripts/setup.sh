@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages chipshock builds and tests with. Idempotent: packages already
-# present are skipped, so CI and developers can call it before every build.
+# present are skipped, so CI and developers can call it before every build. clang-14 with its
+# runtimes (libFuzzer, ASan, UBSan) and LLVM's OpenMP is for the sanitizer and fuzz builds.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   catch2 libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()

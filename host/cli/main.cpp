@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   run->add_flag("--quiet", o.quiet, "No summary table, progress bar or notes (errors only)");
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
+  run->add_flag("--dry-run", o.dry_run,
+                "Check the inputs, time a pilot of the first paths and print the plan with the "
+                "estimated run time; simulate nothing else");
   run->footer(std::string(kRunExample) + "\n\n" + kExitCodes);
 
   bool verbose = false;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -193,6 +194,65 @@ WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market
   return w;
 }
 
+// The run's size and an estimate of its duration from a pilot of the first paths of the
+// baseline (discarded), so that a run of hours or days says so before it starts.
+struct RunEstimate {
+  double seconds = 0;
+  std::string text;
+};
+
+std::string duration_text(double s) {
+  char buf[64];
+  if (s < 120)
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200)
+    std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
+  else if (s < 172800)
+    std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f days", s / 86400);
+  return buf;
+}
+
+RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSettings& settings,
+                         std::size_t n_scenarios) {
+  constexpr std::uint64_t kPilotPaths = 1u << 14;
+  RunSettings pilot = settings;
+  pilot.paths = std::min<std::uint64_t>(settings.paths, kPilotPaths);
+  pilot.confidences = {0.5};
+  pilot.histogram_bins = 0;
+  pilot.components = false;
+  pilot.target_rel_error = 0;
+  const auto start = std::chrono::steady_clock::now();
+  // With --backend both the CPU half dominates; timing it keeps the pilot out of the comparison.
+  if (backend.label() == "both")
+    simulate_scenario("pilot", spec, backend.cpu(), pilot);
+  else
+    backend.simulate("pilot", spec, pilot);
+  const double pilot_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunEstimate e;
+  const double per_path = pilot_s / static_cast<double>(pilot.paths);
+  e.seconds = per_path * static_cast<double>(settings.paths) * static_cast<double>(n_scenarios);
+  char buf[512];
+  std::snprintf(
+      buf, sizeof buf,
+      "%llu paths x %zu scenario(s), %d assets, %d steps per path, backend %s; loss "
+      "tail %.0f MiB; about %s (a pilot of %llu paths ran at %.3g paths/s)",
+      static_cast<unsigned long long>(settings.paths), n_scenarios, spec.n_assets(),
+      spec.total_steps(), backend.label().c_str(),
+      static_cast<double>(tail_memory_bytes(settings.paths, settings.confidences)) / (1 << 20),
+      duration_text(e.seconds).c_str(), static_cast<unsigned long long>(pilot.paths),
+      per_path > 0 ? 1.0 / per_path : 0.0);
+  e.text = buf;
+  return e;
+}
+
+// Runs longer than this print their estimate on stderr before they start.
+constexpr double kAnnounceSeconds = 600;
+// Below this many path-steps x assets a run is short on any machine: no pilot.
+constexpr double kPilotWork = 1e11;
+
 }  // namespace
 
 int run_command(const RunOptions& o) {
@@ -307,6 +367,21 @@ int run_command(const RunOptions& o) {
     } catch (const std::exception&) {
       throw InputError("", 0, "--out", "cannot write into folder '" + o.out_dir + "'");
     }
+  }
+
+  // --dry-run: everything above is checked; time a pilot and stop. A real run big enough to take
+  // long on a slow machine says how long before it starts.
+  const double work = static_cast<double>(settings.paths) * spec.n_assets() * spec.total_steps() *
+                      static_cast<double>(1 + scenarios.size());
+  if (o.dry_run || (work > kPilotWork && !o.quiet)) {
+    const RunEstimate e = estimate_run(backend, spec, settings, 1 + scenarios.size());
+    if (o.dry_run) {
+      std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
+                   "simulated\nplan: "
+                << e.text << "\n";
+      return kExitOk;
+    }
+    if (e.seconds > kAnnounceSeconds) std::cerr << "chipshock: note: this run: " << e.text << "\n";
   }
 
   RunReport report;

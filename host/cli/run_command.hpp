@@ -32,6 +32,7 @@ struct RunOptions {
   double target_rel_error = 0;   // --target-rel-error: 0 = run exactly --paths
   std::string max_paths = "0";   // --max-paths: cap of a run to a target error (0 = 64 x --paths)
   std::string what_if;           // --what-if FILE: positions to add (negative: reduce)
+  bool dry_run = false;  // check everything, time a pilot, print the plan; simulate nothing
 };
 
 // Exit codes, as documented in --help.

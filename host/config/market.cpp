@@ -130,10 +130,7 @@ void read_correlation(Market& m, const toml::table& corr) {
   r.finish();
 }
 
-}  // namespace
-
-Market load_market(const std::string& path) {
-  const toml::table root = parse_toml_file(path);
+Market market_from_toml(const toml::table& root, const std::string& path) {
   Market m;
   m.file = path;
   TomlReader r(root, path, "");
@@ -167,6 +164,16 @@ Market load_market(const std::string& path) {
   r.finish();
   m.cholesky = correlation_cholesky(m);  // refuses a matrix that is not positive definite
   return m;
+}
+
+}  // namespace
+
+Market load_market(const std::string& path) {
+  return market_from_toml(parse_toml_file(path), path);
+}
+
+Market load_market_text(const std::string& text, const std::string& name) {
+  return market_from_toml(parse_toml_text(text, name), name);
 }
 
 std::vector<double> correlation_cholesky(const Market& m) {

@@ -34,6 +34,8 @@ struct Market {
 
 // Parses and validates; throws InputError naming file, line and field.
 Market load_market(const std::string& path);
+// The same for the text of a market file; `name` stands for the file (errors, Market::file).
+Market load_market_text(const std::string& text, const std::string& name);
 
 // Lower Cholesky factor of the market's correlation (n*n row-major); throws InputError naming
 // the smallest eigenvalue when the matrix is not positive definite.

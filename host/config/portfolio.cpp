@@ -76,10 +76,8 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   return p;
 }
 
-}  // namespace
-
-Portfolio load_portfolio(const std::string& path, const Market& market) {
-  const toml::table root = parse_toml_file(path);
+Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
+                              const Market& market) {
   Portfolio pf;
   pf.file = path;
   TomlReader r(root, path, "");
@@ -94,6 +92,17 @@ Portfolio load_portfolio(const std::string& path, const Market& market) {
     pf.positions.push_back(read_position(path, k, positions[k], market));
   r.finish();
   return pf;
+}
+
+}  // namespace
+
+Portfolio load_portfolio(const std::string& path, const Market& market) {
+  return portfolio_from_toml(parse_toml_file(path), path, market);
+}
+
+Portfolio load_portfolio_text(const std::string& text, const std::string& name,
+                              const Market& market) {
+  return portfolio_from_toml(parse_toml_text(text, name), name, market);
 }
 
 }  // namespace chipshock

@@ -30,6 +30,9 @@ struct Portfolio {
 
 // Parses and validates against the market (tickers must exist there); throws InputError.
 Portfolio load_portfolio(const std::string& path, const Market& market);
+// The same for the text of a portfolio file; `name` stands for the file in errors.
+Portfolio load_portfolio_text(const std::string& text, const std::string& name,
+                              const Market& market);
 
 const char* position_type_name(PositionType t);
 

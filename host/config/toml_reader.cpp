@@ -169,7 +169,10 @@ toml::table parse_toml_file(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(path, 0, "", "cannot read file");
-  const std::string text = buf.str();
+  return parse_toml_text(buf.str(), path);
+}
+
+toml::table parse_toml_text(const std::string& text, const std::string& path) {
   // toml++ recurses once per dotted-key level: refuse absurd nesting before it overflows the
   // stack. No chipshock file needs more than a few levels.
   constexpr int kMaxDotsPerLine = 256;

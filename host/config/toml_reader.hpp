@@ -70,4 +70,7 @@ long node_line(const toml::node& node);
 // Parses a TOML file, turning syntax errors into InputError with the file and line.
 toml::table parse_toml_file(const std::string& path);
 
+// Parses TOML text; `name` stands for the file in error messages.
+toml::table parse_toml_text(const std::string& text, const std::string& name);
+
 }  // namespace chipshock

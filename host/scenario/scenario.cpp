@@ -223,10 +223,7 @@ ScenarioRegime read_regime(const std::string& file, std::size_t k, const toml::n
   return g;
 }
 
-}  // namespace
-
-Scenario load_scenario(const std::string& path) {
-  const toml::table root = parse_toml_file(path);
+Scenario scenario_from_toml(const toml::table& root, const std::string& path) {
   Scenario s;
   s.file = path;
   TomlReader r(root, path, "");
@@ -268,6 +265,16 @@ Scenario load_scenario(const std::string& path) {
                          "merge overlapping regimes into one");
   r.finish();
   return s;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path) {
+  return scenario_from_toml(parse_toml_file(path), path);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& name) {
+  return scenario_from_toml(parse_toml_text(text, name), name);
 }
 
 }  // namespace chipshock

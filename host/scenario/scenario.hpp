@@ -59,5 +59,7 @@ struct Scenario {
 
 // Parses and validates; throws InputError naming the file, line and field.
 Scenario load_scenario(const std::string& path);
+// The same for the text of a scenario file; `name` stands for the file in errors.
+Scenario load_scenario_text(const std::string& text, const std::string& name);
 
 }  // namespace chipshock
