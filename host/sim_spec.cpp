@@ -136,4 +136,13 @@ BookView SimSpec::book() const {
   return b;
 }
 
+std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& portfolio,
+                                     const SimSettings& run, const Scenario* scenario, int day) {
+  SimSettings at = run;
+  at.horizon_days = day;
+  return scenario ? std::make_unique<SimSpec>(market, portfolio, at,
+                                              apply_scenario(*scenario, market, day))
+                  : std::make_unique<SimSpec>(market, portfolio, at);
+}
+
 }  // namespace chipshock

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -78,5 +79,11 @@ class SimSpec {
   double value0_ = 0.0;
   double gross_ = 0.0;
 };
+
+// The model of a run cut at `day` (1 <= day <= the run's horizon): the baseline when scenario is
+// null, else the scenario applied at that horizon. Path i's value at the end of it is path i's
+// value on that day of the full run (the first days draw the same random numbers).
+std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& portfolio,
+                                     const SimSettings& run, const Scenario* scenario, int day);
 
 }  // namespace chipshock

@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "host/input_error.hpp"
-#include "host/scenario/scenario_application.hpp"
 
 namespace chipshock {
 
@@ -78,13 +77,9 @@ ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
     series.scenario = sc ? sc->name : "baseline";
     bool ok = true;
     for (int d : days) {
-      SimSettings at = sim;
-      at.horizon_days = d;
       std::vector<double> pct;
       try {
-        const std::unique_ptr<SimSpec> model =
-            sc ? std::make_unique<SimSpec>(market, portfolio, at, apply_scenario(*sc, market, d))
-               : std::make_unique<SimSpec>(market, portfolio, at);
+        const std::unique_ptr<SimSpec> model = spec_at_day(market, portfolio, sim, sc, d);
         const SimSpec& spec = *model;
         if (series.value.empty())
           series.value.push_back(std::vector<double>(fan.percentiles.size(), spec.value0()));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "all_features.hpp"
+#include "result_checks.hpp"
 #include "gpu_parity.hpp"
 #include "host/gpu/gpu_backend.hpp"
 #include "host/risk_engine.hpp"
@@ -36,20 +37,7 @@ GpuBackend& gpu() {
   return backend;
 }
 
-void check_same(const ScenarioResult& a, const ScenarioResult& b) {
-  CHECK(a.mean_loss == b.mean_loss);
-  CHECK(a.stdev_loss == b.stdev_loss);
-  CHECK(a.prob_loss == b.prob_loss);
-  CHECK(a.worst_loss == b.worst_loss);
-  CHECK(a.non_finite == b.non_finite);
-  REQUIRE(a.levels.size() == b.levels.size());
-  for (std::size_t k = 0; k < a.levels.size(); ++k) {
-    CHECK(a.levels[k].var == b.levels[k].var);
-    CHECK(a.levels[k].es == b.levels[k].es);
-    CHECK(a.levels[k].var_lo == b.levels[k].var_lo);
-    CHECK(a.levels[k].var_hi == b.levels[k].var_hi);
-  }
-}
+using chipshock::testing::check_same;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "all_features.hpp"
+#include "result_checks.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/risk_engine.hpp"
 #include "kernels/loss_pipeline.cuh"
@@ -41,20 +42,7 @@ void check_same(const LossAccumulator& a, const LossAccumulator& b) {
   }
 }
 
-void check_same(const ScenarioResult& a, const ScenarioResult& b) {
-  CHECK(a.mean_loss == b.mean_loss);
-  CHECK(a.stdev_loss == b.stdev_loss);
-  CHECK(a.prob_loss == b.prob_loss);
-  CHECK(a.worst_loss == b.worst_loss);
-  CHECK(a.non_finite == b.non_finite);
-  REQUIRE(a.levels.size() == b.levels.size());
-  for (std::size_t k = 0; k < a.levels.size(); ++k) {
-    CHECK(a.levels[k].var == b.levels[k].var);
-    CHECK(a.levels[k].es == b.levels[k].es);
-    CHECK(a.levels[k].var_lo == b.levels[k].var_lo);
-    CHECK(a.levels[k].var_hi == b.levels[k].var_hi);
-  }
-}
+using chipshock::testing::check_same;
 
 // Losses with everything the statistics must handle: NaN, infinities, values beyond the grids,
 // huge but representable values (the 128-bit split), negatives, zeros of both signs and ties.

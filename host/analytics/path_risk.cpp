@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "host/input_error.hpp"
-#include "host/scenario/scenario_application.hpp"
 
 namespace chipshock {
 
@@ -99,11 +98,7 @@ PathRisk path_dependent_risk(const Market& market, const Portfolio& portfolio,
   for (std::size_t k = 0; k <= scenarios.size(); ++k) {
     const Scenario* sc = k == 0 ? nullptr : &scenarios[k - 1];
     for (int d = 1; d <= sim.horizon_days; ++d) {
-      SimSettings at = sim;
-      at.horizon_days = d;
-      const std::unique_ptr<SimSpec> spec =
-          sc ? std::make_unique<SimSpec>(market, portfolio, at, apply_scenario(*sc, market, d))
-             : std::make_unique<SimSpec>(market, portfolio, at);
+      const std::unique_ptr<SimSpec> spec = spec_at_day(market, portfolio, sim, sc, d);
       backend.simulate_losses(*spec, seed, 0, out.paths,
                               loss[static_cast<std::size_t>(d - 1)].data());
     }
