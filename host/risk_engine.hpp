@@ -82,6 +82,21 @@ struct Allocation {
   std::string note;  // why it is missing, when it is
 };
 
+// How an importance-sampling run was sampled (host/analytics/importance_sampling.hpp).
+struct ImportanceInfo {
+  bool on = false;
+  double target_confidence = 0;  // the level the shift aims at
+  double shift_sd = 0;           // k: the delta-linear loss's mean moves k of its sds
+  double linear_sd = 0;          // that sd, in the portfolio currency
+  double chi2_scale = 1;         // lambda (Student-t models; 1 = not twisted)
+  std::uint64_t pilot_paths = 0;  // simulated to choose k and lambda (not part of the run)
+  int candidates = 0;
+  double weight_mean = 0;  // mean likelihood ratio over the run (1 in expectation)
+  double ess = 0;          // Kish's effective sample size (sum w)^2 / sum w^2 of all paths
+  double ess_tail = 0;     // the same over the paths at or beyond VaR at target_confidence
+  std::uint64_t tail_paths = 0;  // how many paths those are
+};
+
 struct ScenarioResult {
   std::string name;
   std::string kind = "monte_carlo";  // monte_carlo | replay | historical
@@ -105,6 +120,7 @@ struct ScenarioResult {
   std::vector<ConvergencePoint> convergence;
   // --target-rel-error: whether the target was met (false: stopped at the path cap).
   bool target_met = false;
+  ImportanceInfo importance;  // .on: the paths were drawn under importance sampling
 };
 
 // Called after each batch with (paths done, paths total).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
 
 #include "host/input_error.hpp"
 #include "kernels/black_scholes.cuh"
@@ -116,10 +118,24 @@ ModelView SimSpec::model() const {
   m.vol_chol = vol_chol_.data();
   m.dof = dof_;
   m.antithetic = settings_.antithetic ? 1 : 0;
+  if (!is_.shift.empty()) {
+    m.is_shift = is_.shift.data();
+    m.is_chi2_scale = is_.chi2_scale;
+    m.is_half_norm2 = is_.half_norm2;
+  }
   m.n_events = static_cast<int>(events_.size());
   m.events = events_.empty() ? nullptr : events_.data();
   m.event_log_jump = event_log_jump_.empty() ? nullptr : event_log_jump_.data();
   return m;
+}
+
+void SimSpec::set_importance_shift(ImportanceShift s) {
+  if (!s.shift.empty() &&
+      s.shift.size() != static_cast<std::size_t>(total_steps()) * static_cast<std::size_t>(n_assets_))
+    throw std::invalid_argument("importance shift: one value per step and asset expected");
+  if (!(s.chi2_scale > 0.5f && s.chi2_scale <= 1.0f))
+    throw std::invalid_argument("importance shift: the chi-square scale must be in (1/2, 1]");
+  is_ = std::move(s);
 }
 
 BookView SimSpec::book() const {

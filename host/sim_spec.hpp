@@ -28,6 +28,14 @@ struct PositionLine {
   double unit_value0 = 0;  // value of one unit today (spot, or the option's price)
 };
 
+// Importance sampling's change of measure (kernels/importance_sampling.cuh): the mean of each
+// step's normals, [total_steps * n_assets] (step-major), and the chi-square mixing scale.
+struct ImportanceShift {
+  std::vector<float> shift;
+  float chi2_scale = 1.0f;  // lambda in (1/2, 1]; 1 = the mixing draws are not twisted
+  double half_norm2 = 0;    // |shift|^2 / 2
+};
+
 struct SimSettings {
   int horizon_days = 1;
   int steps_per_day = 1;
@@ -58,6 +66,12 @@ class SimSpec {
   // The portfolio's lines, in file order.
   const std::vector<PositionLine>& positions() const { return positions_; }
 
+  // Importance sampling: the one change a spec allows after construction, made before a run
+  // (host/analytics/importance_sampling.hpp); model() then carries the shift. Empty shift = off.
+  void set_importance_shift(ImportanceShift s);
+  bool importance_sampling() const { return !is_.shift.empty(); }
+  const ImportanceShift& importance_shift() const { return is_; }
+
  private:
   SimSettings settings_;
   int n_assets_ = 0;
@@ -78,6 +92,7 @@ class SimSpec {
   double cash_ = 0.0;
   double value0_ = 0.0;
   double gross_ = 0.0;
+  ImportanceShift is_;
 };
 
 // The model of a run cut at `day` (1 <= day <= the run's horizon): the baseline when scenario is

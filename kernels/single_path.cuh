@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "box_muller.cuh"
+#include "importance_sampling.cuh"
 #include "path_model.cuh"
 #include "philox.cuh"
 #include "portability.cuh"
@@ -42,6 +43,24 @@ class PathMixing {
  private:
   PhiloxBlockStream stream_;
   float dof_;
+};
+
+// PathMixing under the chi-square twist of importance sampling, with its log-likelihood ratio.
+class TwistedMixing {
+ public:
+  CHIPSHOCK_HD TwistedMixing(float dof, float lambda, bool apply, std::uint64_t seed,
+                             std::uint64_t path)
+      : inner_(dof, seed, path), dof_(dof), lambda_(lambda), apply_(apply) {}
+  CHIPSHOCK_HD float scale() {
+    return twisted_scale(inner_.scale(), dof_, lambda_, apply_, log_pq_);
+  }
+  CHIPSHOCK_HD double log_pq() const { return log_pq_; }  // the mixing's part of log p/q
+
+ private:
+  PathMixing inner_;
+  float dof_, lambda_;
+  bool apply_;
+  double log_pq_ = 0.0;
 };
 
 // A ModelView whose asset count is a compile-time constant (a multiple of 4, so that the
@@ -83,6 +102,29 @@ CHIPSHOCK_HD inline void single_path_log_returns(const Model& m, std::uint64_t s
   PathMixing mixing(m.dof, seed, antithetic_source(path, m.antithetic));
   const PathEvents events(m, seed, path);
   simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+}
+
+// The same under the model's importance-sampling measure (m.is_shift set; plain otherwise):
+// returns the path's log-likelihood ratio under the defensive mixture
+// (kernels/importance_sampling.cuh). Host backends only.
+template <class Normals, class Model>
+CHIPSHOCK_HD inline double single_path_log_returns_weighted(const Model& m, std::uint64_t seed,
+                                                            std::uint64_t path, float* x,
+                                                            float* z, float* eps) {
+  if (m.is_shift == nullptr) {
+    single_path_log_returns<Normals>(m, seed, path, x, z, eps);
+    return 0.0;
+  }
+  PairedNormals<Normals> paired(seed, path, m.antithetic);
+  const bool shifted = shifted_path(path);
+  ShiftedNormals<float, PairedNormals<Normals>> normals(paired, m.is_shift, m.n_assets,
+                                                        shifted ? 1.0f : 0.0f);
+  TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed,
+                       antithetic_source(path, m.antithetic));
+  const PathEvents events(m, seed, path);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+  return mixture_log_weight(m.is_half_norm2 - static_cast<double>(normals.shift_dot()) +
+                            mixing.log_pq());
 }
 
 // The loss of path `path` (value today minus value at the horizon); spot is scratch of

@@ -447,3 +447,21 @@ TEST_CASE("target relative error: the run stops once the ES interval is narrow e
   CHECK(half(rows[rows.size() - 2]) > 0.012);
   CHECK(run_cli(kSample + "--max-paths 1M").code == 2);  // only with a target
 }
+
+TEST_CASE("run --importance-sampling reports its measure and refuses the GPU", "[cli][importance]") {
+  TempDir out;
+  const Result r = run_cli(kSample + "--paths 20k --confidence 0.99,0.999 --seed 5 "
+                                     "--importance-sampling --backend cpu --no-components --out '" +
+                           out.path().string() + "'");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("importance sampling aimed at 0.999") != std::string::npos);
+  const std::string json = slurp(out.file("report.json"));
+  CHECK(json.find("\"method\": \"importance\"") != std::string::npos);
+  CHECK(json.find("\"tail_effective_sample_size\"") != std::string::npos);
+  CHECK(slurp(out.file("report.html")).find("drawn under importance sampling") != std::string::npos);
+  for (const char* backend : {"gpu", "both"}) {
+    const Result g = run_cli(kSample + "--paths 20k --importance-sampling --backend " + backend);
+    CHECK(g.code == 2);
+    CHECK(g.err.find("--importance-sampling: runs on the CPU backend only") != std::string::npos);
+  }
+}

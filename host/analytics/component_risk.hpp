@@ -29,8 +29,13 @@ namespace chipshock {
 // Fills r.components (one per position and level) and r.allocation from the main run's tail
 // (largest first, with path indices) over n finite paths. Leaves them empty, with a note in
 // r.allocation_note, when the tail has no path indices.
+// Under importance sampling, likelihood[i] is tail[i]'s likelihood ratio: the ES weights are
+// those of weighted_risk_at (host/stats/weighted_risk.hpp), so the components still add up to
+// the re-simulated ES, and the VaR window's means are weighted; the tail paths are simulated
+// again under the spec's sampling measure. Empty = a plain run (every weight 1).
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
-                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads);
+                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads,
+                   const std::vector<double>& likelihood = {});
 
 // The half-width (in ranks) of the component-VaR window at this tail mass.
 std::size_t var_window_half_width(double tail_mass);

@@ -18,6 +18,7 @@
 #include "host/cli/backend_plan.hpp"
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
+#include "host/analytics/importance_sampling.hpp"
 #include "host/analytics/path_risk.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
@@ -78,6 +79,10 @@ void validate(const RunOptions& o) {
   }
   if (o.window < 20 || o.window > 100000)
     throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
+  if (o.importance_sampling && (o.backend == "gpu" || o.backend == "both"))
+    throw InputError("", 0, "--importance-sampling",
+                     "runs on the CPU backend only, not with --backend " + o.backend,
+                     "use --backend cpu (or auto)");
 }
 
 // Progress on stderr while a run takes more than a second, only when stderr is a terminal.
@@ -143,7 +148,8 @@ std::string instrument_of(const std::string& label) {
 WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market& market,
                    const Portfolio& portfolio, const SimSettings& sim,
                    const std::vector<AppliedScenario>& applied, const RunReport& report,
-                   BackendPlan& backend, const RunSettings& settings, Progress& progress) {
+                   BackendPlan& backend, const RunSettings& settings, Progress& progress,
+                   const std::vector<ImportanceShift>& shifts) {
   WhatIf w;
   w.file = file;
   w.name = extra.name;
@@ -164,9 +170,17 @@ WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market
         k == 0 ? std::make_unique<SimSpec>(market, changed, sim)
                : std::make_unique<SimSpec>(market, changed, sim, applied[k - 1]);
     const std::string label = "what-if: " + base.name;
-    const ScenarioResult r = backend.simulate(
-        base.name, *spec, s,
-        [&](std::uint64_t done, std::uint64_t total) { progress.update(label, done, total); });
+    const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
+      progress.update(label, done, total);
+    };
+    // Under importance sampling the changed book is sampled under the base run's measure, so
+    // the two runs share paths and weights (common random numbers).
+    if (k < shifts.size()) spec->set_importance_shift(shifts[k]);
+    const ScenarioResult r =
+        k < shifts.size()
+            ? simulate_scenario_weighted(base.name, *spec, backend.cpu(), s, base.importance,
+                                         report_progress)
+            : backend.simulate(base.name, *spec, s, report_progress);
     WhatIfScenario ws;
     ws.scenario = base.name;
     ws.paths = r.paths;
@@ -253,6 +267,28 @@ constexpr double kAnnounceSeconds = 600;
 // Below this many path-steps x assets a run is short on any machine: no pilot.
 constexpr double kPilotWork = 1e11;
 
+
+// One line on how an importance-sampling run drew its paths (also in report.json's sampling).
+std::string importance_note(const ScenarioResult& r) {
+  const ImportanceInfo& is = r.importance;
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "importance sampling aimed at %s: normals shifted %.2f sd along the book's "
+                "first-order loss direction (delta-linear loss sd %s)%s, a quarter of the paths "
+                "unshifted (defensive mixture); %llu paths at or beyond that VaR, worth %.0f "
+                "plain ones (effective sample size); shift chosen from %d pilot candidates "
+                "(%llu paths, not part of the run)",
+                confidence_key(is.target_confidence).c_str(), is.shift_sd,
+                format_money(is.linear_sd).c_str(),
+                is.chi2_scale < 1 ? (", chi-square mixing scaled by " +
+                                     std::to_string(is.chi2_scale).substr(0, 4))
+                                        .c_str()
+                                  : "",
+                static_cast<unsigned long long>(is.tail_paths), is.ess_tail, is.candidates,
+                static_cast<unsigned long long>(is.pilot_paths));
+  return text;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& o) {
@@ -290,16 +326,21 @@ int run_command(const RunOptions& o) {
                        "use at least " +
                            std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
                            " paths, and many more for a stable estimate");
-  // The tail (with path indices) of the most paths the run may reach.
+  // The tail (with path indices) of the most paths the run may reach; under importance
+  // sampling every path's loss, weight and index.
   const std::uint64_t tail_bytes =
-      tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
+      o.importance_sampling ? settings.path_bound() * kImportanceBytesPerPath * 2
+                            : tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
   const std::uint64_t memory = physical_memory_bytes();
   if (memory > 0 && tail_bytes > memory / 2)
     throw InputError("", 0, "--paths",
                      "keeping the loss tail of " + std::to_string(settings.paths) +
                          " paths needs " + std::to_string(tail_bytes >> 20) +
                          " MiB, more than half of this machine's memory",
-                     "use fewer paths or higher confidence levels");
+                     o.importance_sampling
+                         ? "importance sampling keeps 24 bytes per path and needs far fewer "
+                           "paths than a plain run for the same deep-tail accuracy: use fewer"
+                         : "use fewer paths or higher confidence levels");
   if (o.scenarios.size() > kMaxScenarios)
     throw InputError("", 0, "--scenario",
                      "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");
@@ -312,7 +353,7 @@ int run_command(const RunOptions& o) {
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
   sim.antithetic = o.antithetic;
-  const SimSpec spec(market, portfolio, sim);
+  SimSpec spec(market, portfolio, sim);
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
   std::vector<Scenario> scenarios;
@@ -348,7 +389,11 @@ int run_command(const RunOptions& o) {
         replay_scenario(r, market, portfolio, prices, settings.confidences));
 
   // Backend selection (host/cli/backend_plan.hpp): throws GpuUnavailable for gpu/both.
-  BackendPlan backend(o.backend, o.threads, spec.n_assets(), settings);
+  // Importance sampling runs on the CPU backend (validate refused gpu and both).
+  BackendPlan backend(o.importance_sampling ? "cpu" : o.backend, o.threads, spec.n_assets(),
+                      settings);
+  if (o.importance_sampling && o.backend == "auto" && !o.quiet)
+    std::cerr << "chipshock: importance sampling runs on the CPU backend\n";
   if (!backend.notice().empty() && !o.quiet) std::cerr << backend.notice() << "\n";
 
   // Create the output folder before the run, so a bad --out fails fast and loses no work.
@@ -408,25 +453,39 @@ int run_command(const RunOptions& o) {
 
   Progress progress(!o.quiet);
   const auto start = std::chrono::steady_clock::now();
-  report.scenarios.push_back(backend.simulate(
-      "baseline", spec, settings,
-      [&](std::uint64_t done, std::uint64_t total) { progress.update("baseline", done, total); }));
+  // Importance sampling: each model gets its own measure (its own loss direction and pilot),
+  // kept for the what-if runs.
+  std::vector<ImportanceShift> shifts;
+  const auto simulate = [&](const std::string& name, SimSpec& s) {
+    const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
+      progress.update(name, done, total);
+    };
+    if (!o.importance_sampling) return backend.simulate(name, s, settings, report_progress);
+    progress.update(name + " (importance-sampling pilot)", 0, 1);
+    const double target =
+        *std::max_element(settings.confidences.begin(), settings.confidences.end());
+    const ImportanceInfo info = plan_importance_sampling(s, backend.cpu(), settings.seed, target);
+    shifts.push_back(s.importance_shift());
+    ScenarioResult r =
+        simulate_scenario_weighted(name, s, backend.cpu(), settings, info, report_progress);
+    r.notes.push_back(importance_note(r));
+    return r;
+  };
+  report.scenarios.push_back(simulate("baseline", spec));
   for (std::size_t k = 0; k < scenarios.size(); ++k) {
     const Scenario& sc = scenarios[k];
-    ScenarioResult res = backend.simulate(
-        sc.name, *scenario_specs[k], settings,
-        [&](std::uint64_t done, std::uint64_t total) { progress.update(sc.name, done, total); });
+    ScenarioResult res = simulate(sc.name, *scenario_specs[k]);
     res.description = sc.description;
     res.source = sc.source;
     res.file = sc.file;
     res.calibration_date = sc.calibration_date;
     res.skipped_tickers = applied[k].skipped_tickers;
-    res.notes = applied[k].notes;
+    res.notes.insert(res.notes.begin(), applied[k].notes.begin(), applied[k].notes.end());
     report.scenarios.push_back(std::move(res));
   }
   if (what_if) {
     report.what_if = run_what_if(o.what_if, *what_if, market, portfolio, sim, applied, report,
-                                 backend, settings, progress);
+                                 backend, settings, progress, shifts);
   }
   for (ScenarioResult& h : history_results) report.scenarios.push_back(std::move(h));
   progress.clear();

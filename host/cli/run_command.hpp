@@ -15,8 +15,8 @@ struct RunOptions {
   std::vector<std::string> replay_windows;  // --replay-window FROM:TO
   std::string prices;                       // price history folder; "" = the shipped one
   std::string method = "monte-carlo";       // or historical (adds a historical-simulation entry)
-  int window = 500;
-  std::string stop_loss;                    // --stop-loss X: path-dependent risk; "" = off                         // trailing daily returns for --method historical
+  int window = 500;                         // trailing daily returns for --method historical
+  std::string stop_loss;                    // --stop-loss X: path-dependent risk; "" = off
   std::string paths = "1M";
   int horizon_days = 1;
   int steps_per_day = 1;
@@ -26,6 +26,8 @@ struct RunOptions {
   int threads = 0;          // 0 = all cores
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool antithetic = false;                  // --antithetic: antithetic variates
+  // --importance-sampling: mean shift (and t-mixing twist) aimed at the highest confidence
+  bool importance_sampling = false;
   bool quiet = false;
   bool json = false;
   bool no_components = false;    // skip component VaR/ES

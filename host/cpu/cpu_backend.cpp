@@ -3,10 +3,12 @@
 #include <omp.h>
 
 #include <array>
+#include <stdexcept>
 #include <vector>
 
 #include "host/cpu/simd_lanes.hpp"
 #include "kernels/box_muller.cuh"
+#include "kernels/importance_sampling.cuh"
 #include "kernels/path_model.cuh"
 #include "kernels/philox.cuh"
 #include "kernels/revalue.cuh"
@@ -93,10 +95,14 @@ class LaneNormals {
 
 // Student-t scale factors: each lane draws from its own path's mixing stream (the number of
 // rejection tries differs between lanes, so these are scalar).
+// Under importance sampling the shifted lanes' draws are twisted by lambda (twisted_scale) and
+// every lane keeps its term of log p/q.
 class LaneMixing {
  public:
-  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic)
-      : dof_(dof) {
+  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic,
+             float lambda = 1.0f)
+      : dof_(dof), lambda_(lambda) {
+    for (int l = 0; l < kLanes; ++l) apply_[l] = shifted_path(first_path + static_cast<std::uint64_t>(l));
     for (int l = 0; l < kLanes; ++l)
       streams_[l] = PhiloxBlockStream(
           seed, antithetic_source(first_path + static_cast<std::uint64_t>(l), antithetic),
@@ -104,13 +110,18 @@ class LaneMixing {
   }
   F32x8 scale() {
     alignas(32) float s[kLanes];
-    for (int l = 0; l < kLanes; ++l) s[l] = student_t_scale(streams_[l], dof_);
+    for (int l = 0; l < kLanes; ++l)
+      s[l] = twisted_scale(student_t_scale(streams_[l], dof_), dof_, lambda_, apply_[l],
+                           log_pq_[l]);
     return F32x8(_mm256_load_ps(s));
   }
+  double log_pq(int lane) const { return log_pq_[lane]; }
 
  private:
   std::array<PhiloxBlockStream, kLanes> streams_;
-  float dof_;
+  float dof_, lambda_;
+  std::array<bool, kLanes> apply_{};
+  std::array<double, kLanes> log_pq_{};
 };
 
 // Scenario events of eight paths: each lane draws its own (scalar), the coefficients are
@@ -181,14 +192,37 @@ void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
   lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
+// The same under importance sampling: shifted normals, twisted mixing, and each lane's
+// log-likelihood ratio into log_w (the arithmetic of single_path_log_returns_weighted).
+void simulate_group_weighted(const ModelView& m, const BookView& b, std::uint64_t seed,
+                             std::uint64_t first_path, int valid, double* out, double* log_w,
+                             Scratch& s) {
+  LaneNormals lanes(seed, first_path, m.antithetic);
+  alignas(32) float apply[kLanes];
+  for (int l = 0; l < kLanes; ++l)
+    apply[l] = shifted_path(first_path + static_cast<std::uint64_t>(l)) ? 1.0f : 0.0f;
+  ShiftedNormals<F32x8, LaneNormals> normals(lanes, m.is_shift, m.n_assets,
+                                             F32x8(_mm256_load_ps(apply)));
+  LaneMixing mixing(seed, first_path, m.dof, m.antithetic, m.is_chi2_scale);
+  const LaneEvents events(m, seed, first_path, s.draws);
+  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
+  const F32x8 dot = normals.shift_dot();
+  for (int l = 0; l < valid; ++l)
+    log_w[l] = mixture_log_weight(m.is_half_norm2 - static_cast<double>(dot[l]) +
+                                  mixing.log_pq(l));
+}
+
 }  // namespace
 
 CpuBackend::CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_max_threads()) {}
 
 void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
                                  std::uint64_t first_path, std::uint64_t count,
-                                 double* losses) const {
+                                 double* losses, double* log_weights) const {
   const ModelView m = spec.model();
+  if (m.is_shift != nullptr && log_weights == nullptr)
+    throw std::invalid_argument("importance sampling: the paths' weights have nowhere to go");
   const BookView b = spec.book();
   const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
 #pragma omp parallel num_threads(threads_)
@@ -198,7 +232,11 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
     for (std::int64_t g = 0; g < groups; ++g) {
       const std::uint64_t offset = static_cast<std::uint64_t>(g) * kLanes;
       const int valid = static_cast<int>(std::min<std::uint64_t>(kLanes, count - offset));
-      simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
+      if (m.is_shift != nullptr)
+        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                                log_weights + offset, scratch);
+      else
+        simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
     }
   }
 }

@@ -12,17 +12,27 @@
 
 namespace chipshock {
 
-// Per-asset log-returns of one path over the horizon.
+// Per-asset log-returns of one path over the horizon (under the spec's importance-sampling
+// measure when it has one; log_weight, if given, receives the path's log-likelihood ratio).
 inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64_t seed,
-                                                std::uint64_t path) {
+                                                std::uint64_t path, double* log_weight = nullptr) {
   const ModelView m = spec.model();
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
-  single_path_log_returns<MirrorNormals>(m, seed, path, x.data(), z.data(), eps.data());
+  const double lw = single_path_log_returns_weighted<MirrorNormals>(m, seed, path, x.data(),
+                                                                   z.data(), eps.data());
+  if (log_weight != nullptr) *log_weight = lw;
   return x;
 }
 
-inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::uint64_t path) {
+inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
+                                  double* log_weight = nullptr) {
   const ModelView m = spec.model();
+  if (m.is_shift != nullptr) {
+    const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight);
+    std::vector<double> spot(m.n_assets);
+    return path_loss(spec.book(), [&x](int i) { return x[i]; }, spot.data());
+  }
+  if (log_weight != nullptr) *log_weight = 0.0;
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> spot(m.n_assets);
   return single_path_loss<MirrorNormals>(m, spec.book(), seed, path, x.data(), z.data(),

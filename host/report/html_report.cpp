@@ -250,7 +250,11 @@ void charts(std::ostringstream& h, const RunReport& r) {
   for (const ScenarioResult& s : r.scenarios) {
     h << "<div class=\"scenario\">\n<h3>" << escape_html(s.name) << "</h3>\n";
     const std::string chart = loss_distribution_chart(s, r.currency);
-    if (chart.empty()) {
+    if (chart.empty() && s.importance.on) {
+      h << "<p class=\"placeholder\">No histogram: the paths were drawn under importance "
+           "sampling, so their counts describe the shifted measure, not the loss distribution. "
+           "The weighted upper tail, P(loss &ge; x), is report.json's tail_curve.</p>\n";
+    } else if (chart.empty()) {
       h << "<p class=\"placeholder\">No loss distribution: this entry (" << escape_html(s.kind)
         << ") is not a simulated distribution.</p>\n";
     } else {

@@ -193,6 +193,23 @@ static nlohmann::ordered_json fan_json(const ValueFan& fan) {
           {"series", series},           {"seconds", fan.seconds}, {"notes", fan.notes}};
 }
 
+// How the paths were drawn: plain Monte Carlo, or importance sampling with its measure and
+// diagnostics (host/analytics/importance_sampling.hpp).
+static nlohmann::ordered_json sampling_json(const ImportanceInfo& is) {
+  if (!is.on) return {{"method", "plain"}};
+  return {{"method", "importance"},
+          {"target_confidence", is.target_confidence},
+          {"shift_sd", is.shift_sd},
+          {"linear_loss_sd", is.linear_sd},
+          {"chi2_scale", is.chi2_scale},
+          {"pilot_paths", is.pilot_paths},
+          {"pilot_candidates", is.candidates},
+          {"weight_mean", is.weight_mean},
+          {"effective_sample_size", is.ess},
+          {"tail_paths", is.tail_paths},
+          {"tail_effective_sample_size", is.ess_tail}};
+}
+
 nlohmann::ordered_json report_json(const RunReport& r) {
   using nlohmann::ordered_json;
   ordered_json j;
@@ -259,6 +276,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"tail_curve", tail_curve_json(s.tail_curve)},
                          {"components", components_json(s)},
                          {"convergence", convergence_json(s.convergence)},
+                         {"sampling", sampling_json(s.importance)},
                          {"target_met", s.kind == "monte_carlo" && r.target_rel_error > 0
                                             ? ordered_json(s.target_met)
                                             : ordered_json(nullptr)}});

@@ -1,0 +1,287 @@
+#include "host/analytics/importance_sampling.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "host/analytics/component_risk.hpp"
+#include "host/input_error.hpp"
+#include "host/stats/weighted_risk.hpp"
+#include "kernels/revalue.cuh"
+
+namespace chipshock {
+
+double normal_quantile(double p) {
+  if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("normal_quantile: p outside (0, 1)");
+  // Acklam's coefficients (central region and tails).
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01,  -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  const double lo = 0.02425;
+  double x;
+  if (p < lo) {
+    const double q = std::sqrt(-2 * std::log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - lo) {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * std::log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  // One Halley step on Phi(x) - p.
+  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  const double u = e * std::sqrt(2 * M_PI) * std::exp(0.5 * x * x);
+  return x - u / (1 + 0.5 * x * u);
+}
+
+LossDirection loss_direction(const SimSpec& spec) {
+  const ModelView m = spec.model();
+  const BookView b = spec.book();
+  const int n = m.n_assets;
+  // Dollar deltas dV/dx_i by a central difference of the full revaluation in log-spot.
+  constexpr double h = 1e-4;
+  std::vector<double> spot(b.spot0, b.spot0 + n), delta(static_cast<std::size_t>(n), 0.0);
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    spot[i] = b.spot0[i] * std::exp(h);
+    const double up = book_value(b, spot.data());
+    spot[i] = b.spot0[i] * std::exp(-h);
+    const double down = book_value(b, spot.data());
+    spot[i] = b.spot0[i];
+    delta[i] = (up - down) / (2 * h);
+  }
+  LossDirection d;
+  const int steps = spec.total_steps();
+  d.unit.assign(static_cast<std::size_t>(steps) * n, 0.0);
+  long double norm2 = 0;
+  for (int s = 0; s < steps; ++s) {
+    const int day = s / m.steps_per_day;
+    const int seg = m.day_segment != nullptr ? m.day_segment[day] : 0;
+    const float* a = m.vol_chol + static_cast<long>(seg) * n * n;
+    for (int j = 0; j < n; ++j) {
+      double c = 0;  // -(A^T D)_j: A is lower triangular
+      for (int i = j; i < n; ++i) c -= static_cast<double>(a[i * n + j]) * delta[i];
+      d.unit[static_cast<std::size_t>(s) * n + j] = c;
+      norm2 += static_cast<long double>(c) * c;
+    }
+  }
+  d.linear_sd = std::sqrt(static_cast<double>(norm2));
+  if (!(d.linear_sd > 1e-12 * std::max(1.0, spec.gross_exposure())))
+    throw InputError("", 0, "--importance-sampling",
+                     "the book has no first-order exposure to the simulated prices, so there is "
+                     "no direction to shift the paths along",
+                     "run without --importance-sampling");
+  for (double& c : d.unit) c /= d.linear_sd;
+  return d;
+}
+
+ImportanceShift importance_shift(const LossDirection& d, double k, float lambda) {
+  ImportanceShift s;
+  s.shift.resize(d.unit.size());
+  long double norm2 = 0;
+  for (std::size_t i = 0; i < d.unit.size(); ++i) {
+    s.shift[i] = static_cast<float>(k * d.unit[i]);
+    norm2 += static_cast<long double>(s.shift[i]) * s.shift[i];  // the shift as drawn
+  }
+  s.half_norm2 = 0.5 * static_cast<double>(norm2);
+  s.chi2_scale = lambda;
+  return s;
+}
+
+namespace {
+
+std::uint64_t pilot_seed(std::uint64_t seed, int candidate) {
+  // splitmix64 of the run's seed and the candidate: streams no run path uses
+  std::uint64_t z = seed ^ (0x3C6EF372FE94F82BULL + static_cast<std::uint64_t>(candidate));
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<WeightedLoss> simulate_weighted(const SimSpec& spec, const CpuBackend& backend,
+                                            std::uint64_t seed, std::uint64_t first,
+                                            std::uint64_t count, std::uint64_t& bad) {
+  std::vector<double> loss(count), log_w(count);
+  backend.simulate_losses(spec, seed, first, count, loss.data(), log_w.data());
+  std::vector<WeightedLoss> out;
+  out.reserve(count);
+  for (std::uint64_t k = 0; k < count; ++k) {
+    const double w = std::exp(log_w[k]);
+    if (!std::isfinite(loss[k]) || !std::isfinite(w)) {
+      ++bad;
+      continue;
+    }
+    out.push_back({loss[k], w, first + k});
+  }
+  return out;
+}
+
+}  // namespace
+
+ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend,
+                                        std::uint64_t seed, double target) {
+  const LossDirection dir = loss_direction(spec);
+  const double z = normal_quantile(target);
+  const std::vector<double> ks = {z, 0.6 * z, 0.8 * z, 1.25 * z, 1.5 * z};
+  std::vector<float> lambdas = {1.0f};
+  if (spec.model().dof > 0) lambdas = {1.0f, 0.8f, 0.65f};
+  ImportanceInfo info;
+  info.on = true;
+  info.target_confidence = target;
+  info.linear_sd = dir.linear_sd;
+  double best = std::numeric_limits<double>::infinity(), threshold = 0;
+  double best_k = z;
+  float best_lambda = 1.0f;
+  int c = 0;
+  for (float lambda : lambdas)
+    for (double k : ks) {
+      spec.set_importance_shift(importance_shift(dir, k, lambda));
+      std::uint64_t bad = 0;
+      std::vector<WeightedLoss> pilot =
+          simulate_weighted(spec, backend, pilot_seed(seed, c), 0, kImportancePilotPaths, bad);
+      ++c;
+      info.pilot_paths += kImportancePilotPaths;
+      if (pilot.empty()) continue;
+      sort_weighted_tail(pilot);
+      if (c == 1) {  // the first candidate (k = z) fixes the threshold all are compared at
+        const std::uint64_t n = pilot.size();
+        if (tail_mass(n, target) < 1.0) break;
+        threshold = pilot[weighted_var_index(n, target, pilot)].loss;
+      }
+      long double m2 = 0;
+      for (const WeightedLoss& e : pilot) {
+        if (e.loss < threshold) break;
+        m2 += static_cast<long double>(e.weight) * e.weight;
+      }
+      const double second = static_cast<double>(m2 / static_cast<long double>(pilot.size()));
+      if (second > 0 && second < best) {
+        best = second;
+        best_k = k;
+        best_lambda = lambda;
+      }
+    }
+  info.candidates = c;
+  info.shift_sd = best_k;
+  info.chi2_scale = best_lambda;
+  spec.set_importance_shift(importance_shift(dir, best_k, best_lambda));
+  return info;
+}
+
+namespace {
+
+// The statistics of the first `paths` paths (all of `kept` with path < paths), as a weighted
+// run of that many paths gives them.
+ScenarioResult summarize_weighted(const std::string& name, std::vector<WeightedLoss> sorted,
+                                  std::uint64_t paths, std::uint64_t bad,
+                                  const std::vector<double>& confidences) {
+  sort_weighted_tail(sorted);
+  ScenarioResult r;
+  r.name = name;
+  r.paths = paths;
+  r.non_finite = bad;
+  const std::uint64_t n = sorted.size();
+  for (double c : confidences)
+    if (tail_mass(n, c) < 1.0)
+      throw InputError("", 0, "--paths",
+                       "only " + std::to_string(n) + " of " + std::to_string(paths) +
+                           " paths had a finite loss and weight: too few for the " +
+                           std::to_string(c) + " level",
+                       "ask for more paths, or check vols, drifts, dof and position sizes");
+  const WeightedSummary s = weighted_summary(n, sorted);
+  r.mean_loss = s.mean;
+  r.stdev_loss = s.stdev;
+  r.prob_loss = s.prob_loss;
+  r.worst_loss = s.worst;
+  double widest = 0;
+  for (double c : confidences) {
+    r.levels.push_back(weighted_risk_at(n, c, sorted));
+    widest = std::max(widest, 1.0 - c);
+  }
+  r.tail_curve = weighted_tail_curve(sorted, n, std::min(1.0, 4 * widest));
+  r.importance.weight_mean = s.weight_mean;
+  r.importance.ess = s.ess;
+  return r;
+}
+
+}  // namespace
+
+ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec& spec,
+                                          const CpuBackend& backend, const RunSettings& s,
+                                          const ImportanceInfo& info,
+                                          const ProgressFn& progress) {
+  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
+  if (!spec.importance_sampling()) throw std::logic_error("no importance shift set");
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t bound = s.path_bound();
+  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, bound));
+  std::vector<WeightedLoss> kept;
+  kept.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(bound, s.paths)));
+  std::uint64_t bad = 0, done = 0;
+  std::vector<ConvergencePoint> table;
+  ScenarioResult r;
+  for (const std::uint64_t cp : checkpoints(s)) {
+    while (done < cp) {
+      const std::uint64_t count = std::min(batch, cp - done);
+      std::vector<WeightedLoss> b = simulate_weighted(spec, backend, s.seed, done, count, bad);
+      kept.insert(kept.end(), b.begin(), b.end());
+      done += count;
+      if (progress) progress(done, bound);
+    }
+    r = summarize_weighted(name, kept, cp, bad, s.confidences);
+    table.push_back({cp, r.levels});
+    if (s.target_rel_error > 0) {
+      const LevelRisk t = [&] {
+        std::vector<WeightedLoss> sorted = kept;
+        sort_weighted_tail(sorted);
+        return weighted_risk_at(sorted.size(), s.target_confidence, sorted);
+      }();
+      if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
+        r.target_met = true;
+        break;
+      }
+    }
+  }
+  r.convergence = std::move(table);
+  const double weight_mean = r.importance.weight_mean, ess = r.importance.ess;
+  r.importance = info;
+  r.importance.weight_mean = weight_mean;
+  r.importance.ess = ess;
+  sort_weighted_tail(kept);
+  if (!kept.empty() && tail_mass(kept.size(), info.target_confidence) >= 1.0) {
+    const double var = kept[weighted_var_index(kept.size(), info.target_confidence, kept)].loss;
+    long double sw = 0, sw2 = 0;
+    for (const WeightedLoss& e : kept) {
+      if (e.loss < var) break;
+      sw += e.weight;
+      sw2 += static_cast<long double>(e.weight) * e.weight;
+      ++r.importance.tail_paths;
+    }
+    r.importance.ess_tail = sw2 > 0 ? static_cast<double>(sw * sw / sw2) : 0.0;
+  }
+  if (s.components) {
+    std::vector<TailEntry> tail(kept.size());
+    std::vector<double> likelihood(kept.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      tail[i] = {kept[i].loss, kept[i].path};
+      likelihood[i] = kept[i].weight;
+    }
+    allocate_risk(r, spec, s.seed, tail, kept.size(), backend.threads(), likelihood);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace chipshock

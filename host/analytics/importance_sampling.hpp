@@ -1,0 +1,67 @@
+// Importance sampling for deep-tail VaR and ES (--importance-sampling): the mean shift of
+// Glasserman, Heidelberger and Shahabuddin (2000) along the direction in which the book's
+// delta-linear loss grows, and for Student-t models also their (2002) twist of the scale mixture
+// (kernels/importance_sampling.cuh has the change of measure and the likelihood ratio).
+//
+// Direction: with the dollar deltas D_i = dV/dx_i of the book at today's spots (a central
+// difference of the full revaluation, so options count with their horizon deltas), the loss is to
+// first order L ~ -D . x = sum_s c_s . u_s with c_s = -A_s^T D (A_s: step s's
+// diag(sigma sqrt dt) L of its regime), and sd(L) ~ |c|. Every step's normals are shifted by
+// k c_s / |c|: the linear loss's mean moves k standard deviations into the loss tail.
+//
+// Size: k and the chi-square scale lambda are chosen by a pilot (GHS's rule of thumb is k near the
+// normal quantile of the target level): candidates k = z (0.6, 0.8, 1, 1.25, 1.5), z the standard
+// normal quantile of the target confidence, and for Student-t also lambda in {1, 0.8, 0.65}. Each
+// candidate simulates the pilot paths under a seed of its own (never the run's paths), and the
+// one with the smallest estimated second moment E[w^2 1{L >= VaR}] at the pilot's VaR wins:
+// that is what the variance of the VaR estimator is proportional to.
+//
+// The run keeps every path's loss, weight and index (24 bytes a path: under the shifted measure
+// most paths lie beyond the lower levels' VaR, so there is no small tail to keep) and estimates
+// with host/stats/weighted_risk.hpp. Component ES/VaR re-simulate the tail paths under the same
+// measure and weight them. The CPU backend only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/cpu/cpu_backend.hpp"
+#include "host/risk_engine.hpp"
+#include "host/sim_spec.hpp"
+
+namespace chipshock {
+
+// Bytes a run keeps per path under importance sampling.
+constexpr std::uint64_t kImportanceBytesPerPath = sizeof(double) * 2 + sizeof(std::uint64_t);
+// Paths simulated by each candidate of the pilot.
+constexpr std::uint64_t kImportancePilotPaths = 8192;
+
+// The first-order loss direction: c_s for every step (step-major, n_assets each) scaled to unit
+// length over all steps, and |c|, the delta-linear loss's standard deviation. Throws InputError
+// when the book has no first-order exposure (nothing to shift along).
+struct LossDirection {
+  std::vector<double> unit;  // [total_steps * n_assets]
+  double linear_sd = 0;
+};
+LossDirection loss_direction(const SimSpec& spec);
+
+// The change of measure with shift k along the direction and chi-square scale lambda.
+ImportanceShift importance_shift(const LossDirection& d, double k, float lambda);
+
+// Standard normal quantile (Acklam's rational approximation refined by one Halley step; relative
+// error below 1e-13 on (0, 1)).
+double normal_quantile(double p);
+
+// Chooses k and lambda by the pilot and sets them on `spec`; returns what was chosen.
+ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend,
+                                        std::uint64_t seed, double target_confidence);
+
+// A run of `spec` (whose shift is set) with weighted estimators; the counterpart of
+// simulate_scenario, with the same convergence table, --target-rel-error rule and components.
+ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec& spec,
+                                          const CpuBackend& backend, const RunSettings& settings,
+                                          const ImportanceInfo& info,
+                                          const ProgressFn& progress = {});
+
+}  // namespace chipshock

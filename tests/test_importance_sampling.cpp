@@ -1,0 +1,251 @@
+// Importance sampling (--importance-sampling): the weighted estimators against the plain ones and
+// hand-computed values, the change of measure against closed forms and plain Monte Carlo, its
+// variance reduction, the SIMD lanes against the scalar reference, and the allocation sums.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "host/analytics/importance_sampling.hpp"
+#include "host/cpu/reference_backend.hpp"
+#include "host/stats/weighted_risk.hpp"
+#include "kernels/importance_sampling.cuh"
+#include "test_util.hpp"
+
+using namespace chipshock;
+
+namespace {
+
+struct Book {
+  testing::TempDir dir;
+  Market market;
+  Portfolio portfolio;
+  Book(const std::string& market_text, const std::string& portfolio_text)
+      : market(load_market(dir.write("m.toml", market_text))),
+        portfolio(load_portfolio(dir.write("p.toml", portfolio_text), market)) {}
+};
+
+const char* const kOneAsset =
+    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n";
+const char* const kOneStock = "name = \"one\"\n[[positions]]\nticker = \"X\"\nquantity = 1000\n";
+
+// Three correlated assets, optionally Student-t, with an option in the book.
+std::string three_assets(double dof) {
+  std::string m =
+      "currency = \"USD\"\nrate = 0.03\n" + (dof > 0 ? "dof = " + std::to_string(dof) + "\n" : "") +
+      "[assets.A]\nspot = 100.0\nvol = 0.45\n[assets.B]\nspot = 50.0\nvol = 0.30\n"
+      "[assets.C]\nspot = 20.0\nvol = 0.60\n"
+      "[correlation]\ntickers = [\"A\", \"B\", \"C\"]\n"
+      "matrix = [[1.0, 0.5, 0.3], [0.5, 1.0, 0.2], [0.3, 0.2, 1.0]]\n";
+  return m;
+}
+const char* const kThreeBook =
+    "name = \"three\"\n[[positions]]\nticker = \"A\"\nquantity = 1000\n"
+    "[[positions]]\nticker = \"B\"\nquantity = 3000\n"
+    "[[positions]]\nticker = \"C\"\nquantity = -2000\n"
+    "[[positions]]\nticker = \"A\"\ntype = \"put\"\nquantity = 500\nstrike = 90.0\n"
+    "expiry_days = 63\nimplied_vol = 0.45\n";
+
+RunSettings settings(std::uint64_t paths, std::uint64_t seed, std::vector<double> conf) {
+  RunSettings s;
+  s.paths = paths;
+  s.seed = seed;
+  s.confidences = std::move(conf);
+  s.histogram_bins = 0;
+  return s;
+}
+
+ScenarioResult run_is(SimSpec& spec, const RunSettings& s, const CpuBackend& cpu = CpuBackend()) {
+  double target = 0;
+  for (double c : s.confidences) target = std::max(target, c);
+  const ImportanceInfo info = plan_importance_sampling(spec, cpu, s.seed, target);
+  return simulate_scenario_weighted("is", spec, cpu, s, info);
+}
+
+double sample_variance(const std::vector<double>& x) {
+  double m = 0;
+  for (double v : x) m += v;
+  m /= static_cast<double>(x.size());
+  double s = 0;
+  for (double v : x) s += (v - m) * (v - m);
+  return s / static_cast<double>(x.size() - 1);
+}
+
+}  // namespace
+
+TEST_CASE("weighted estimators with unit weights are the plain ones", "[importance]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> nd(0.0, 1.0);
+  const std::uint64_t n = 20000;
+  std::vector<WeightedLoss> w;
+  std::vector<double> plain;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const double x = nd(rng) * 1000;
+    w.push_back({x, 1.0, i});
+    plain.push_back(x);
+  }
+  sort_weighted_tail(w);
+  std::sort(plain.begin(), plain.end(), std::greater<double>());
+  for (double c : {0.95, 0.975, 0.99, 0.9995}) {
+    const LevelRisk a = risk_at(n, c, plain), b = weighted_risk_at(n, c, w);
+    CHECK(b.var == a.var);
+    CHECK(b.es == Approx(a.es).epsilon(1e-12));
+    // intervals: the same normal approximation, up to the plain one's rounding to a rank
+    const auto rank = [&plain](double x) {
+      return std::find(plain.begin(), plain.end(), x) - plain.begin();
+    };
+    CHECK(std::abs(rank(b.var_lo) - rank(a.var_lo)) <= 1);
+    CHECK(std::abs(rank(b.var_hi) - rank(a.var_hi)) <= 1);
+    CHECK(b.es_se == Approx(a.es_se).epsilon(0.02));
+  }
+}
+
+TEST_CASE("weighted VaR and ES match a hand computation", "[importance]") {
+  // N = 5 paths, alpha = 0.8: m = N (1 - alpha) = 1 unit of weight. Cumulative weights from the
+  // top: 0.5, 1.0, 2.0 -> the first beyond 1 is the third loss: VaR = 6, and
+  // ES = (0.5 * 10 + 0.5 * 8 + (1 - 1.0) * 6) / 1 = 9.
+  std::vector<WeightedLoss> w = {{2, 2.0, 4}, {8, 0.5, 1}, {6, 1.0, 2}, {10, 0.5, 0}, {4, 1.0, 3}};
+  sort_weighted_tail(w);
+  const LevelRisk r = weighted_risk_at(5, 0.8, w);
+  CHECK(r.var == 6.0);
+  CHECK(r.es == Approx(9.0));
+  // m = 1.25 (alpha = 0.75): ES = (0.5*10 + 0.5*8 + 0.25*6) / 1.25 = 8.4
+  CHECK(weighted_risk_at(5, 0.75, w).es == Approx(8.4));
+  const std::vector<double> ew = weighted_es_weights(5, 0.75, w);
+  CHECK(ew == std::vector<double>{0.5, 0.5, 0.25, 0.0, 0.0});
+}
+
+TEST_CASE("normal_quantile is accurate in the body and the tails", "[importance]") {
+  CHECK(normal_quantile(0.5) == Approx(0.0).margin(1e-15));
+  CHECK(normal_quantile(0.975) == Approx(1.959963984540054).epsilon(1e-13));
+  CHECK(normal_quantile(0.999) == Approx(3.090232306167813).epsilon(1e-13));
+  CHECK(normal_quantile(1e-10) == Approx(-6.361340902404056).epsilon(1e-12));
+  for (double p : {1e-6, 0.01, 0.3, 0.7, 0.9999})
+    CHECK(0.5 * std::erfc(-normal_quantile(p) / std::sqrt(2.0)) == Approx(p).epsilon(1e-12));
+  CHECK_THROWS(normal_quantile(0.0));
+  CHECK_THROWS(normal_quantile(1.0));
+}
+
+TEST_CASE("the mixture weight is bounded by 1/beta and equals p/q's mixture", "[importance]") {
+  for (double log_pq : {-50.0, -3.0, 0.0, 2.0, 40.0, 800.0}) {
+    const double lw = mixture_log_weight(log_pq);
+    const double expect = -std::log(0.25 + 0.75 * std::exp(-std::min(log_pq, 700.0)));
+    CHECK(std::isfinite(lw));
+    CHECK(lw <= std::log(4.0) + 1e-12);
+    if (log_pq < 700) CHECK(lw == Approx(expect).epsilon(1e-12).margin(1e-12));
+  }
+  CHECK(shifted_path(1));
+  CHECK_FALSE(shifted_path(0));
+  CHECK_FALSE(shifted_path(8));
+}
+
+TEST_CASE("importance sampling matches the lognormal closed form at 99.9%", "[importance]") {
+  const Book b(kOneAsset, kOneStock);
+  const double q = 1000, s0 = 100, sigma = 0.30, mu = 0.08;
+  for (const auto& [horizon, steps] : {std::pair<int, int>{10, 1}, {5, 4}}) {
+    SimSpec spec(b.market, b.portfolio, SimSettings{horizon, steps});
+    const ScenarioResult r = run_is(spec, settings(1 << 16, 11, {0.99, 0.999}));
+    const double t = horizon / 252.0, sd = sigma * std::sqrt(t), m = (mu - 0.5 * sigma * sigma) * t;
+    const double z[] = {2.3263478740408408, 3.090232306167813};
+    for (std::size_t k = 0; k < 2; ++k) {
+      const LevelRisk& l = r.levels[k];
+      const double alpha = l.confidence;
+      const double var = q * s0 * (1 - std::exp(m - sd * z[k]));
+      const double es = q * s0 *
+                        (1 - std::exp(m + 0.5 * sd * sd) * 0.5 *
+                                 std::erfc((z[k] + sd) / std::sqrt(2.0)) / (1 - alpha));
+      INFO("horizon " << horizon << " steps " << steps << " level " << alpha);
+      // within the estimator's own intervals (3 half-widths) and 0.3% of the value
+      CHECK(std::fabs(l.var - var) <= 3 * 0.5 * (l.var_hi - l.var_lo) + 1e-9);
+      CHECK(std::fabs(l.es - es) <= 3 * kZ975 * l.es_se);
+      CHECK(l.var == Approx(var).epsilon(3e-3));
+      CHECK(l.es == Approx(es).epsilon(3e-3));
+    }
+    CHECK(r.importance.on);
+    CHECK(r.importance.shift_sd > 1.5);
+  }
+}
+
+TEST_CASE("importance sampling cuts the 99.9% VaR estimator's variance more than 10 times",
+          "[importance]") {
+  const Book b(three_assets(0), kThreeBook);
+  const int reps = 16;
+  const std::uint64_t paths = 8192;
+  std::vector<double> plain, weighted;
+  SimSpec spec(b.market, b.portfolio, SimSettings{5, 1});
+  for (int k = 0; k < reps; ++k) {
+    const RunSettings s = settings(paths, 100 + k, {0.999});
+    spec.set_importance_shift({});
+    plain.push_back(simulate_scenario("plain", spec, CpuBackend(), s).levels[0].var);
+    weighted.push_back(run_is(spec, s).levels[0].var);
+  }
+  const double ratio = sample_variance(plain) / sample_variance(weighted);
+  INFO("variance ratio " << ratio);
+  CHECK(ratio > 10);
+}
+
+TEST_CASE("importance sampling agrees with a large plain run, Gaussian and Student-t",
+          "[importance]") {
+  for (double dof : {0.0, 4.0}) {
+    const Book b(three_assets(dof), kThreeBook);
+    SimSpec spec(b.market, b.portfolio, SimSettings{3, 2});
+    const ScenarioResult plain =
+        simulate_scenario("plain", spec, CpuBackend(), settings(1 << 21, 3, {0.99, 0.999}));
+    const ScenarioResult is = run_is(spec, settings(1 << 15, 4, {0.99, 0.999}));
+    INFO("dof " << dof << " chi2 scale " << is.importance.chi2_scale);
+    for (std::size_t k = 0; k < 2; ++k) {
+      const LevelRisk &p = plain.levels[k], &w = is.levels[k];
+      const double var_tol = 3 * std::hypot(0.5 * (p.var_hi - p.var_lo), 0.5 * (w.var_hi - w.var_lo));
+      const double es_tol = 3 * kZ975 * std::hypot(p.es_se, w.es_se);
+      CHECK(std::fabs(p.var - w.var) <= var_tol);
+      CHECK(std::fabs(p.es - w.es) <= es_tol);
+    }
+    // the body: mean loss and P(loss > 0) within a few standard errors of the plain run's
+    CHECK(std::fabs(is.mean_loss - plain.mean_loss) <= 5 * is.stdev_loss / std::sqrt(32768.0));
+    CHECK(is.prob_loss == Approx(plain.prob_loss).margin(0.02));
+    CHECK(is.importance.weight_mean == Approx(1.0).margin(0.05));
+    if (dof > 0) CHECK(is.importance.candidates == 15);
+  }
+}
+
+TEST_CASE("weighted paths are the scalar reference's and do not depend on threads or batches",
+          "[importance]") {
+  const Book b(three_assets(5.0), kThreeBook);
+  SimSpec spec(b.market, b.portfolio, SimSettings{2, 3});
+  spec.set_importance_shift(importance_shift(loss_direction(spec), 2.5, 0.8f));
+  const std::uint64_t first = 13, count = 61;
+  std::vector<double> l1(count), w1(count), l2(count), w2(count);
+  CpuBackend(1).simulate_losses(spec, 9, first, count, l1.data(), w1.data());
+  CpuBackend(2).simulate_losses(spec, 9, first, 30, l2.data(), w2.data());
+  CpuBackend(2).simulate_losses(spec, 9, first + 30, count - 30, l2.data() + 30, w2.data() + 30);
+  CHECK(l1 == l2);
+  CHECK(w1 == w2);
+  for (std::uint64_t k = 0; k < count; ++k) {
+    double lw = 0;
+    const double loss = reference_path_loss(spec, 9, first + k, &lw);
+    CHECK(l1[k] == Approx(loss).epsilon(1e-5).margin(1e-6 * spec.gross_exposure()));
+    CHECK(w1[k] == Approx(lw).epsilon(1e-4).margin(1e-9));
+  }
+  std::vector<double> plain(count);
+  CHECK_THROWS(CpuBackend(1).simulate_losses(spec, 9, first, count, plain.data()));
+}
+
+TEST_CASE("component ES under importance sampling adds up to the re-simulated ES",
+          "[importance][components]") {
+  const Book b(three_assets(0), kThreeBook);
+  SimSpec spec(b.market, b.portfolio, SimSettings{5, 1});
+  RunSettings s = settings(1 << 14, 21, {0.99, 0.999});
+  s.components = true;
+  const ScenarioResult r = run_is(spec, s);
+  REQUIRE(r.allocation.levels.size() == 2);
+  for (const AllocationLevel& a : r.allocation.levels) {
+    double sum = 0;
+    for (const PositionContribution& c : r.components)
+      if (c.confidence == a.confidence) sum += c.es_contribution;
+    CHECK(sum == Approx(a.es_resimulated).epsilon(1e-9));
+    CHECK(a.es_resimulated == Approx(a.es).epsilon(1e-4));
+  }
+}
