@@ -7,7 +7,7 @@
 //
 // Defaults: the 16-asset sample market and the AI book, 1-day horizon, 65,536 paths, 40
 // replications, levels 99% and 99.9%, a 2^24-path plain reference. The importance-sampling time
-// includes its pilot (5 or 15 candidates of 8,192 paths); "eff." is the variance ratio times the
+// includes its pilot (6 or, for Student-t markets, 24 candidates of 8,192 paths); "eff." is the variance ratio times the
 // time ratio (the gain at equal CPU time).
 #include <algorithm>
 #include <chrono>

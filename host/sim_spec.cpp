@@ -133,8 +133,8 @@ void SimSpec::set_importance_shift(ImportanceShift s) {
   if (!s.shift.empty() &&
       s.shift.size() != static_cast<std::size_t>(total_steps()) * static_cast<std::size_t>(n_assets_))
     throw std::invalid_argument("importance shift: one value per step and asset expected");
-  if (!(s.chi2_scale > 0.5f && s.chi2_scale <= 1.0f))
-    throw std::invalid_argument("importance shift: the chi-square scale must be in (1/2, 1]");
+  if (!(s.chi2_scale > 0.0f && s.chi2_scale <= 1.0f))
+    throw std::invalid_argument("importance shift: the chi-square scale must be in (0, 1]");
   is_ = std::move(s);
 }
 

@@ -32,7 +32,7 @@ struct PositionLine {
 // step's normals, [total_steps * n_assets] (step-major), and the chi-square mixing scale.
 struct ImportanceShift {
   std::vector<float> shift;
-  float chi2_scale = 1.0f;  // lambda in (1/2, 1]; 1 = the mixing draws are not twisted
+  float chi2_scale = 1.0f;  // lambda in (0, 1]; 1 = the mixing draws are not twisted
   double half_norm2 = 0;    // |shift|^2 / 2
 };
 

@@ -6,9 +6,10 @@
 //
 // The shifted measure q: each step's standard normals have mean mu_s (the mean shift, along the
 // direction in which the book loses, host/analytics/importance_sampling.cpp), and for Student-t
-// innovations each step's chi-square mixing variable V is drawn as lambda V (lambda in (1/2, 1]:
-// smaller V, a larger scale factor, heavier tails). At the normals x and mixing draws V a path
-// uses,
+// innovations each step's chi-square mixing variable V is drawn as lambda V (lambda in (0, 1]:
+// smaller V, a larger scale factor, heavier tails; pure q would need lambda > 1/2 for a finite
+// variance, the defensive mixture below bounds the weights whatever lambda). At the normals x and
+// mixing draws V a path uses,
 //   log p/q = |mu|^2 / 2 - sum_s mu_s . x_s + sum_s [ (nu/2) ln lambda + V_s (1/lambda - 1) / 2 ].
 // Defensive mixture: every kPlainEvery-th path (i % 4 == 0) is drawn from the original measure p,
 // the others from q, and every path is weighted by the mixture's likelihood ratio

@@ -135,9 +135,9 @@ ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend
                                         std::uint64_t seed, double target) {
   const LossDirection dir = loss_direction(spec);
   const double z = normal_quantile(target);
-  const std::vector<double> ks = {z, 0.6 * z, 0.8 * z, 1.25 * z, 1.5 * z};
+  const std::vector<double> ks = {z, 0.4 * z, 0.6 * z, 0.8 * z, 1.25 * z, 1.5 * z};
   std::vector<float> lambdas = {1.0f};
-  if (spec.model().dof > 0) lambdas = {1.0f, 0.8f, 0.65f};
+  if (spec.model().dof > 0) lambdas = {1.0f, 0.5f, 0.25f, 0.12f};
   ImportanceInfo info;
   info.on = true;
   info.target_confidence = target;

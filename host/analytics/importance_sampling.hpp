@@ -10,8 +10,10 @@
 // k c_s / |c|: the linear loss's mean moves k standard deviations into the loss tail.
 //
 // Size: k and the chi-square scale lambda are chosen by a pilot (GHS's rule of thumb is k near the
-// normal quantile of the target level): candidates k = z (0.6, 0.8, 1, 1.25, 1.5), z the standard
-// normal quantile of the target confidence, and for Student-t also lambda in {1, 0.8, 0.65}. Each
+// normal quantile of the target level): candidates k = z (0.4, 0.6, 0.8, 1, 1.25, 1.5), z the
+// standard normal quantile of the target confidence, and for Student-t also lambda in
+// {1, 0.5, 0.25, 0.12} (a heavy tail comes mostly from small chi-square draws, so it needs strong
+// twists; the defensive mixture keeps every weight below 4). Each
 // candidate simulates the pilot paths under a seed of its own (never the run's paths), and the
 // one with the smallest estimated second moment E[w^2 1{L >= VaR}] at the pilot's VaR wins:
 // that is what the variance of the VaR estimator is proportional to.
