@@ -229,20 +229,31 @@ std::string duration_text(double s) {
 }
 
 RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSettings& settings,
-                         std::size_t n_scenarios) {
+                         std::size_t n_scenarios, bool importance) {
   constexpr std::uint64_t kPilotPaths = 1u << 14;
   RunSettings pilot = settings;
   pilot.paths = std::min<std::uint64_t>(settings.paths, kPilotPaths);
-  pilot.confidences = {0.5};
+  // The run's levels, so that the pilot keeps the run's share of paths in its tail (a low level
+  // such as 0.5 would keep half of them, which costs far more per path), each capped so that
+  // the pilot leaves at least 10 losses beyond it.
+  // (A pilot under 20 paths is the whole run, whose levels were checked.)
+  if (pilot.paths >= 20)
+    for (double& c : pilot.confidences)
+      c = std::min(c, 1.0 - 10.0 / static_cast<double>(pilot.paths));
   pilot.histogram_bins = 0;
   pilot.components = false;
   pilot.target_rel_error = 0;
-  const auto start = std::chrono::steady_clock::now();
   // With --backend both the CPU half dominates; timing it keeps the pilot out of the comparison.
-  if (backend.label() == "both")
-    simulate_scenario("pilot", spec, backend.cpu(), pilot);
-  else
-    backend.simulate("pilot", spec, pilot);
+  const auto run_pilot = [&] {
+    if (backend.label() == "both")
+      simulate_scenario("pilot", spec, backend.cpu(), pilot);
+    else
+      backend.simulate("pilot", spec, pilot);
+  };
+  // A first, untimed run starts the threads (and the GPU context); the second is timed.
+  run_pilot();
+  const auto start = std::chrono::steady_clock::now();
+  run_pilot();
   const double pilot_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RunEstimate e;
@@ -255,7 +266,10 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
       "tail %.0f MiB; about %s (a pilot of %llu paths ran at %.3g paths/s)",
       static_cast<unsigned long long>(settings.paths), n_scenarios, spec.n_assets(),
       spec.total_steps(), backend.label().c_str(),
-      static_cast<double>(tail_memory_bytes(settings.paths, settings.confidences)) / (1 << 20),
+      static_cast<double>(importance
+                              ? settings.paths * kImportanceBytesPerPath
+                              : tail_memory_bytes(settings.paths, settings.confidences)) /
+          (1 << 20),
       duration_text(e.seconds).c_str(), static_cast<unsigned long long>(pilot.paths),
       per_path > 0 ? 1.0 / per_path : 0.0);
   e.text = buf;
@@ -419,7 +433,8 @@ int run_command(const RunOptions& o) {
   const double work = static_cast<double>(settings.paths) * spec.n_assets() * spec.total_steps() *
                       static_cast<double>(1 + scenarios.size());
   if (o.dry_run || (work > kPilotWork && !o.quiet)) {
-    const RunEstimate e = estimate_run(backend, spec, settings, 1 + scenarios.size());
+    const RunEstimate e =
+        estimate_run(backend, spec, settings, 1 + scenarios.size(), o.importance_sampling);
     if (o.dry_run) {
       std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
                    "simulated\nplan: "
