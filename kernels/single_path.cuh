@@ -14,6 +14,7 @@
 #include "revalue.cuh"
 #include "scenario_events.cuh"
 #include "sim_view.cuh"
+#include "sobol_normals.cuh"
 #include "student_t.cuh"
 
 namespace chipshock {
@@ -96,6 +97,29 @@ CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
   // log-returns from a widened copy, not from x, keeps x in registers on the GPU when
   // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
   for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
+  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+}
+
+// The same with quasi-Monte Carlo diffusion normals (m.rng == kSobol, sobol_normals.cuh): path
+// `path` is Sobol' point `path`; Source gives the Sobol' words (MirrorSobol on the host,
+// cuRAND's device API on the GPU). Student-t mixing and scenario events keep their Philox
+// streams. bridge is scratch of sobol_scratch_doubles(m) doubles.
+template <class Source, class Model>
+CHIPSHOCK_HD inline void sobol_path_log_returns(const Model& m, std::uint64_t seed,
+                                                std::uint64_t path, float* x, float* z,
+                                                float* eps, double* bridge) {
+  SobolNormals<Source> normals(m, seed, path, bridge);
+  PathMixing mixing(m.dof, seed, path);
+  const PathEvents events(m, seed, path);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+}
+
+template <class Source, class Model>
+CHIPSHOCK_HD inline double sobol_path_loss(const Model& m, const BookView& b, std::uint64_t seed,
+                                           std::uint64_t path, float* x, float* z, float* eps,
+                                           double* spot, double* bridge) {
+  sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
+  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);  // as above
   return path_loss(b, [spot](int i) { return spot[i]; }, spot);
 }
 

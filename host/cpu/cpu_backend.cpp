@@ -11,6 +11,7 @@
 #include "kernels/philox.cuh"
 #include "kernels/revalue.cuh"
 #include "kernels/scenario_events.cuh"
+#include "kernels/sobol_normals.cuh"
 #include "kernels/student_t.cuh"
 
 namespace chipshock {
@@ -91,6 +92,35 @@ class LaneNormals {
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
 };
 
+// The normal quantile four lanes at a time, for the Sobol' normals below.
+struct LaneQuantiles {
+  template <int kCount>
+  static void apply(const double* u, double* z) {
+    static_assert(kCount % 4 == 0, "whole vectors");
+    for (int l = 0; l < kCount; l += 4) simd::normal_quantile4(u + l, z + l);
+  }
+};
+
+// Quasi-Monte Carlo normals of eight consecutive paths (--rng sobol): the shared Brownian
+// bridge of kernels/sobol_normals.cuh on eight lanes in double (the same numbers as the scalar
+// reference), its float increments then packed per asset.
+class LaneSobolNormals {
+ public:
+  LaneSobolNormals(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
+                   double* bridge, float* increments)
+      : bridge_(m, seed, first_path, bridge), n_(m.qmc_assets), increments_(increments) {}
+  void fill(F32x8* z, int blocks) {
+    bridge_.next(increments_);
+    for (int a = 0; a < n_; ++a) z[a] = F32x8(_mm256_loadu_ps(increments_ + a * kLanes));
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+  }
+
+ private:
+  SobolBridge<MirrorSobol, kLanes, LaneQuantiles> bridge_;
+  int n_;
+  float* increments_;  // [n][kLanes]
+};
+
 // Student-t scale factors: each lane draws from its own path's mixing stream (the number of
 // rejection tries differs between lanes, so these are scalar).
 class LaneMixing {
@@ -148,10 +178,17 @@ struct Scratch {
   explicit Scratch(const ModelView& m)
       : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets),
         spot(static_cast<std::size_t>(m.n_assets) * kLanes),
-        draws(static_cast<std::size_t>(m.n_events) * kLanes) {}
+        draws(static_cast<std::size_t>(m.n_events) * kLanes) {
+    if (m.rng == RngKind::kSobol) {
+      bridge.resize(static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes);
+      increments.resize(static_cast<std::size_t>(m.qmc_assets) * kLanes);
+    }
+  }
   std::vector<F32x8> x, z, eps;
   std::vector<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   std::vector<EventDraw> draws;
+  std::vector<double> bridge;     // --rng sobol: the lanes' Brownian bridge
+  std::vector<float> increments;  // and one step's increments
 };
 
 // path_loss (kernels/revalue.cuh) for the eight lanes: the same horizon spots
@@ -174,10 +211,15 @@ void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, dou
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
-  LaneNormals normals(seed, first_path, m.antithetic);
   LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
   const LaneEvents events(m, seed, first_path, s.draws);
-  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  if (m.rng == RngKind::kSobol) {
+    LaneSobolNormals normals(m, seed, first_path, s.bridge.data(), s.increments.data());
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  } else {
+    LaneNormals normals(seed, first_path, m.antithetic);
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  }
   lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
