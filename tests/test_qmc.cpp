@@ -24,6 +24,9 @@
 #include "kernels/sobol_normals.cuh"
 #include "result_checks.hpp"
 #include "test_util.hpp"
+#if CHIPSHOCK_HAVE_CUDA
+#include "kernels/gpu_engine.hpp"
+#endif
 
 using namespace chipshock;
 
@@ -148,6 +151,22 @@ TEST_CASE("the bridge plan builds each point once, W(T) first, within the kernel
   }
   CHECK(brownian_bridge_plan(16384).depth + 1 == kMaxBridgeSlots);  // the bound is reached
 }
+
+#if CHIPSHOCK_HAVE_CUDA
+TEST_CASE("the GPU kernels' bridge scratch fits every model within cuRAND's dimensions", "[qmc]") {
+  int worst = 0;
+  for (int n = 1; n <= kMaxGpuAssets; ++n) {
+    const int steps = kMaxSobolDimensions / n;
+    const int need = (brownian_bridge_plan(steps).depth + 1) * n;
+    const int padded = (n + 3) / 4 * 4;
+    CAPTURE(n, steps, need);
+    CHECK(need <= gpu_bridge_capacity(0));
+    if (padded <= 32) CHECK(need <= gpu_bridge_capacity(padded));
+    worst = std::max(worst, need);
+  }
+  CHECK(worst == kGpuGenericBridgeDoubles);  // not oversized either
+}
+#endif
 
 TEST_CASE("bridge increments are independent, unit variance, and sum to W(T) of block 0", "[qmc]") {
   for (const int steps : {1, 2, 3, 5, 8, 10, 13, 64, 100}) {
