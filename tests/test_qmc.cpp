@@ -1,12 +1,17 @@
 // Quasi-Monte Carlo (--rng sobol): the normal quantile, the Brownian-bridge plan and walk, the
 // Sobol' normals on the CPU's lanes against the scalar reference, closed-form agreement (tighter
-// than Philox at the same path count) and determinism. cuRAND's words themselves are
+// than Philox at the same path count), determinism, and the CLI. cuRAND's words themselves are
 // checked in test_curand_parity.cpp. In a build without cuRAND, the tests that need its tables
 // print "SKIPPED: no cuRAND in this build" and CTest reports them as skipped.
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -71,6 +76,31 @@ const char* const kOneAsset =
     "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n";
 const char* const kOneAssetBook =
     "name = \"one\"\n[[positions]]\nticker = \"X\"\nquantity = 1000\n";
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result run_cli(const std::string& args) {
+  testing::TempDir tmp;
+  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" + CHIPSHOCK_BINARY +
+                          "' " + args + " >'" + tmp.file("out") + "' 2>'" + tmp.file("err") +
+                          "' </dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.file("out")),
+          slurp(tmp.file("err"))};
+}
+
+const std::string kSample =
+    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
 
 }  // namespace
 
@@ -385,4 +415,60 @@ TEST_CASE("quasi-Monte Carlo: refused with antithetic variates or beyond cuRAND'
     CHECK_THAT(e.what(), Catch::Matchers::Contains("20000"));
     CHECK_THAT(e.hint(), Catch::Matchers::Contains("--horizon"));
   }
+}
+
+TEST_CASE("chipshock run --rng: sobol reported, components and dry run work, bad uses exit 2",
+          "[qmc][cli]") {
+  Result r = run_cli(kSample + "--paths 1000 --rng halton");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("--rng"));
+  r = run_cli(kSample + "--paths 1000 --rng sobol --antithetic");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("--antithetic"));
+  CHECK_THAT(r.err, Catch::Matchers::Contains("sobol"));
+  if (!sobol_tables_available()) {  // a build without cuRAND says so
+    r = run_cli(kSample + "--paths 1000 --rng sobol");
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Matchers::Contains("CUDA toolkit"));
+    WARN("SKIPPED: no cuRAND in this build (--rng sobol needs it)");
+    return;
+  }
+  r = run_cli(kSample + "--paths 1000 --rng sobol --horizon 2000");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("--rng"));
+  CHECK_THAT(r.err, Catch::Matchers::Contains("--steps-per-day"));
+  r = run_cli(kSample + "--paths 5e9 --rng sobol --dry-run");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("2^32"));
+
+  r = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --rng sobol --json");
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["run"]["rng"] == "sobol");
+  const auto& base = j["scenarios"][0];
+  REQUIRE(!base["components"].is_null());
+  for (const char* key : {"0.95", "0.975", "0.99"}) {
+    CAPTURE(key);
+    CHECK(base["components"]["levels"][key]["es_rel_diff"].get<double>() < 1e-6);
+  }
+  const Result philox = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --json");
+  REQUIRE(philox.code == 0);
+  const auto jp = nlohmann::json::parse(philox.out);
+  CHECK(jp["run"]["rng"] == "philox");
+  CHECK(jp["scenarios"][0]["var"]["0.99"] != base["var"]["0.99"]);
+
+  r = run_cli(kSample + "--paths 20k --horizon 2 --rng sobol --dry-run");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("plan:"));
+
+  testing::TempDir out;
+  r = run_cli(kSample +
+              "--paths 20k --horizon 3 --rng sobol --stop-loss 5e5 --scenario "
+              "cheaper_model_disruption --out '" +
+              out.file("rep") + "'");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("rng sobol"));
+  CHECK_THAT(slurp(out.file("rep/report.html")),
+             Catch::Matchers::Contains("Sobol&#39; quasi-random"));
+  CHECK_THAT(slurp(out.file("rep/report.md")), Catch::Matchers::Contains("Sobol' quasi-random"));
 }

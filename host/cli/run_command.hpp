@@ -26,6 +26,7 @@ struct RunOptions {
   int threads = 0;          // 0 = all cores
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool antithetic = false;                  // --antithetic: antithetic variates
+  std::string rng = "philox";               // --rng philox|sobol: the diffusion's generator
   bool quiet = false;
   bool json = false;
   bool no_components = false;    // skip component VaR/ES
