@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
         // Relative to the reference, except the mean loss (near 0): in currency.
         const double scale = k == 0 ? 1.0 : std::fabs(ref[k]) / 100.0;
         const char* unit = k == 0 ? "" : "%";
-        std::printf("| %s | %.0f | %.0f | 2^%.0f | %.3g%s | %.3g%s | %.1f | %.3g%s | %.3g%s |\n",
+        std::printf("| %s | %.1f | %.1f | 2^%.0f | %.3g%s | %.3g%s | %.1f | %.3g%s | %.3g%s |\n",
                     kMeasureNames[k], ref[k], ref_se[k],
                     std::log2(static_cast<double>(path_counts[p])), rmse[a] / scale, unit,
                     rmse[b] / scale, unit, rmse[b] > 0 ? rmse[a] / rmse[b] : 0.0, sd[a] / scale,
