@@ -2,7 +2,11 @@
 // scalar reference computes. The diffusion generator is the template parameter: cuRAND's device
 // API on the GPU (CurandNormals, gpu_engine.cu), the host mirror of it on the CPU
 // (MirrorNormals). The Student-t mixing and the scenario events use the mirror on both sides;
-// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp).
+// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp). With --rng sobol
+// the diffusion comes from sobol_path_loss below instead (cuRAND's Sobol' generator through a
+// Brownian bridge); which one runs is decided where the path function is called: the GPU kernel
+// (gpu_engine.cu), the CPU lanes (host/cpu/cpu_backend.cpp) and the scalar reference
+// (host/cpu/reference_backend.hpp), each on ModelView::rng.
 #pragma once
 
 #include <cstdint>
