@@ -7,7 +7,10 @@
 #include <utility>
 
 #include "host/input_error.hpp"
+#include "host/qmc/bridge_plan.hpp"
+#include "host/qmc/sobol_tables.hpp"
 #include "kernels/black_scholes.cuh"
+#include "kernels/sobol_normals.cuh"
 
 namespace chipshock {
 
@@ -104,6 +107,38 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
   for (int i = 0; i < n; ++i)
     if (held[i]) held_.push_back(i);
   gross_ = std::max(gross_, 1.0);  // the scale of the exact sums: at least one currency unit
+  if (settings.rng == RngKind::kSobol) init_sobol();
+}
+
+const char* rng_name(RngKind rng) { return rng == RngKind::kSobol ? "sobol" : "philox"; }
+
+void SimSpec::init_sobol() {
+  if (settings_.antithetic)
+    throw InputError("", 0, "--antithetic", "not with --rng sobol",
+                     "quasi-random points are already balanced: drop --antithetic, or use "
+                     "--rng philox");
+  const int steps = total_steps();
+  bridge_steps_ = settings_.bridge_steps > 0 ? settings_.bridge_steps : steps;
+  if (bridge_steps_ < steps)
+    throw std::logic_error("SimSpec: the Brownian bridge is shorter than the horizon");
+  const long dims = static_cast<long>(n_assets_) * bridge_steps_;
+  if (dims > kMaxSobolDimensions)
+    throw InputError(
+        "", 0, "--rng",
+        "sobol needs one quasi-random dimension per asset and step: " +
+            std::to_string(n_assets_) + " assets x " + std::to_string(bridge_steps_) +
+            " steps (--horizon x --steps-per-day) = " + std::to_string(dims) +
+            ", more than the " + std::to_string(kMaxSobolDimensions) + " of cuRAND's Sobol' tables",
+        "shorten --horizon or --steps-per-day, or use --rng philox");
+  const SobolTables tables = curand_sobol_tables();
+  sobol_directions_ = tables.directions;
+  sobol_scramble_ = tables.scramble;
+  BridgePlan plan = brownian_bridge_plan(bridge_steps_);
+  if (plan.depth + 1 > kMaxBridgeSlots)
+    throw std::logic_error("SimSpec: the Brownian bridge needs more slots than kMaxBridgeSlots");
+  bridge_depth_ = plan.depth;
+  bridge_first_op_ = std::move(plan.first_op);
+  bridge_ops_ = std::move(plan.ops);
 }
 
 ModelView SimSpec::model() const {
@@ -126,6 +161,16 @@ ModelView SimSpec::model() const {
   m.n_events = static_cast<int>(events_.size());
   m.events = events_.empty() ? nullptr : events_.data();
   m.event_log_jump = event_log_jump_.empty() ? nullptr : event_log_jump_.data();
+  m.rng = settings_.rng;
+  if (settings_.rng == RngKind::kSobol) {
+    m.qmc_assets = n_assets_;
+    m.bridge_steps = bridge_steps_;
+    m.bridge_depth = bridge_depth_;
+    m.bridge_first_op = bridge_first_op_.data();
+    m.bridge_ops = bridge_ops_.data();
+    m.sobol_directions = sobol_directions_;
+    m.sobol_scramble = sobol_scramble_;
+  }
   return m;
 }
 
@@ -156,6 +201,7 @@ std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& port
                                      const SimSettings& run, const Scenario* scenario, int day) {
   SimSettings at = run;
   at.horizon_days = day;
+  if (at.bridge_steps == 0) at.bridge_steps = run.horizon_days * run.steps_per_day;
   return scenario ? std::make_unique<SimSpec>(market, portfolio, at,
                                               apply_scenario(*scenario, market, day))
                   : std::make_unique<SimSpec>(market, portfolio, at);

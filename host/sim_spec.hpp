@@ -40,7 +40,15 @@ struct SimSettings {
   int horizon_days = 1;
   int steps_per_day = 1;
   bool antithetic = false;  // antithetic variates: pairs (2k, 2k+1) with negated normals
+  // The diffusion's generator. kSobol: quasi-Monte Carlo with a Brownian bridge over
+  // bridge_steps steps (0 = horizon_days * steps_per_day; more for a run cut short of its
+  // full horizon, see spec_at_day), at most kMaxSobolDimensions / assets.
+  RngKind rng = RngKind::kPhilox;
+  int bridge_steps = 0;
 };
+
+// "philox" or "sobol", as --rng and the reports name them.
+const char* rng_name(RngKind rng);
 
 class SimSpec {
  public:
@@ -59,6 +67,7 @@ class SimSpec {
   int horizon_days() const { return settings_.horizon_days; }
   int steps_per_day() const { return settings_.steps_per_day; }
   int total_steps() const { return settings_.horizon_days * settings_.steps_per_day; }
+  RngKind rng() const { return settings_.rng; }
   double value0() const { return value0_; }
   // Sum of |position value| today: the scale of plausible losses, used to size exact sums.
   double gross_exposure() const { return gross_; }
@@ -73,6 +82,8 @@ class SimSpec {
   const ImportanceShift& importance_shift() const { return is_; }
 
  private:
+  void init_sobol();  // the bridge plan and cuRAND's tables; throws InputError
+
   SimSettings settings_;
   int n_assets_ = 0;
   float dof_ = 0.0f;
@@ -92,12 +103,21 @@ class SimSpec {
   double cash_ = 0.0;
   double value0_ = 0.0;
   double gross_ = 0.0;
+  // Quasi-Monte Carlo (settings_.rng == kSobol): the bridge plan, and cuRAND's tables from
+  // dimension 0 (owned by libcurand).
+  int bridge_steps_ = 0;
+  int bridge_depth_ = 0;
+  std::vector<int> bridge_first_op_;
+  std::vector<BridgeOp> bridge_ops_;
+  const std::uint32_t* sobol_directions_ = nullptr;
+  const std::uint32_t* sobol_scramble_ = nullptr;
   ImportanceShift is_;
 };
 
 // The model of a run cut at `day` (1 <= day <= the run's horizon): the baseline when scenario is
 // null, else the scenario applied at that horizon. Path i's value at the end of it is path i's
-// value on that day of the full run (the first days draw the same random numbers).
+// value on that day of the full run (the first days draw the same random numbers; with --rng
+// sobol the cut run keeps the full run's Brownian bridge).
 std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& portfolio,
                                      const SimSettings& run, const Scenario* scenario, int day);
 

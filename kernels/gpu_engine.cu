@@ -54,16 +54,43 @@ class CurandNormals {
   curandStatePhilox4_32_10_t state_;
 };
 
+// --rng sobol: coordinate `first` of one Sobol' dimension from cuRAND's device API, as
+// MirrorSobol (sobol.cuh) computes it on the host: curand_init(direction vectors, scramble
+// constant, offset = the path index), then curand().
+struct CurandSobol {
+  template <int kLanes>
+  __device__ static void words(const std::uint32_t* v, std::uint32_t c, std::uint32_t first,
+                               std::uint32_t* out) {
+    static_assert(kLanes == 1, "one path per thread");
+    curandStateScrambledSobol32_t state;
+    curand_init(const_cast<std::uint32_t*>(v), c, first, &state);
+    out[0] = curand(&state);
+  }
+};
+
+// One path's loss with the run's generator: Philox, or Sobol' points through the Brownian
+// bridge (bridge: its scratch).
+template <bool kSobol, class Model>
+__device__ double one_path_loss(const Model& m, const BookView& b, std::uint64_t seed,
+                                std::uint64_t path, float* x, float* z, float* eps, double* spot,
+                                double* bridge) {
+  if constexpr (kSobol)
+    return sobol_path_loss<CurandSobol>(m, b, seed, path, x, z, eps, spot, bridge);
+  else
+    return single_path_loss<CurandNormals>(m, b, seed, path, x, z, eps, spot);
+}
+
 // One path per thread, grid-stride over 64-bit path offsets. kAssets > 0: the model is padded
 // to kAssets assets and its data is in constant memory; kAssets == 0: any size up to
-// kMaxGpuAssets, data in global memory (`spec`).
-template <int kAssets>
+// kMaxGpuAssets, data in global memory (`spec`). kSobol: quasi-Monte Carlo diffusion.
+template <int kAssets, bool kSobol>
 __global__ void __launch_bounds__(kBlockThreads)
     path_losses(PackedLayout layout, const unsigned char* spec, std::uint64_t seed,
                 std::uint64_t first_path, std::uint64_t count, double* losses) {
   constexpr int kScratch = kAssets > 0 ? kAssets : kMaxGpuAssets;
   float x[kScratch], z[kScratch], eps[kScratch];
   double spot[kScratch];
+  double bridge[kSobol ? gpu_bridge_capacity(kAssets) : 1];
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if constexpr (kAssets > 0) {
@@ -71,23 +98,26 @@ __global__ void __launch_bounds__(kBlockThreads)
     const FixedSizeModel<kAssets> m(layout.model_at(base));
     const BookView b = layout.book_at(base);
     for (; k < count; k += stride)
-      losses[k] = single_path_loss<CurandNormals>(m, b, seed, first_path + k, x, z, eps, spot);
+      losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
   } else {
     const ModelView m = layout.model_at(spec);
     const BookView b = layout.book_at(spec);
     for (; k < count; k += stride)
-      losses[k] = single_path_loss<CurandNormals>(m, b, seed, first_path + k, x, z, eps, spot);
+      losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
   }
 }
 
 using PathLossKernel = void (*)(PackedLayout, const unsigned char*, std::uint64_t, std::uint64_t,
                                 std::uint64_t, double*);
 
-// Indexed by padded asset count / 4; entry 0 is the generic kernel.
-const PathLossKernel kKernels[] = {path_losses<0>,  path_losses<4>,  path_losses<8>,
-                                   path_losses<12>, path_losses<16>, path_losses<20>,
-                                   path_losses<24>, path_losses<28>, path_losses<32>};
-static_assert(sizeof(kKernels) / sizeof(kKernels[0]) == kMaxFixedAssets / 4 + 1, "one per size");
+// Indexed by [generator: Philox, Sobol'][padded asset count / 4]; entry 0 is the generic kernel.
+const PathLossKernel kKernels[2][kMaxFixedAssets / 4 + 1] = {
+    {path_losses<0, false>, path_losses<4, false>, path_losses<8, false>, path_losses<12, false>,
+     path_losses<16, false>, path_losses<20, false>, path_losses<24, false>,
+     path_losses<28, false>, path_losses<32, false>},
+    {path_losses<0, true>, path_losses<4, true>, path_losses<8, true>, path_losses<12, true>,
+     path_losses<16, true>, path_losses<20, true>, path_losses<24, true>, path_losses<28, true>,
+     path_losses<32, true>}};
 
 __global__ void probe_kernel(int* out) { *out = 42; }
 
@@ -99,6 +129,18 @@ __global__ void curand_words_kernel(std::uint64_t seed, std::uint64_t first_path
   curand_init(seed, first_path + static_cast<std::uint64_t>(p), offset, &state);
   for (int k = 0; k < per_path; ++k)
     out[static_cast<std::size_t>(p) * per_path + k] = curand(&state);
+}
+
+__global__ void curand_sobol_kernel(const std::uint32_t* directions, const std::uint32_t* scramble,
+                                    int dims, std::uint32_t first_point, int points,
+                                    std::uint32_t* out) {
+  const int t = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (t >= dims * points) return;
+  const int d = t / points, p = t % points;
+  curandStateScrambledSobol32_t state;
+  curand_init(const_cast<std::uint32_t*>(directions + 32L * d), scramble[d],
+              first_point + static_cast<std::uint32_t>(p), &state);
+  out[t] = curand(&state);
 }
 
 __global__ void curand_normals4_kernel(std::uint64_t seed, std::uint64_t first_path, int paths,
@@ -199,7 +241,8 @@ struct GpuEngine::Impl {
   GpuDeviceInfo info;
   PackedLayout layout;
   bool loaded = false;
-  int kernel_index = 0;                      // into kKernels
+  int kernel_index = 0;                      // into kKernels[sobol]
+  bool sobol = false;                         // the model's generator is Sobol'
   std::vector<unsigned char> constant_bytes;  // what c_spec must hold for the fixed kernel
   std::unique_ptr<DeviceBuffer<unsigned char>> global_spec;
   int grid_blocks = 0;
@@ -220,13 +263,15 @@ struct GpuEngine::Impl {
     const unsigned blocks =
         static_cast<unsigned>(std::min<std::uint64_t>(needed, static_cast<std::uint64_t>(grid_blocks)));
     const unsigned char* spec = global_spec ? global_spec->get() : nullptr;
-    kKernels[kernel_index]<<<blocks, kBlockThreads>>>(layout, spec, seed, first, count, losses);
+    kKernels[sobol][kernel_index]<<<blocks, kBlockThreads>>>(layout, spec, seed, first, count,
+                                                             losses);
     CHIPSHOCK_LAUNCH_CHECK(kernel_name().c_str());
   }
 
   std::string kernel_name() const {
-    return kernel_index == 0 ? "path_losses<generic> (global memory)"
-                             : "path_losses<" + std::to_string(4 * kernel_index) +
+    const std::string generator = sobol ? ", sobol" : "";
+    return kernel_index == 0 ? "path_losses<generic" + generator + "> (global memory)"
+                             : "path_losses<" + std::to_string(4 * kernel_index) + generator +
                                    "> (constant memory)";
   }
 };
@@ -255,6 +300,11 @@ void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice 
   const int padded = packed.layout.model.n_assets;
   const bool fixed = choice == KernelChoice::kAuto && padded <= kMaxFixedAssets &&
                      packed.bytes.size() <= kConstantBytes;
+  s.sobol = model.rng == RngKind::kSobol;
+  if (s.sobol && (model.bridge_depth + 1) * model.qmc_assets >
+                     gpu_bridge_capacity(fixed ? padded : 0))
+    throw std::invalid_argument("the model's Brownian bridge does not fit the GPU kernel's "
+                                "scratch");
   s.layout = packed.layout;
   s.kernel_index = fixed ? padded / 4 : 0;
   s.global_spec.reset();
@@ -270,7 +320,7 @@ void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice 
   }
   int per_sm = 0;
   CHIPSHOCK_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-      &per_sm, kKernels[s.kernel_index], kBlockThreads, 0));
+      &per_sm, kKernels[s.sobol][s.kernel_index], kBlockThreads, 0));
   s.grid_blocks = std::max(1, per_sm) * std::max(1, s.info.sm_count);
   s.loaded = true;
 }
@@ -342,6 +392,24 @@ void gpu_curand_words(std::uint64_t seed, std::uint64_t first_path, int paths, s
   curand_words_kernel<<<(paths + 127) / 128, 128>>>(seed, first_path, paths, offset, per_path,
                                                     d.get());
   CHIPSHOCK_LAUNCH_CHECK("curand_words_kernel");
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(out, d.get(), n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost));
+}
+
+void gpu_curand_sobol(const std::uint32_t* directions, const std::uint32_t* scramble, int dims,
+                      std::uint32_t first_point, int points, std::uint32_t* out) {
+  const std::size_t n = static_cast<std::size_t>(dims) * static_cast<std::size_t>(points);
+  DeviceBuffer<std::uint32_t> d_directions(static_cast<std::size_t>(dims) * 32);
+  DeviceBuffer<std::uint32_t> d_scramble(static_cast<std::size_t>(dims));
+  DeviceBuffer<std::uint32_t> d(n);
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(d_directions.get(), directions,
+                                  d_directions.size() * sizeof(std::uint32_t),
+                                  cudaMemcpyHostToDevice));
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(d_scramble.get(), scramble,
+                                  d_scramble.size() * sizeof(std::uint32_t),
+                                  cudaMemcpyHostToDevice));
+  curand_sobol_kernel<<<static_cast<unsigned>((n + 127) / 128), 128>>>(
+      d_directions.get(), d_scramble.get(), dims, first_point, points, d.get());
+  CHIPSHOCK_LAUNCH_CHECK("curand_sobol_kernel");
   CHIPSHOCK_CUDA_CHECK(cudaMemcpy(out, d.get(), n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost));
 }
 

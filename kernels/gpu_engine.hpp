@@ -11,12 +11,22 @@
 
 #include "loss_moments.cuh"
 #include "sim_view.cuh"
+#include "sobol_normals.cuh"
 
 namespace chipshock {
 
 // Books on more assets run on the CPU: the generic kernel keeps one path's state (20 bytes per
 // asset) in each thread's local memory.
 constexpr int kMaxGpuAssets = 256;
+
+// Doubles of Brownian-bridge scratch a --rng sobol kernel gives each thread: kMaxBridgeSlots
+// per asset for the fixed-size kernels (padded_assets > 0), and for the generic one (0) the
+// most any model of up to kMaxGpuAssets assets within kMaxSobolDimensions needs (256 assets
+// over 78 steps: 8 slots; tests/test_qmc.cpp checks every asset count).
+constexpr int kGpuGenericBridgeDoubles = 2048;
+CHIPSHOCK_HD constexpr int gpu_bridge_capacity(int padded_assets) {
+  return padded_assets > 0 ? kMaxBridgeSlots * padded_assets : kGpuGenericBridgeDoubles;
+}
 
 struct GpuDeviceInfo {
   bool usable = false;
@@ -80,6 +90,12 @@ class GpuEngine {
 // calls of curand() (words) or curand_normal4() (4 normals each), path by path into out.
 void gpu_curand_words(std::uint64_t seed, std::uint64_t first_path, int paths, std::uint64_t offset,
                       int per_path, std::uint32_t* out);
+// cuRAND's scrambled Sobol' device API run on the GPU, for parity tests: for each of `dims`
+// dimensions d (direction vectors directions[32 d ..], constant scramble[d], host arrays) and
+// each of `points` points p, curand_init(directions, scramble, first_point + p) then curand(),
+// into out[d * points + p] (the host generator's dimension-major order).
+void gpu_curand_sobol(const std::uint32_t* directions, const std::uint32_t* scramble, int dims,
+                      std::uint32_t first_point, int points, std::uint32_t* out);
 void gpu_curand_normals4(std::uint64_t seed, std::uint64_t first_path, int paths,
                          std::uint64_t offset, int per_path, float* out);
 

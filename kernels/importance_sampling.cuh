@@ -11,26 +11,41 @@
 // variance, the defensive mixture below bounds the weights whatever lambda). At the normals x and
 // mixing draws V a path uses,
 //   log p/q = |mu|^2 / 2 - sum_s mu_s . x_s + sum_s [ (nu/2) ln lambda + V_s (1/lambda - 1) / 2 ].
-// Defensive mixture: every kPlainEvery-th path (i % 4 == 0) is drawn from the original measure p,
-// the others from q, and every path is weighted by the mixture's likelihood ratio
+// Defensive mixture: every kPlainEvery-th path (i % 4 == 0; a random quarter on Sobol' points,
+// see shifted_path) is drawn from the original measure p, the others from q, and every path is
+// weighted by the mixture's likelihood ratio
 //   w = p / (beta p + (1 - beta) q) = 1 / (beta + (1 - beta) exp(-log p/q)),  beta = 1/4,
 // which is at most 1/beta = 4: the body of the distribution (mean, sd, P(loss)) is estimated
 // about as well as by plain sampling, the tail nearly as well as by q alone. Over any multiple of
-// four paths the weighted sums are unbiased; over other counts the deviation is O(1/N).
+// four paths the weighted sums are unbiased; over other counts the deviation is O(1/N) (none on
+// Sobol' points, whose labels are random).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
 #include "path_model.cuh"
+#include "philox.cuh"
 #include "portability.cuh"
+#include "sim_view.cuh"
 
 namespace chipshock {
 
 constexpr int kPlainEvery = 4;  // defensive share beta = 1 / kPlainEvery of paths drawn from p
 
-CHIPSHOCK_HD CHIPSHOCK_INLINE bool shifted_path(std::uint64_t path) {
-  return path % kPlainEvery != 0;
+// Whether path `path` is drawn from q. With Philox every fourth path index is drawn from p. With
+// Sobol' points that would pick a structured subset (the indices divisible by 4 fill a quarter
+// of the first dimension's range), biasing the estimate; there each path's label is an
+// independent draw with P(p) = 1/4 from its own Philox block (stream kImportanceLabel), which is
+// unbiased for any path count.
+CHIPSHOCK_HD inline bool shifted_path(const ModelView& m, std::uint64_t seed, std::uint64_t path) {
+  if (m.rng != RngKind::kSobol) return path % kPlainEvery != 0;
+  const Word4<std::uint32_t> r = philox4x32_10(
+      Word4<std::uint32_t>{static_cast<std::uint32_t>(stream_offset(RngStream::kImportanceLabel) >> 2),
+                           static_cast<std::uint32_t>(stream_offset(RngStream::kImportanceLabel) >> 34),
+                           static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(path >> 32)},
+      philox_key(seed));
+  return r.x >= 0x40000000u;  // P = 3/4
 }
 
 // Wraps a Normals source (see path_model.cuh): adds step s's shift to the first n normals when

@@ -3,7 +3,8 @@
 // otherwise. The model is padded to a multiple of 4 assets, which makes the asset count a
 // compile-time constant for the fixed-size kernels and changes no real asset's arithmetic:
 // the padded assets have zero drift, zero vol rows and columns, zero jumps, and are not held.
-// Path i still draws ceil(n / 4) Philox blocks per step, as on the CPU.
+// Path i still draws ceil(n / 4) Philox blocks per step, as on the CPU (with --rng sobol, the
+// same n Sobol' dimensions per bridge point).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,8 @@ struct PackedLayout {
   BookView book;
   std::uint32_t day_segment = 0, drift_dt = 0, vol_chol = 0, events = 0, event_log_jump = 0;
   std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0;
+  // --rng sobol: the bridge plan and the Sobol' tables of the dimensions the model uses
+  std::uint32_t bridge_first_op = 0, bridge_ops = 0, sobol_directions = 0, sobol_scramble = 0;
   std::uint32_t bytes = 0;
   bool has_day_segment = false;
 
@@ -36,6 +39,12 @@ struct PackedLayout {
     m.events = m.n_events > 0 ? reinterpret_cast<const EventView*>(base + events) : nullptr;
     m.event_log_jump =
         m.n_events > 0 ? reinterpret_cast<const float*>(base + event_log_jump) : nullptr;
+    if (m.rng == RngKind::kSobol) {
+      m.bridge_first_op = reinterpret_cast<const int*>(base + bridge_first_op);
+      m.bridge_ops = reinterpret_cast<const BridgeOp*>(base + bridge_ops);
+      m.sobol_directions = reinterpret_cast<const std::uint32_t*>(base + sobol_directions);
+      m.sobol_scramble = reinterpret_cast<const std::uint32_t*>(base + sobol_scramble);
+    }
     return m;
   }
   CHIPSHOCK_HD BookView book_at(const unsigned char* base) const {
@@ -110,6 +119,10 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.model.vol_chol = nullptr;
   l.model.events = nullptr;
   l.model.event_log_jump = nullptr;
+  l.model.bridge_first_op = nullptr;
+  l.model.bridge_ops = nullptr;
+  l.model.sobol_directions = nullptr;
+  l.model.sobol_scramble = nullptr;
   l.book = b;
   l.book.held_assets = nullptr;
   l.book.spot0 = nullptr;
@@ -127,6 +140,14 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.spot0 = w.put(spot0.data(), spot0.size());
   l.equity_qty = w.put(qty.data(), qty.size());
   l.options = w.put(b.options, static_cast<std::size_t>(b.n_options));
+  if (m.rng == RngKind::kSobol) {  // qmc_assets stays the real count: the padding draws nothing
+    const std::size_t steps = static_cast<std::size_t>(m.bridge_steps);
+    const std::size_t dims = static_cast<std::size_t>(m.qmc_assets) * steps;
+    l.bridge_first_op = w.put(m.bridge_first_op, steps + 1);
+    l.bridge_ops = w.put(m.bridge_ops, steps);
+    l.sobol_directions = w.put(m.sobol_directions, dims * 32);
+    l.sobol_scramble = w.put(m.sobol_scramble, dims);
+  }
   out.bytes = w.take();
   l.bytes = static_cast<std::uint32_t>(out.bytes.size());
   return out;

@@ -79,7 +79,16 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE float antithetic_sign(std::uint64_t path, int anti
   return antithetic && (path & 1u) ? -1.0f : 1.0f;
 }
 
-enum class RngStream : std::uint32_t { kDiffusion = 0, kMixing = 1, kEvents = 2 };
+// kQmcShift: the digital shifts of quasi-Monte Carlo (sobol.cuh), drawn once per seed from
+// path 0's range; no path draws from it otherwise. kImportanceLabel: under importance sampling
+// on Sobol' points, whether a path is drawn shifted (importance_sampling.cuh).
+enum class RngStream : std::uint32_t {
+  kDiffusion = 0,
+  kMixing = 1,
+  kEvents = 2,
+  kQmcShift = 3,
+  kImportanceLabel = 4
+};
 
 CHIPSHOCK_HD CHIPSHOCK_INLINE std::uint64_t stream_offset(RngStream s) {
   return static_cast<std::uint64_t>(s) << 61;

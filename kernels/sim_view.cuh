@@ -23,6 +23,21 @@ struct EventView {
   int recovery_days = 0;
 };
 
+// The diffusion's generator: pseudo-random Philox (cuRAND's layout, philox.cuh) or cuRAND's
+// scrambled Sobol' points with a Brownian bridge (sobol_normals.cuh).
+enum class RngKind : int { kPhilox = 0, kSobol = 1 };
+
+// One point of the Brownian bridge of a quasi-Monte Carlo path, in time units of one step
+// (host/qmc/bridge_plan.hpp builds them): W(time) = w_left W(time of the previous step) +
+// w_right W(right) + sd * (the normal of Sobol' dimensions rank * n .. rank * n + n - 1), where
+// W(right) is the latest bridge value held ahead of the current step, or 0 without one.
+struct BridgeOp {
+  int time = 0;       // 1 .. bridge_steps
+  int rank = 0;       // the order of construction: 0 is W(T), 1 the midpoint, ...
+  int has_right = 0;  // 0 for the terminal point, built from W(0) = 0 alone
+  double w_left = 0, w_right = 0, sd = 0;
+};
+
 // The market model, in the units one step needs. Regimes make vols, drifts and correlations
 // piecewise constant by day: day d uses segment day_segment[d] (segment 0 when day_segment is
 // null), whose arrays start at drift_dt + s * n and vol_chol + s * n * n.
@@ -49,6 +64,20 @@ struct ModelView {
   int n_events = 0;                  // at most kMaxEvents
   const EventView* events = nullptr;       // [n_events]
   const float* event_log_jump = nullptr;  // [n_events * n]: each event's log-jump per asset
+  // Quasi-Monte Carlo (rng == kSobol; the rest is unused with Philox). Path i is Sobol' point i;
+  // dimension rank * qmc_assets + a drives asset a at the bridge point of that rank. Step s
+  // (0-based) builds the bridge points bridge_ops[bridge_first_op[s] .. bridge_first_op[s+1])
+  // in that order, then takes W(s + 1) - W(s) as its normals. bridge_steps may exceed
+  // horizon_days * steps_per_day: a run cut short of the bridge's horizon (a day of the fan chart)
+  // then keeps the full run's paths.
+  RngKind rng = RngKind::kPhilox;
+  int qmc_assets = 0;    // Sobol' dimensions per bridge point: the real asset count (the GPU pads)
+  int bridge_steps = 0;
+  int bridge_depth = 0;  // most bridge values a path holds ahead of its current step
+  const int* bridge_first_op = nullptr;            // [bridge_steps + 1]
+  const BridgeOp* bridge_ops = nullptr;            // [bridge_steps]
+  const std::uint32_t* sobol_directions = nullptr;  // [qmc_assets * bridge_steps][32]
+  const std::uint32_t* sobol_scramble = nullptr;    // [qmc_assets * bridge_steps]
 };
 
 enum class OptionKind : int { kCall = 0, kPut = 1 };

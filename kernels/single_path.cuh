@@ -2,7 +2,11 @@
 // scalar reference computes. The diffusion generator is the template parameter: cuRAND's device
 // API on the GPU (CurandNormals, gpu_engine.cu), the host mirror of it on the CPU
 // (MirrorNormals). The Student-t mixing and the scenario events use the mirror on both sides;
-// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp).
+// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp). With --rng sobol
+// the diffusion comes from sobol_path_loss below instead (cuRAND's Sobol' generator through a
+// Brownian bridge); which one runs is decided where the path function is called: the GPU kernel
+// (gpu_engine.cu), the CPU lanes (host/cpu/cpu_backend.cpp) and the scalar reference
+// (host/cpu/reference_backend.hpp), each on ModelView::rng.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +19,7 @@
 #include "revalue.cuh"
 #include "scenario_events.cuh"
 #include "sim_view.cuh"
+#include "sobol_normals.cuh"
 #include "student_t.cuh"
 
 namespace chipshock {
@@ -104,6 +109,22 @@ CHIPSHOCK_HD inline void single_path_log_returns(const Model& m, std::uint64_t s
   simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
 }
 
+// Path `path`'s log-returns with the normals of `inner` under the model's importance-sampling
+// measure (m.is_shift set); returns the path's log-likelihood ratio under the defensive mixture.
+template <class Inner, class Model>
+CHIPSHOCK_HD inline double shifted_log_returns(const Model& m, Inner& inner, std::uint64_t seed,
+                                               std::uint64_t path, float* x, float* z,
+                                               float* eps) {
+  const bool shifted = shifted_path(m, seed, path);
+  ShiftedNormals<float, Inner> normals(inner, m.is_shift, m.n_assets, shifted ? 1.0f : 0.0f);
+  TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed,
+                       antithetic_source(path, m.antithetic));
+  const PathEvents events(m, seed, path);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+  return mixture_log_weight(m.is_half_norm2 - static_cast<double>(normals.shift_dot()) +
+                            mixing.log_pq());
+}
+
 // The same under the model's importance-sampling measure (m.is_shift set; plain otherwise):
 // returns the path's log-likelihood ratio under the defensive mixture
 // (kernels/importance_sampling.cuh). Host backends only.
@@ -116,15 +137,7 @@ CHIPSHOCK_HD inline double single_path_log_returns_weighted(const Model& m, std:
     return 0.0;
   }
   PairedNormals<Normals> paired(seed, path, m.antithetic);
-  const bool shifted = shifted_path(path);
-  ShiftedNormals<float, PairedNormals<Normals>> normals(paired, m.is_shift, m.n_assets,
-                                                        shifted ? 1.0f : 0.0f);
-  TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed,
-                       antithetic_source(path, m.antithetic));
-  const PathEvents events(m, seed, path);
-  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
-  return mixture_log_weight(m.is_half_norm2 - static_cast<double>(normals.shift_dot()) +
-                            mixing.log_pq());
+  return shifted_log_returns(m, paired, seed, path, x, z, eps);
 }
 
 // The loss of path `path` (value today minus value at the horizon); spot is scratch of
@@ -138,6 +151,43 @@ CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
   // log-returns from a widened copy, not from x, keeps x in registers on the GPU when
   // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
   for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
+  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+}
+
+// The same with quasi-Monte Carlo diffusion normals (m.rng == kSobol, sobol_normals.cuh): path
+// `path` is Sobol' point `path`; Source gives the Sobol' words (MirrorSobol on the host,
+// cuRAND's device API on the GPU). Student-t mixing and scenario events keep their Philox
+// streams. bridge is scratch of sobol_scratch_doubles(m) doubles.
+template <class Source, class Model>
+CHIPSHOCK_HD inline void sobol_path_log_returns(const Model& m, std::uint64_t seed,
+                                                std::uint64_t path, float* x, float* z,
+                                                float* eps, double* bridge) {
+  SobolNormals<Source> normals(m, seed, path, bridge);
+  PathMixing mixing(m.dof, seed, path);
+  const PathEvents events(m, seed, path);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+}
+
+// The same under the model's importance-sampling measure (m.is_shift set; plain otherwise):
+// returns the path's log-likelihood ratio (0 for a plain run). Host backends only.
+template <class Source, class Model>
+CHIPSHOCK_HD inline double sobol_path_log_returns_weighted(const Model& m, std::uint64_t seed,
+                                                           std::uint64_t path, float* x, float* z,
+                                                           float* eps, double* bridge) {
+  if (m.is_shift == nullptr) {
+    sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
+    return 0.0;
+  }
+  SobolNormals<Source> inner(m, seed, path, bridge);
+  return shifted_log_returns(m, inner, seed, path, x, z, eps);
+}
+
+template <class Source, class Model>
+CHIPSHOCK_HD inline double sobol_path_loss(const Model& m, const BookView& b, std::uint64_t seed,
+                                           std::uint64_t path, float* x, float* z, float* eps,
+                                           double* spot, double* bridge) {
+  sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
+  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);  // as above
   return path_loss(b, [spot](int i) { return spot[i]; }, spot);
 }
 

@@ -80,11 +80,14 @@ print_table() {
   parity_file="$logs/parity.log"
   bench_file="$logs/gpu_bench.log"
   cpu_file="$logs/cpu_bench.log"
-  local e10 e100 n100 c100 k100 cpu2 both prd prs pwm pwn
+  local e10 e100 n100 c100 k100 cpu2 both prd prs pwm pwn qrd qwm qwn
   prd=$(json_field "$parity_file" max_rel_diff)
   prs=$(json_field "$parity_file" max_rel_diff_vs_simd)
   pwm=$(json_field "$parity_file" curand_word_mismatches)
   pwn=$(json_field "$parity_file" curand_words)
+  qrd=$(json_field "$logs/parity_sobol.log" max_rel_diff)
+  qwm=$(json_field "$logs/parity_sobol.log" curand_word_mismatches)
+  qwn=$(json_field "$logs/parity_sobol.log" curand_words)
   e10=$(json_field "$bench_file" engine_asset_steps_per_second '"paths": 10000000,')
   e100=$(json_field "$bench_file" engine_asset_steps_per_second '"paths": 100000000,')
   k100=$(json_field "$bench_file" kernel_asset_steps_per_second '"paths": 100000000,')
@@ -104,6 +107,7 @@ print_table() {
   echo "| tests skipped (must be 0 on a GPU) | ${skipped:-n/a} |"
   echo "| parity: max rel. diff, 1e5 paths, every feature (limit 1e-5) | ${prd:-n/a} (vs SIMD CPU ${prs:-n/a}) |"
   echo "| parity: cuRAND words differing from the host mirror | ${pwm:-n/a} of ${pwn:-n/a} |"
+  echo "| parity --rng sobol: max rel. diff (limit 1e-5); words differing | ${qrd:-n/a}; ${qwm:-n/a} of ${qwn:-n/a} |"
   echo "| engine asset-steps/s, 16 assets x 10 steps x 10M | ${e10:-n/a} |"
   echo "| engine asset-steps/s, 16 x 10 x 100M (target >= 3e11) | ${e100:-n/a} |"
   echo "| kernel alone, asset-steps/s, 100M | ${k100:-n/a} |"
@@ -142,6 +146,7 @@ if [ "${status[build]:-}" = ok ]; then
     failed=1
   fi
   run_step parity 120 "$build/bench/gpu_parity" --paths 100000
+  run_step parity_sobol 120 "$build/bench/gpu_parity" --paths 100000 --rng sobol
   run_step gpu_bench 150 "$build/bench/bench_gpu_throughput" --paths 10M,100M --repeat 3
   run_step cpu_bench 90 "$build/bench/bench_cpu_throughput" --threads 2 --paths 1M --repeat 3
   run_step backend_both 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \

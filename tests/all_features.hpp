@@ -96,12 +96,14 @@ struct TestRun {
 };
 
 // The Student-t sample market and the hedged book, with the all-features scenario when
-// `scenario` (horizon of at least 6 days so that every primitive acts).
+// `scenario` (horizon of at least 6 days so that every primitive acts); `rng` the diffusion's
+// generator.
 inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_day,
-                                bool scenario = true) {
+                                bool scenario = true, RngKind rng = RngKind::kPhilox) {
   TestRun t{load_market(source_path("scenarios/market/ai_chips_t.toml")), {}, nullptr};
   t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
-  const SimSettings sim{horizon, steps_per_day};
+  SimSettings sim{horizon, steps_per_day};
+  sim.rng = rng;
   if (scenario) {
     const Scenario sc = load_scenario(dir.write("all_features.toml", kAllFeaturesScenario));
     t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, sim,
@@ -113,10 +115,13 @@ inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_d
 }
 
 // Five assets (the GPU pads them to eight), Student-t, an option.
-inline TestRun five_asset_run(const TempDir& dir, int horizon, int steps_per_day) {
+inline TestRun five_asset_run(const TempDir& dir, int horizon, int steps_per_day,
+                              RngKind rng = RngKind::kPhilox) {
   TestRun t{load_market(dir.write("five.toml", kFiveAssetMarket)), {}, nullptr};
   t.portfolio = load_portfolio(dir.write("five_book.toml", kFiveAssetBook), t.market);
-  t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, SimSettings{horizon, steps_per_day});
+  SimSettings sim{horizon, steps_per_day};
+  sim.rng = rng;
+  t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, sim);
   return t;
 }
 

@@ -1,12 +1,16 @@
 // The host Philox mirror against cuRAND's own code (compiled for the host by nvcc): the same
-// 32-bit words bit for bit, and the same normals to float rounding.
+// 32-bit words bit for bit, and the same normals to float rounding. The Sobol' mirror against
+// cuRAND's scrambled Sobol32 host generator and its device API compiled for the host, bit for bit.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "curand_host_reference.hpp"
 #include "kernels/box_muller.cuh"
+#include "host/qmc/sobol_tables.hpp"
 #include "kernels/philox.cuh"
+#include "kernels/sobol.cuh"
 #include "kernels/student_t.cuh"
 
 using namespace chipshock;
@@ -74,4 +78,54 @@ TEST_CASE("curand_normal4() equals the shared Box-Muller on the path's blocks", 
   // cuRAND forms u = x * 2^-32 + 2^-33 without FMA on the host; the mirror fuses it as nvcc
   // does on the device. That, and nothing else, may move a normal by an ulp or so.
   CHECK(worst < 2e-6);
+}
+
+TEST_CASE("Sobol' words equal cuRAND's scrambled Sobol32 host generator bit for bit",
+          "[curand][qmc]") {
+  const SobolTables t = curand_sobol_tables();
+  // The host generator with D dimensions, skipping `offset` points: dimension-major output.
+  for (const auto& [dims, offset, points] :
+       {std::tuple<int, std::uint64_t, int>{1, 0, 4096}, {37, 0, 600}, {160, 12345, 300},
+        {7, 4294967000ull, 200}}) {
+    CAPTURE(dims, offset, points);
+    std::vector<std::uint32_t> ref(static_cast<std::size_t>(dims) * points);
+    testing::curand_sobol_host_generator(dims, offset, points, ref.data());
+    for (int d = 0; d < dims; ++d) {
+      const std::uint32_t* v = t.directions + 32L * d;
+      for (int p = 0; p < points; ++p) {
+        const auto index = static_cast<std::uint32_t>(offset + static_cast<std::uint64_t>(p));
+        REQUIRE(sobol32_word(v, t.scramble[d], index) ==
+                ref[static_cast<std::size_t>(d) * points + p]);
+      }
+      // Eight consecutive points by Gray-code steps, as the CPU backend's lanes draw them.
+      for (int p = 0; p + 8 <= points; p += 8) {
+        std::uint32_t lanes[8];
+        MirrorSobol::words<8>(v, t.scramble[d],
+                              static_cast<std::uint32_t>(offset + static_cast<std::uint64_t>(p)),
+                              lanes);
+        for (int l = 0; l < 8; ++l)
+          REQUIRE(lanes[l] == ref[static_cast<std::size_t>(d) * points + p + l]);
+      }
+    }
+  }
+}
+
+TEST_CASE("Sobol' words equal cuRAND's device API (curand_init, curand) bit for bit",
+          "[curand][qmc]") {
+  const SobolTables t = curand_sobol_tables();
+  // The last dimensions of the table too; the offset wraps the 32-bit index at the end.
+  for (const int d : {0, 1, 2, 15, 159, 4096, kMaxSobolDimensions - 1}) {
+    for (const std::uint32_t offset : {0u, 1u, 977u, 0x80000000u, 0xFFFFFFF0u}) {
+      CAPTURE(d, offset);
+      std::vector<std::uint32_t> ref(64);
+      testing::curand_sobol_device_api(t.directions + 32L * d, t.scramble[d], offset, 64,
+                                       ref.data());
+      for (int k = 0; k < 64; ++k) {
+        std::uint32_t one[1];
+        MirrorSobol::words<1>(t.directions + 32L * d, t.scramble[d],
+                              offset + static_cast<std::uint32_t>(k), one);
+        REQUIRE(one[0] == ref[static_cast<std::size_t>(k)]);
+      }
+    }
+  }
 }

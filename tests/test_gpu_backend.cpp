@@ -1,6 +1,7 @@
 // The CUDA backend on a GPU: cuRAND's raw words against the host mirror bit for bit, GPU losses
 // against the CPU's path by path, the device-side reduction against the host statistics bit for
-// bit, and the CLI with --backend gpu|both. Where no GPU is usable every test prints
+// bit, the CLI with --backend gpu|both, and the same for quasi-Monte Carlo (--rng sobol: cuRAND's
+// Sobol' device API against the host mirror). Where no GPU is usable every test prints
 // "SKIPPED: no usable CUDA device" and returns; CTest then reports it as skipped.
 #include <sys/wait.h>
 
@@ -19,7 +20,9 @@
 #include "host/risk_engine.hpp"
 #include "kernels/box_muller.cuh"
 #include "kernels/gpu_engine.hpp"
+#include "host/qmc/sobol_tables.hpp"
 #include "kernels/philox.cuh"
+#include "kernels/sobol.cuh"
 #include "kernels/student_t.cuh"
 
 using namespace chipshock;
@@ -204,5 +207,69 @@ TEST_CASE("chipshock run --backend both reports GPU and CPU numbers and the spee
       CHECK(c["levels"][key]["es_rel_diff"].get<double>() <= 1e-5);
       CHECK(c["levels"][key]["gpu_var"] == j["scenarios"][c["scenario"] == "baseline" ? 0 : 1]["var"][key]);
     }
+  }
+}
+
+TEST_CASE("cuRAND's scrambled Sobol32 device API on the GPU equals the host mirror bit for bit",
+          "[gpu][qmc]") {
+  if (!gpu_usable()) return;
+  const SobolTables t = curand_sobol_tables();
+  const int dims = 300, points = 1031;
+  for (const std::uint32_t first : {0u, 977u, 0xFFFFF000u}) {
+    CAPTURE(first);
+    std::vector<std::uint32_t> words(static_cast<std::size_t>(dims) * points);
+    gpu_curand_sobol(t.directions, t.scramble, dims, first, points, words.data());
+    std::uint64_t mismatches = 0;
+    for (int d = 0; d < dims; ++d)
+      for (int p = 0; p < points; ++p)
+        mismatches += sobol32_word(t.directions + 32L * d, t.scramble[d],
+                                   first + static_cast<std::uint32_t>(p)) !=
+                      words[static_cast<std::size_t>(d) * points + p];
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("quasi-Monte Carlo: GPU losses equal the CPU's path by path, fixed-size and generic "
+          "kernels",
+          "[gpu][parity][qmc]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  for (const bool five : {false, true}) {
+    const testing::TestRun t = five ? testing::five_asset_run(dir, 4, 2, RngKind::kSobol)
+                                    : testing::all_features_run(dir, 10, 1, true, RngKind::kSobol);
+    const testing::ParityResult r = testing::gpu_cpu_parity(gpu(), *t.spec, 2026, 100000);
+    INFO("kernel " << gpu().engine().kernel_name());
+    CAPTURE(five, r.max_rel_diff, r.max_rel_diff_simd, r.worst_path, r.worst_gpu, r.worst_cpu);
+    CHECK(gpu().engine().kernel_name().find("sobol") != std::string::npos);
+    CHECK(r.max_rel_diff <= 1e-5);
+    CHECK(r.max_rel_diff_simd <= 1e-5);
+    GpuBackend generic(0, KernelChoice::kGeneric);
+    const testing::ParityResult g = testing::gpu_cpu_parity(generic, *t.spec, 2026, 20000);
+    CAPTURE(generic.engine().kernel_name(), g.max_rel_diff);
+    CHECK(g.max_rel_diff <= 1e-5);
+  }
+}
+
+TEST_CASE("quasi-Monte Carlo: GPU and CPU scenario results agree, components included",
+          "[gpu][qmc]") {
+  if (!gpu_usable()) return;
+  testing::TempDir dir;
+  const testing::TestRun t = testing::all_features_run(dir, 10, 1, true, RngKind::kSobol);
+  RunSettings s;
+  s.paths = 1u << 17;
+  s.seed = 77;
+  s.components = true;
+  const ScenarioResult g = gpu().simulate_scenario("all", *t.spec, s);
+  const ScenarioResult c = simulate_scenario("all", *t.spec, CpuBackend(0), s);
+  for (std::size_t k = 0; k < g.levels.size(); ++k) {
+    CAPTURE(g.levels[k].confidence, g.levels[k].var, c.levels[k].var, g.levels[k].es,
+            c.levels[k].es);
+    CHECK(std::fabs(g.levels[k].var - c.levels[k].var) <= 1e-5 * std::fabs(c.levels[k].var));
+    CHECK(std::fabs(g.levels[k].es - c.levels[k].es) <= 1e-5 * std::fabs(c.levels[k].es));
+  }
+  REQUIRE(!g.allocation.levels.empty());
+  for (const AllocationLevel& a : g.allocation.levels) {
+    CAPTURE(a.confidence, a.es, a.es_resimulated);
+    CHECK(std::fabs(a.es - a.es_resimulated) <= 1e-5 * std::fabs(a.es));
   }
 }

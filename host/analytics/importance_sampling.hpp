@@ -51,10 +51,6 @@ LossDirection loss_direction(const SimSpec& spec);
 // The change of measure with shift k along the direction and chi-square scale lambda.
 ImportanceShift importance_shift(const LossDirection& d, double k, float lambda);
 
-// Standard normal quantile (Acklam's rational approximation refined by one Halley step; relative
-// error below 1e-13 on (0, 1)).
-double normal_quantile(double p);
-
 // Chooses k and lambda by the pilot and sets them on `spec`; returns what was chosen.
 ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend,
                                         std::uint64_t seed, double target_confidence);

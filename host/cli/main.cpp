@@ -130,6 +130,13 @@ int main(int argc, char** argv) {
   run->add_flag("--antithetic", o.antithetic,
                 "Antithetic variates: paths 2k and 2k+1 use opposite normals (fixed by the path "
                 "index, so the same pairs on every backend, batch and thread count)");
+  run->add_option("--rng", o.rng,
+                  "Diffusion generator: philox (pseudo-random) or sobol (quasi-Monte Carlo: "
+                  "cuRAND's scrambled Sobol' points, randomized by --seed, Brownian-bridge "
+                  "order; Student-t mixing and scenario events stay pseudo-random; at most "
+                  "20000 assets x steps and 2^32 paths; not with --antithetic)")
+      ->type_name("NAME")
+      ->capture_default_str();
   run->add_flag("--importance-sampling", o.importance_sampling,
                 "Importance sampling for deep tails: shift the normals along the book's "
                 "first-order loss direction (and twist the Student-t mixing), sized by a pilot "

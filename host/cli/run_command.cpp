@@ -77,6 +77,12 @@ void validate(const RunOptions& o) {
                        "'" + o.stop_loss + "': expected a positive loss in the book's currency",
                        "e.g. --stop-loss 1e6");
   }
+  if (o.rng != "philox" && o.rng != "sobol")
+    throw InputError("", 0, "--rng", "'" + o.rng + "': expected philox or sobol");
+  if (o.rng == "sobol" && o.antithetic)
+    throw InputError("", 0, "--antithetic", "not with --rng sobol",
+                     "quasi-random points are already balanced: drop --antithetic, or use "
+                     "--rng philox");
   if (o.window < 20 || o.window > 100000)
     throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
   if (o.importance_sampling && (o.backend == "gpu" || o.backend == "both"))
@@ -340,6 +346,11 @@ int run_command(const RunOptions& o) {
                        "use at least " +
                            std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
                            " paths, and many more for a stable estimate");
+  // Path i is Sobol' point i of cuRAND's 32-bit generator, which has 2^32 of them.
+  if (o.rng == "sobol" && settings.path_bound() > (std::uint64_t{1} << 32))
+    throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
+                     "--rng sobol has 2^32 points (4294967296 paths)",
+                     "use fewer paths, or --rng philox");
   // The tail (with path indices) of the most paths the run may reach; under importance
   // sampling every path's loss, weight and index.
   const std::uint64_t tail_bytes =
@@ -367,6 +378,7 @@ int run_command(const RunOptions& o) {
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
   sim.antithetic = o.antithetic;
+  if (o.rng == "sobol") sim.rng = RngKind::kSobol;
   SimSpec spec(market, portfolio, sim);
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
@@ -458,6 +470,7 @@ int run_command(const RunOptions& o) {
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
   report.antithetic = o.antithetic;
+  report.rng = o.rng;
   report.as_of = market.as_of;
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();

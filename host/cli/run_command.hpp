@@ -26,6 +26,7 @@ struct RunOptions {
   int threads = 0;          // 0 = all cores
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool antithetic = false;                  // --antithetic: antithetic variates
+  std::string rng = "philox";               // --rng philox|sobol: the diffusion's generator
   // --importance-sampling: mean shift (and t-mixing twist) aimed at the highest confidence
   bool importance_sampling = false;
   bool quiet = false;

@@ -13,6 +13,7 @@
 #include "kernels/philox.cuh"
 #include "kernels/revalue.cuh"
 #include "kernels/scenario_events.cuh"
+#include "kernels/sobol_normals.cuh"
 #include "kernels/student_t.cuh"
 
 namespace chipshock {
@@ -93,16 +94,47 @@ class LaneNormals {
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
 };
 
+// The normal quantile four lanes at a time, for the Sobol' normals below.
+struct LaneQuantiles {
+  template <int kCount>
+  static void apply(const double* u, double* z) {
+    static_assert(kCount % 4 == 0, "whole vectors");
+    for (int l = 0; l < kCount; l += 4) simd::normal_quantile4(u + l, z + l);
+  }
+};
+
+// Quasi-Monte Carlo normals of eight consecutive paths (--rng sobol): the shared Brownian
+// bridge of kernels/sobol_normals.cuh on eight lanes in double (the same numbers as the scalar
+// reference), its float increments then packed per asset.
+class LaneSobolNormals {
+ public:
+  LaneSobolNormals(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
+                   double* bridge, float* increments)
+      : bridge_(m, seed, first_path, bridge), n_(m.qmc_assets), increments_(increments) {}
+  void fill(F32x8* z, int blocks) {
+    bridge_.next(increments_);
+    for (int a = 0; a < n_; ++a) z[a] = F32x8(_mm256_loadu_ps(increments_ + a * kLanes));
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+  }
+
+ private:
+  SobolBridge<MirrorSobol, kLanes, LaneQuantiles> bridge_;
+  int n_;
+  float* increments_;  // [n][kLanes]
+};
+
 // Student-t scale factors: each lane draws from its own path's mixing stream (the number of
 // rejection tries differs between lanes, so these are scalar).
 // Under importance sampling the shifted lanes' draws are twisted by lambda (twisted_scale) and
 // every lane keeps its term of log p/q.
 class LaneMixing {
  public:
+  // apply_lanes: under importance sampling, 1 for the lanes drawn shifted (else 0).
   LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic,
-             float lambda = 1.0f)
+             float lambda = 1.0f, const float* apply_lanes = nullptr)
       : dof_(dof), lambda_(lambda) {
-    for (int l = 0; l < kLanes; ++l) apply_[l] = shifted_path(first_path + static_cast<std::uint64_t>(l));
+    if (apply_lanes != nullptr)
+      for (int l = 0; l < kLanes; ++l) apply_[l] = apply_lanes[l] != 0.0f;
     for (int l = 0; l < kLanes; ++l)
       streams_[l] = PhiloxBlockStream(
           seed, antithetic_source(first_path + static_cast<std::uint64_t>(l), antithetic),
@@ -159,10 +191,17 @@ struct Scratch {
   explicit Scratch(const ModelView& m)
       : x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets),
         spot(static_cast<std::size_t>(m.n_assets) * kLanes),
-        draws(static_cast<std::size_t>(m.n_events) * kLanes) {}
+        draws(static_cast<std::size_t>(m.n_events) * kLanes) {
+    if (m.rng == RngKind::kSobol) {
+      bridge.resize(static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes);
+      increments.resize(static_cast<std::size_t>(m.qmc_assets) * kLanes);
+    }
+  }
   std::vector<F32x8> x, z, eps;
   std::vector<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   std::vector<EventDraw> draws;
+  std::vector<double> bridge;     // --rng sobol: the lanes' Brownian bridge
+  std::vector<float> increments;  // and one step's increments
 };
 
 // path_loss (kernels/revalue.cuh) for the eight lanes: the same horizon spots
@@ -185,25 +224,31 @@ void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, dou
 
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, int valid, double* out, Scratch& s) {
-  LaneNormals normals(seed, first_path, m.antithetic);
   LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
   const LaneEvents events(m, seed, first_path, s.draws);
-  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  if (m.rng == RngKind::kSobol) {
+    LaneSobolNormals normals(m, seed, first_path, s.bridge.data(), s.increments.data());
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  } else {
+    LaneNormals normals(seed, first_path, m.antithetic);
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  }
   lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
-// The same under importance sampling: shifted normals, twisted mixing, and each lane's
-// log-likelihood ratio into log_w (the arithmetic of single_path_log_returns_weighted).
+// The same under importance sampling: the normals of `lanes` (Philox or Sobol') shifted, twisted
+// mixing, and each lane's log-likelihood ratio into log_w (the arithmetic of
+// shifted_log_returns in single_path.cuh).
+template <class Inner>
 void simulate_group_weighted(const ModelView& m, const BookView& b, std::uint64_t seed,
                              std::uint64_t first_path, int valid, double* out, double* log_w,
-                             Scratch& s) {
-  LaneNormals lanes(seed, first_path, m.antithetic);
+                             Scratch& s, Inner& lanes) {
   alignas(32) float apply[kLanes];
   for (int l = 0; l < kLanes; ++l)
-    apply[l] = shifted_path(first_path + static_cast<std::uint64_t>(l)) ? 1.0f : 0.0f;
-  ShiftedNormals<F32x8, LaneNormals> normals(lanes, m.is_shift, m.n_assets,
+    apply[l] = shifted_path(m, seed, first_path + static_cast<std::uint64_t>(l)) ? 1.0f : 0.0f;
+  ShiftedNormals<F32x8, Inner> normals(lanes, m.is_shift, m.n_assets,
                                              F32x8(_mm256_load_ps(apply)));
-  LaneMixing mixing(seed, first_path, m.dof, m.antithetic, m.is_chi2_scale);
+  LaneMixing mixing(seed, first_path, m.dof, m.antithetic, m.is_chi2_scale, apply);
   const LaneEvents events(m, seed, first_path, s.draws);
   simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
   lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
@@ -232,10 +277,16 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
     for (std::int64_t g = 0; g < groups; ++g) {
       const std::uint64_t offset = static_cast<std::uint64_t>(g) * kLanes;
       const int valid = static_cast<int>(std::min<std::uint64_t>(kLanes, count - offset));
-      if (m.is_shift != nullptr)
+      if (m.is_shift != nullptr && m.rng == RngKind::kSobol) {
+        LaneSobolNormals lanes(m, seed, first_path + offset, scratch.bridge.data(),
+                               scratch.increments.data());
         simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
-                                log_weights + offset, scratch);
-      else
+                                log_weights + offset, scratch, lanes);
+      } else if (m.is_shift != nullptr) {
+        LaneNormals lanes(seed, first_path + offset, m.antithetic);
+        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                                log_weights + offset, scratch, lanes);
+      } else
         simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
     }
   }

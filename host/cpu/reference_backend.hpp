@@ -1,7 +1,7 @@
 // Scalar reference: one path at a time through the same kernels/ templates with F = float and
-// the host mirror of cuRAND's Philox, i.e. exactly the function one GPU thread runs
-// (kernels/single_path.cuh), bar the device's fast sincos. Used to check the SIMD CPU backend
-// lane by lane and, on a GPU machine, the CUDA kernel.
+// the host mirror of cuRAND's Philox (or, with --rng sobol, of its Sobol' generator), i.e.
+// exactly the function one GPU thread runs (kernels/single_path.cuh), bar the device's fast
+// sincos. Used to check the SIMD CPU backend lane by lane and, on a GPU machine, the CUDA kernel.
 #pragma once
 
 #include <cstdint>
@@ -12,12 +12,21 @@
 
 namespace chipshock {
 
-// Per-asset log-returns of one path over the horizon (under the spec's importance-sampling
-// measure when it has one; log_weight, if given, receives the path's log-likelihood ratio).
+// Per-asset log-returns of one path over the horizon: with --rng sobol the diffusion is the
+// spec's quasi-random one (the host mirror of cuRAND's Sobol' generator); under the spec's
+// importance-sampling measure when it has one, log_weight, if given, receives the
+// path's log-likelihood ratio (0 otherwise).
 inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64_t seed,
                                                 std::uint64_t path, double* log_weight = nullptr) {
   const ModelView m = spec.model();
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
+  if (m.rng == RngKind::kSobol) {
+    std::vector<double> bridge(static_cast<std::size_t>(sobol_scratch_doubles(m)));
+    const double lw = sobol_path_log_returns_weighted<MirrorSobol>(
+        m, seed, path, x.data(), z.data(), eps.data(), bridge.data());
+    if (log_weight != nullptr) *log_weight = lw;
+    return x;
+  }
   const double lw = single_path_log_returns_weighted<MirrorNormals>(m, seed, path, x.data(),
                                                                    z.data(), eps.data());
   if (log_weight != nullptr) *log_weight = lw;
@@ -35,6 +44,11 @@ inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::
   if (log_weight != nullptr) *log_weight = 0.0;
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> spot(m.n_assets);
+  if (m.rng == RngKind::kSobol) {
+    std::vector<double> bridge(static_cast<std::size_t>(sobol_scratch_doubles(m)));
+    return sobol_path_loss<MirrorSobol>(m, spec.book(), seed, path, x.data(), z.data(),
+                                        eps.data(), spot.data(), bridge.data());
+  }
   return single_path_loss<MirrorNormals>(m, spec.book(), seed, path, x.data(), z.data(),
                                          eps.data(), spot.data());
 }

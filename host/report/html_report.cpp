@@ -106,6 +106,7 @@ void header(std::ostringstream& h, const RunReport& r) {
                            (r.steps_per_day == 1 ? "" : "s") + " a day");
   h << fact("Paths", std::to_string(r.paths) + " per scenario");
   h << fact("Seed", std::to_string(r.seed));
+  h << fact("Random numbers", escape_html(rng_description(r.rng)));
   std::string backend = escape_html(r.backend);
   if (!r.gpu_name.empty()) backend += " (" + escape_html(r.gpu_name) + ")";
   if (r.backend == "cpu" || r.backend == "both")

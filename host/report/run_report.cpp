@@ -43,6 +43,13 @@ std::string format_money(double x) {
   return grouped + digits.substr(dot);
 }
 
+std::string rng_description(const std::string& rng) {
+  if (rng == "sobol")
+    return "Sobol' quasi-random (cuRAND's scrambled Sobol32, digital shift from the seed, "
+           "Brownian-bridge order; Student-t mixing and scenario events pseudo-random)";
+  return "Philox4x32-10 pseudo-random (cuRAND's layout)";
+}
+
 static std::string model_name(double dof) {
   if (dof <= 0) return "Gaussian";
   std::ostringstream s;
@@ -217,6 +224,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
   j["chipshock_version"] = r.version;
   j["run"] = {{"paths", r.paths},
               {"seed", r.seed},
+              {"rng", r.rng},
               {"horizon_days", r.horizon_days},
               {"steps_per_day", r.steps_per_day},
               {"backend", r.backend},
@@ -393,6 +401,7 @@ std::string report_markdown(const RunReport& r) {
      << ", " << r.steps_per_day << " step" << (r.steps_per_day == 1 ? "" : "s") << " a day |\n";
   if (!r.as_of.empty()) md << "| As of | " << r.as_of << " |\n";
   md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
+  md << "| Random numbers | " << rng_description(r.rng) << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
   if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
@@ -461,7 +470,8 @@ std::string report_summary(const RunReport& r) {
   out << r.portfolio_name << ": " << r.currency << " " << format_money(r.portfolio_value)
       << "\n";
   out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
-      << " step(s)/day, seed " << r.seed << ", " << model_name(r.dof) << ", " << r.backend
+      << " step(s)/day, seed " << r.seed << ", rng " << r.rng << ", " << model_name(r.dof)
+      << ", " << r.backend
       << " (" << r.threads << " threads)" << (r.gpu_name.empty() ? "" : ", GPU " + r.gpu_name)
       << "\n\n";
   int w = 8;

@@ -56,6 +56,7 @@ struct RunReport {
   int horizon_days = 1, steps_per_day = 1, n_assets = 0;
   double dof = 0;  // 0 = Gaussian
   bool antithetic = false;
+  std::string rng = "philox";  // the diffusion's generator: philox or sobol (--rng)
   std::string as_of;  // the market's date ("" = not given)
   std::string backend;
   std::string gpu_name;  // the GPU used when backend is gpu or both ("" = none)
@@ -72,6 +73,9 @@ struct RunReport {
   std::uint64_t max_paths = 0;  // its cap
   WhatIf what_if;               // --what-if (empty = not asked)
 };
+
+// The generator in words, for the reports: "Philox4x32-10 pseudo-random" or the Sobol' one.
+std::string rng_description(const std::string& rng);
 
 // Shortest decimal string that reads back as the same double: 0.95 -> "0.95".
 std::string confidence_key(double confidence);
