@@ -178,14 +178,8 @@ ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
 
 }  // namespace
 
-ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& acc,
-                              std::uint64_t paths, const std::vector<double>& confidences,
-                              const std::vector<double>& tail) {
-  ScenarioResult r;
-  r.name = name;
-  r.paths = paths;
-  r.non_finite = acc.non_finite();
-  const std::uint64_t n = acc.count();
+void require_finite_losses(std::uint64_t n, std::uint64_t paths,
+                           const std::vector<double>& confidences) {
   for (double c : confidences)
     if (tail_mass(n, c) < 1.0)
       throw InputError("", 0, "--paths",
@@ -194,6 +188,17 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
                            std::to_string(c) + " level",
                        "the model produces NaN, infinite or absurd losses: check vols, drifts, "
                        "dof and position sizes");
+}
+
+ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& acc,
+                              std::uint64_t paths, const std::vector<double>& confidences,
+                              const std::vector<double>& tail) {
+  ScenarioResult r;
+  r.name = name;
+  r.paths = paths;
+  r.non_finite = acc.non_finite();
+  const std::uint64_t n = acc.count();
+  require_finite_losses(n, paths, confidences);
   r.mean_loss = acc.mean();
   r.stdev_loss = acc.stdev();
   r.prob_loss = static_cast<double>(acc.positive()) / static_cast<double>(n);

@@ -135,6 +135,10 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
                                 std::uint64_t paths, const std::vector<double>& confidences);
 
+// Throws InputError when n finite losses of `paths` leave less than one beyond a level's VaR.
+void require_finite_losses(std::uint64_t n, std::uint64_t paths,
+                           const std::vector<double>& confidences);
+
 // The same from an explicit tail (largest first), e.g. one cut to a shorter run's size.
 ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& acc,
                               std::uint64_t paths, const std::vector<double>& confidences,

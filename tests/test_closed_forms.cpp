@@ -5,23 +5,16 @@
 
 #include "host/risk_engine.hpp"
 #include "kernels/black_scholes.cuh"
+#include "book_fixture.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
+using testing::Book;
+using testing::kOneAsset;
+using testing::kOneAssetBook;
 
 namespace {
 
-struct Book {
-  testing::TempDir dir;
-  Market market;
-  Portfolio portfolio;
-  Book(const std::string& market_text, const std::string& portfolio_text)
-      : market(load_market(dir.write("m.toml", market_text))),
-        portfolio(load_portfolio(dir.write("p.toml", portfolio_text), market)) {}
-};
-
-const char* const kOneAsset =
-    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n";
 
 ScenarioResult run(const Book& b, int horizon, int steps, std::uint64_t paths) {
   const SimSpec spec(b.market, b.portfolio, SimSettings{horizon, steps});
@@ -49,7 +42,7 @@ TEST_CASE("Black-Scholes matches textbook values and put-call parity", "[closed_
 
 TEST_CASE("single-asset VaR and ES match the lognormal closed form", "[closed_form]") {
   const double q = 1000, s0 = 100, sigma = 0.30, mu = 0.08;
-  const Book b(kOneAsset, "name = \"one\"\n[[positions]]\nticker = \"X\"\nquantity = 1000\n");
+  const Book b(kOneAsset, kOneAssetBook);
   // Log-Euler is exact for GBM, so the step count must not matter.
   for (const auto& [horizon, steps] : {std::pair<int, int>{10, 1}, {5, 4}}) {
     const std::uint64_t n = 1000000;

@@ -11,9 +11,11 @@
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
 #include "host/risk_engine.hpp"
+#include "book_fixture.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
+using testing::Book;
 
 namespace {
 
@@ -46,15 +48,6 @@ quantity = 3000.0
 ticker = "AAA"
 quantity = -200.0
 )";
-
-struct Book {
-  testing::TempDir dir;
-  Market market;
-  Portfolio portfolio;
-  Book(const std::string& market_text, const std::string& book_text)
-      : market(load_market(dir.write("m.toml", market_text))),
-        portfolio(load_portfolio(dir.write("p.toml", book_text), market)) {}
-};
 
 }  // namespace
 

@@ -14,24 +14,16 @@
 #include "host/qmc/sobol_tables.hpp"
 #include "host/stats/weighted_risk.hpp"
 #include "kernels/importance_sampling.cuh"
+#include "book_fixture.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
+using testing::Book;
+using testing::kOneAsset;
+using testing::kOneAssetBook;
 
 namespace {
 
-struct Book {
-  testing::TempDir dir;
-  Market market;
-  Portfolio portfolio;
-  Book(const std::string& market_text, const std::string& portfolio_text)
-      : market(load_market(dir.write("m.toml", market_text))),
-        portfolio(load_portfolio(dir.write("p.toml", portfolio_text), market)) {}
-};
-
-const char* const kOneAsset =
-    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n";
-const char* const kOneStock = "name = \"one\"\n[[positions]]\nticker = \"X\"\nquantity = 1000\n";
 
 // Three correlated assets, optionally Student-t, with an option in the book.
 std::string three_assets(double dof) {
@@ -139,7 +131,7 @@ TEST_CASE("the mixture weight is bounded by 1/beta and equals p/q's mixture", "[
 }
 
 TEST_CASE("importance sampling matches the lognormal closed form at 99.9%", "[importance]") {
-  const Book b(kOneAsset, kOneStock);
+  const Book b(kOneAsset, kOneAssetBook);
   const double q = 1000, s0 = 100, sigma = 0.30, mu = 0.08;
   for (const auto& [horizon, steps] : {std::pair<int, int>{10, 1}, {5, 4}}) {
     SimSpec spec(b.market, b.portfolio, SimSettings{horizon, steps});
@@ -252,7 +244,7 @@ TEST_CASE("importance sampling on Sobol points matches the scalar reference and 
     WARN("SKIPPED: no cuRAND in this build (--rng sobol needs it)");
     return;
   }
-  const Book b(kOneAsset, kOneStock);
+  const Book b(kOneAsset, kOneAssetBook);
   SimSettings sim{5, 2};
   sim.rng = RngKind::kSobol;
   SimSpec spec(b.market, b.portfolio, sim);

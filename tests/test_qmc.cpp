@@ -28,12 +28,16 @@
 #include "kernels/single_path.cuh"
 #include "kernels/sobol_normals.cuh"
 #include "result_checks.hpp"
+#include "book_fixture.hpp"
 #include "test_util.hpp"
 #if CHIPSHOCK_HAVE_CUDA
 #include "kernels/gpu_engine.hpp"
 #endif
 
 using namespace chipshock;
+using testing::Book;
+using testing::kOneAsset;
+using testing::kOneAssetBook;
 
 namespace {
 
@@ -63,19 +67,6 @@ struct UnitNormals {
   void operator()(int dim, double* z) const { z[0] = dim == unit ? 1.0 : 0.0; }
 };
 
-struct Book {
-  testing::TempDir dir;
-  Market market;
-  Portfolio portfolio;
-  Book(const std::string& market_text, const std::string& portfolio_text)
-      : market(load_market(dir.write("m.toml", market_text))),
-        portfolio(load_portfolio(dir.write("p.toml", portfolio_text), market)) {}
-};
-
-const char* const kOneAsset =
-    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n";
-const char* const kOneAssetBook =
-    "name = \"one\"\n[[positions]]\nticker = \"X\"\nquantity = 1000\n";
 
 struct Result {
   int code;

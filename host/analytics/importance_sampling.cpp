@@ -162,13 +162,7 @@ ScenarioResult summarize_weighted(const std::string& name, std::vector<WeightedL
   r.paths = paths;
   r.non_finite = bad;
   const std::uint64_t n = sorted.size();
-  for (double c : confidences)
-    if (tail_mass(n, c) < 1.0)
-      throw InputError("", 0, "--paths",
-                       "only " + std::to_string(n) + " of " + std::to_string(paths) +
-                           " paths had a finite loss and weight: too few for the " +
-                           std::to_string(c) + " level",
-                       "ask for more paths, or check vols, drifts, dof and position sizes");
+  require_finite_losses(n, paths, confidences);
   const WeightedSummary s = weighted_summary(n, sorted);
   r.mean_loss = s.mean;
   r.stdev_loss = s.stdev;
