@@ -62,29 +62,57 @@ ScenarioResult scenario_result(const std::string& name, const LossAccumulator& a
   return summarize_losses(name, acc, s.paths, s.confidences);
 }
 
+PathRange rank_range(std::uint64_t paths, int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks) throw std::invalid_argument("bad rank");
+  // paths * rank / ranks without overflow for any 64-bit path count.
+  const auto share = [&](int r) {
+    return static_cast<std::uint64_t>(static_cast<Int128>(paths) * r / ranks);
+  };
+  return {share(rank), share(rank + 1)};
+}
+
+void accumulate_range(const SimSpec& spec, const CpuBackend& backend, const RunSettings& s,
+                      PathRange range, std::uint64_t from, LossAccumulator& acc,
+                      const ProgressFn& progress, const BatchDoneFn& batch_done) {
+  if (range.first > range.last || range.last > s.paths || from < range.first || from > range.last)
+    throw std::invalid_argument("path range outside the run");
+  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
+  std::vector<double> losses;
+  const auto done = [&](std::uint64_t next) {
+    if (progress) progress(next - range.first, range.size());
+    if (batch_done) batch_done(acc, next);
+  };
+  // Pilot: the first paths of the run (by index, so independent of batch size, threads and the
+  // split into ranges) fix the histogram's bins; those inside this range are then folded in like
+  // any other batch, so on the range that holds them they cost nothing extra.
+  const std::uint64_t pilot = s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0;
+  if (pilot > 0 && from == range.first) {
+    losses.resize(pilot);
+    backend.simulate_losses(spec, s.seed, 0, pilot, losses.data());
+    acc.set_histogram(histogram_bins_from_pilot(losses.data(), pilot, s.histogram_bins));
+    const std::uint64_t end = std::min(pilot, range.last);
+    if (from < end) {
+      accumulate(acc, losses.data() + from, end - from, backend.threads());
+      from = end;
+      done(from);
+    }
+  }
+  losses.resize(std::min(batch, range.last - from));
+  for (std::uint64_t first = from; first < range.last; first += batch) {
+    const std::uint64_t count = std::min(batch, range.last - first);
+    backend.simulate_losses(spec, s.seed, first, count, losses.data());
+    accumulate(acc, losses.data(), count, backend.threads());
+    done(first + count);
+  }
+}
+
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& s,
                                  const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, s.paths));
   LossAccumulator acc = scenario_accumulator(spec, s);
-  // Pilot: the first paths (by index, so independent of batch size and threads) fix the
-  // histogram's bins; they are then folded in like any other batch, so they cost nothing extra.
-  const std::uint64_t pilot = s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0;
-  std::vector<double> losses(std::max(batch, pilot));
-  if (pilot > 0) {
-    backend.simulate_losses(spec, s.seed, 0, pilot, losses.data());
-    acc.set_histogram(histogram_bins_from_pilot(losses.data(), pilot, s.histogram_bins));
-    accumulate(acc, losses.data(), pilot, backend.threads());
-    if (progress) progress(pilot, s.paths);
-  }
-  for (std::uint64_t first = pilot; first < s.paths; first += batch) {
-    const std::uint64_t count = std::min(batch, s.paths - first);
-    backend.simulate_losses(spec, s.seed, first, count, losses.data());
-    accumulate(acc, losses.data(), count, backend.threads());
-    if (progress) progress(first + count, s.paths);
-  }
+  accumulate_range(spec, backend, s, {0, s.paths}, 0, acc, progress);
   ScenarioResult r = scenario_result(name, acc, s);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -57,6 +57,34 @@ struct ScenarioResult {
 // Called after each batch with (paths done, paths total).
 using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 
+// --- Path ranges: one process's share of a run (MPI ranks), resumable (checkpoints) ---
+
+// Path indices [first, last) of a run.
+struct PathRange {
+  std::uint64_t first = 0, last = 0;
+  std::uint64_t size() const { return last - first; }
+};
+
+// Rank `rank`'s share of `paths` paths split over `ranks` processes: contiguous, in rank order,
+// sizes differing by at most one.
+PathRange rank_range(std::uint64_t paths, int rank, int ranks);
+
+// Called after each batch with the accumulator and the next path index to simulate: what a
+// checkpoint must save.
+using BatchDoneFn = std::function<void(const LossAccumulator&, std::uint64_t next_path)>;
+
+// Folds paths [from, range.last) of a run of settings.paths paths into `acc`, which holds paths
+// [range.first, from) already (from == range.first: nothing yet). When starting (from ==
+// range.first) with a histogram asked for, the bins are first set from the pilot, paths
+// [0, pilot) of the whole run whichever range this is, so every range of every process gets the
+// same bins; the pilot's losses inside the range are folded in from the pilot. Progress reports
+// paths done within the range. Any split of [0, paths) into ranges, any resume point and any
+// batch size give accumulators whose merge is bit-identical to one simulate_scenario.
+void accumulate_range(const SimSpec& spec, const CpuBackend& backend, const RunSettings& settings,
+                      PathRange range, std::uint64_t from, LossAccumulator& acc,
+                      const ProgressFn& progress = {}, const BatchDoneFn& batch_done = {});
+// --- end of path ranges ---
+
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& settings,
                                  const ProgressFn& progress = {});
