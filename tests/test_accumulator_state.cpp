@@ -23,7 +23,8 @@ void check_identical(const ScenarioResult& a, const ScenarioResult& b) {
   CHECK(a.histogram.underflow() == b.histogram.underflow());
   CHECK(a.histogram.overflow() == b.histogram.overflow());
   REQUIRE(a.tail_curve.size() == b.tail_curve.size());
-  for (std::size_t k = 0; k < a.tail_curve.size(); ++k) CHECK(a.tail_curve[k].loss == b.tail_curve[k].loss);
+  for (std::size_t k = 0; k < a.tail_curve.size(); ++k)
+    CHECK(a.tail_curve[k].loss == b.tail_curve[k].loss);
   REQUIRE(a.levels.size() == b.levels.size());
   for (std::size_t k = 0; k < a.levels.size(); ++k) {
     CHECK(a.levels[k].var == b.levels[k].var);

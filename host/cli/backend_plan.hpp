@@ -22,13 +22,18 @@ struct GpuCheck {
   std::string name;    // the device, when usable
 };
 
-// Whether this build and machine can run a job of this size on the GPU. Never throws.
-GpuCheck check_gpu(int n_assets, const RunSettings& settings);
+// Whether this build and machine can run a job of this size on GPU `device`. Never throws.
+GpuCheck check_gpu(int n_assets, const RunSettings& settings, int device = 0);
+
+// The GPU an MPI rank takes: its rank on the node modulo the node's device count (0 without
+// CUDA or devices).
+int gpu_for_local_rank(int local_rank);
 
 class BackendPlan {
  public:
   // requested: auto, cpu, gpu or both (validated by the caller). Throws GpuUnavailable.
-  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings);
+  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings,
+              int gpu_device = 0);
   ~BackendPlan();
   BackendPlan(const BackendPlan&) = delete;
   BackendPlan& operator=(const BackendPlan&) = delete;
@@ -41,6 +46,12 @@ class BackendPlan {
 
   ScenarioResult simulate(const std::string& name, const SimSpec& spec,
                           const RunSettings& settings, const ProgressFn& progress = {});
+  // Folds paths [from, range.last) into acc on the planned backend: the GPU's
+  // GpuBackend::accumulate_range, else the CPU's accumulate_range (risk_engine.hpp). For MPI
+  // ranks and checkpoints; not for --backend both (throws std::logic_error).
+  void accumulate(const SimSpec& spec, const RunSettings& settings, PathRange range,
+                  std::uint64_t from, LossAccumulator& acc, const ProgressFn& progress = {},
+                  const BatchDoneFn& batch_done = {});
   const std::vector<BackendComparison>& comparisons() const { return comparisons_; }
 
  private:

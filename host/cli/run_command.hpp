@@ -26,6 +26,8 @@ struct RunOptions {
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool quiet = false;
   bool json = false;
+  std::string checkpoint;  // --checkpoint FILE: progress saved after every batch
+  bool resume = false;     // --resume: continue the run saved in --checkpoint
 };
 
 // Exit codes, as documented in --help.
@@ -36,7 +38,13 @@ struct GpuUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+class MpiWorld;
+
 // Runs and returns the exit code; throws InputError / GpuUnavailable for the caller to map.
-int run_command(const RunOptions& options);
+// With a world of several MPI ranks, each simulates its share of the paths; rank 0 merges,
+// reports and prints. A failure in the set-up on any rank is thrown on every rank as an
+// AgreedFailure (cli_failure.hpp) before any path runs.
+int run_command(const RunOptions& options, const MpiWorld& world);
+int run_command(const RunOptions& options);  // one process
 
 }  // namespace chipshock

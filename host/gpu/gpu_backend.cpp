@@ -1,5 +1,6 @@
 #include "host/gpu/gpu_backend.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -19,6 +20,26 @@ ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimS
   ScenarioResult r = scenario_result(name, acc, s);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+void GpuBackend::accumulate_range(const SimSpec& spec, const RunSettings& s, PathRange range,
+                                  std::uint64_t from, LossAccumulator& acc,
+                                  const ProgressFn& progress, const BatchDoneFn& batch_done) {
+  if (range.first > range.last || range.last > s.paths || from < range.first || from > range.last)
+    throw std::invalid_argument("path range outside the run");
+  engine_->load(spec.model(), spec.book(), kernel_);
+  const std::uint64_t left = range.last - from;
+  const std::uint64_t chunk =
+      !batch_done ? left : (s.gpu_batch_paths > 0 ? s.gpu_batch_paths : std::uint64_t{1} << 26);
+  for (std::uint64_t first = from; first < range.last; first += chunk) {
+    const std::uint64_t count = std::min(chunk, range.last - first);
+    const auto on_progress = [&](std::uint64_t done, std::uint64_t) {
+      if (progress) progress(first - range.first + done, range.size());
+    };
+    merge_summary(acc, engine_->run(s.seed, first, count, loss_grid(acc), acc.tail_size(),
+                                    s.gpu_batch_paths, on_progress));
+    if (batch_done) batch_done(acc, first + count);
+  }
 }
 
 void GpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,

@@ -26,6 +26,13 @@ class GpuBackend {
   ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                    const RunSettings& settings, const ProgressFn& progress = {});
 
+  // Folds paths [from, range.last) into acc (no histogram: the device bins nothing), in one
+  // device run, or, when batch_done is given (checkpoints), one run per batch of
+  // settings.gpu_batch_paths (2^26 when 0) with batch_done after each. See accumulate_range.
+  void accumulate_range(const SimSpec& spec, const RunSettings& settings, PathRange range,
+                        std::uint64_t from, LossAccumulator& acc, const ProgressFn& progress = {},
+                        const BatchDoneFn& batch_done = {});
+
   // losses[k] = loss of path first_path + k (tests and parity checks).
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
                        std::uint64_t count, double* losses);
