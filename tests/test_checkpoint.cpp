@@ -92,6 +92,9 @@ TEST_CASE("a run killed with SIGKILL resumes to bit-identical numbers, and chang
   r = run_chipshock(args + "--resume");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("needs --checkpoint"));
+  r = run_chipshock(args + "--checkpoint '" + dir.file("no/such/folder/run.ckpt") + "'");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("cannot write the checkpoint"));
 
   // Resume (another batch size: it does not matter), then the uninterrupted run.
   const CliResult resumed =

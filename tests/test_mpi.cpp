@@ -14,7 +14,7 @@ namespace {
 // Root in CI containers: Open MPI refuses root unless told; no CMA between ranks in containers.
 const std::string kMpirun =
     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_btl_vader_single_copy_mechanism=none '" CHIPSHOCK_MPIEXEC "' --oversubscribe -np 2";
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none '" CHIPSHOCK_MPIEXEC "' --oversubscribe --timeout 240 -np 2";
 
 const std::string kSample =
     "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";

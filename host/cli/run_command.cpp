@@ -160,6 +160,12 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
     if (exists)
       throw InputError(p.checkpoint_file, 0, "--checkpoint", "the file exists already",
                        "add --resume to continue the run it holds, or delete it to start over");
+    try {  // a place we cannot write to fails now, on every rank, not after the first batch
+      write_file_atomically(p.checkpoint_file + ".probe", "");
+      std::filesystem::remove(p.checkpoint_file + ".probe");
+    } catch (const std::exception&) {
+      throw InputError(p.checkpoint_file, 0, "--checkpoint", "cannot write the checkpoint there");
+    }
     return;
   }
   if (!exists)
