@@ -1,5 +1,6 @@
 // --checkpoint / --resume end to end: a run killed with SIGKILL midway through its second
-// scenario, resumed with the same command, reports exactly the numbers of an uninterrupted run;
+// scenario, resumed with the same command, reports exactly the numbers of an uninterrupted run
+// (on the CPU backend, so that the run is slow enough to be caught midway on any machine);
 // a checkpoint is refused (exit 2) when a setting or an input file changed.
 #include <signal.h>
 
@@ -35,7 +36,8 @@ TEST_CASE("a run killed with SIGKILL resumes to bit-identical numbers, and chang
   const auto args_with = [&](const std::string& seed, const std::string& horizon) {
     return "run --market '" + dir.file("m.toml") +
            "' --portfolio scenarios/portfolio/ai_book.toml --paths 1200000 --horizon " + horizon +
-           " --seed " + seed + " --scenario cheaper_model_disruption --threads 1 --json --quiet ";
+           " --seed " + seed +
+           " --scenario cheaper_model_disruption --backend cpu --threads 1 --json --quiet ";
   };
   const std::string args = args_with("5", "5");
   const std::string with_ckpt = args + "--batch 20000 --checkpoint '" + ckpt + "'";
