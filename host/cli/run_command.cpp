@@ -300,14 +300,16 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   prepare_checkpoint(o, world, p);
 }
 
+// What merging the ranks' accumulators cost rank 0 (reported on stderr under mpirun).
+struct MergeCost {
+  double seconds = 0;
+  std::uint64_t bytes = 0;  // received
+};
+
 // One scenario on this rank's paths, resumed from the checkpoint where it has the scenario,
 // saving the checkpoint after every batch; then the ranks' accumulators are merged on rank 0
 // (a tree of pairwise merges of exact sums, counts and top-k tails: bit-identical to one
 // process). Returns the result on rank 0, an empty one elsewhere.
-struct MergeCost {
-  double seconds = 0;
-  std::uint64_t bytes = 0;
-};
 
 ScenarioResult run_scenario_share(const std::string& name, std::size_t index, const SimSpec& spec,
                                   PreparedRun& p, const MpiWorld& world, Progress& progress,
