@@ -1,8 +1,9 @@
 // The cost of merging ranks' results (MPI): per scenario each rank sends one accumulator image
 // (accumulator_state.hpp: sums, counts, histogram and the top-k tail, k ~ 5.3% of the paths at
 // the default levels) and rank 0 combines pairs in a tree. This measures, for runs of N paths,
-// the image's size and the seconds to encode it, and to combine two (decode both, merge,
-// encode); run under `mpirun -np 2` it also times rank 1 -> rank 0 through MpiWorld.
+// the image's size and the seconds to encode it, to combine two as accumulators (decode both,
+// merge, encode) and as images (merge_accumulator_images: what the MPI merge tree does); run
+// under `mpirun -np 2` it also times rank 1 -> rank 0 through MpiWorld.
 //
 // Usage: bench_merge_cost [paths ...]      (default 1M 10M)
 #include <algorithm>
@@ -51,15 +52,15 @@ int main(int argc, char** argv) {
   for (int k = 1; k < argc; ++k) runs.push_back(std::strtoull(argv[k], nullptr, 10));
   if (runs.empty()) runs = {1000000, 10000000};
   if (world.is_root())
-    std::printf("%12s %10s %12s %12s %14s %14s\n", "paths", "tail k", "image bytes", "encode s",
-                "combine s", "rank1->0 s");
+    std::printf("%12s %10s %12s %10s %12s %12s %12s\n", "paths", "tail k", "image bytes",
+                "encode s", "combine s", "image mrg s", "rank1->0 s");
   for (const std::uint64_t paths : runs) {
     const LossAccumulator acc =
         rank_accumulator(paths, 2, 1u + static_cast<unsigned>(world.rank()));
     auto t = std::chrono::steady_clock::now();
     const std::string image = encode_accumulator(acc);
     const double encode_s = seconds_since(t);
-    double combine_s = 0;
+    double combine_s = 0, image_merge_s = 0;
     if (world.is_root()) {
       const std::string other = encode_accumulator(rank_accumulator(paths, 2, 99));
       t = std::chrono::steady_clock::now();
@@ -67,6 +68,13 @@ int main(int argc, char** argv) {
       a.merge(decode_accumulator(other));
       const std::string merged = encode_accumulator(a);
       combine_s = seconds_since(t);
+      t = std::chrono::steady_clock::now();
+      const std::string merged_images = merge_accumulator_images(image, other);
+      image_merge_s = seconds_since(t);
+      if (merged_images != merged) {
+        std::fprintf(stderr, "merge_accumulator_images differs from the accumulator merge\n");
+        return 1;
+      }
     }
     double transfer_s = 0;
     if (world.size() == 2) {  // the transfer alone: combine = keep mine
@@ -76,9 +84,9 @@ int main(int argc, char** argv) {
       transfer_s = seconds_since(t);
     }
     if (world.is_root())
-      std::printf("%12llu %10zu %12zu %12.4f %14.4f %14.4f\n",
+      std::printf("%12llu %10zu %12zu %10.4f %12.4f %12.4f %12.4f\n",
                   static_cast<unsigned long long>(paths), acc.tail_size(), image.size(), encode_s,
-                  combine_s, transfer_s);
+                  combine_s, image_merge_s, transfer_s);
   }
   return 0;
 }

@@ -128,9 +128,15 @@ TEST_CASE("ranges merged in any order, resumed from images, equal one run bit fo
       accumulate_range(f.spec, CpuBackend(2), f.settings, range, saved_next, resumed);
       images.push_back(encode_accumulator(resumed));
     }
-    // Merged last-to-first (order does not matter).
+    // Merged last-to-first (order does not matter), as accumulators and as images.
     LossAccumulator total = decode_accumulator(images.back());
-    for (std::size_t k = images.size() - 1; k-- > 0;) total.merge(decode_accumulator(images[k]));
+    std::string image = images.back();
+    for (std::size_t k = images.size() - 1; k-- > 0;) {
+      total.merge(decode_accumulator(images[k]));
+      image = merge_accumulator_images(image, images[k]);
+    }
     check_identical(whole, scenario_result("baseline", total, f.settings));
+    CHECK(image == encode_accumulator(total));
+    check_identical(whole, scenario_result("baseline", decode_accumulator(image), f.settings));
   }
 }

@@ -356,9 +356,7 @@ ScenarioResult run_scenario_share(const std::string& name, std::size_t index, co
     const std::uint64_t moved = world.bytes_moved();
     const std::string merged = world.reduce_to_root(
         encode_accumulator(acc), [](std::string mine, const std::string& theirs) {
-          LossAccumulator a = decode_accumulator(mine);
-          a.merge(decode_accumulator(theirs));
-          return encode_accumulator(a);
+          return merge_accumulator_images(mine, theirs);
         });
     if (world.is_root()) acc = decode_accumulator(merged);
     merge.seconds += std::chrono::duration<double>(Clock::now() - merge_start).count();

@@ -1,6 +1,8 @@
 #include "host/stats/accumulator_state.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -87,39 +89,49 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-}  // namespace
+// The fields of an image, parsed and checked.
+struct Image {
+  double loss_scale = 0;
+  std::uint64_t tail_size = 0;
+  std::uint64_t n = 0, bad = 0, positive = 0;
+  double max = 0;
+  std::int32_t sum_exponent = 0, sum_sq_exponent = 0;
+  Int128 sum_units = 0, sum_sq_units = 0;
+  HistogramBins bins;
+  std::uint64_t underflow = 0, overflow = 0;
+  std::vector<std::uint64_t> counts;
+  std::vector<double> tail;  // descending
+};
 
-std::string encode_accumulator(const LossAccumulator& acc) {
-  const LossHistogram& h = acc.histogram();
-  const std::vector<double> tail = acc.tail();
+std::string write_image(const Image& m) {
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.u32(kAccumulatorStateVersion);
   w.u32(0);
-  w.f64(acc.loss_scale());
-  w.u64(acc.tail_size());
-  w.u64(acc.count());
-  w.u64(acc.non_finite());
-  w.u64(acc.positive());
-  w.f64(acc.max());
-  w.i32(acc.sum_exponent());
-  w.i32(acc.sum_sq_exponent());
-  w.i128(acc.sum_units());
-  w.i128(acc.sum_sq_units());
-  w.f64(h.bins().lo);
-  w.f64(h.bins().width);
-  w.i32(h.bins().count);
+  w.f64(m.loss_scale);
+  w.u64(m.tail_size);
+  w.u64(m.n);
+  w.u64(m.bad);
+  w.u64(m.positive);
+  w.f64(m.max);
+  w.i32(m.sum_exponent);
+  w.i32(m.sum_sq_exponent);
+  w.i128(m.sum_units);
+  w.i128(m.sum_sq_units);
+  w.f64(m.bins.lo);
+  w.f64(m.bins.width);
+  w.i32(m.bins.count);
   w.u32(0);
-  w.u64(h.underflow());
-  w.u64(h.overflow());
-  for (std::uint64_t c : h.counts()) w.u64(c);
-  w.u64(tail.size());
-  for (double x : tail) w.f64(x);
+  w.u64(m.underflow);
+  w.u64(m.overflow);
+  for (std::uint64_t c : m.counts) w.u64(c);
+  w.u64(m.tail.size());
+  for (double x : m.tail) w.f64(x);
   w.u64(fnv1a64(w.text()));
   return w.take();
 }
 
-LossAccumulator decode_accumulator(const std::string& bytes) {
+Image read_image(const std::string& bytes) {
   if (bytes.size() < sizeof kMagic + 16 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw AccumulatorStateError("accumulator state: not an accumulator image (bad magic)");
   Reader r(bytes);
@@ -135,43 +147,120 @@ LossAccumulator decode_accumulator(const std::string& bytes) {
   if (stored != fnv1a64(std::string_view(bytes).substr(0, bytes.size() - 8)))
     throw AccumulatorStateError("accumulator state: checksum mismatch (damaged data)");
   r.u32();  // reserved
-  const double loss_scale = r.f64();
-  const std::uint64_t tail_size = r.u64();
-  LossPartial p;
-  p.n = r.u64();
-  p.bad = r.u64();
-  p.positive = r.u64();
-  p.max = r.f64();
-  const std::int32_t sum_exponent = r.i32(), sum_sq_exponent = r.i32();
-  p.sum_units = r.i128();
-  p.sum_sq_units = r.i128();
-  HistogramBins bins;
-  bins.lo = r.f64();
-  bins.width = r.f64();
-  bins.count = r.i32();
+  Image m;
+  m.loss_scale = r.f64();
+  m.tail_size = r.u64();
+  m.n = r.u64();
+  m.bad = r.u64();
+  m.positive = r.u64();
+  m.max = r.f64();
+  m.sum_exponent = r.i32();
+  m.sum_sq_exponent = r.i32();
+  m.sum_units = r.i128();
+  m.sum_sq_units = r.i128();
+  m.bins.lo = r.f64();
+  m.bins.width = r.f64();
+  m.bins.count = r.i32();
   r.u32();  // reserved
-  const std::uint64_t underflow = r.u64(), overflow = r.u64();
-  if (bins.count < 0 || static_cast<std::uint64_t>(bins.count) > (bytes.size() - r.pos()) / 8)
+  m.underflow = r.u64();
+  m.overflow = r.u64();
+  if (m.bins.count < 0 || static_cast<std::uint64_t>(m.bins.count) > (bytes.size() - r.pos()) / 8)
     throw AccumulatorStateError("accumulator state: bad histogram size");
-  std::vector<std::uint64_t> counts(static_cast<std::size_t>(bins.count));
-  for (std::uint64_t& c : counts) c = r.u64();
+  m.counts.resize(static_cast<std::size_t>(m.bins.count));
+  for (std::uint64_t& c : m.counts) c = r.u64();
   const std::uint64_t tail_length = r.u64();
-  if (tail_length > tail_size || tail_length > (bytes.size() - r.pos()) / 8)
+  if (tail_length > m.tail_size || tail_length > (bytes.size() - r.pos()) / 8)
     throw AccumulatorStateError("accumulator state: bad tail length");
-  p.tail.resize(static_cast<std::size_t>(tail_length));
-  for (double& x : p.tail) x = r.f64();
+  m.tail.resize(static_cast<std::size_t>(tail_length));
+  for (double& x : m.tail) x = r.f64();
   if (r.pos() + 8 != bytes.size())
     throw AccumulatorStateError("accumulator state: unexpected length");
+  if (!std::is_sorted(m.tail.begin(), m.tail.end(), std::greater<double>()))
+    throw AccumulatorStateError("accumulator state: tail not in descending order");
+  return m;
+}
 
-  LossAccumulator acc(loss_scale, static_cast<std::size_t>(tail_size));
-  if (acc.sum_exponent() != sum_exponent || acc.sum_sq_exponent() != sum_sq_exponent)
+bool no_histogram(const Image& m) {
+  return m.bins.count == 0 && m.underflow == 0 && m.overflow == 0;
+}
+
+}  // namespace
+
+std::string encode_accumulator(const LossAccumulator& acc) {
+  const LossHistogram& h = acc.histogram();
+  Image m;
+  m.loss_scale = acc.loss_scale();
+  m.tail_size = acc.tail_size();
+  m.n = acc.count();
+  m.bad = acc.non_finite();
+  m.positive = acc.positive();
+  m.max = acc.max();
+  m.sum_exponent = acc.sum_exponent();
+  m.sum_sq_exponent = acc.sum_sq_exponent();
+  m.sum_units = acc.sum_units();
+  m.sum_sq_units = acc.sum_sq_units();
+  m.bins = h.bins();
+  m.underflow = h.underflow();
+  m.overflow = h.overflow();
+  m.counts = h.counts();
+  m.tail = acc.tail();
+  return write_image(m);
+}
+
+LossAccumulator decode_accumulator(const std::string& bytes) {
+  Image m = read_image(bytes);
+  LossAccumulator acc(m.loss_scale, static_cast<std::size_t>(m.tail_size));
+  if (acc.sum_exponent() != m.sum_exponent || acc.sum_sq_exponent() != m.sum_sq_exponent)
     throw AccumulatorStateError("accumulator state: sum grids do not match its loss scale");
+  LossPartial p;
+  p.n = m.n;
+  p.bad = m.bad;
+  p.positive = m.positive;
+  p.max = m.max;
+  p.sum_units = m.sum_units;
+  p.sum_sq_units = m.sum_sq_units;
+  p.tail = std::move(m.tail);
   acc.merge(p);
-  if (bins.count > 0 || underflow > 0 || overflow > 0)
-    acc.restore_histogram(LossHistogram(bins, std::move(counts), underflow, overflow));
-  else if (bins.width > 0)
-    acc.set_histogram(bins);
+  if (!no_histogram(m))
+    acc.restore_histogram(LossHistogram(m.bins, std::move(m.counts), m.underflow, m.overflow));
+  else if (m.bins.width > 0)
+    acc.set_histogram(m.bins);
   return acc;
+}
+
+std::string merge_accumulator_images(const std::string& a_bytes, const std::string& b_bytes) {
+  Image a = read_image(a_bytes);
+  const Image b = read_image(b_bytes);
+  if (a.loss_scale != b.loss_scale || a.tail_size != b.tail_size ||
+      a.sum_exponent != b.sum_exponent || a.sum_sq_exponent != b.sum_sq_exponent)
+    throw AccumulatorStateError("accumulator state: merging images of different runs");
+  a.n += b.n;
+  a.bad += b.bad;
+  a.positive += b.positive;
+  a.max = std::max(a.max, b.max);
+  a.sum_units += b.sum_units;
+  a.sum_sq_units += b.sum_sq_units;
+  if (!no_histogram(b)) {  // as LossHistogram::merge: the same bins, or none on one side
+    if (no_histogram(a)) {
+      a.bins = b.bins;
+      a.counts = b.counts;
+    } else if (a.bins.count != b.bins.count || a.bins.lo != b.bins.lo ||
+               a.bins.width != b.bins.width) {
+      throw AccumulatorStateError("accumulator state: merging histograms with different bins");
+    } else {
+      for (std::size_t k = 0; k < a.counts.size(); ++k) a.counts[k] += b.counts[k];
+    }
+    a.underflow += b.underflow;
+    a.overflow += b.overflow;
+  }
+  // The k largest of two descending lists: one linear merge, no sorting.
+  std::vector<double> tail(std::min<std::uint64_t>(a.tail.size() + b.tail.size(), a.tail_size));
+  std::size_t i = 0, j = 0;
+  for (double& x : tail)
+    x = (j >= b.tail.size() || (i < a.tail.size() && a.tail[i] >= b.tail[j])) ? a.tail[i++]
+                                                                              : b.tail[j++];
+  a.tail = std::move(tail);
+  return write_image(a);
 }
 
 }  // namespace chipshock

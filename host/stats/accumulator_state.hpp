@@ -31,4 +31,10 @@ struct AccumulatorStateError : std::runtime_error {
 std::string encode_accumulator(const LossAccumulator& acc);
 LossAccumulator decode_accumulator(const std::string& bytes);
 
+// The image of the two images' accumulators merged, without building either: sums and counts
+// added, the two descending tails merged in one linear pass and cut to the tail size. Equals
+// encode_accumulator of decode(a) merged with decode(b), byte for byte. What rank 0 and the
+// inner nodes of the MPI merge tree do.
+std::string merge_accumulator_images(const std::string& a, const std::string& b);
+
 }  // namespace chipshock
