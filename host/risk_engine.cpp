@@ -64,7 +64,7 @@ ScenarioResult scenario_result(const std::string& name, const LossAccumulator& a
   return summarize_losses(name, acc, s.paths, s.confidences);
 }
 
-std::vector<std::uint64_t> checkpoints(const RunSettings& s) {
+std::vector<std::uint64_t> convergence_stops(const RunSettings& s) {
   std::vector<std::uint64_t> out;
   const std::uint64_t bound = s.path_bound();
   if (s.target_rel_error > 0) {
@@ -83,6 +83,17 @@ std::vector<std::uint64_t> checkpoints(const RunSettings& s) {
   return out;
 }
 
+PathRange share_of(PathRange range, int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks || range.first > range.last)
+    throw std::invalid_argument("bad share");
+  // size * rank / ranks without overflow for any 64-bit path count.
+  const auto start = [&](int r) {
+    return range.first +
+           static_cast<std::uint64_t>(static_cast<Int128>(range.size()) * r / ranks);
+  };
+  return {start(rank), start(rank + 1)};
+}
+
 namespace {
 
 // The statistics after the first `paths` paths, exactly as a plain run of that many paths gives
@@ -90,35 +101,142 @@ namespace {
 ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
                             std::uint64_t paths, const std::vector<double>& confidences);
 
+// The CPU's paths (cpu_path_source).
+class CpuPathSource final : public PathSource {
+ public:
+  CpuPathSource(const SimSpec& spec, const CpuBackend& backend, const RunSettings& s)
+      : spec_(spec),
+        backend_(backend),
+        s_(s),
+        batch_(std::max<std::uint64_t>(1, std::min(s.batch_paths, s.path_bound()))),
+        pilot_paths_(s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0) {}
+
+  std::uint64_t batch() const override { return batch_; }
+  std::uint64_t first_stop() const override { return pilot_paths_; }
+
+  // Pilot: the first paths of the run (by index, so independent of batch size, threads and the
+  // shares) fix the histogram's bins; their losses are kept and folded in by the process whose
+  // share holds them, so they cost nothing extra there.
+  LossAccumulator start() override {
+    LossAccumulator acc = scenario_accumulator(spec_, s_);
+    if (pilot_paths_ > 0) {
+      pilot_.resize(pilot_paths_);
+      backend_.simulate_losses(spec_, s_.seed, 0, pilot_paths_, pilot_.data());
+      acc.set_histogram(histogram_bins_from_pilot(pilot_.data(), pilot_paths_, s_.histogram_bins));
+    }
+    return acc;
+  }
+
+  void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
+            const std::function<void(std::uint64_t)>& folded) override {
+    const std::uint64_t end = first + count;
+    if (!pilot_.empty() && first < pilot_.size()) {  // (a resumed run has no pilot kept)
+      const std::uint64_t kept = std::min<std::uint64_t>(end, pilot_.size());
+      accumulate(acc, pilot_.data() + first, kept - first, first, backend_.threads());
+      first = kept;
+    }
+    if (first < end) {
+      losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
+      backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data());
+      accumulate(acc, losses_.data(), end - first, first, backend_.threads());
+    }
+    if (folded) folded(count);
+  }
+
+ private:
+  const SimSpec& spec_;
+  const CpuBackend& backend_;
+  const RunSettings& s_;
+  std::uint64_t batch_, pilot_paths_;
+  std::vector<double> pilot_, losses_;
+};
+
 }  // namespace
 
-ScenarioResult run_to_checkpoints(const std::string& name, LossAccumulator& acc,
-                                  const RunSettings& s, const FoldPaths& fold) {
-  const std::uint64_t folded = acc.count() + acc.non_finite();  // e.g. a histogram pilot
-  std::vector<ConvergencePoint> table;
-  ScenarioResult r;
-  std::uint64_t done = folded;
-  for (const std::uint64_t cp : checkpoints(s)) {
-    if (cp < done || (cp == done && cp < folded)) continue;  // folded before the first stop
-    if (cp > done) fold(done, cp - done);
-    done = cp;
-    r = summarize_at(name, acc, cp, s.confidences);
-    table.push_back({cp, r.levels});
-    if (s.target_rel_error > 0) {
-      const LevelRisk t = risk_at(acc.count(), s.target_confidence,
-                                  [&] {
-                                    std::vector<double> tail = acc.tail();
-                                    tail.resize(std::min<std::size_t>(
-                                        tail.size(), tail_size_needed(cp, {s.target_confidence})));
-                                    return tail;
-                                  }());
-      if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
-        r.target_met = true;
-        break;
-      }
+std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBackend& backend,
+                                            const RunSettings& settings) {
+  return std::make_unique<CpuPathSource>(spec, backend, settings);
+}
+
+void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& source,
+                      PathTeam& team, const ProgressFn& report, const SaveProgress& save) {
+  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
+  if (p.complete) return;
+  const std::uint64_t bound = s.path_bound();
+  std::vector<std::uint64_t> stops = convergence_stops(s);
+  stops.erase(std::remove_if(stops.begin(), stops.end(),
+                             [&](std::uint64_t cp) { return cp < source.first_stop(); }),
+              stops.end());
+  if (!p.acc) p.acc = source.start();
+  // The rows and the target test need this many of the largest losses at a stop.
+  const auto tail_needed = [&](std::uint64_t cp) {
+    std::size_t k = tail_size_needed(cp, s.confidences);
+    if (s.target_rel_error > 0)
+      k = std::max<std::size_t>(k, tail_size_needed(cp, {s.target_confidence}));
+    return k;
+  };
+  for (const std::uint64_t cp : stops) {
+    if (cp <= p.done) continue;
+    const PathRange share = share_of({p.done, cp}, team.rank(), team.size());
+    p.next_path = std::clamp(p.next_path, share.first, share.last);
+    while (p.next_path < share.last) {
+      const std::uint64_t first = p.next_path;
+      const std::uint64_t count = std::min(source.batch(), share.last - first);
+      // Progress of all processes together, judged from this one's share (they run in step).
+      const auto folded = [&](std::uint64_t k) {
+        if (report)
+          report(std::min<std::uint64_t>(
+                     cp, p.done + (first + k - share.first) * static_cast<std::uint64_t>(
+                                                                  team.size())),
+                 bound);
+      };
+      source.fold(*p.acc, first, count, folded);
+      p.next_path = first + count;
+      if (p.next_path == share.last) p.reached = cp;
+      if (save) save(p);
     }
+    if (p.reached != cp) {  // an empty share: nothing to fold, but the stretch is done here
+      p.reached = cp;
+      if (save) save(p);
+    }
+    const LossAccumulator* all = team.gather(*p.acc, tail_needed(cp));
+    bool last = cp == stops.back();
+    if (all != nullptr) {  // rank 0: the row of this stop, and whether the target is met
+      const ScenarioResult r = summarize_at("", *all, cp, s.confidences);
+      p.table.push_back({cp, r.levels});
+      if (s.target_rel_error > 0) {
+        std::vector<double> tail = all->tail();
+        tail.resize(std::min<std::size_t>(tail.size(),
+                                          tail_size_needed(cp, {s.target_confidence})));
+        const LevelRisk t = risk_at(all->count(), s.target_confidence, tail);
+        if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
+          p.target_met = true;
+          last = true;
+        }
+      }
+      p.done = cp;
+      p.complete = last;
+      if (last && all != &*p.acc) p.acc = *all;
+      if (save) save(p);  // before the others learn of the stop
+    }
+    last = team.agree(last);
+    if (all == nullptr) {
+      p.done = cp;
+      p.complete = last;
+      if (last) p.acc.reset();  // only rank 0 needs the scenario's losses now
+      if (save) save(p);
+    }
+    if (last) return;
   }
-  r.convergence = std::move(table);
+}
+
+ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& p,
+                               const SimSpec& spec, const RunSettings& s, int threads) {
+  if (!p.complete || !p.acc) throw std::logic_error("finish_scenario: the scenario is not done");
+  ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
+  r.convergence = p.table;
+  r.target_met = p.target_met;
+  if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, threads);
   return r;
 }
 
@@ -127,30 +245,11 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t bound = s.path_bound();
-  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, bound));
-  LossAccumulator acc = scenario_accumulator(spec, s);
-  // Pilot: the first paths (by index, so independent of batch size and threads) fix the
-  // histogram's bins; they are then folded in like any other batch, so they cost nothing extra.
-  const std::uint64_t pilot = s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0;
-  std::vector<double> losses(std::max(batch, pilot));
-  if (pilot > 0) {
-    backend.simulate_losses(spec, s.seed, 0, pilot, losses.data());
-    acc.set_histogram(histogram_bins_from_pilot(losses.data(), pilot, s.histogram_bins));
-    accumulate(acc, losses.data(), pilot, 0, backend.threads());
-    if (progress) progress(pilot, bound);
-  }
-  const FoldPaths fold = [&](std::uint64_t begin, std::uint64_t paths) {
-    const std::uint64_t end = begin + paths;
-    for (std::uint64_t first = begin; first < end; first += batch) {
-      const std::uint64_t count = std::min(batch, end - first);
-      backend.simulate_losses(spec, s.seed, first, count, losses.data());
-      accumulate(acc, losses.data(), count, first, backend.threads());
-      if (progress) progress(first + count, bound);
-    }
-  };
-  ScenarioResult r = run_to_checkpoints(name, acc, s, fold);
-  if (s.components) allocate_scenario_risk(r, spec, s, acc, backend.threads());
+  const std::unique_ptr<PathSource> source = cpu_path_source(spec, backend, s);
+  PathTeam alone;
+  ScenarioProgress p;
+  advance_scenario(p, s, *source, alone, progress);
+  ScenarioResult r = finish_scenario(name, p, spec, s, backend.threads());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

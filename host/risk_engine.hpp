@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,6 +128,7 @@ struct ScenarioResult {
 // Called after each batch with (paths done, paths total).
 using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 
+
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& settings,
                                  const ProgressFn& progress = {});
@@ -147,16 +150,104 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& settings,
                             const LossAccumulator& acc, int threads);
 
-// Folds paths [first, first + count) of a scenario into an accumulator, in increasing order.
-using FoldPaths = std::function<void(std::uint64_t first, std::uint64_t count)>;
+// --- A scenario run in pieces: shared between processes (MPI ranks), saved and resumed ---
+//
+// A scenario's paths run in stretches between the stops of its convergence table
+// (convergence_stops). Each stretch [a, b) is split into contiguous shares, one per process; at
+// the stop b the processes' accumulators are merged on rank 0 (sums, counts, histogram and the
+// top of the tail with path indices: exact, so the merge is bit-identical to one process), which
+// records the table's row and, for a target error, decides whether to go on. Everything a
+// process holds between batches is a ScenarioProgress, which a checkpoint saves and --resume
+// restores. One process is the case of one share per stretch.
+
 // The path counts a run stops at to record its convergence table (ascending, the last one
 // where it ends unless a target error stops it first).
-std::vector<std::uint64_t> checkpoints(const RunSettings& settings);
-// Runs a scenario's paths in order through `fold`, stopping at the checkpoints to record the
-// convergence table and, with a target error, to test it. The accumulator must keep the tail
-// of settings.path_bound() paths. Returns the result at the final path count.
-ScenarioResult run_to_checkpoints(const std::string& name, LossAccumulator& acc,
-                                  const RunSettings& settings, const FoldPaths& fold);
+std::vector<std::uint64_t> convergence_stops(const RunSettings& settings);
+
+// Path indices [first, last) of a run.
+struct PathRange {
+  std::uint64_t first = 0, last = 0;
+  std::uint64_t size() const { return last - first; }
+};
+
+// Process `rank`'s share of `range` split over `ranks` processes: contiguous, in rank order,
+// sizes differing by at most one (empty for some ranks when there are fewer paths than ranks).
+PathRange share_of(PathRange range, int rank, int ranks);
+
+// A scenario's paths on one backend, as advance_scenario folds them.
+class PathSource {
+ public:
+  virtual ~PathSource() = default;
+  // Paths folded between two progress reports and checkpoint saves (at most).
+  virtual std::uint64_t batch() const = 0;
+  // An empty accumulator for the scenario, with the histogram's bins set from the pilot (the
+  // first paths of the run, whichever share this process holds) where the backend bins losses.
+  virtual LossAccumulator start() = 0;
+  // Stops below this path count are not recorded (the CPU's histogram pilot: stops inside it
+  // were never in its table).
+  virtual std::uint64_t first_stop() const = 0;
+  // Folds paths [first, first + count) into acc; folded(k) as the first k of them are in.
+  virtual void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
+                    const std::function<void(std::uint64_t)>& folded) = 0;
+};
+
+// The CPU backend's paths: batches of settings.batch_paths, the histogram pilot's losses kept
+// and folded in when this process's share holds them.
+std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBackend& backend,
+                                            const RunSettings& settings);
+
+// The processes a scenario's paths are shared between (host/parallel/mpi_team.hpp for MPI
+// ranks). This base class is one process alone, which holds every path.
+class PathTeam {
+ public:
+  virtual ~PathTeam() = default;
+  virtual int rank() const { return 0; }
+  virtual int size() const { return 1; }
+  bool is_root() const { return rank() == 0; }
+  // Collective: every process's accumulator merged, on rank 0; nullptr elsewhere. Only the
+  // `tail_needed` largest losses of the merged tail are used: processes may send no more.
+  virtual const LossAccumulator* gather(const LossAccumulator& mine, std::size_t tail_needed) {
+    (void)tail_needed;
+    return &mine;
+  }
+  // Collective: rank 0's flag, on every process.
+  virtual bool agree(bool root_flag) { return root_flag; }
+};
+
+// One scenario's progress on this process: what a checkpoint saves after every batch and stop,
+// and what --resume restores.
+struct ScenarioProgress {
+  std::uint64_t done = 0;       // the last stop passed: paths [0, done) folded, all processes
+  std::uint64_t reached = 0;    // the stop whose stretch this process has folded its share of
+  std::uint64_t next_path = 0;  // this process's next path (in its share of the stretch)
+  bool complete = false;        // the last stop is passed
+  bool target_met = false;      // rank 0: the target error was met at `done`
+  std::vector<ConvergencePoint> table;  // rank 0: one row per stop passed
+  // This process's paths so far; on rank 0 once complete, every process's paths (merged). Empty
+  // before the scenario starts and, on other ranks, once it is complete.
+  std::optional<LossAccumulator> acc;
+  double seconds = 0;  // time spent on it in earlier runs (before a --resume)
+};
+
+// Called with the progress after every batch and every stop (to save a checkpoint). Rank 0
+// saves a stop before the other processes learn of it, so that no process is ever ahead of a
+// saved rank 0 by more than the stop it is waiting at (see reconcile in run_checkpoint.hpp).
+using SaveProgress = std::function<void(const ScenarioProgress&)>;
+
+// Runs one scenario from where `progress` stands (a new ScenarioProgress: from the start) to
+// its last stop: this process's share of each stretch through `source`, the merge and the
+// stop's row through `team`. `report` gets (about how many paths all processes have done,
+// paths the run may reach) after every batch. The accumulator must keep the tail of
+// settings.path_bound() paths.
+void advance_scenario(ScenarioProgress& progress, const RunSettings& settings,
+                      PathSource& source, PathTeam& team, const ProgressFn& report = {},
+                      const SaveProgress& save = {});
+
+// Rank 0, a complete scenario: VaR, ES and moments at its last stop, its convergence table and,
+// with settings.components, the allocation from the merged tail paths (seconds left 0).
+ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& progress,
+                               const SimSpec& spec, const RunSettings& settings, int threads);
+// --- end of the scenario run in pieces ---
 // The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
 // backend sums on the accumulator's grids and keeps its tail on the device):
 // the accumulator a scenario's losses fold into,

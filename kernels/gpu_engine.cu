@@ -183,6 +183,15 @@ const void* g_constant_owner = nullptr;  // the engine whose data is in c_spec
 
 }  // namespace
 
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
 GpuDeviceInfo probe_gpu(int device) {
   GpuDeviceInfo info;
   info.device = device;

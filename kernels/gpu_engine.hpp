@@ -42,6 +42,10 @@ struct GpuDeviceInfo {
 // kernel runs), and its memory can be queried. Never throws.
 GpuDeviceInfo probe_gpu(int device = 0);
 
+// CUDA devices this process sees (CUDA_VISIBLE_DEVICES applies); 0 when none or on error.
+// MPI ranks on a node take device local_rank % count. Never throws.
+int cuda_device_count();
+
 // Which kernel runs a loaded model: a fixed-size one (asset count a compile-time constant, data
 // in constant memory) when the padded asset count is at most 32 and the data fits; the generic
 // one (data in global memory) otherwise, or when asked (tests).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target of tests/fuzz for a bounded time (FUZZ_SECONDS, default 25), two
+# Runs each libFuzzer target of tests/fuzz for a bounded time (FUZZ_SECONDS, default 20), two
 # at a time, starting from the seed corpus in tests/fuzz/corpus/<target>/ (copied, so the
 # checked-in corpus is not changed). A crash, hang (over 10 s on one input), leak or sanitizer
 # report fails the script; libFuzzer's reproducer is left in <build>/fuzz-artifacts/ for
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-asan}
-seconds=${FUZZ_SECONDS:-25}
+seconds=${FUZZ_SECONDS:-20}
 targets=(market portfolio scenario price_csv)
 
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages chipshock builds and tests with. Idempotent: packages already
-# present are skipped, so CI and developers can call it before every build. clang-14 with its
-# runtimes (libFuzzer, ASan, UBSan) and LLVM's OpenMP is for the sanitizer and fuzz builds.
+# present are skipped, so CI and developers can call it before every build. Open MPI (library and
+# mpirun) is for `mpirun -np N chipshock run` and its test; clang-14 with its runtimes (libFuzzer,
+# ASan, UBSan), LLVM's OpenMP and lld (faster links) are for the sanitizer and fuzz builds
+# (scripts/ci_sanitize.sh, scripts/ci_fuzz.sh), which CI runs by default.
 set -euo pipefail
 
 packages=(
@@ -9,7 +11,7 @@ packages=(
   catch2 libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy
-  clang-14 libclang-rt-14-dev libomp-14-dev
+  clang-14 libclang-rt-14-dev libomp-14-dev lld-14
 )
 
 missing=()

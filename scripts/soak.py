@@ -4,11 +4,12 @@
 Each run draws a market (1-60 assets, random spots, vols from 1e-8 to 5.0 (500%), drifts,
 sectors, factor exposures, a random positive definite correlation, Gaussian or Student-t), a
 book (equities, calls and puts, long and short), 0-2 built-in scenarios and 0-1 random scenario
-file (jumps, random events, recoveries, regimes with correlation stress), a horizon of 1-20 days
-and 1,000-20,000 paths, and checks that the run exits 0, that stderr carries no sanitizer
+file (jumps, random events, recoveries, regimes with correlation stress), a horizon of 1-10 days
+and 1,000-10,000 paths, and checks that the run exits 0, that stderr carries no sanitizer
 report, and that the JSON report is sane: finite VaR <= ES for every scenario and level and no
 non-finite path. Half the runs print the report with --json, the others write every report file
-with --out. Inputs are drawn from --seed, so a failing run can be replayed; its files are kept
+with --out; a quarter of them save a checkpoint after every batch (--checkpoint, small
+batches), which must be gone once the run completed. Inputs are drawn from --seed, so a failing run can be replayed; its files are kept
 and named in the message. Used by scripts/ci_sanitize.sh under ASan/UBSan/LSan.
 """
 import argparse
@@ -163,12 +164,12 @@ def main():
         n = rng.choice([1, 2, 3, 5, 8, 16, 16, 30, 60])
         pool = TICKERS + ["X%02d" % i for i in range(60)]
         tickers = rng.sample(pool[:max(n, 16)], n)
-        horizon = rng.randint(1, 20)
+        horizon = rng.randint(1, 10)
         files = {"market.toml": market_text(rng, tickers),
                  "portfolio.toml": portfolio_text(rng, tickers, horizon)}
         cmd = [binary, "run", "--market", os.path.join(work, "market.toml"),
                "--portfolio", os.path.join(work, "portfolio.toml"),
-               "--paths", str(rng.choice([1000, 2000, 5000, 10000, 20000])),
+               "--paths", str(rng.choice([1000, 2000, 5000, 10000])),
                "--horizon", str(horizon), "--steps-per-day", str(rng.choice([1, 1, 2])),
                "--seed", str(rng.randint(0, 2**64 - 1)), "--threads", str(rng.choice([1, 2])),
                "--backend", "cpu", "--confidence", rng.choice(["0.95,0.975,0.99", "0.99", "0.9,0.999"])]
@@ -179,6 +180,9 @@ def main():
             cmd += ["--scenario", os.path.join(work, "scenario.toml")]
         use_json = run % 2 == 0
         cmd += ["--json"] if use_json else ["--out", os.path.join(work, "out"), "--quiet"]
+        checkpoint = os.path.join(work, "run.ckpt") if run % 4 == 1 else None
+        if checkpoint:
+            cmd += ["--checkpoint", checkpoint, "--batch", str(rng.choice([500, 1000, 3000]))]
         for name, text in files.items():
             with open(os.path.join(work, name), "w") as f:
                 f.write(text)
@@ -188,6 +192,8 @@ def main():
         try:
             if p.returncode != 0:
                 raise AssertionError("%s: exit code %d" % (where, p.returncode))
+            if checkpoint and os.path.exists(checkpoint):
+                raise AssertionError("%s: the checkpoint of a completed run is left" % where)
             for mark in SANITIZER_MARKS:
                 if mark in p.stderr:
                     raise AssertionError("%s: sanitizer report (%s)" % (where, mark))

@@ -459,6 +459,15 @@ TEST_CASE("run --importance-sampling reports its measure and refuses the GPU", "
   CHECK(json.find("\"method\": \"importance\"") != std::string::npos);
   CHECK(json.find("\"tail_effective_sample_size\"") != std::string::npos);
   CHECK(slurp(out.file("report.html")).find("drawn under importance sampling") != std::string::npos);
+  // --what-if under the base run's measure (common random numbers and weights)
+  const Result w = run_cli(kSample + "--paths 20k --seed 5 --importance-sampling --no-components "
+                                     "--what-if scenarios/portfolio/what_if_nvda_hedge.toml --json");
+  REQUIRE(w.code == 0);
+  CHECK(w.out.find("\"es_change\"") != std::string::npos);
+  const Result c = run_cli(kSample + "--paths 20k --importance-sampling --checkpoint '" +
+                           out.file("run.ckpt") + "'");
+  CHECK(c.code == 2);
+  CHECK(c.err.find("not with --checkpoint") != std::string::npos);
   for (const char* backend : {"gpu", "both"}) {
     const Result g = run_cli(kSample + "--paths 20k --importance-sampling --backend " + backend);
     CHECK(g.code == 2);

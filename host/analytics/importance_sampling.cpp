@@ -195,7 +195,7 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
   std::uint64_t bad = 0, done = 0;
   std::vector<ConvergencePoint> table;
   ScenarioResult r;
-  for (const std::uint64_t cp : checkpoints(s)) {
+  for (const std::uint64_t cp : convergence_stops(s)) {
     while (done < cp) {
       const std::uint64_t count = std::min(batch, cp - done);
       std::vector<WeightedLoss> b = simulate_weighted(spec, backend, s.seed, done, count, bad);

@@ -1,6 +1,7 @@
 #include "host/cli/backend_plan.hpp"
 
 #include <exception>
+#include <stdexcept>
 
 #include "host/cli/run_command.hpp"
 #include "host/stats/risk_measures.hpp"
@@ -19,14 +20,19 @@ struct BackendPlan::Gpu {
   GpuBackend backend;
 };
 
-GpuCheck check_gpu(int n_assets, const RunSettings& s) {
+int gpu_for_local_rank(int local_rank) {
+  const int count = cuda_device_count();
+  return count > 0 ? local_rank % count : 0;
+}
+
+GpuCheck check_gpu(int n_assets, const RunSettings& s, int device) {
   GpuCheck c;
   if (n_assets > kMaxGpuAssets) {
     c.reason = "the market has " + std::to_string(n_assets) + " assets; the GPU backend handles " +
                "at most " + std::to_string(kMaxGpuAssets);
     return c;
   }
-  const GpuDeviceInfo info = probe_gpu(0);
+  const GpuDeviceInfo info = probe_gpu(device);
   if (!info.usable) {
     c.reason = info.reason;
     return c;
@@ -49,7 +55,9 @@ GpuCheck check_gpu(int n_assets, const RunSettings& s) {
 
 struct BackendPlan::Gpu {};
 
-GpuCheck check_gpu(int, const RunSettings&) {
+int gpu_for_local_rank(int) { return 0; }
+
+GpuCheck check_gpu(int, const RunSettings&, int) {
   GpuCheck c;
   c.reason = "this build has no GPU backend (built without CUDA)";
   return c;
@@ -58,15 +66,15 @@ GpuCheck check_gpu(int, const RunSettings&) {
 #endif
 
 BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets,
-                         const RunSettings& settings)
+                         const RunSettings& settings, int gpu_device)
     : cpu_(threads) {
   label_ = requested == "auto" ? "cpu" : requested;
   if (requested == "cpu") return;
-  GpuCheck check = check_gpu(n_assets, settings);
+  GpuCheck check = check_gpu(n_assets, settings, gpu_device);
 #if CHIPSHOCK_HAVE_CUDA
   if (check.usable) {
     try {
-      gpu_ = std::make_unique<Gpu>(Gpu{GpuBackend(0)});
+      gpu_ = std::make_unique<Gpu>(Gpu{GpuBackend(gpu_device)});
     } catch (const std::exception& e) {
       check.usable = false;
       check.reason = e.what();
@@ -96,6 +104,16 @@ ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spe
   }
 #endif
   return simulate_scenario(name, spec, cpu_, settings, progress);
+}
+
+std::unique_ptr<PathSource> BackendPlan::path_source(const SimSpec& spec,
+                                                     const RunSettings& settings, bool batched) {
+  if (label_ == "both") throw std::logic_error("--backend both runs whole scenarios only");
+#if CHIPSHOCK_HAVE_CUDA
+  if (gpu_) return gpu_->backend.path_source(spec, settings, batched);
+#endif
+  (void)batched;  // the CPU's batches are settings.batch_paths either way
+  return cpu_path_source(spec, cpu_, settings);
 }
 
 }  // namespace chipshock

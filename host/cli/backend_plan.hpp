@@ -22,13 +22,18 @@ struct GpuCheck {
   std::string name;    // the device, when usable
 };
 
-// Whether this build and machine can run a job of this size on the GPU. Never throws.
-GpuCheck check_gpu(int n_assets, const RunSettings& settings);
+// Whether this build and machine can run a job of this size on GPU `device`. Never throws.
+GpuCheck check_gpu(int n_assets, const RunSettings& settings, int device = 0);
+
+// The GPU an MPI rank takes: its rank on the node modulo the node's device count (0 without
+// CUDA or devices).
+int gpu_for_local_rank(int local_rank);
 
 class BackendPlan {
  public:
   // requested: auto, cpu, gpu or both (validated by the caller). Throws GpuUnavailable.
-  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings);
+  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings,
+              int gpu_device = 0);
   ~BackendPlan();
   BackendPlan(const BackendPlan&) = delete;
   BackendPlan& operator=(const BackendPlan&) = delete;
@@ -41,6 +46,11 @@ class BackendPlan {
 
   ScenarioResult simulate(const std::string& name, const SimSpec& spec,
                           const RunSettings& settings, const ProgressFn& progress = {});
+  // The scenario's paths on the planned backend, for advance_scenario (MPI ranks and
+  // checkpoints); batched: GPU runs cut into batches so that checkpoints are saved between
+  // them. Not for --backend both (throws std::logic_error). Valid while spec and settings are.
+  std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
+                                          bool batched);
   const std::vector<BackendComparison>& comparisons() const { return comparisons_; }
 
  private:

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <new>
 
 #include "host/cli/calibrate_command.hpp"
+#include "host/cli/cli_failure.hpp"
 #include "host/cli/backtest_command.hpp"
 #include "host/cli/reverse_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
+#include "host/parallel/mpi_world.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/scenario/scenario_library.hpp"
 
@@ -79,6 +82,18 @@ const char* const kCalibrateExample =
 
 int main(int argc, char** argv) {
   using namespace chipshock;
+  // Under mpirun every process joins the job here; otherwise a world of one (mpi_world.hpp).
+  std::unique_ptr<MpiWorld> world;
+  try {
+    world = std::make_unique<MpiWorld>(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "chipshock: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  // Help, version and command-line errors: printed once, by rank 0.
+  if (!world->is_root()) {
+    std::cout.setstate(std::ios::failbit);
+  }
   CLI::App app{"chipshock: Monte Carlo Value-at-Risk and expected shortfall for equity and "
                "option books, under stress scenarios."};
   app.set_version_flag("--version", std::string("chipshock ") + CHIPSHOCK_VERSION);
@@ -173,12 +188,29 @@ int main(int argc, char** argv) {
                   "TOML file of [[positions]] to add (negative quantity reduces): reports the "
                   "change in VaR and ES with the same random numbers")
       ->type_name("FILE");
+  run->add_option("--checkpoint", o.checkpoint,
+                  "Save progress to FILE after every batch and at every convergence stop "
+                  "(temp file, fsync, rename, fsync of the folder); refused if FILE exists "
+                  "unless --resume. Deleted when the run completes. With N MPI ranks, rank r "
+                  "uses FILE.rank<r>of<N>. Covers every Monte Carlo run of the command: the "
+                  "baseline, the scenarios, each step of --target-rel-error and --what-if")
+      ->type_name("FILE");
+  run->add_flag("--resume", o.resume,
+                "Continue the run saved in --checkpoint FILE (after a crash or kill -9): the same "
+                "command gives bit-identical results (components and convergence table "
+                "included); exit 2, naming the file and what changed, if an input file or a "
+                "setting differs");
   run->add_flag("--quiet", o.quiet, "No summary table, progress bar or notes (errors only)");
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
   run->add_flag("--dry-run", o.dry_run,
                 "Check the inputs, time a pilot of the first paths and print the plan with the "
                 "estimated run time; simulate nothing else");
-  run->footer(std::string(kRunExample) + "\n\n" + kExitCodes);
+  run->footer(std::string(kRunExample) +
+              "\n  chipshock run ... --paths 10B --checkpoint run.ckpt    (after a crash: the same"
+              "\n                                                        command plus --resume)"
+              "\n  mpirun -np 4 chipshock run ...   (each rank its share of the paths and one GPU;"
+              "\n                                  the same numbers as one process)\n\n" +
+              kExitCodes);
 
   bool verbose = false;
   CLI::App* scen = app.add_subcommand(
@@ -307,31 +339,39 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line naming the option, then a hint, like every other input error.
-    std::cerr << "chipshock: command line: " << e.what() << "\n"
-              << "hint: 'chipshock --help' lists the commands, 'chipshock run --help' the "
-                 "options, each with an example\n";
+    if (world->is_root())
+      std::cerr << "chipshock: command line: " << e.what() << "\n"
+                << "hint: 'chipshock --help' lists the commands, 'chipshock run --help' the "
+                   "options, each with an example\n";
     return kExitBadInput;
   }
 
   try {
-    if (run->parsed()) return run_command(o);
+    if (run->parsed()) return run_command(o, *world);
+    // The other commands are one process's work: under mpirun, rank 0 does it alone.
+    if (!world->is_root()) return kExitOk;
     if (bt->parsed()) return backtest_command(bo);
     if (rev->parsed()) return reverse_command(ro);
     if (scen->parsed()) return list_scenarios(verbose);
     if (cal->parsed()) return calibrate_command(co);
     return kExitBadInput;
-  } catch (const InputError& e) {
-    std::cerr << "chipshock: " << e.what() << "\n";
-    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
-    return kExitBadInput;
-  } catch (const GpuUnavailable& e) {
-    std::cerr << "chipshock: " << e.what() << "\n";
-    return kExitNoGpu;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "chipshock: out of memory\nhint: use fewer --paths or a smaller --batch\n";
-    return kExitInternal;
-  } catch (const std::exception& e) {
-    std::cerr << "chipshock: internal error: " << e.what() << "\n";
-    return kExitInternal;
+  } catch (...) {
+    const bool agreed = [] {
+      try {
+        throw;
+      } catch (const AgreedFailure&) {
+        return true;
+      } catch (...) {
+        return false;
+      }
+    }();
+    const RankFailure f = failure_from_current_exception(world->rank());
+    // A failure only this rank knows of (during the run): report it and end the whole job.
+    if (world->size() > 1 && !agreed) {
+      print_failure(f, world->size());
+      world->abort(f.code);
+    }
+    if (world->is_root()) print_failure(f, world->size());
+    return f.code;
   }
 }

@@ -7,21 +7,27 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <sstream>
 #include <optional>
+#include <sstream>
+#include <thread>
 
-#include "host/cli/arg_parsing.hpp"
-#include "host/cli/backend_plan.hpp"
-#include "host/config/market.hpp"
-#include "host/config/portfolio.hpp"
 #include "host/analytics/importance_sampling.hpp"
 #include "host/analytics/path_risk.hpp"
+#include "host/checkpoint/run_checkpoint.hpp"
+#include "host/cli/arg_parsing.hpp"
+#include "host/cli/backend_plan.hpp"
+#include "host/cli/cli_failure.hpp"
+#include "host/cli/monte_carlo_runs.hpp"
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/parallel/mpi_world.hpp"
 #include "host/report/report_files.hpp"
 #include "host/report/run_report.hpp"
 #include "host/risk_engine.hpp"
@@ -38,6 +44,7 @@
 namespace chipshock {
 
 namespace {
+
 
 constexpr int kMaxHorizonDays = 2520;  // ten years of trading days
 constexpr int kMaxStepsPerDay = 390;   // one a minute
@@ -77,18 +84,22 @@ void validate(const RunOptions& o) {
                        "'" + o.stop_loss + "': expected a positive loss in the book's currency",
                        "e.g. --stop-loss 1e6");
   }
+  if (o.window < 20 || o.window > 100000)
+    throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
   if (o.rng != "philox" && o.rng != "sobol")
     throw InputError("", 0, "--rng", "'" + o.rng + "': expected philox or sobol");
   if (o.rng == "sobol" && o.antithetic)
     throw InputError("", 0, "--antithetic", "not with --rng sobol",
                      "quasi-random points are already balanced: drop --antithetic, or use "
                      "--rng philox");
-  if (o.window < 20 || o.window > 100000)
-    throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
   if (o.importance_sampling && (o.backend == "gpu" || o.backend == "both"))
     throw InputError("", 0, "--importance-sampling",
                      "runs on the CPU backend only, not with --backend " + o.backend,
                      "use --backend cpu (or auto)");
+  if (o.importance_sampling && !o.checkpoint.empty())
+    throw InputError("", 0, "--importance-sampling",
+                     "keeps every path's loss and weight in memory: not with --checkpoint",
+                     "drop --checkpoint (an importance-sampling run needs far fewer paths)");
 }
 
 // Progress on stderr while a run takes more than a second, only when stderr is a terminal.
@@ -151,10 +162,14 @@ std::string instrument_of(const std::string& label) {
 
 // --what-if: the book plus the file's positions, every scenario run again with the same seed
 // and path count (common random numbers), so the change is the positions' effect, not noise.
+// The runs are Monte Carlo runs n_runs .. 2 n_runs - 1 of `runs` (checkpointed and shared
+// between MPI ranks like the others); rank 0 computes the changes. `base` is rank 0's results
+// of runs 0 .. n_runs - 1 (empty elsewhere).
 WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market& market,
                    const Portfolio& portfolio, const SimSettings& sim,
-                   const std::vector<AppliedScenario>& applied, const RunReport& report,
-                   BackendPlan& backend, const RunSettings& settings, Progress& progress,
+                   const std::vector<AppliedScenario>& applied,
+                   const std::vector<std::string>& names, const std::vector<ScenarioResult>& base,
+                   MonteCarloRuns& runs, const RunSettings& settings, Progress& progress,
                    const std::vector<ImportanceShift>& shifts) {
   WhatIf w;
   w.file = file;
@@ -166,43 +181,46 @@ WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market
     w.positions.push_back(what_if_label(p));
   }
   const SimSpec extra_spec(market, extra, sim);  // labels of the added lines
-  for (std::size_t k = 0; k < report.scenarios.size(); ++k) {
-    const ScenarioResult& base = report.scenarios[k];
+  const std::size_t n_runs = names.size();
+  for (std::size_t k = 0; k < n_runs; ++k) {
     RunSettings s = settings;
-    s.paths = base.paths;  // a run to a target error: the same paths as its result
+    // a run to a target error: the same paths as its result (under importance sampling, which
+    // runs in one process outside `runs`, that result's own count)
+    s.paths = k < shifts.size() ? base[k].paths : runs.paths_of(k);
     s.target_rel_error = 0;
     s.components = false;
     const std::unique_ptr<SimSpec> spec =
         k == 0 ? std::make_unique<SimSpec>(market, changed, sim)
                : std::make_unique<SimSpec>(market, changed, sim, applied[k - 1]);
-    const std::string label = "what-if: " + base.name;
+    const std::string label = "what-if: " + names[k];
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       progress.update(label, done, total);
     };
-    // Under importance sampling the changed book is sampled under the base run's measure, so
-    // the two runs share paths and weights (common random numbers).
+    // Under importance sampling (one process) the changed book is sampled under the base run's
+    // measure, so the two runs share paths and weights (common random numbers).
     if (k < shifts.size()) spec->set_importance_shift(shifts[k]);
     const ScenarioResult r =
-        k < shifts.size()
-            ? simulate_scenario_weighted(base.name, *spec, backend.cpu(), s, base.importance,
-                                         report_progress)
-            : backend.simulate(base.name, *spec, s, report_progress);
+        k < shifts.size() ? simulate_scenario_weighted(label, *spec, runs.backend().cpu(), s,
+                                                       base[k].importance, report_progress)
+                          : runs.run(n_runs + k, label, *spec, s, report_progress);
+    if (base.empty()) continue;  // not rank 0
     WhatIfScenario ws;
-    ws.scenario = base.name;
+    ws.scenario = base[k].name;
     ws.paths = r.paths;
-    for (std::size_t l = 0; l < r.levels.size() && l < base.levels.size(); ++l) {
+    for (std::size_t l = 0; l < r.levels.size() && l < base[k].levels.size(); ++l) {
       WhatIfLevel x;
       x.confidence = r.levels[l].confidence;
       x.var = r.levels[l].var;
       x.es = r.levels[l].es;
-      x.var_change = x.var - base.levels[l].var;
-      x.es_change = x.es - base.levels[l].es;
-      double first_order = base.components.empty() ? std::numeric_limits<double>::quiet_NaN() : 0;
+      x.var_change = x.var - base[k].levels[l].var;
+      x.es_change = x.es - base[k].levels[l].es;
+      double first_order =
+          base[k].components.empty() ? std::numeric_limits<double>::quiet_NaN() : 0;
       for (const PositionLine& line : extra_spec.positions()) {
         double marginal = std::numeric_limits<double>::quiet_NaN();
-        for (const PositionContribution& c : base.components)
-          if (c.confidence == x.confidence && instrument_of(c.position) == instrument_of(line.label) &&
-              c.quantity != 0)
+        for (const PositionContribution& c : base[k].components)
+          if (c.confidence == x.confidence &&
+              instrument_of(c.position) == instrument_of(line.label) && c.quantity != 0)
             marginal = c.marginal_es();
         first_order += line.quantity * marginal;
       }
@@ -287,7 +305,6 @@ constexpr double kAnnounceSeconds = 600;
 // Below this many path-steps x assets a run is short on any machine: no pilot.
 constexpr double kPilotWork = 1e11;
 
-
 // One line on how an importance-sampling run drew its paths (also in report.json's sampling).
 std::string importance_note(const ScenarioResult& r) {
   const ImportanceInfo& is = r.importance;
@@ -309,11 +326,82 @@ std::string importance_note(const ScenarioResult& r) {
   return text;
 }
 
-}  // namespace
-
-int run_command(const RunOptions& o) {
-  validate(o);
+// Everything a run needs, read and checked on every rank before any path runs.
+struct PreparedRun {
   RunSettings settings;
+  Market market;
+  Portfolio portfolio;
+  std::optional<Portfolio> what_if;
+  SimSettings sim;
+  std::unique_ptr<SimSpec> spec;
+  std::vector<Scenario> scenarios;
+  std::vector<AppliedScenario> applied;
+  std::vector<std::unique_ptr<SimSpec>> scenario_specs;
+  std::vector<ScenarioResult> history_results;  // rank 0 only
+  std::unique_ptr<BackendPlan> backend;
+  std::string checkpoint_file;  // this rank's checkpoint; "" = none
+  RunCheckpoint checkpoint;     // what it holds (resumed) or will hold (settings and inputs)
+};
+
+// --checkpoint/--resume: the settings and inputs the checkpoint must match, and, when resuming,
+// the saved progress, refused (InputError, exit 2) when anything differs.
+void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
+  if (o.checkpoint.empty()) {
+    if (o.resume)
+      throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
+    return;
+  }
+  const RunSettings& s = p.settings;
+  RunCheckpoint& c = p.checkpoint;
+  // What the saved accumulators depend on. Not the batch size or thread count (results do not
+  // depend on them), nor what is computed after the Monte Carlo runs from the inputs alone
+  // (replays, historical simulation, --stop-loss, the fan chart, components).
+  c.settings = {{"paths", s.paths},
+                {"seed", s.seed},
+                {"horizon_days", p.sim.horizon_days},
+                {"steps_per_day", p.sim.steps_per_day},
+                {"antithetic", p.sim.antithetic},
+                {"rng", o.rng},
+                {"confidences", s.confidences},
+                {"histogram_bins", s.histogram_bins},
+                {"target_rel_error", s.target_rel_error},
+                {"target_confidence", s.target_confidence},
+                {"max_paths", s.max_paths},
+                {"what_if", o.what_if},
+                {"backend", p.backend->label()}};
+  nlohmann::json names = nlohmann::json::array({"baseline"});
+  for (const Scenario& sc : p.scenarios) names.push_back(sc.name);
+  c.settings["scenarios"] = names;
+  c.inputs = nlohmann::json::array({input_fingerprint(o.market), input_fingerprint(o.portfolio)});
+  for (const Scenario& sc : p.scenarios) c.inputs.push_back(input_fingerprint(sc.file));
+  if (!o.what_if.empty()) c.inputs.push_back(input_fingerprint(o.what_if));
+  c.rank = world.rank();
+  c.ranks = world.size();
+  p.checkpoint_file = checkpoint_path(o.checkpoint, world.rank(), world.size());
+  const bool exists = std::filesystem::exists(p.checkpoint_file);
+  if (!o.resume) {
+    if (exists)
+      throw InputError(p.checkpoint_file, 0, "--checkpoint", "the file exists already",
+                       "add --resume to continue the run it holds, or delete it to start over");
+    try {  // a place we cannot write to fails now, on every rank, not after the first batch
+      write_checkpoint(p.checkpoint_file + ".probe", c);
+      std::filesystem::remove(p.checkpoint_file + ".probe");
+    } catch (const std::exception&) {
+      throw InputError(p.checkpoint_file, 0, "--checkpoint", "cannot write the checkpoint there");
+    }
+    return;
+  }
+  if (!exists)
+    throw InputError(p.checkpoint_file, 0, "--resume", "no checkpoint to resume: file not found",
+                     "run without --resume to start (and checkpoint) a new run");
+  RunCheckpoint saved = read_checkpoint(p.checkpoint_file);
+  check_resumable(saved, c, p.checkpoint_file);
+  c.scenarios = std::move(saved.scenarios);
+}
+
+void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
+  validate(o);
+  RunSettings& settings = p.settings;
   settings.paths = parse_paths(o.paths);
   settings.seed = parse_unsigned(o.seed, "--seed");
   settings.confidences = parse_confidences(o.confidence);
@@ -370,20 +458,22 @@ int run_command(const RunOptions& o) {
     throw InputError("", 0, "--scenario",
                      "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");
 
-  const Market market = load_market(o.market);
-  const Portfolio portfolio = load_portfolio(o.portfolio, market);
-  std::optional<Portfolio> what_if;
-  if (!o.what_if.empty()) what_if = load_portfolio(o.what_if, market);
-  SimSettings sim;
+  p.market = load_market(o.market);
+  p.portfolio = load_portfolio(o.portfolio, p.market);
+  const Market& market = p.market;
+  const Portfolio& portfolio = p.portfolio;
+  if (!o.what_if.empty()) p.what_if = load_portfolio(o.what_if, market);
+  SimSettings& sim = p.sim;
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
   sim.antithetic = o.antithetic;
   if (o.rng == "sobol") sim.rng = RngKind::kSobol;
-  SimSpec spec(market, portfolio, sim);
+  p.spec = std::make_unique<SimSpec>(market, portfolio, sim);
+  const SimSpec& spec = *p.spec;
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
-  std::vector<Scenario> scenarios;
-  std::vector<AppliedScenario> applied;
+  std::vector<Scenario>& scenarios = p.scenarios;
+  std::vector<AppliedScenario>& applied = p.applied;
   for (const std::string& arg : o.scenarios) {
     scenarios.push_back(load_scenario(resolve_scenario(arg)));
     for (std::size_t k = 0; k + 1 < scenarios.size(); ++k)
@@ -393,37 +483,53 @@ int run_command(const RunOptions& o) {
                              scenarios[k].file + ")");
     applied.push_back(apply_scenario(scenarios.back(), market, o.horizon_days));
   }
-  std::vector<std::unique_ptr<SimSpec>> scenario_specs;
   for (const AppliedScenario& a : applied)
-    scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
+    p.scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
   // Replays and historical simulation are cheap and deterministic: computed before the Monte
-  // Carlo run, so bad dates or missing history fail fast.
+  // Carlo run, so bad dates or missing history fail fast; by rank 0, which reports them.
   std::vector<ReplayRequest> replays;
   for (const std::string& d : o.replays) replays.push_back(parse_replay(d, false));
   for (const std::string& w : o.replay_windows) replays.push_back(parse_replay(w, true));
   const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
-  std::vector<ScenarioResult> history_results;
-  if (o.method == "historical") {
-    HistoricalSettings hs;
-    hs.window = o.window;
-    hs.horizon_days = o.horizon_days;
-    history_results.push_back(
-        historical_scenario(hs, market, portfolio, prices, settings.confidences));
+  if (world.is_root()) {
+    if (o.method == "historical") {
+      HistoricalSettings hs;
+      hs.window = o.window;
+      hs.horizon_days = o.horizon_days;
+      p.history_results.push_back(
+          historical_scenario(hs, market, portfolio, prices, settings.confidences));
+    }
+    for (const ReplayRequest& r : replays)
+      p.history_results.push_back(
+          replay_scenario(r, market, portfolio, prices, settings.confidences));
   }
-  for (const ReplayRequest& r : replays)
-    history_results.push_back(
-        replay_scenario(r, market, portfolio, prices, settings.confidences));
 
   // Backend selection (host/cli/backend_plan.hpp): throws GpuUnavailable for gpu/both.
+  // MPI: one GPU per rank (its rank on the node modulo the node's GPUs), or an equal share of
+  // the node's cores.
+  int threads = o.threads;
+  if (threads == 0 && world.local_size() > 1)
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                              world.local_size());
+  if (o.backend == "both" && (world.size() > 1 || !o.checkpoint.empty()))
+    throw InputError("", 0, "--backend",
+                     "both runs whole scenarios in one process: not with mpirun or --checkpoint",
+                     "use --backend gpu or cpu");
+  if (o.importance_sampling && world.size() > 1)
+    throw InputError("", 0, "--importance-sampling",
+                     "keeps every path's loss and weight in one process: not with mpirun",
+                     "run it in one process (it needs far fewer paths than a plain run)");
   // Importance sampling runs on the CPU backend (validate refused gpu and both).
-  BackendPlan backend(o.importance_sampling ? "cpu" : o.backend, o.threads, spec.n_assets(),
-                      settings);
-  if (o.importance_sampling && o.backend == "auto" && !o.quiet)
+  p.backend = std::make_unique<BackendPlan>(o.importance_sampling ? "cpu" : o.backend, threads,
+                                            spec.n_assets(), settings,
+                                            gpu_for_local_rank(world.local_rank()));
+  if (o.importance_sampling && o.backend == "auto" && !o.quiet && world.is_root())
     std::cerr << "chipshock: importance sampling runs on the CPU backend\n";
-  if (!backend.notice().empty() && !o.quiet) std::cerr << backend.notice() << "\n";
+  if (!p.backend->notice().empty() && !o.quiet && world.is_root())
+    std::cerr << p.backend->notice() << "\n";
 
   // Create the output folder before the run, so a bad --out fails fast and loses no work.
-  if (!o.out_dir.empty()) {
+  if (!o.out_dir.empty() && world.is_root()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out_dir, ec);
     if (ec || !std::filesystem::is_directory(o.out_dir))
@@ -440,21 +546,75 @@ int run_command(const RunOptions& o) {
     }
   }
 
+  prepare_checkpoint(o, world, p);
+}
+
+// Under mpirun with --resume: rank 0's progress is the reference; every rank brings its own in
+// line with it (run_checkpoint.hpp: reconcile_with_root). Collective.
+void reconcile_checkpoints(const MpiWorld& world, PreparedRun& p) {
+  std::string stages = world.is_root() ? root_stages(p.checkpoint).dump() : std::string();
+  world.broadcast(stages);
+  if (!world.is_root())
+    reconcile_with_root(p.checkpoint, nlohmann::json::parse(stages), p.checkpoint_file);
+}
+
+// Runs `step` on every rank; a failure on any rank stops all of them with one message (rank 0
+// prints it) before any path runs. Collective.
+template <typename Step>
+void on_every_rank(const MpiWorld& world, const Step& step) {
+  std::optional<RankFailure> failure;
+  std::exception_ptr error;
+  try {
+    step();
+  } catch (...) {
+    error = std::current_exception();
+    failure = failure_from_current_exception(world.rank());
+  }
+  if (const std::optional<RankFailure> first = world.first_failure(failure)) {
+    if (error && world.size() == 1) std::rethrow_exception(error);
+    throw AgreedFailure(*first);
+  }
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  const MpiWorld one_process;
+  return run_command(o, one_process);
+}
+
+int run_command(const RunOptions& o, const MpiWorld& world) {
+  PreparedRun p;
+  on_every_rank(world, [&] { prepare_run(o, world, p); });
+  const bool resuming = !p.checkpoint_file.empty() && o.resume;
+  if (resuming && world.size() > 1) on_every_rank(world, [&] { reconcile_checkpoints(world, p); });
+  RunSettings& settings = p.settings;
+  const Market& market = p.market;
+  const Portfolio& portfolio = p.portfolio;
+  const SimSpec& spec = *p.spec;
+  const std::vector<Scenario>& scenarios = p.scenarios;
+  BackendPlan& backend = *p.backend;
+
   // --dry-run: everything above is checked; time a pilot and stop. A real run big enough to take
-  // long on a slow machine says how long before it starts.
+  // long on a slow machine says how long before it starts. Rank 0 alone.
   const double work = static_cast<double>(settings.paths) * spec.n_assets() * spec.total_steps() *
                       static_cast<double>(1 + scenarios.size());
-  if (o.dry_run || (work > kPilotWork && !o.quiet)) {
+  if (o.dry_run && !world.is_root()) return kExitOk;
+  if (world.is_root() && (o.dry_run || (work > kPilotWork && !o.quiet))) {
     const RunEstimate e =
         estimate_run(backend, spec, settings, 1 + scenarios.size(), o.importance_sampling);
     if (o.dry_run) {
       std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
                    "simulated\nplan: "
                 << e.text << "\n";
+      if (world.size() > 1)
+        std::cout << "MPI: " << world.size() << " ranks, each a share of the paths\n";
       return kExitOk;
     }
     if (e.seconds > kAnnounceSeconds) std::cerr << "chipshock: note: this run: " << e.text << "\n";
   }
+  if (!p.checkpoint_file.empty() && !resuming)
+    write_checkpoint(p.checkpoint_file, p.checkpoint);  // settings and inputs, no runs yet
 
   RunReport report;
   report.version = CHIPSHOCK_VERSION;
@@ -479,76 +639,100 @@ int run_command(const RunOptions& o) {
   report.target_rel_error = settings.target_rel_error;
   report.max_paths = settings.target_rel_error > 0 ? settings.max_paths : 0;
 
-  Progress progress(!o.quiet);
+  // The Monte Carlo runs: on every rank its share, merged on rank 0 (monte_carlo_runs.hpp).
+  Progress progress(!o.quiet && world.is_root());
+  MonteCarloRuns runs(backend, world, p.checkpoint_file, p.checkpoint);
   const auto start = std::chrono::steady_clock::now();
-  // Importance sampling: each model gets its own measure (its own loss direction and pilot),
-  // kept for the what-if runs.
+  std::vector<std::string> names{"baseline"};
+  for (const Scenario& sc : scenarios) names.push_back(sc.name);
+  // Importance sampling (one process, no checkpoint: prepare_run refused the others): each model
+  // gets its own measure (its own loss direction and pilot), kept for the what-if runs.
   std::vector<ImportanceShift> shifts;
-  const auto simulate = [&](const std::string& name, SimSpec& s) {
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const std::string& name = names[k];
+    SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       progress.update(name, done, total);
     };
-    if (!o.importance_sampling) return backend.simulate(name, s, settings, report_progress);
-    progress.update(name + " (importance-sampling pilot)", 0, 1);
-    const double target =
-        *std::max_element(settings.confidences.begin(), settings.confidences.end());
-    const ImportanceInfo info = plan_importance_sampling(s, backend.cpu(), settings.seed, target);
-    shifts.push_back(s.importance_shift());
-    ScenarioResult r =
-        simulate_scenario_weighted(name, s, backend.cpu(), settings, info, report_progress);
-    r.notes.push_back(importance_note(r));
-    return r;
-  };
-  report.scenarios.push_back(simulate("baseline", spec));
-  for (std::size_t k = 0; k < scenarios.size(); ++k) {
-    const Scenario& sc = scenarios[k];
-    ScenarioResult res = simulate(sc.name, *scenario_specs[k]);
-    res.description = sc.description;
-    res.source = sc.source;
-    res.file = sc.file;
-    res.calibration_date = sc.calibration_date;
-    res.skipped_tickers = applied[k].skipped_tickers;
-    res.notes.insert(res.notes.begin(), applied[k].notes.begin(), applied[k].notes.end());
+    ScenarioResult res;
+    if (o.importance_sampling) {
+      progress.update(name + " (importance-sampling pilot)", 0, 1);
+      const double target =
+          *std::max_element(settings.confidences.begin(), settings.confidences.end());
+      const ImportanceInfo info =
+          plan_importance_sampling(model, backend.cpu(), settings.seed, target);
+      shifts.push_back(model.importance_shift());
+      res = simulate_scenario_weighted(name, model, backend.cpu(), settings, info,
+                                       report_progress);
+      res.notes.push_back(importance_note(res));
+    } else {
+      res = runs.run(k, name, model, settings, report_progress);
+    }
+    if (!world.is_root()) continue;
+    if (k > 0) {
+      const Scenario& sc = scenarios[k - 1];
+      res.description = sc.description;
+      res.source = sc.source;
+      res.file = sc.file;
+      res.calibration_date = sc.calibration_date;
+      res.skipped_tickers = p.applied[k - 1].skipped_tickers;
+      res.notes.insert(res.notes.begin(), p.applied[k - 1].notes.begin(),
+                       p.applied[k - 1].notes.end());
+    }
     report.scenarios.push_back(std::move(res));
   }
-  if (what_if) {
-    report.what_if = run_what_if(o.what_if, *what_if, market, portfolio, sim, applied, report,
-                                 backend, settings, progress, shifts);
+  if (p.what_if) {
+    report.what_if = run_what_if(o.what_if, *p.what_if, market, portfolio, p.sim, p.applied,
+                                 names, report.scenarios, runs, settings, progress, shifts);
   }
-  for (ScenarioResult& h : history_results) report.scenarios.push_back(std::move(h));
   progress.clear();
-  report.comparisons = backend.comparisons();
-  if (!report.comparisons.empty()) report.comparison = agreement_of(report.comparisons, report.gpu_name);
-  report.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (world.is_root()) {
+    for (ScenarioResult& h : p.history_results) report.scenarios.push_back(std::move(h));
+    report.comparisons = backend.comparisons();
+    if (!report.comparisons.empty())
+      report.comparison = agreement_of(report.comparisons, report.gpu_name);
+    report.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (world.size() > 1 && !o.quiet)
+      std::cerr << "chipshock: " << world.size() << " MPI ranks; tails and sums merged on rank 0 "
+                << "at " << runs.team().merges() << " stops: " << runs.team().merge_bytes()
+                << " bytes received in " << runs.team().merge_seconds() << " s\n";
 
-  // --- path-dependent risk (--stop-loss): daily values of the first paths, on the CPU ---
-  if (!o.stop_loss.empty()) {
-    const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
-    report.path_risk = path_dependent_risk(market, portfolio, sim, scenarios, backend.cpu(),
-                                           settings.seed, settings.paths, stop);
+    // --- path-dependent risk (--stop-loss): daily values of the first paths, on the CPU ---
+    if (!o.stop_loss.empty()) {
+      const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+      report.path_risk = path_dependent_risk(market, portfolio, p.sim, scenarios, backend.cpu(),
+                                             settings.seed, settings.paths, stop);
+    }
+    // --- reports: the value fan chart (about a tenth of the run's cost, see value_fan.hpp; on
+    // rank 0 only), then every report file (report_files.hpp) ---
+    if (!o.out_dir.empty() || o.json)
+      report.fan = compute_value_fan(
+          market, portfolio, p.sim, scenarios, backend.cpu(), settings.seed, settings.paths,
+          [&](std::uint64_t done, std::uint64_t total) {
+            progress.update("value fan chart", done, total, "horizons");
+          });
+    progress.clear();
+    const std::string json = report_json_text(report);
+    if (!o.out_dir.empty()) write_reports(report, o.out_dir);
+    // --- end of reports ---
+    if (o.json) {
+      std::cout << json;
+    } else if (!o.quiet) {
+      std::cout << report_summary(report);
+      if (!o.out_dir.empty())
+        std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.html").string()
+                  << ", report.json, report.md and CSV files\n";
+    }
+    std::cout.flush();
   }
-  // --- reports: the value fan chart (about a tenth of the run's cost, see value_fan.hpp), then
-  // every report file (report_files.hpp) ---
-  if (!o.out_dir.empty() || o.json)
-    report.fan = compute_value_fan(
-        market, portfolio, sim, scenarios, backend.cpu(), settings.seed, settings.paths,
-        [&](std::uint64_t done, std::uint64_t total) {
-          progress.update("value fan chart", done, total, "horizons");
-        });
-  progress.clear();
-  const std::string json = report_json_text(report);
-  if (!o.out_dir.empty()) write_reports(report, o.out_dir);
-  // --- end of reports ---
-  if (o.json) {
-    std::cout << json;
-  } else if (!o.quiet) {
-    std::cout << report_summary(report);
-    if (!o.out_dir.empty())
-      std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.html").string()
-                << ", report.json, report.md and CSV files\n";
+  // The run is complete and reported: its checkpoints are spent. Removed only once rank 0 has
+  // written the reports (a failure there aborts the job and leaves them to resume from).
+  world.barrier();
+  if (!p.checkpoint_file.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(p.checkpoint_file, ec);
   }
-  std::cout.flush();
   return kExitOk;
 }
 

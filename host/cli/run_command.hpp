@@ -36,6 +36,8 @@ struct RunOptions {
   std::string max_paths = "0";   // --max-paths: cap of a run to a target error (0 = 64 x --paths)
   std::string what_if;           // --what-if FILE: positions to add (negative: reduce)
   bool dry_run = false;  // check everything, time a pilot, print the plan; simulate nothing
+  std::string checkpoint;  // --checkpoint FILE: progress saved after every batch
+  bool resume = false;     // --resume: continue the run saved in --checkpoint
 };
 
 // Exit codes, as documented in --help.
@@ -46,7 +48,13 @@ struct GpuUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+class MpiWorld;
+
 // Runs and returns the exit code; throws InputError / GpuUnavailable for the caller to map.
-int run_command(const RunOptions& options);
+// With a world of several MPI ranks, each simulates its share of the paths; rank 0 merges,
+// reports and prints. A failure in the set-up on any rank is thrown on every rank as an
+// AgreedFailure (cli_failure.hpp) before any path runs.
+int run_command(const RunOptions& options, const MpiWorld& world);
+int run_command(const RunOptions& options);  // one process
 
 }  // namespace chipshock

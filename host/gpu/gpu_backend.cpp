@@ -1,32 +1,67 @@
 #include "host/gpu/gpu_backend.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
 namespace chipshock {
 
+namespace {
+
+// The GPU's paths: each fold is one device run, whose tail (with path indices) and moments fold
+// into the host accumulator; no histogram (the device bins nothing).
+class GpuPathSource final : public PathSource {
+ public:
+  GpuPathSource(GpuEngine& engine, KernelChoice kernel, const SimSpec& spec, const RunSettings& s,
+                std::uint64_t batch)
+      : engine_(engine), kernel_(kernel), spec_(spec), s_(s), batch_(batch) {}
+
+  std::uint64_t batch() const override { return batch_; }
+  std::uint64_t first_stop() const override { return 0; }
+  LossAccumulator start() override { return scenario_accumulator(spec_, s_); }
+
+  void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
+            const std::function<void(std::uint64_t)>& folded) override {
+    engine_.load(spec_.model(), spec_.book(), kernel_);
+    merge_summary(acc, engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
+                                   s_.gpu_batch_paths, [&](std::uint64_t done, std::uint64_t) {
+                                     if (folded) folded(done);
+                                   }));
+  }
+
+ private:
+  GpuEngine& engine_;
+  KernelChoice kernel_;
+  const SimSpec& spec_;
+  const RunSettings& s_;
+  std::uint64_t batch_;
+};
+
+}  // namespace
+
 GpuBackend::GpuBackend(int device, KernelChoice kernel)
     : engine_(std::make_unique<GpuEngine>(device)), kernel_(kernel) {}
+
+std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const RunSettings& s,
+                                                    bool batched) {
+  // Unbatched, each stretch between stops is one device run (the engine batches inside it by
+  // free memory); batched (checkpoints), one run per settings.gpu_batch_paths (2^26 when 0).
+  const std::uint64_t batch =
+      batched ? (s.gpu_batch_paths > 0 ? s.gpu_batch_paths : std::uint64_t{1} << 26)
+              : ~std::uint64_t{0};
+  return std::make_unique<GpuPathSource>(*engine_, kernel_, spec, s, batch);
+}
 
 ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimSpec& spec,
                                              const RunSettings& s, const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   const auto start = std::chrono::steady_clock::now();
-  LossAccumulator acc = scenario_accumulator(spec, s);
-  engine_->load(spec.model(), spec.book(), kernel_);
-  const std::uint64_t bound = s.path_bound();
-  // Each stretch between checkpoints is one device run; its tail (with path indices) and
-  // moments fold into the host accumulator, which keeps the tail of the whole run.
-  const FoldPaths fold = [&](std::uint64_t first, std::uint64_t count) {
-    merge_summary(acc, engine_->run(s.seed, first, count, loss_grid(acc), acc.tail_size(),
-                                    s.gpu_batch_paths,
-                                    [&](std::uint64_t done, std::uint64_t) {
-                                      if (progress) progress(first + done, bound);
-                                    }));
-  };
-  ScenarioResult r = run_to_checkpoints(name, acc, s, fold);
+  const std::unique_ptr<PathSource> source = path_source(spec, s, false);
+  PathTeam alone;
+  ScenarioProgress p;
+  advance_scenario(p, s, *source, alone, progress);
   // The tail paths simulated again on the host with the scalar function the kernel runs.
-  if (s.components) allocate_scenario_risk(r, spec, s, acc, 0);
+  ScenarioResult r = finish_scenario(name, p, spec, s, 0);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

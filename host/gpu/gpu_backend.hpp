@@ -26,6 +26,12 @@ class GpuBackend {
   ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                    const RunSettings& settings, const ProgressFn& progress = {});
 
+  // The scenario's paths on this GPU for advance_scenario (MPI ranks, checkpoints). batched:
+  // one device run per settings.gpu_batch_paths paths (2^26 when 0), so that a checkpoint is
+  // saved between them; otherwise one run per stretch between stops.
+  std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
+                                          bool batched);
+
   // losses[k] = loss of path first_path + k (tests and parity checks).
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
                        std::uint64_t count, double* losses);

@@ -37,6 +37,7 @@ class ExactSum {
   void add_units(Int128 units) { sum_ += units; }
 
   int exponent() const { return exponent_; }
+  Int128 units() const { return sum_; }  // the sum in grid units (for state images)
   long double value() const { return std::ldexp(static_cast<long double>(sum_), exponent_); }
 
  private:

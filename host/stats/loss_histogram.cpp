@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 namespace chipshock {
 
@@ -50,6 +51,13 @@ HistogramBins histogram_bins_from_pilot(const double* losses, std::uint64_t coun
 
 LossHistogram::LossHistogram(const HistogramBins& bins)
     : bins_(bins), counts_(static_cast<std::size_t>(std::max(bins.count, 0)), 0) {}
+
+LossHistogram::LossHistogram(const HistogramBins& bins, std::vector<std::uint64_t> counts,
+                             std::uint64_t underflow, std::uint64_t overflow)
+    : bins_(bins), counts_(std::move(counts)), underflow_(underflow), overflow_(overflow) {
+  if (counts_.size() != static_cast<std::size_t>(std::max(bins.count, 0)))
+    throw std::invalid_argument("histogram counts do not match its bins");
+}
 
 void LossHistogram::merge(const LossHistogram& o) {
   if (o.bins_.count == 0 && o.underflow_ == 0 && o.overflow_ == 0) return;

@@ -35,6 +35,10 @@ class LossHistogram {
  public:
   LossHistogram() = default;  // no bins: add() ignores every loss
   explicit LossHistogram(const HistogramBins& bins);
+  // A histogram with saved counts (a checkpoint or another process); counts.size() must equal
+  // bins.count.
+  LossHistogram(const HistogramBins& bins, std::vector<std::uint64_t> counts,
+                std::uint64_t underflow, std::uint64_t overflow);
 
   bool has_bins() const { return bins_.count > 0; }
   const HistogramBins& bins() const { return bins_; }

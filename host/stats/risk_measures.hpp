@@ -107,6 +107,14 @@ class LossAccumulator {
   }
   const LossHistogram& histogram() const { return hist_; }
 
+  // --- State access for images (accumulator_state.hpp: checkpoints, MPI merging) ---
+  double loss_scale() const { return loss_scale_; }
+  Int128 sum_units() const { return sum_.units(); }
+  Int128 sum_sq_units() const { return sum_sq_.units(); }
+  // Replaces the histogram, bins and counts, with a saved one.
+  void restore_histogram(const LossHistogram& saved) { hist_ = saved; }
+  // --- end of state access ---
+
  private:
   double loss_scale_;
   std::uint64_t n_ = 0, bad_ = 0, positive_ = 0;

@@ -1,0 +1,301 @@
+#include "host/checkpoint/run_checkpoint.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#include "host/checkpoint/durable_file.hpp"
+#include "host/content_hash.hpp"
+#include "host/input_error.hpp"
+#include "host/stats/accumulator_state.hpp"
+
+namespace chipshock {
+
+namespace {
+
+const std::string kFirstLine = "chipshock checkpoint v2\n";
+const char* const kSchema = "chipshock.checkpoint.v2";
+const char* const kStartOver =
+    "run the same command (same inputs and settings), or delete the "
+    "checkpoint to start over";
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+}
+
+std::string read_all(const std::string& path, const std::string& field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, field, "cannot read the file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+double double_of(std::uint64_t b) {
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// A convergence row as [paths, [[8 doubles' bits] per level]]: exact, NaN and Inf included.
+nlohmann::json row_json(const ConvergencePoint& row) {
+  nlohmann::json levels = nlohmann::json::array();
+  for (const LevelRisk& l : row.levels)
+    levels.push_back({bits_of(l.confidence), bits_of(l.var), bits_of(l.es), bits_of(l.var_lo),
+                      bits_of(l.var_hi), bits_of(l.es_se), bits_of(l.es_lo), bits_of(l.es_hi)});
+  return {row.paths, levels};
+}
+
+ConvergencePoint row_of(const nlohmann::json& j) {
+  ConvergencePoint row;
+  row.paths = j.at(0).get<std::uint64_t>();
+  for (const nlohmann::json& l : j.at(1)) {
+    const auto at = [&](std::size_t k) { return double_of(l.at(k).get<std::uint64_t>()); };
+    LevelRisk r;
+    r.confidence = at(0);
+    r.var = at(1);
+    r.es = at(2);
+    r.var_lo = at(3);
+    r.var_hi = at(4);
+    r.es_se = at(5);
+    r.es_lo = at(6);
+    r.es_hi = at(7);
+    row.levels.push_back(r);
+  }
+  return row;
+}
+
+}  // namespace
+
+ScenarioCheckpoint to_checkpoint(const std::string& name, const ScenarioProgress& p) {
+  ScenarioCheckpoint c;
+  c.name = name;
+  c.done = p.done;
+  c.reached = p.reached;
+  c.next_path = p.next_path;
+  c.complete = p.complete;
+  c.target_met = p.target_met;
+  c.seconds = p.seconds;
+  c.table = p.table;
+  if (p.acc) c.state = encode_accumulator(*p.acc);
+  return c;
+}
+
+ScenarioProgress from_checkpoint(const ScenarioCheckpoint& c) {
+  ScenarioProgress p;
+  p.done = c.done;
+  p.reached = c.reached;
+  p.next_path = c.next_path;
+  p.complete = c.complete;
+  p.target_met = c.target_met;
+  p.seconds = c.seconds;
+  p.table = c.table;
+  if (!c.state.empty()) p.acc = decode_accumulator(c.state);
+  return p;
+}
+
+std::string checkpoint_path(const std::string& file, int rank, int ranks) {
+  if (ranks <= 1) return file;
+  return file + ".rank" + std::to_string(rank) + "of" + std::to_string(ranks);
+}
+
+nlohmann::json input_fingerprint(const std::string& file) {
+  const std::string bytes = read_all(file, "input");
+  return {{"file", file}, {"bytes", bytes.size()}, {"fnv1a64", fnv1a64(bytes)}};
+}
+
+std::string encode_checkpoint(const RunCheckpoint& c) {
+  nlohmann::json h;
+  h["schema"] = kSchema;
+  h["settings"] = c.settings;
+  h["inputs"] = c.inputs;
+  h["rank"] = c.rank;
+  h["ranks"] = c.ranks;
+  h["scenarios"] = nlohmann::json::array();
+  for (const ScenarioCheckpoint& s : c.scenarios) {
+    nlohmann::json table = nlohmann::json::array();
+    for (const ConvergencePoint& row : s.table) table.push_back(row_json(row));
+    h["scenarios"].push_back({{"name", s.name},
+                              {"done", s.done},
+                              {"reached", s.reached},
+                              {"next_path", s.next_path},
+                              {"complete", s.complete},
+                              {"target_met", s.target_met},
+                              {"seconds", s.seconds},
+                              {"convergence", table}});
+  }
+  const std::string header = h.dump();
+  std::string out = kFirstLine;
+  put_u64(out, header.size());
+  out += header;
+  for (const ScenarioCheckpoint& s : c.scenarios) {
+    put_u64(out, s.state.size());
+    out += s.state;
+  }
+  put_u64(out, fnv1a64(out));
+  return out;
+}
+
+RunCheckpoint decode_checkpoint(const std::string& bytes, const std::string& path) {
+  const auto bad = [&](const std::string& why) {
+    return InputError(path, 0, "--resume", "not a usable checkpoint: " + why, kStartOver);
+  };
+  if (bytes.compare(0, kFirstLine.size(), kFirstLine) != 0) {
+    if (bytes.compare(0, 21, "chipshock checkpoint ") == 0)
+      throw InputError(path, 0, "--resume",
+                       "checkpoint written by another version of chipshock (" +
+                           bytes.substr(0, bytes.find('\n')).substr(0, 40) +
+                           "; this one reads v2)",
+                       "finish that run with the chipshock that started it, or delete the "
+                       "checkpoint to start over");
+    throw bad("it does not start with '" + kFirstLine.substr(0, kFirstLine.size() - 1) + "'");
+  }
+  std::size_t pos = kFirstLine.size();
+  const auto get_u64 = [&]() {
+    if (bytes.size() - pos < 8) throw bad("truncated");
+    std::uint64_t v = 0;
+    for (std::size_t b = 0; b < 8; ++b)
+      v |= std::uint64_t{static_cast<unsigned char>(bytes[pos + b])} << (8 * b);
+    pos += 8;
+    return v;
+  };
+  const auto get_bytes = [&](std::uint64_t n) {
+    if (bytes.size() - pos < n) throw bad("truncated");
+    std::string s = bytes.substr(pos, static_cast<std::size_t>(n));
+    pos += static_cast<std::size_t>(n);
+    return s;
+  };
+  if (bytes.size() < pos + 16) throw bad("truncated");
+  {
+    const std::size_t end = bytes.size() - 8;
+    std::uint64_t stored = 0;
+    for (std::size_t b = 0; b < 8; ++b)
+      stored |= std::uint64_t{static_cast<unsigned char>(bytes[end + b])} << (8 * b);
+    if (stored != fnv1a64(std::string_view(bytes).substr(0, end)))
+      throw bad("checksum mismatch (damaged file)");
+  }
+  RunCheckpoint c;
+  try {
+    const nlohmann::json h = nlohmann::json::parse(get_bytes(get_u64()));
+    if (h.at("schema") != kSchema) throw bad("unknown schema");
+    c.settings = h.at("settings");
+    c.inputs = h.at("inputs");
+    c.rank = h.at("rank").get<int>();
+    c.ranks = h.at("ranks").get<int>();
+    for (const nlohmann::json& s : h.at("scenarios")) {
+      ScenarioCheckpoint sc;
+      sc.name = s.at("name").get<std::string>();
+      sc.done = s.at("done").get<std::uint64_t>();
+      sc.reached = s.at("reached").get<std::uint64_t>();
+      sc.next_path = s.at("next_path").get<std::uint64_t>();
+      sc.complete = s.at("complete").get<bool>();
+      sc.target_met = s.at("target_met").get<bool>();
+      sc.seconds = s.at("seconds").get<double>();
+      for (const nlohmann::json& row : s.at("convergence")) sc.table.push_back(row_of(row));
+      sc.state = get_bytes(get_u64());
+      c.scenarios.push_back(std::move(sc));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("bad header: ") + e.what());
+  }
+  if (pos + 8 != bytes.size()) throw bad("unexpected length");
+  return c;
+}
+
+void write_checkpoint(const std::string& path, const RunCheckpoint& c) {
+  write_file_durably(path, encode_checkpoint(c));
+}
+
+RunCheckpoint read_checkpoint(const std::string& path) {
+  return decode_checkpoint(read_all(path, "--checkpoint"), path);
+}
+
+void check_resumable(const RunCheckpoint& saved, const RunCheckpoint& now,
+                     const std::string& path) {
+  if (saved.ranks != now.ranks || saved.rank != now.rank)
+    throw InputError(path, 0, "--resume",
+                     "the checkpoint was written by rank " + std::to_string(saved.rank) +
+                         " of " + std::to_string(saved.ranks) +
+                         " process(es); this is rank " + std::to_string(now.rank) + " of " +
+                         std::to_string(now.ranks),
+                     "resume with the same number of MPI ranks (mpirun -np " +
+                         std::to_string(saved.ranks) + "), or delete the checkpoint");
+  for (const auto& [key, value] : now.settings.items()) {
+    const nlohmann::json old =
+        saved.settings.contains(key) ? saved.settings[key] : nlohmann::json();
+    if (old != value)
+      throw InputError(path, 0, "--resume",
+                       "the checkpoint was written with " + key + " = " + old.dump() +
+                           "; this run has " + value.dump(),
+                       kStartOver);
+  }
+  for (const auto& [key, value] : saved.settings.items())
+    if (!now.settings.contains(key))
+      throw InputError(path, 0, "--resume",
+                       "the checkpoint was written with " + key + " = " + value.dump() +
+                           "; this run has no " + key,
+                       kStartOver);
+  if (saved.inputs.size() != now.inputs.size())
+    throw InputError(path, 0, "--resume", "the checkpoint was written with other input files",
+                     kStartOver);
+  for (std::size_t k = 0; k < now.inputs.size(); ++k) {
+    const nlohmann::json& a = saved.inputs[k];
+    const nlohmann::json& b = now.inputs[k];
+    if (a.at("file") != b.at("file"))
+      throw InputError(path, 0, "--resume",
+                       "the checkpoint was written with input " + a.at("file").dump() +
+                           "; this run has " + b.at("file").dump(),
+                       kStartOver);
+    if (a != b)
+      throw InputError(path, 0, "--resume",
+                       "input file " + b.at("file").get<std::string>() +
+                           " changed since the checkpoint was written (" +
+                           std::to_string(a.at("bytes").get<std::uint64_t>()) + " bytes then, " +
+                           std::to_string(b.at("bytes").get<std::uint64_t>()) + " now)",
+                       kStartOver);
+  }
+}
+
+nlohmann::json root_stages(const RunCheckpoint& root) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const ScenarioCheckpoint& s : root.scenarios)
+    stages.push_back({s.done, s.complete});
+  return stages;
+}
+
+void reconcile_with_root(RunCheckpoint& mine, const nlohmann::json& root,
+                         const std::string& path) {
+  const auto disagree = [&](std::size_t k) {
+    return InputError(path, 0, "--resume",
+                      "the ranks' checkpoints disagree on run " + std::to_string(k + 1) +
+                          " (" + (k < mine.scenarios.size() ? mine.scenarios[k].name : "?") +
+                          "): they are not from one run",
+                      "delete the checkpoint files (FILE.rank*) to start over");
+  };
+  const std::size_t n = std::max(mine.scenarios.size(), root.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t root_done = k < root.size() ? root[k].at(0).get<std::uint64_t>() : 0;
+    const bool root_complete = k < root.size() && root[k].at(1).get<bool>();
+    if (k >= mine.scenarios.size()) {  // never started here: rank 0 cannot have passed a stop
+      if (root_done != 0) throw disagree(k);
+      continue;
+    }
+    ScenarioCheckpoint& s = mine.scenarios[k];
+    if (s.done == root_done && s.complete == root_complete) continue;
+    if (s.done < root_done && s.reached == root_done) {  // rank 0 passed the stop I waited at
+      s.done = root_done;
+      s.complete = root_complete;
+      if (root_complete && mine.rank != 0) s.state.clear();
+      continue;
+    }
+    throw disagree(k);
+  }
+}
+
+}  // namespace chipshock

@@ -1,0 +1,47 @@
+// A versioned binary image of a LossAccumulator: everything it holds (counts, maximum, the
+// exact fixed-point sums, the kept tail, the histogram's bins and counts), so that decoding and
+// merging gives bit-identical statistics. One format for checkpoints and for MPI, where each
+// rank sends its image to rank 0. Written and read through the accumulator's accessors only.
+//
+// Layout, version 2 (all integers little-endian, doubles as their IEEE-754 bits):
+//   magic "CSLOSACC" (8 bytes), u32 version, u32 reserved (0),
+//   f64 loss_scale, u64 tail_size, u64 count, u64 non_finite, u64 positive, f64 max,
+//   i32 sum_exponent, i32 sum_sq_exponent, i128 sum_units, i128 sum_sq_units (low word first),
+//   f64 bins.lo, f64 bins.width, i32 bins.count, u32 reserved (0),
+//   u64 underflow, u64 overflow, u64 counts[bins.count],
+//   u64 tail_length, then tail_length entries {f64 loss, u64 path index} in the tail's order
+//   (larger loss first, ties by smaller index; index 2^64-1 = unknown),
+//   u64 FNV-1a of every byte before it.
+// Version 1 (before component ES) kept the losses without their path indices; it is refused,
+// since the tail paths could not be simulated again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "host/stats/risk_measures.hpp"
+
+namespace chipshock {
+
+constexpr std::uint32_t kAccumulatorStateVersion = 2;
+
+// Thrown for bytes that are not a valid image (wrong magic, version, length or checksum).
+struct AccumulatorStateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// max_tail: keep only that many of the largest losses (what the receiver needs), all by default.
+std::string encode_accumulator(const LossAccumulator& acc,
+                               std::size_t max_tail = static_cast<std::size_t>(-1));
+LossAccumulator decode_accumulator(const std::string& bytes);
+
+// The image of the two images' accumulators merged, without building either: sums and counts
+// added, the two sorted tails merged in one linear pass and cut to the tail size (or max_tail,
+// if smaller). Equals encode_accumulator of decode(a) merged with decode(b), byte for byte. What
+// rank 0 and the inner nodes of the MPI merge tree do.
+std::string merge_accumulator_images(const std::string& a, const std::string& b,
+                                     std::size_t max_tail = static_cast<std::size_t>(-1));
+
+}  // namespace chipshock

@@ -1,0 +1,132 @@
+// mpirun -np 2: each rank simulates its share of every stretch between convergence stops (the
+// histogram pilot spans both ranks), rank 0 merges tails (with path indices) and sums and
+// writes the report: the report.json of one process bit for bit, convergence tables and
+// component ES included, also for a run to a target error with --what-if and with
+// --checkpoint. A bad input is reported once, with exit code 2. Where chipshock was built
+// without MPI or mpirun is missing, every test prints "SKIPPED: ..." (CTest: skipped).
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli_util.hpp"
+#include "host/parallel/mpi_world.hpp"
+
+using namespace chipshock::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+#ifdef CHIPSHOCK_MPIEXEC
+const char* const kMpiexec = CHIPSHOCK_MPIEXEC;
+#else
+const char* const kMpiexec = "";
+#endif
+
+bool mpi_usable() {
+  if (!chipshock::MpiWorld::built_with_mpi()) {
+    WARN("SKIPPED: chipshock was built without MPI (CHIPSHOCK_MPI=OFF or no MPI found)");
+    return false;
+  }
+  if (*kMpiexec == '\0' || ::access(kMpiexec, X_OK) != 0) {
+    WARN("SKIPPED: no mpirun (" << kMpiexec << "): install openmpi-bin");
+    return false;
+  }
+  return true;
+}
+
+// Root in CI containers: Open MPI refuses root unless told; no CMA between ranks in containers.
+std::string mpirun(int ranks) {
+  return std::string(
+             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "OMPI_MCA_btl_vader_single_copy_mechanism=none '") +
+         kMpiexec + "' --oversubscribe --timeout 240 -np " + std::to_string(ranks);
+}
+
+const std::string kSample =
+    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
+
+// report.json without the timings, which differ from run to run.
+nlohmann::json without_timings(nlohmann::json j) {
+  if (j.is_object()) {
+    for (const char* key : {"elapsed_seconds", "paths_per_second", "seconds"}) j.erase(key);
+    for (auto& [key, value] : j.items()) value = without_timings(value);
+  } else if (j.is_array()) {
+    for (auto& value : j) value = without_timings(value);
+  }
+  return j;
+}
+
+// Runs `args` under mpirun -np 2 and -np 1 and as a plain process; all three reports must be
+// the same, and the -np 2 run must say that it merged on rank 0.
+nlohmann::json check_ranks_agree(const std::string& args) {
+  TempDir dir;
+  const CliResult two = run_chipshock(args + " --out '" + dir.file("two") + "'", mpirun(2));
+  INFO("stderr of -np 2: " << two.err);
+  REQUIRE(two.code == 0);
+  CHECK_THAT(two.err, Contains("2 MPI ranks") && Contains("merged on rank 0"));
+  const CliResult one = run_chipshock(args + " --out '" + dir.file("one") + "'", mpirun(1));
+  INFO("stderr of -np 1: " << one.err);
+  REQUIRE(one.code == 0);
+  const CliResult plain = run_chipshock(args + " --out '" + dir.file("plain") + "'");
+  REQUIRE(plain.code == 0);
+  const auto a = nlohmann::json::parse(slurp_file(dir.file("two/report.json")));
+  const auto b = nlohmann::json::parse(slurp_file(dir.file("one/report.json")));
+  const auto c = nlohmann::json::parse(slurp_file(dir.file("plain/report.json")));
+  CHECK(without_timings(a) == without_timings(b));
+  CHECK(without_timings(a) == without_timings(c));
+  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
+    INFO(csv);
+    CHECK(slurp_file(dir.file(std::string("two/") + csv)) ==
+          slurp_file(dir.file(std::string("plain/") + csv)));
+  }
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("mpirun -np 2 writes the report.json of one process, components included",
+          "[mpi][cli]") {
+  if (!mpi_usable()) return;
+  // 100003 paths: the 65536-path histogram pilot spans both ranks' shares of the first stretch.
+  const nlohmann::json j = check_ranks_agree(
+      kSample +
+      "--paths 100003 --horizon 3 --seed 9 --threads 1 --batch 7000 "
+      "--scenario cheaper_model_disruption");
+  CHECK(j["run"]["paths"] == 100003);
+  CHECK(j["scenarios"][0]["histogram"]["counts"].size() > 10);
+  CHECK(j["scenarios"][1]["components"]["levels"]["0.99"]["by_position"].size() > 3);
+  CHECK(j["scenarios"][0]["convergence"].size() >= 1);
+}
+
+TEST_CASE("mpirun -np 2 runs to a target error, --what-if and --checkpoint like one process",
+          "[mpi][cli][checkpoint]") {
+  if (!mpi_usable()) return;
+  TempDir dir;
+  const nlohmann::json j = check_ranks_agree(
+      kSample + "--paths 40000 --target-rel-error 0.006 --max-paths 320000 --horizon 2 --seed 4 "
+                "--threads 1 --batch 9000 --what-if scenarios/portfolio/what_if_nvda_hedge.toml "
+                "--checkpoint '" + dir.file("run.ckpt") + "'");
+  CHECK(j["scenarios"][0]["convergence"].size() == 4);  // 40k, 80k, 160k, 320k paths
+  CHECK(j["scenarios"][0]["target_met"] == true);
+  CHECK(!j["what_if"].is_null());
+  // Spent checkpoints are removed, every rank's.
+  CHECK(!std::filesystem::exists(dir.file("run.ckpt")));
+  CHECK(!std::filesystem::exists(dir.file("run.ckpt.rank0of2")));
+  CHECK(!std::filesystem::exists(dir.file("run.ckpt.rank1of2")));
+}
+
+TEST_CASE("under mpirun a bad input is reported once, with exit code 2", "[mpi][cli][errors]") {
+  if (!mpi_usable()) return;
+  const CliResult r = run_chipshock(
+      "run --market scenarios/market/missing.toml --portfolio scenarios/portfolio/ai_book.toml",
+      mpirun(2));
+  CHECK(r.code == 2);
+  std::size_t times = 0;
+  for (std::size_t p = r.err.find("chipshock: "); p != std::string::npos;
+       p = r.err.find("chipshock: ", p + 1))
+    ++times;
+  CHECK_THAT(r.err, Contains("missing.toml"));
+  CHECK(times == 1);
+}
