@@ -7,7 +7,8 @@
 #
 # Kept short for CI (about a third of the 2-core CI budget, see README):
 # - -O1 with line tables only (-gline-tables-only: file:line in every sanitizer report, without
-#   full debug information), lld to link, no benchmarks;
+#   full debug information), the test programs themselves at -O0 (the code they test keeps -O1),
+#   lld to link, no benchmarks;
 # - MPI off: Open MPI's own allocations would flood LeakSanitizer, and the release job runs the
 #   mpirun tests; the ranks' merge and resume logic still runs here, on threads standing in for
 #   ranks (tests/test_accumulator_state.cpp);
@@ -30,7 +31,7 @@ if command -v ld.lld-14 >/dev/null 2>&1 || command -v ld.lld >/dev/null 2>&1; th
   linker=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld)
 fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None \
-  -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" "${linker[@]}" \
+  -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DCHIPSHOCK_TEST_COMPILE_OPTIONS=-O0 "${linker[@]}" \
   -DCMAKE_CXX_COMPILER=clang++-14 -DCHIPSHOCK_CUDA=OFF -DCHIPSHOCK_MPI=OFF -DCHIPSHOCK_FUZZ=ON \
   -DCHIPSHOCK_BUILD_BENCH=OFF -DCHIPSHOCK_WERROR=ON
 cmake --build "$build" -j "$(nproc)"
