@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli_util.hpp"
 #include "test_util.hpp"
 
 using chipshock::testing::TempDir;
@@ -18,29 +19,9 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs chipshock with `args` from the source folder; captures stdout, stderr and exit code.
-// `env` (e.g. "CUDA_VISIBLE_DEVICES=") prefixes the command.
-Result run_cli(const std::string& args, const std::string& env = "") {
-  TempDir tmp;
-  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && " + env + " '" +
-                          CHIPSHOCK_BINARY + "' " + args + " >'" + tmp.file("out") + "' 2>'" +
-                          tmp.file("err") + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.file("out")),
-          slurp(tmp.file("err"))};
-}
+using chipshock::testing::CliResult;
+using chipshock::testing::run_chipshock;
+using chipshock::testing::slurp_file;
 
 const std::string kSample =
     "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
@@ -48,28 +29,28 @@ const std::string kSample =
 }  // namespace
 
 TEST_CASE("the help shows an example and the exit codes, --version the version", "[cli]") {
-  Result r = run_cli("--help");
+  CliResult r = run_chipshock("--help");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("Example") && Contains("Exit codes"));
-  r = run_cli("run --help");
+  r = run_chipshock("run --help");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("--paths") && Contains("--confidence") && Contains("Example") &&
                        Contains("report.html") && Contains("Exit codes"));
-  r = run_cli("scenarios --help");
+  r = run_chipshock("scenarios --help");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("Example"));
-  r = run_cli("--version");
+  r = run_chipshock("--version");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("chipshock 0."));
 }
 
 TEST_CASE("run writes report.json (the v1 contract) and report.md", "[cli]") {
   TempDir out;
-  const Result r = run_cli(kSample + "--paths 20k --horizon 2 --seed 3 --out '" +
+  const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 2 --seed 3 --out '" +
                              out.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("baseline") && Contains("paths/s"));
-  const auto j = nlohmann::json::parse(slurp(out.file("rep/report.json")));
+  const auto j = nlohmann::json::parse(slurp_file(out.file("rep/report.json")));
   CHECK(j["schema"] == "chipshock.report.v1");
   CHECK(j["run"]["paths"] == 20000);
   CHECK(j["run"]["seed"] == 3);
@@ -95,7 +76,7 @@ TEST_CASE("run writes report.json (the v1 contract) and report.md", "[cli]") {
   }
   for (const char* key : {"mean_loss", "stdev_loss", "prob_loss", "worst_loss"})
     CHECK(s.contains(key));
-  CHECK_THAT(slurp(out.file("rep/report.md")), Contains("| baseline | 99% |"));
+  CHECK_THAT(slurp_file(out.file("rep/report.md")), Contains("| baseline | 99% |"));
   // Only the six report files: no temporary files left behind.
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(out.file("rep"))) {
@@ -111,13 +92,13 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
       "evil.toml", "name = \"evil\"\ndescription = \"<script>alert(1)</script> NVDA -20%\"\n"
                    "source = \"made up, for a test\"\n[[jumps]]\nday = 1\n"
                    "returns = { NVDA = -0.2 }\n");
-  const Result r = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
+  const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
                                      "cheaper_model_disruption --scenario '" + evil +
                                      "' --out '" + dir.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("report.html"));
   CHECK(r.err.find('\r') == std::string::npos);  // no progress bar when stderr is not a terminal
-  const std::string html = slurp(dir.file("rep/report.html"));
+  const std::string html = slurp_file(dir.file("rep/report.html"));
   CHECK_THAT(html, Contains("<!DOCTYPE html>") && Contains("</html>") &&
                        Contains("cheaper_model_disruption") && Contains("2025-01-27") &&
                        Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -127,7 +108,7 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
   for (std::size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1))
     ++svgs;
   CHECK(svgs == 1 + 3 + 1 + 3);  // comparison, a distribution per scenario, the fan, components
-  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("rep/report.json")));
   CHECK(j["schema"] == "chipshock.report.v1");
   CHECK(j["model"]["as_of"] == "2026-07-31");
   CHECK(j["fan_chart"]["days"] == nlohmann::json::array({0, 1, 2, 3, 4, 5}));
@@ -148,20 +129,20 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
     }
     CHECK(s["es_ci"]["0.99"][0].get<double>() < s["es"]["0.99"].get<double>());
   }
-  const std::string csv = slurp(dir.file("rep/scenarios.csv"));
+  const std::string csv = slurp_file(dir.file("rep/scenarios.csv"));
   CHECK(csv.rfind("scenario,kind,confidence,var,es,", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
-  const std::string components = slurp(dir.file("rep/components.csv"));
+  const std::string components = slurp_file(dir.file("rep/components.csv"));
   CHECK(components.rfind("scenario,confidence,position,es_contribution,share_of_es,ticker,", 0) == 0);
   CHECK(std::count(components.begin(), components.end(), '\n') == 1 + 3 * 3 * 10);
-  CHECK(slurp(dir.file("rep/loss_histogram.csv")).rfind("scenario,bin_lo,bin_hi,count,density", 0) == 0);
+  CHECK(slurp_file(dir.file("rep/loss_histogram.csv")).rfind("scenario,bin_lo,bin_hi,count,density", 0) == 0);
 
   // --quiet: nothing on stdout or stderr; --json: the same JSON as the file, fan included.
-  const Result q = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --quiet");
+  const CliResult q = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --quiet");
   CHECK(q.code == 0);
   CHECK(q.out.empty());
   CHECK(q.err.empty());
-  const Result js = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
+  const CliResult js = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
                                       "cheaper_model_disruption --scenario '" + evil + "' --json");
   REQUIRE(js.code == 0);
   const auto jj = nlohmann::json::parse(js.out);
@@ -172,14 +153,14 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
 TEST_CASE("a report file name taken by a folder fails before the run", "[cli][report]") {
   TempDir dir;
   std::filesystem::create_directories(dir.file("rep/report.html"));
-  const Result r = run_cli(kSample + "--paths 1000 --out '" + dir.file("rep") + "'");
+  const CliResult r = run_chipshock(kSample + "--paths 1000 --out '" + dir.file("rep") + "'");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("report.html is a folder"));
 }
 
 TEST_CASE("the report JSON on stdout (--json) and the numbers do not depend on --threads", "[cli]") {
-  const Result a = run_cli(kSample + "--paths 30001 --seed 5 --json --threads 1 --batch 777");
-  const Result b = run_cli(kSample + "--paths 30001 --seed 5 --json --threads 2");
+  const CliResult a = run_chipshock(kSample + "--paths 30001 --seed 5 --json --threads 1 --batch 777");
+  const CliResult b = run_chipshock(kSample + "--paths 30001 --seed 5 --json --threads 2");
   REQUIRE(a.code == 0);
   REQUIRE(b.code == 0);
   const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
@@ -236,7 +217,7 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
       {kSample + "--paths 1000 --replay 2025-01-27 --prices /nonexistent", 2, "/nonexistent"},
   };
   for (const Case& c : cases) {
-    const Result r = run_cli(c.args);
+    const CliResult r = run_chipshock(c.args);
     CAPTURE(c.args, r.err);
     CHECK(r.code == c.code);
     CHECK_THAT(r.err, Contains(c.expect));
@@ -245,7 +226,7 @@ TEST_CASE("bad input exits 2 naming the file, line and field, GPU asked for exit
 
 TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad files refused",
           "[cli][scenario]") {
-  Result r = run_cli("scenarios");
+  CliResult r = run_chipshock("scenarios");
   REQUIRE(r.code == 0);
   for (const char* name : {"cheaper_model_disruption", "cheaper_model_disruption_no_rebound",
                            "export_restrictions", "ai_capex_cut", "taiwan_supply_disruption",
@@ -258,12 +239,12 @@ TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad f
                                      "name = \"my_shock\"\ndescription = \"NVDA -30% on day 2; "
                                      "TSLA is not in the market.\"\n[[jumps]]\nday = 2\n"
                                      "returns = { NVDA = -0.3, TSLA = -0.1 }\n");
-  r = run_cli(kSample + "--paths 20k --horizon 2 --seed 5 --scenario cheaper_model_disruption "
+  r = run_chipshock(kSample + "--paths 20k --horizon 2 --seed 5 --scenario cheaper_model_disruption "
                         "--scenario '" + mine + "' --out '" + dir.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("cheaper_model_disruption") && Contains("my_shock") &&
                         Contains("ES vs baseline") && Contains("TSLA is not in the market"));
-  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("rep/report.json")));
   REQUIRE(j["scenarios"].size() == 3);
   CHECK(j["scenarios"][0]["name"] == "baseline");
   CHECK(j["scenarios"][0]["definition"].is_null());
@@ -278,14 +259,14 @@ TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad f
     CHECK(j["scenarios"][1]["es"][c].get<double>() > j["scenarios"][0]["es"][c].get<double>());
     CHECK(j["scenarios"][2]["var"][c].get<double>() > j["scenarios"][0]["var"][c].get<double>());
   }
-  const std::string md = slurp(dir.file("rep/report.md"));
+  const std::string md = slurp_file(dir.file("rep/report.md"));
   CHECK_THAT(md, Contains("## Scenario definitions") && Contains("Change against the baseline") &&
                      Contains("Skipped tickers"));
 
   // A bad scenario file: exit 2 before any path runs, naming file, line and field.
   const std::string bad = dir.write("bad.toml", "name = \"b\"\ndescription = \"x\"\n[[jumps]]\n"
                                                 "day = 1\nfactors = { no_factor = -0.1 }\n");
-  r = run_cli(kSample + "--paths 1000 --scenario '" + bad + "'");
+  r = run_chipshock(kSample + "--paths 1000 --scenario '" + bad + "'");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("bad.toml:3: jumps[0].factors.no_factor: unknown factor"));
   CHECK_THAT(r.err, Contains("hint: known factors: ai_capex, market"));
@@ -294,11 +275,11 @@ TEST_CASE("scenarios: listed with their sources, run next to the baseline, bad f
 TEST_CASE("replay and historical simulation are reported next to the Monte Carlo baseline",
           "[cli][history]") {
   TempDir dir;
-  const Result r = run_cli(kSample + "--paths 20k --seed 5 --replay 2025-01-27 "
+  const CliResult r = run_chipshock(kSample + "--paths 20k --seed 5 --replay 2025-01-27 "
                                      "--replay-window 2022-10-07:2022-10-14 --method historical "
                                      "--window 250 --out '" + dir.file("rep") + "'");
   REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("rep/report.json")));
   REQUIRE(j["scenarios"].size() == 4);
   CHECK(j["scenarios"][1]["name"] == "historical");
   CHECK(j["scenarios"][1]["kind"] == "historical");
@@ -319,12 +300,12 @@ TEST_CASE("replay and historical simulation are reported next to the Monte Carlo
 TEST_CASE("backtest on the shipped history writes its reports, and bad calls exit 2",
           "[cli][backtest]") {
   TempDir dir;
-  Result r = run_cli("backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02 "
+  CliResult r = run_chipshock("backtest --portfolio scenarios/portfolio/ai_book.toml --from 2024-12-02 "
                      "--to 2025-01-27 --window 250 --paths 5000 --confidence 0.95,0.99 --out '" +
                      dir.file("bt") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("Kupiec p") && Contains("worst day 2025-01-27"));
-  const auto j = nlohmann::json::parse(slurp(dir.file("bt/backtest.json")));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("bt/backtest.json")));
   CHECK(j["schema"] == "chipshock.backtest.v1");
   REQUIRE(j["tests"].size() == 2);
   CHECK(j["days"].back()["date"] == "2025-01-27");
@@ -332,7 +313,7 @@ TEST_CASE("backtest on the shipped history writes its reports, and bad calls exi
   CHECK(j["days"].back()["exceeded"]["0.99"] == true);
   for (const char* f : {"bt/backtest.csv", "bt/backtest.md", "bt/backtest.html"})
     CHECK(std::filesystem::file_size(dir.file(f)) > 100);
-  r = run_cli("backtest --help");
+  r = run_chipshock("backtest --help");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("Example") && Contains("--window"));
   struct Case {
@@ -347,7 +328,7 @@ TEST_CASE("backtest on the shipped history writes its reports, and bad calls exi
             "--vol"},
            {"backtest --portfolio missing.toml --from 2024-12-02 --to 2025-01-27", "missing.toml"},
        }) {
-    r = run_cli(c.args);
+    r = run_chipshock(c.args);
     CAPTURE(c.args, r.err);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Contains(c.expect));
@@ -360,13 +341,13 @@ TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the 
   // CUDA has no GPU backend at all.
   const std::string hide = "CUDA_VISIBLE_DEVICES=";
   for (const char* backend : {"gpu", "both"}) {
-    const Result r = run_cli(kSample + "--paths 1000 --backend " + backend, hide);
+    const CliResult r = run_chipshock(kSample + "--paths 1000 --backend " + backend, hide);
     CAPTURE(backend, r.err);
     CHECK(r.code == 3);
     CHECK_THAT(r.err, Contains("--backend " + std::string(backend) + ": no usable GPU"));
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   }
-  const Result a = run_cli(kSample + "--paths 2000 --json", hide);
+  const CliResult a = run_chipshock(kSample + "--paths 2000 --json", hide);
   CAPTURE(a.err);
   REQUIRE(a.code == 0);
   CHECK_THAT(a.err, Contains("no usable GPU") && Contains("running on the CPU"));
@@ -375,18 +356,18 @@ TEST_CASE("without a usable GPU, --backend gpu|both exit 3 and auto runs on the 
   CHECK(j["run"]["backend"] == "cpu");
   CHECK_FALSE(j["run"].contains("gpu"));
   CHECK_FALSE(j.contains("backend_comparison"));
-  const Result q = run_cli(kSample + "--paths 2000 --quiet", hide);
+  const CliResult q = run_chipshock(kSample + "--paths 2000 --quiet", hide);
   CHECK(q.code == 0);
   CHECK(q.err.empty());
 }
 
 TEST_CASE("a stop-loss adds path-dependent risk to the reports", "[cli][path_risk]") {
   TempDir dir;
-  const Result r = run_cli(kSample + "--paths 20k --horizon 5 --scenario cheaper_model_disruption "
+  const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 5 --scenario cheaper_model_disruption "
                                      "--stop-loss 5e5 --out '" + dir.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("path-dependent risk") && Contains("P(breach any day)"));
-  const auto j = nlohmann::json::parse(slurp(dir.file("rep/report.json")));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("rep/report.json")));
   REQUIRE(j["path_risk"].is_object());
   CHECK(j["path_risk"]["stop_loss"] == 5e5);
   REQUIRE(j["path_risk"]["scenarios"].size() == 2);
@@ -394,23 +375,23 @@ TEST_CASE("a stop-loss adds path-dependent risk to the reports", "[cli][path_ris
     CHECK(s["prob_breach_any_day"].get<double>() >= s["prob_breach_at_horizon"].get<double>());
     CHECK(s["first_breach_day"].size() == 5);
   }
-  CHECK_THAT(slurp(dir.file("rep/report.md")), Contains("## Path-dependent risk"));
+  CHECK_THAT(slurp_file(dir.file("rep/report.md")), Contains("## Path-dependent risk"));
 }
 
 TEST_CASE("what-if: reports the difference of two runs with the same random numbers",
           "[cli][what-if]") {
   TempDir dir;
   const std::string trade = "scenarios/portfolio/what_if_nvda_hedge.toml";
-  const Result r = run_cli(kSample + "--paths 20k --seed 5 --json --what-if " + trade);
+  const CliResult r = run_chipshock(kSample + "--paths 20k --seed 5 --json --what-if " + trade);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["what_if"].is_object());
   // The changed book run on its own with the same seed: the book's lines, then the trade's.
-  std::string book = slurp(std::string(CHIPSHOCK_SOURCE_DIR) + "/scenarios/portfolio/ai_book.toml");
-  std::string extra = slurp(std::string(CHIPSHOCK_SOURCE_DIR) + "/" + trade);
+  std::string book = slurp_file(std::string(CHIPSHOCK_SOURCE_DIR) + "/scenarios/portfolio/ai_book.toml");
+  std::string extra = slurp_file(std::string(CHIPSHOCK_SOURCE_DIR) + "/" + trade);
   extra = extra.substr(extra.find("[[positions]]"));
   const std::string changed = dir.write("changed.toml", book + "\n" + extra);
-  const Result c = run_cli("run --market scenarios/market/ai_chips.toml --portfolio '" + changed +
+  const CliResult c = run_chipshock("run --market scenarios/market/ai_chips.toml --portfolio '" + changed +
                            "' --paths 20k --seed 5 --json --no-components");
   REQUIRE(c.code == 0);
   const auto jc = nlohmann::json::parse(c.out);
@@ -429,7 +410,7 @@ TEST_CASE("what-if: reports the difference of two runs with the same random numb
 }
 
 TEST_CASE("target relative error: the run stops once the ES interval is narrow enough", "[cli][target]") {
-  const Result r = run_cli(kSample + "--paths 20k --seed 5 --json --no-components "
+  const CliResult r = run_chipshock(kSample + "--paths 20k --seed 5 --json --no-components "
                                      "--target-rel-error 0.012 --max-paths 640k");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
@@ -445,31 +426,31 @@ TEST_CASE("target relative error: the run stops once the ES interval is narrow e
   };
   CHECK(half(rows.back()) <= 0.012);
   CHECK(half(rows[rows.size() - 2]) > 0.012);
-  CHECK(run_cli(kSample + "--max-paths 1M").code == 2);  // only with a target
+  CHECK(run_chipshock(kSample + "--max-paths 1M").code == 2);  // only with a target
 }
 
 TEST_CASE("run --importance-sampling reports its measure and refuses the GPU", "[cli][importance]") {
   TempDir out;
-  const Result r = run_cli(kSample + "--paths 20k --confidence 0.99,0.999 --seed 5 "
+  const CliResult r = run_chipshock(kSample + "--paths 20k --confidence 0.99,0.999 --seed 5 "
                                      "--importance-sampling --backend cpu --no-components --out '" +
                            out.path().string() + "'");
   REQUIRE(r.code == 0);
   CHECK(r.out.find("importance sampling aimed at 0.999") != std::string::npos);
-  const std::string json = slurp(out.file("report.json"));
+  const std::string json = slurp_file(out.file("report.json"));
   CHECK(json.find("\"method\": \"importance\"") != std::string::npos);
   CHECK(json.find("\"tail_effective_sample_size\"") != std::string::npos);
-  CHECK(slurp(out.file("report.html")).find("drawn under importance sampling") != std::string::npos);
+  CHECK(slurp_file(out.file("report.html")).find("drawn under importance sampling") != std::string::npos);
   // --what-if under the base run's measure (common random numbers and weights)
-  const Result w = run_cli(kSample + "--paths 20k --seed 5 --importance-sampling --no-components "
+  const CliResult w = run_chipshock(kSample + "--paths 20k --seed 5 --importance-sampling --no-components "
                                      "--what-if scenarios/portfolio/what_if_nvda_hedge.toml --json");
   REQUIRE(w.code == 0);
   CHECK(w.out.find("\"es_change\"") != std::string::npos);
-  const Result c = run_cli(kSample + "--paths 20k --importance-sampling --checkpoint '" +
+  const CliResult c = run_chipshock(kSample + "--paths 20k --importance-sampling --checkpoint '" +
                            out.file("run.ckpt") + "'");
   CHECK(c.code == 2);
   CHECK(c.err.find("not with --checkpoint") != std::string::npos);
   for (const char* backend : {"gpu", "both"}) {
-    const Result g = run_cli(kSample + "--paths 20k --importance-sampling --backend " + backend);
+    const CliResult g = run_chipshock(kSample + "--paths 20k --importance-sampling --backend " + backend);
     CHECK(g.code == 2);
     CHECK(g.err.find("--importance-sampling: runs on the CPU backend only") != std::string::npos);
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/config/market.hpp"
+#include "cli_util.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
@@ -18,28 +19,9 @@ using chipshock::testing::TempDir;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs chipshock with `args` from the source folder; captures stdout, stderr and exit code.
-Result run_cli(const std::string& args) {
-  TempDir tmp;
-  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" + CHIPSHOCK_BINARY +
-                          "' " + args + " >'" + tmp.file("out") + "' 2>'" + tmp.file("err") +
-                          "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.file("out")),
-          slurp(tmp.file("err"))};
-}
+using chipshock::testing::CliResult;
+using chipshock::testing::run_chipshock;
+using chipshock::testing::slurp_file;
 
 const std::string kPrices = "calibrate --prices scenarios/data/prices ";
 // Every sample ticker but ARM, whose history starts on 2023-09-14.
@@ -53,12 +35,12 @@ const std::string kSampleMarketTickers =
 }  // namespace
 
 TEST_CASE("calibrate --help shows the options, an example and the exit codes", "[cli][calibrate]") {
-  const Result r = run_cli("calibrate --help");
+  const CliResult r = run_chipshock("calibrate --help");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Contains("--prices") && Contains("--window") && Contains("--correlation") &&
                         Contains("--dof") && Contains("Example") && Contains("Ledoit-Wolf") &&
                         Contains("Exit codes"));
-  CHECK_THAT(run_cli("--help").out, Contains("calibrate"));
+  CHECK_THAT(run_chipshock("--help").out, Contains("calibrate"));
 }
 
 TEST_CASE("calibrate as of the DeepSeek Friday writes a market that loads, reproducibly",
@@ -66,7 +48,7 @@ TEST_CASE("calibrate as of the DeepSeek Friday writes a market that loads, repro
   TempDir dir;
   const std::string out = dir.file("m.toml");
   const std::string args = kPrices + kNoArm + "--as-of 2025-01-24 --window 500 --out '" + out + "'";
-  const Result r = run_cli(args);
+  const CliResult r = run_chipshock(args);
   CAPTURE(r.err);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("NVDA") && Contains("500 daily returns 2023-01-27 .. 2025-01-24") &&
@@ -87,16 +69,16 @@ TEST_CASE("calibrate as of the DeepSeek Friday writes a market that loads, repro
     CHECK(a.vol < 1.5);
     CHECK(a.drift == 0.0);
   }
-  const std::string text = slurp(out);
+  const std::string text = slurp_file(out);
   CHECK_THAT(text, Contains("--as-of 2025-01-24 --window 500 --vol sample --correlation sample") &&
                        Contains("first return 2023-01-27"));
 
   // Same inputs, same bytes; an existing file is kept unless --force.
-  const Result again = run_cli(args);
+  const CliResult again = run_chipshock(args);
   CHECK(again.code == 2);
   CHECK_THAT(again.err, Contains("--out") && Contains("exists") && Contains("--force"));
-  REQUIRE(run_cli(args + " --force").code == 0);
-  CHECK(slurp(out) == text);
+  REQUIRE(run_chipshock(args + " --force").code == 0);
+  CHECK(slurp_file(out) == text);
   // Only the market file: no temporary files left behind.
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
@@ -111,7 +93,7 @@ TEST_CASE("calibrate reproduces the sample market of scripts/estimate_sample_mar
   // The script: 16 tickers, 500 returns to 2026-07-31, vols to 4 decimals, correlations to 3,
   // spots to 2, dof on a 0.1 grid from returns divided by their stdev (not demeaned). This
   // command writes vols to 4 decimals, correlations to 4 and spots to 6 significant digits.
-  const Result r = run_cli(kPrices + kSampleMarketTickers +
+  const CliResult r = run_chipshock(kPrices + kSampleMarketTickers +
                            "--as-of 2026-07-31 --window 500 "
                            "--out - --quiet");
   CAPTURE(r.err);
@@ -141,7 +123,7 @@ TEST_CASE(
     "[cli][calibrate]") {
   TempDir dir;
   const std::string base = kPrices + "--tickers NVDA,AMD,SMH --window 250 --quiet --out ";
-  Result r = run_cli(base + "'" + dir.file("a.toml") +
+  CliResult r = run_chipshock(base + "'" + dir.file("a.toml") +
                      "' --vol ewma --lambda 0.97 --correlation ledoit-wolf --dof none");
   CAPTURE(r.err);
   REQUIRE(r.code == 0);
@@ -149,8 +131,8 @@ TEST_CASE(
   Market m = load_market(dir.file("a.toml"));
   CHECK(m.as_of == "2026-07-31");
   CHECK(m.dof == 0.0);
-  CHECK_THAT(slurp(dir.file("a.toml")), Contains("lambda = 0.97") && Contains("Ledoit & Wolf"));
-  r = run_cli(base + "'" + dir.file("b.toml") + "' --correlation higham --dof 4.5 --rate 0.035");
+  CHECK_THAT(slurp_file(dir.file("a.toml")), Contains("lambda = 0.97") && Contains("Ledoit & Wolf"));
+  r = run_chipshock(base + "'" + dir.file("b.toml") + "' --correlation higham --dof 4.5 --rate 0.035");
   REQUIRE(r.code == 0);
   m = load_market(dir.file("b.toml"));
   CHECK(m.dof == 4.5);
@@ -161,11 +143,11 @@ TEST_CASE("calibrate without --tickers leaves out files too short for the window
           "[cli][calibrate]") {
   TempDir dir;
   // The issue's example: ARM's file starts at its 2023-09-14 IPO.
-  const Result r = run_cli(kPrices + "--as-of 2025-01-24 --window 500 --out '" + dir.file("m.toml") +
+  const CliResult r = run_chipshock(kPrices + "--as-of 2025-01-24 --window 500 --out '" + dir.file("m.toml") +
                            "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("left out ARM (342 closes from 2023-09-14)"));
-  const std::string text = slurp(dir.file("m.toml"));
+  const std::string text = slurp_file(dir.file("m.toml"));
   CHECK_THAT(text, Contains("left out ARM"));
   CHECK(text.find("[assets.ARM]") == std::string::npos);
   CHECK_THAT(text, Contains("[assets.NVDA]") && Contains("as_of = 2025-01-24"));
@@ -213,7 +195,7 @@ TEST_CASE("calibrate: bad input exits 2 naming the option or the file",
        ""},
   };
   for (const Case& c : cases) {
-    const Result r = run_cli(c.args);
+    const CliResult r = run_chipshock(c.args);
     CAPTURE(c.args, r.err);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Contains(c.expect) && Contains(c.hint));

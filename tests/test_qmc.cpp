@@ -29,6 +29,7 @@
 #include "kernels/sobol_normals.cuh"
 #include "result_checks.hpp"
 #include "book_fixture.hpp"
+#include "cli_util.hpp"
 #include "test_util.hpp"
 #if CHIPSHOCK_HAVE_CUDA
 #include "kernels/gpu_engine.hpp"
@@ -67,28 +68,9 @@ struct UnitNormals {
   void operator()(int dim, double* z) const { z[0] = dim == unit ? 1.0 : 0.0; }
 };
 
-
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result run_cli(const std::string& args) {
-  testing::TempDir tmp;
-  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" + CHIPSHOCK_BINARY +
-                          "' " + args + " >'" + tmp.file("out") + "' 2>'" + tmp.file("err") +
-                          "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.file("out")),
-          slurp(tmp.file("err"))};
-}
+using chipshock::testing::CliResult;
+using chipshock::testing::run_chipshock;
+using chipshock::testing::slurp_file;
 
 const std::string kSample =
     "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
@@ -410,29 +392,29 @@ TEST_CASE("quasi-Monte Carlo: refused with antithetic variates or beyond cuRAND'
 
 TEST_CASE("chipshock run --rng: sobol reported, components and dry run work, bad uses exit 2",
           "[qmc][cli]") {
-  Result r = run_cli(kSample + "--paths 1000 --rng halton");
+  CliResult r = run_chipshock(kSample + "--paths 1000 --rng halton");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Matchers::Contains("--rng"));
-  r = run_cli(kSample + "--paths 1000 --rng sobol --antithetic");
+  r = run_chipshock(kSample + "--paths 1000 --rng sobol --antithetic");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Matchers::Contains("--antithetic"));
   CHECK_THAT(r.err, Catch::Matchers::Contains("sobol"));
   if (!sobol_tables_available()) {  // a build without cuRAND says so
-    r = run_cli(kSample + "--paths 1000 --rng sobol");
+    r = run_chipshock(kSample + "--paths 1000 --rng sobol");
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Matchers::Contains("CUDA toolkit"));
     WARN("SKIPPED: no cuRAND in this build (--rng sobol needs it)");
     return;
   }
-  r = run_cli(kSample + "--paths 1000 --rng sobol --horizon 2000");
+  r = run_chipshock(kSample + "--paths 1000 --rng sobol --horizon 2000");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Matchers::Contains("--rng"));
   CHECK_THAT(r.err, Catch::Matchers::Contains("--steps-per-day"));
-  r = run_cli(kSample + "--paths 5e9 --rng sobol --dry-run");
+  r = run_chipshock(kSample + "--paths 5e9 --rng sobol --dry-run");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Matchers::Contains("2^32"));
 
-  r = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --rng sobol --json");
+  r = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --rng sobol --json");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j["run"]["rng"] == "sobol");
@@ -442,24 +424,24 @@ TEST_CASE("chipshock run --rng: sobol reported, components and dry run work, bad
     CAPTURE(key);
     CHECK(base["components"]["levels"][key]["es_rel_diff"].get<double>() < 1e-6);
   }
-  const Result philox = run_cli(kSample + "--paths 20k --horizon 5 --seed 3 --json");
+  const CliResult philox = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --json");
   REQUIRE(philox.code == 0);
   const auto jp = nlohmann::json::parse(philox.out);
   CHECK(jp["run"]["rng"] == "philox");
   CHECK(jp["scenarios"][0]["var"]["0.99"] != base["var"]["0.99"]);
 
-  r = run_cli(kSample + "--paths 20k --horizon 2 --rng sobol --dry-run");
+  r = run_chipshock(kSample + "--paths 20k --horizon 2 --rng sobol --dry-run");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Matchers::Contains("plan:"));
 
   testing::TempDir out;
-  r = run_cli(kSample +
+  r = run_chipshock(kSample +
               "--paths 20k --horizon 3 --rng sobol --stop-loss 5e5 --scenario "
               "cheaper_model_disruption --out '" +
               out.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Matchers::Contains("rng sobol"));
-  CHECK_THAT(slurp(out.file("rep/report.html")),
+  CHECK_THAT(slurp_file(out.file("rep/report.html")),
              Catch::Matchers::Contains("Sobol&#39; quasi-random"));
-  CHECK_THAT(slurp(out.file("rep/report.md")), Catch::Matchers::Contains("Sobol' quasi-random"));
+  CHECK_THAT(slurp_file(out.file("rep/report.md")), Catch::Matchers::Contains("Sobol' quasi-random"));
 }
