@@ -28,6 +28,7 @@
 #include "philox.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
+#include "student_t.cuh"  // PhiloxBlockStream
 
 namespace chipshock {
 
@@ -40,12 +41,8 @@ constexpr int kPlainEvery = 4;  // defensive share beta = 1 / kPlainEvery of pat
 // unbiased for any path count.
 CHIPSHOCK_HD inline bool shifted_path(const ModelView& m, std::uint64_t seed, std::uint64_t path) {
   if (m.rng != RngKind::kSobol) return path % kPlainEvery != 0;
-  const Word4<std::uint32_t> r = philox4x32_10(
-      Word4<std::uint32_t>{static_cast<std::uint32_t>(stream_offset(RngStream::kImportanceLabel) >> 2),
-                           static_cast<std::uint32_t>(stream_offset(RngStream::kImportanceLabel) >> 34),
-                           static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(path >> 32)},
-      philox_key(seed));
-  return r.x >= 0x40000000u;  // P = 3/4
+  PhiloxBlockStream labels(seed, path, stream_offset(RngStream::kImportanceLabel));
+  return labels.next4().x >= 0x40000000u;  // P = 3/4
 }
 
 // Wraps a Normals source (see path_model.cuh): adds step s's shift to the first n normals when

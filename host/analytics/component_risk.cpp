@@ -25,29 +25,23 @@ std::size_t window_half_width(double m, std::size_t j, const std::vector<double>
                             : var_window_half_width(static_cast<double>(j + 1));
 }
 
-}  // namespace
-
-namespace {
-
 // Where a level's VaR path sits in the tail and each tail path's weight in its ES.
 struct LevelWeights {
   std::size_t var_index = 0;
   std::vector<double> es;  // empty beyond the last path with a weight
 };
 
-LevelWeights level_weights(std::uint64_t n, double confidence, const std::vector<TailEntry>& tail,
-                           const std::vector<double>& likelihood) {
+// weighted: the tail with its likelihood ratios under importance sampling; empty in a plain run.
+LevelWeights level_weights(std::uint64_t n, double confidence,
+                           const std::vector<WeightedLoss>& weighted) {
   LevelWeights out;
-  if (likelihood.empty()) {
+  if (weighted.empty()) {
     out.var_index = static_cast<std::size_t>(std::floor(tail_mass(n, confidence)));
     for (std::size_t i = 0; i <= out.var_index; ++i) out.es.push_back(es_weight(n, confidence, i));
     return out;
   }
-  std::vector<WeightedLoss> sorted(tail.size());
-  for (std::size_t i = 0; i < tail.size(); ++i)
-    sorted[i] = {tail[i].loss, likelihood[i], tail[i].path};
-  out.var_index = weighted_var_index(n, confidence, sorted);
-  out.es = weighted_es_weights(n, confidence, sorted);
+  out.var_index = weighted_var_index(n, confidence, weighted);
+  out.es = weighted_es_weights(n, confidence, weighted);
   out.es.resize(out.var_index + 1);
   return out;
 }
@@ -64,9 +58,12 @@ void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
   if (lines.empty() || r.levels.empty()) return;
   // How many of the worst paths any level needs: ES's and the VaR window's.
   std::size_t need = 0;
+  std::vector<WeightedLoss> weighted(likelihood.size());
+  for (std::size_t i = 0; i < likelihood.size(); ++i)
+    weighted[i] = {tail[i].loss, likelihood[i], tail[i].path};
   std::vector<LevelWeights> weights;
   for (const LevelRisk& l : r.levels) {
-    weights.push_back(level_weights(n, l.confidence, tail, likelihood));
+    weights.push_back(level_weights(n, l.confidence, weighted));
     const std::size_t j = weights.back().var_index;
     need = std::max(
         need, std::min(tail.size(),

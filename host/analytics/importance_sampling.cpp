@@ -151,12 +151,11 @@ ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend
 
 namespace {
 
-// The statistics of the first `paths` paths (all of `kept` with path < paths), as a weighted
-// run of that many paths gives them.
-ScenarioResult summarize_weighted(const std::string& name, std::vector<WeightedLoss> sorted,
-                                  std::uint64_t paths, std::uint64_t bad,
-                                  const std::vector<double>& confidences) {
-  sort_weighted_tail(sorted);
+// The statistics of the first `paths` paths, `sorted` (in tail order) holding all their finite
+// ones, as a weighted run of that many paths gives them.
+ScenarioResult summarize_weighted(const std::string& name,
+                                  const std::vector<WeightedLoss>& sorted, std::uint64_t paths,
+                                  std::uint64_t bad, const std::vector<double>& confidences) {
   ScenarioResult r;
   r.name = name;
   r.paths = paths;
@@ -203,14 +202,12 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
       done += count;
       if (progress) progress(done, bound);
     }
+    // kept holds exactly the paths before this stop; sorted once here for every estimate.
+    sort_weighted_tail(kept);
     r = summarize_weighted(name, kept, cp, bad, s.confidences);
     table.push_back({cp, r.levels});
     if (s.target_rel_error > 0) {
-      const LevelRisk t = [&] {
-        std::vector<WeightedLoss> sorted = kept;
-        sort_weighted_tail(sorted);
-        return weighted_risk_at(sorted.size(), s.target_confidence, sorted);
-      }();
+      const LevelRisk t = weighted_risk_at(kept.size(), s.target_confidence, kept);
       if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
         r.target_met = true;
         break;
@@ -222,7 +219,7 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
   r.importance = info;
   r.importance.weight_mean = weight_mean;
   r.importance.ess = ess;
-  sort_weighted_tail(kept);
+  // kept is sorted: the loop ends at a stop
   if (!kept.empty() && tail_mass(kept.size(), info.target_confidence) >= 1.0) {
     const double var = kept[weighted_var_index(kept.size(), info.target_confidence, kept)].loss;
     long double sw = 0, sw2 = 0;
