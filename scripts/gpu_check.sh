@@ -135,6 +135,8 @@ print_table() {
   echo "| CPU asset-steps/s, 2 threads, 1M paths | ${cpu2:-n/a} |"
   echo "| engine / CPU 2 threads (target >= 100) | $(ratio "$e100" "$cpu2") |"
   echo "| --backend both, 2M paths | ${both:-n/a} |"
+  echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
+  echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
 trap print_table EXIT
@@ -167,6 +169,22 @@ unpack_bundle() {
   if ldd "$build/chipshock" "$build/tests/test_gpu_backend" | grep "not found"; then
     return 1
   fi
+}
+
+# stream_run: chipshock on 10^10 paths, then its peak host and device memory.
+stream_run() {
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 500 \
+    >"$logs/stream_smi.log" 2>&1 &
+  local smi=$! rc=0
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:]).returncode
+print("peak host memory: %.0f MiB" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+sys.exit(rc)' "$build/chipshock" run --market scenarios/market/ai_chips.toml \
+    --portfolio scenarios/portfolio/ai_book.toml --paths 10B --horizon 10 --seed 7 \
+    --confidence 0.999 --no-components --backend gpu --out "$logs/report_10B" || rc=$?
+  kill "$smi" 2>/dev/null
+  echo "peak device memory in use: $(grep -E '^[0-9]+$' "$logs/stream_smi.log" | sort -n | tail -1) MiB"
+  return $rc
 }
 
 if [ -n "$bundle" ]; then
@@ -206,6 +224,13 @@ if [ "${status[build]:-}" = ok ]; then
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 \
     --scenario cheaper_model_disruption --scenario taiwan_supply_disruption --backend both \
     --out "$logs/report"
+  run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
+    --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
+    --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
+  # 10^10 paths in bounded memory: the baseline of the sample book at 99.9%, with the peak
+  # host memory of the process and the peak device memory in use (nvidia-smi every 0.5 s).
+  export logs
+  run_step stream_10B 150 bash -c "$(declare -f stream_run); stream_run"
 fi
 
 exit $failed
