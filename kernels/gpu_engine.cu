@@ -22,6 +22,10 @@
 #define CHIPSHOCK_CUDA_ARCHITECTURES "unknown"
 #endif
 
+#ifndef CHIPSHOCK_KERNEL_MIN_BLOCKS
+#define CHIPSHOCK_KERNEL_MIN_BLOCKS 1
+#endif
+
 namespace chipshock {
 
 namespace {
@@ -41,6 +45,7 @@ class CurandNormals {
     curand_init(seed, path, 0, &state_);
   }
   __device__ void fill(float* z, int blocks) {
+    CHIPSHOCK_UNROLL
     for (int b = 0; b < blocks; ++b) {
       const float4 q = curand_normal4(&state_);
       z[4 * b] = q.x;
@@ -84,7 +89,7 @@ __device__ double one_path_loss(const Model& m, const BookView& b, std::uint64_t
 // to kAssets assets and its data is in constant memory; kAssets == 0: any size up to
 // kMaxGpuAssets, data in global memory (`spec`). kSobol: quasi-Monte Carlo diffusion.
 template <int kAssets, bool kSobol>
-__global__ void __launch_bounds__(kBlockThreads)
+__global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
     path_losses(PackedLayout layout, const unsigned char* spec, std::uint64_t seed,
                 std::uint64_t first_path, std::uint64_t count, double* losses) {
   constexpr int kScratch = kAssets > 0 ? kAssets : kMaxGpuAssets;
@@ -346,8 +351,10 @@ LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_
                            const LossGrid& grid, std::uint64_t tail_k, std::uint64_t batch,
                            const Progress& progress) {
   Impl& s = *impl_;
-  s.pipeline.release();  // the budget below then counts every byte the run will hold
-  const BatchPlan plan = plan_batches(paths, tail_k, memory_budget(), batch);
+  // The budget counts what the pipeline still holds from an earlier run: it reuses those
+  // buffers when they are large enough, and frees them before it allocates larger ones.
+  const BatchPlan plan =
+      plan_batches(paths, tail_k, memory_budget() + s.pipeline.held_bytes() / 4 * 3, batch);
   LossSummary out = s.pipeline.run(
       first, paths, grid, tail_k, plan,
       [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {

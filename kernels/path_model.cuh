@@ -18,9 +18,13 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE float fma_lanes(float a, float b, float c) { retur
 // row they would form one dependent chain).
 template <class F>
 CHIPSHOCK_HD inline void correlate(const float* a, int n, const F* z, F* eps) {
+  CHIPSHOCK_UNROLL
   for (int i = 0; i < n; ++i) eps[i] = a[i * n] * z[0];
-  for (int j = 1; j < n; ++j)
+  CHIPSHOCK_UNROLL
+  for (int j = 1; j < n; ++j) {
+    CHIPSHOCK_UNROLL
     for (int i = j; i < n; ++i) eps[i] = fma_lanes(a[i * n + j], z[j], eps[i]);
+  }
 }
 
 // x[i] holds asset i's log-return so far; z is scratch for 4 * n_blocks normals and eps for
@@ -38,12 +42,14 @@ template <class F, class Normals, class Mixing, class Events, class Model>
 CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, Mixing& mixing,
                                               const Events& events, F* x, F* z, F* eps) {
   const int n = m.n_assets;
+  CHIPSHOCK_UNROLL
   for (int i = 0; i < n; ++i) x[i] = F(0.0f);
   for (int day = 0; day < m.horizon_days; ++day) {
     for (int e = 0; e < m.n_events; ++e) {
       if (!events.active(e, day)) continue;
       const F c = events.coefficient(e, day);
       const float* jump = m.event_log_jump + static_cast<long>(e) * n;
+      CHIPSHOCK_UNROLL
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(c, F(jump[i]), x[i]);
     }
     const int seg = m.day_segment != nullptr ? m.day_segment[day] : 0;
@@ -53,6 +59,7 @@ CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, 
       normals.fill(z, m.n_blocks);
       const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);
       correlate(a, n, z, eps);  // unqualified: a lane type may bring its own
+      CHIPSHOCK_UNROLL
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + drift[i]);
     }
   }

@@ -31,6 +31,7 @@ class MirrorNormals {
   CHIPSHOCK_HD MirrorNormals(std::uint64_t seed, std::uint64_t path)
       : stream_(seed, path, stream_offset(RngStream::kDiffusion)) {}
   CHIPSHOCK_HD void fill(float* z, int blocks) {
+    CHIPSHOCK_UNROLL
     for (int b = 0; b < blocks; ++b) normal4_from_block(stream_.next4(), z + 4 * b);
   }
 
@@ -90,8 +91,10 @@ class PairedNormals {
         sign_(antithetic_sign(path, antithetic)) {}
   CHIPSHOCK_HD void fill(float* z, int blocks) {
     inner_.fill(z, blocks);
-    if (sign_ < 0.0f)
+    if (sign_ < 0.0f) {
+      CHIPSHOCK_UNROLL
       for (int i = 0; i < 4 * blocks; ++i) z[i] = -z[i];
+    }
   }
 
  private:
@@ -150,6 +153,7 @@ CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
   // Revaluation reads assets through the book's held list (a run-time index). Reading the
   // log-returns from a widened copy, not from x, keeps x in registers on the GPU when
   // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
+  CHIPSHOCK_UNROLL
   for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
   return path_loss(b, [spot](int i) { return spot[i]; }, spot);
 }
