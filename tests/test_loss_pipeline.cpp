@@ -104,6 +104,48 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
   }
 }
 
+TEST_CASE("the sampled first-batch threshold keeps the exact tail, ties at the top included",
+          "[pipeline]") {
+  // Most losses tie at the largest value, so no sampled threshold has k losses strictly above
+  // it and the whole batch is kept; then a few distinct large losses, where it does.
+  std::vector<double> tied(200000, 7.0);
+  for (std::size_t i = 0; i < tied.size(); i += 3) tied[i] = static_cast<double>(i % 1000);
+  std::vector<double> spread = awkward_losses(200000);
+  for (const std::vector<double>* losses : {&tied, &spread}) {
+    for (const std::uint64_t tail_k : {1ull, 100ull, 20000ull}) {
+      for (const std::uint64_t batch : {50000ull, 200000ull}) {
+        CAPTURE(tail_k, batch);
+        LossAccumulator ref(1.0e6, tail_k), acc(1.0e6, tail_k);
+        ref.add(losses->data(), losses->size(), 0);
+        const BatchPlan plan{batch, 2 * tail_k + batch, 0};
+        LossPipeline pipeline;
+        merge_summary(acc, pipeline.run(0, losses->size(), loss_grid(acc), tail_k, plan,
+                                        [&](std::uint64_t first, std::uint64_t count, double* out) {
+                                          for (std::uint64_t k = 0; k < count; ++k)
+                                            out[k] = (*losses)[first + k];
+                                        }));
+        check_same(acc, ref);
+      }
+    }
+  }
+}
+
+TEST_CASE("tail keys sort as the tail does and give each loss back exactly", "[pipeline]") {
+  std::vector<double> x = {-1e300, -2.5e12, -1.0, -0x1p-1074, -0.0, 0.0, 0x1p-1074, 1e-300,
+                           1.0, 1.0000000000000002, 3.0e12, 1e300,
+                           std::numeric_limits<double>::max()};
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    CAPTURE(x[k]);
+    CHECK(tail_loss(tail_key(x[k])) == x[k]);
+    CHECK(std::signbit(tail_loss(tail_key(x[k]))) == (x[k] < 0));  // -0.0 comes back as +0.0
+    if (k + 1 < x.size()) {
+      // A larger loss has a smaller key; the two zeros tie.
+      if (x[k] == x[k + 1]) CHECK(tail_key(x[k]) == tail_key(x[k + 1]));
+      else CHECK(tail_key(x[k]) > tail_key(x[k + 1]));
+    }
+  }
+}
+
 TEST_CASE("128-bit grid units split exactly above 2^62", "[pipeline]") {
   for (double u : {0.0, 1.0, -1.0, 0x1p61, 0x1p62, -0x1p62, 0x1.fffffffffffffp62, 0x1p99 + 0x1p80,
                    -0x1.8p98, 123456789.0 * 0x1p60}) {
