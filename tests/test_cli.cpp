@@ -92,8 +92,10 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
       "evil.toml", "name = \"evil\"\ndescription = \"<script>alert(1)</script> NVDA -20%\"\n"
                    "source = \"made up, for a test\"\n[[jumps]]\nday = 1\n"
                    "returns = { NVDA = -0.2 }\n");
-  const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
-                                     "cheaper_model_disruption --scenario '" + evil +
+  // The CPU backend: its runs carry the loss histogram counted below (a GPU run bins nothing,
+  // so on a machine with a GPU --backend auto would report no distribution charts).
+  const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --backend cpu "
+                                     "--scenario cheaper_model_disruption --scenario '" + evil +
                                      "' --out '" + dir.file("rep") + "'");
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Contains("report.html"));

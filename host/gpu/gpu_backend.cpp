@@ -1,5 +1,7 @@
 #include "host/gpu/gpu_backend.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -39,8 +41,10 @@ class GpuPathSource final : public PathSource {
 
 }  // namespace
 
-GpuBackend::GpuBackend(int device, KernelChoice kernel)
-    : engine_(std::make_unique<GpuEngine>(device)), kernel_(kernel) {}
+GpuBackend::GpuBackend(int device, KernelChoice kernel, int host_threads)
+    : engine_(std::make_unique<GpuEngine>(device)),
+      kernel_(kernel),
+      host_threads_(host_threads > 0 ? host_threads : omp_get_max_threads()) {}
 
 std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const RunSettings& s,
                                                     bool batched) {
@@ -60,8 +64,9 @@ ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimS
   PathTeam alone;
   ScenarioProgress p;
   advance_scenario(p, s, *source, alone, progress);
-  // The tail paths simulated again on the host with the scalar function the kernel runs.
-  ScenarioResult r = finish_scenario(name, p, spec, s, 0);
+  // The tail paths simulated again on the host, on all its threads, with the scalar function
+  // the kernel runs.
+  ScenarioResult r = finish_scenario(name, p, spec, s, host_threads_);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

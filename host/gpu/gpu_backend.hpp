@@ -15,8 +15,11 @@ namespace chipshock {
 
 class GpuBackend {
  public:
-  // Throws CudaError (std::runtime_error) when the device cannot be used.
-  explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto);
+  // Throws CudaError (std::runtime_error) when the device cannot be used. host_threads: the
+  // CPU threads for the host's part of a scenario (the components' re-simulation of the tail
+  // paths); <= 0: all cores.
+  explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto,
+                      int host_threads = 0);
 
   const GpuDeviceInfo& device() const { return engine_->device(); }
   std::string name() const { return device().name; }
@@ -39,6 +42,7 @@ class GpuBackend {
  private:
   std::unique_ptr<GpuEngine> engine_;
   KernelChoice kernel_;
+  int host_threads_;
 };
 
 }  // namespace chipshock
