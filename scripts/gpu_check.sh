@@ -116,8 +116,11 @@ print_table() {
   echo "|---|---|"
   echo "| GPU | ${gpu:-none visible (nvidia-smi)} |"
   local commit
-  commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null ||
-           sed -n 's/^commit=//p' "$build/bundle-info" 2>/dev/null | cut -c1-7)
+  if [ -n "$bundle" ]; then  # what the programs were built from
+    commit=$(sed -n 's/^commit=//p' "$build/bundle-info" 2>/dev/null | cut -c1-7)
+  else
+    commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null)
+  fi
   echo "| commit | ${commit:-unknown}${bundle:+ (programs from the bundle built for sm_90 elsewhere)} |"
   local s
   for s in "${steps[@]}"; do echo "| step $s | ${status[$s]} (${seconds[$s]} s) |"; done

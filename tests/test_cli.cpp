@@ -144,8 +144,9 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
   CHECK(q.code == 0);
   CHECK(q.out.empty());
   CHECK(q.err.empty());
-  const CliResult js = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --scenario "
-                                      "cheaper_model_disruption --scenario '" + evil + "' --json");
+  const CliResult js = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --backend cpu "
+                                      "--scenario cheaper_model_disruption --scenario '" + evil +
+                                      "' --json");
   REQUIRE(js.code == 0);
   const auto jj = nlohmann::json::parse(js.out);
   CHECK(jj["scenarios"] == j["scenarios"]);
