@@ -57,6 +57,7 @@ void merge_summary(LossAccumulator& acc, LossSummary summary) {
   p.tail = std::move(summary.tail);
   p.tail_paths = std::move(summary.tail_paths);
   acc.merge(p);
+  acc.add_histogram_slots(summary.histogram);
 }
 
 ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,

@@ -349,7 +349,7 @@ std::uint64_t GpuEngine::memory_budget() const {
 
 LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                            const LossGrid& grid, std::uint64_t tail_k, std::uint64_t batch,
-                           const Progress& progress) {
+                           const Progress& progress, const HistogramGrid& hist) {
   Impl& s = *impl_;
   // The budget counts what the pipeline still holds from an earlier run: it reuses those
   // buffers when they are large enough, and frees them before it allocates larger ones.
@@ -360,7 +360,7 @@ LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_
       [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
         s.launch(seed, f, count, losses);
       },
-      progress);
+      progress, hist);
   CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
   return out;
 }

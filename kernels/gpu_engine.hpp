@@ -71,8 +71,10 @@ class GpuEngine {
   // Paths [first, first + paths) through the kernel and the device-side reduction, in batches
   // of at most `batch` paths (0: sized from free device memory). `grid` and `tail_k` as the
   // host's LossAccumulator. Throws DeviceMemoryShortage if the tail does not fit.
+  // `hist`: the loss histogram's bins (count 0: none), counted on the device.
   LossSummary run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths, const LossGrid& grid,
-                  std::uint64_t tail_k, std::uint64_t batch = 0, const Progress& progress = {});
+                  std::uint64_t tail_k, std::uint64_t batch = 0, const Progress& progress = {},
+                  const HistogramGrid& hist = {});
 
   // The losses of paths [first, first + count), copied to the host (tests, parity checks).
   void simulate_losses(std::uint64_t seed, std::uint64_t first, std::uint64_t count,

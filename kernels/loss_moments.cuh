@@ -87,12 +87,31 @@ struct TailCandidate {
   }
 };
 
+// A loss histogram's bins as the device sees them (host/stats/loss_histogram.hpp); count 0: no
+// histogram.
+struct HistogramGrid {
+  double lo = 0;
+  double width = 0;
+  int count = 0;
+};
+
+// The slot a loss on the grids counts into: 0 underflow, 1 + k bin k, count + 1 overflow.
+// LossHistogram::add uses it too, so that the host and the device bin alike.
+CHIPSHOCK_HD CHIPSHOCK_INLINE int histogram_slot(double loss, const HistogramGrid& h) {
+  const double u = (loss - h.lo) / h.width;
+  if (!(u >= 0)) return 0;
+  if (u >= h.count) return h.count + 1;
+  return 1 + static_cast<int>(u);
+}
+
 // What a run of paths leaves on the host: the moments and the largest losses, descending (at
 // most the tail size asked for; ties by increasing path index), with their path indices.
 struct LossSummary {
   LossMoments moments;
   std::vector<double> tail;
   std::vector<std::uint64_t> tail_paths;
+  // Counts per histogram_slot (count + 2 of them) when the run had a histogram, else empty.
+  std::vector<std::uint64_t> histogram;
   std::uint64_t batches = 0;
   std::uint64_t batch_paths = 0;
 };

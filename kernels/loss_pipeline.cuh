@@ -20,6 +20,7 @@
 
 #include <thrust/copy.h>
 #include <thrust/count.h>
+#include <thrust/for_each.h>
 #include <thrust/transform.h>
 #include <thrust/iterator/transform_iterator.h>
 #include <thrust/device_vector.h>
@@ -104,6 +105,34 @@ struct TailKeyOf {
   CHIPSHOCK_HD std::uint64_t operator()(double loss) const { return tail_key(loss); }
 };
 
+// One increment of a histogram count. On the GPU the lanes of a warp that count into the same
+// slot add together (one atomic per slot per warp); on a host system an atomic add. Integer
+// counts: the result does not depend on the order.
+CHIPSHOCK_HD CHIPSHOCK_INLINE void count_slot(unsigned long long* counts, int slot) {
+#if defined(__CUDA_ARCH__)
+  const unsigned active = __activemask();
+  const unsigned same = __match_any_sync(active, slot);
+  if ((threadIdx.x & 31u) == static_cast<unsigned>(__ffs(static_cast<int>(same)) - 1))
+    atomicAdd(counts + slot, static_cast<unsigned long long>(__popc(same)));
+#else
+  __atomic_fetch_add(counts + slot, 1ull, __ATOMIC_RELAXED);
+#endif
+}
+
+// Counts loss i of a batch into its histogram slot when LossAccumulator would count it (on
+// both grids).
+struct BinLoss {
+  const double* losses;
+  LossGrid grid;
+  HistogramGrid hist;
+  unsigned long long* counts;
+  CHIPSHOCK_HD void operator()(std::uint64_t i) const {
+    const double x = losses[i];
+    if (on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq))
+      count_slot(counts, histogram_slot(x, hist));
+  }
+};
+
 // Every stride-th loss of a batch; -inf for one that could not enter the tail.
 struct StridedCandidate {
   const double* losses;
@@ -186,10 +215,12 @@ class LossPipeline {
   // launch(first, count, losses) computes the losses of paths [first, first + count) into the
   // device pointer `losses`; it may return before they are written, as long as Thrust's later
   // calls on the device system's default queue wait for them (the CUDA default stream does).
+  // hist: the loss histogram's bins (count 0: none); its counts per slot come back in
+  // LossSummary::histogram.
   template <class Launch>
   LossSummary run(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
                   std::uint64_t tail_k, const BatchPlan& plan, Launch&& launch,
-                  const PipelineProgress& progress = {}) {
+                  const PipelineProgress& progress = {}, const HistogramGrid& hist = {}) {
     const std::uint64_t k = kept_tail_size(paths, tail_k);
     if (plan.batch_paths == 0 || plan.tail_capacity < 2 * k + plan.batch_paths)
       throw std::invalid_argument("LossPipeline: batch plan does not fit the tail");
@@ -200,6 +231,7 @@ class LossPipeline {
           tail_paths_.capacity() < plan.tail_capacity)
         release();
       losses_.resize(static_cast<std::size_t>(plan.batch_paths));
+      slots_.assign(static_cast<std::size_t>(hist.count > 0 ? hist.count + 2 : 0), 0ull);
       tail_keys_.resize(static_cast<std::size_t>(plan.tail_capacity));
       tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
       return 0;
@@ -218,6 +250,14 @@ class LossPipeline {
                                         LossMoments{}, MergeMoments{});
       });
       out.moments = MergeMoments{}(out.moments, m);
+      if (hist.count > 0)
+        device_step("thrust::for_each (loss histogram)", [&] {
+          thrust::for_each(policy(), thrust::counting_iterator<std::uint64_t>(0),
+                           thrust::counting_iterator<std::uint64_t>(count),
+                           BinLoss{thrust::raw_pointer_cast(losses_.data()), grid, hist,
+                                   thrust::raw_pointer_cast(slots_.data())});
+          return 0;
+        });
       if (kept == 0 && threshold == -HUGE_VAL && count > 4 * k)
         threshold = sampled_threshold(count, k, grid);
       const auto tail_end = device_step("thrust::copy_if (tail candidates)", [&] {
@@ -251,6 +291,14 @@ class LossPipeline {
     });
     out.tail.resize(keys.size());
     std::transform(keys.begin(), keys.end(), out.tail.begin(), tail_loss);
+    if (hist.count > 0) {
+      std::vector<unsigned long long> slots(slots_.size());
+      device_step("copying the histogram to the host (thrust::copy)", [&] {
+        thrust::copy(slots_.begin(), slots_.end(), slots.begin());
+        return 0;
+      });
+      out.histogram.assign(slots.begin(), slots.end());
+    }
     return out;
   }
 
@@ -275,6 +323,8 @@ class LossPipeline {
     tail_keys_.shrink_to_fit();
     sample_.clear();
     sample_.shrink_to_fit();
+    slots_.clear();
+    slots_.shrink_to_fit();
     tail_paths_.clear();
     tail_paths_.shrink_to_fit();
   }
@@ -333,6 +383,7 @@ class LossPipeline {
   ScratchBlocks scratch_;
 #endif
   thrust::device_vector<double> losses_, sample_;
+  thrust::device_vector<unsigned long long> slots_;
   thrust::device_vector<std::uint64_t> tail_keys_, tail_paths_;
 };
 

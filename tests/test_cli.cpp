@@ -92,8 +92,8 @@ TEST_CASE("run --out writes report.html and the CSV files next to report.json", 
       "evil.toml", "name = \"evil\"\ndescription = \"<script>alert(1)</script> NVDA -20%\"\n"
                    "source = \"made up, for a test\"\n[[jumps]]\nday = 1\n"
                    "returns = { NVDA = -0.2 }\n");
-  // The CPU backend: its runs carry the loss histogram counted below (a GPU run bins nothing,
-  // so on a machine with a GPU --backend auto would report no distribution charts).
+  // The CPU backend, on a machine with a GPU too: the --json run below must give this run's
+  // numbers exactly.
   const CliResult r = run_chipshock(kSample + "--paths 20k --horizon 5 --seed 3 --backend cpu "
                                      "--scenario cheaper_model_disruption --scenario '" + evil +
                                      "' --out '" + dir.file("rep") + "'");

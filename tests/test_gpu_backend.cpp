@@ -154,12 +154,24 @@ TEST_CASE("the device-side reduction equals the host statistics of the GPU's los
   std::vector<double> losses(s.paths);
   gpu().simulate_losses(*t.spec, s.seed, 0, s.paths, losses.data());
   LossAccumulator acc = scenario_accumulator(*t.spec, s);
+  // The histogram's bins from the pilot of the GPU's own first losses, as the GPU run takes them.
+  acc.set_histogram(histogram_bins_from_pilot(losses.data(), histogram_pilot_paths(s.paths),
+                                              s.histogram_bins));
   acc.add(losses.data(), losses.size());
   const ScenarioResult host = scenario_result("baseline", acc, s);
+  REQUIRE(host.histogram.has_bins());
   for (const std::uint64_t batch : {0ull, 4096ull, 100003ull}) {
     CAPTURE(batch);
     s.gpu_batch_paths = batch;
-    check_same(gpu().simulate_scenario("baseline", *t.spec, s), host);
+    const ScenarioResult g = gpu().simulate_scenario("baseline", *t.spec, s);
+    check_same(g, host);
+    // The device's histogram: the same bins, and counts equal to the host's bit for bit.
+    CHECK(g.histogram.bins().lo == host.histogram.bins().lo);
+    CHECK(g.histogram.bins().width == host.histogram.bins().width);
+    CHECK(g.histogram.bins().count == host.histogram.bins().count);
+    CHECK(g.histogram.counts() == host.histogram.counts());
+    CHECK(g.histogram.underflow() == host.histogram.underflow());
+    CHECK(g.histogram.overflow() == host.histogram.overflow());
   }
 }
 

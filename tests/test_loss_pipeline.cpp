@@ -79,10 +79,15 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
       // one-path and seven-path batches on a prefix: a hundred thousand Thrust calls add nothing
       const std::vector<double> losses(all.begin(), all.begin() + (batch < 100 ? 3001 : 100003));
       const std::uint64_t n = losses.size();
+      // A histogram whose bins cover the body, so that losses land in underflow, in bins and
+      // in overflow (NaN and infinities are not counted at all).
+      const HistogramBins bins{-20000.0, 1000.0, 40};  // the losses: mean 1000, sd 25000
       LossAccumulator ref(1.0e6, tail_k);
+      ref.set_histogram(bins);
       ref.add(losses.data(), losses.size(), 0);
       CAPTURE(tail_k, batch, n);
       LossAccumulator acc(1.0e6, tail_k);
+      acc.set_histogram(bins);
       const BatchPlan plan{batch, 2 * std::min(tail_k, n) + batch, 0};
       LossPipeline pipeline;
       std::uint64_t calls = 0;
@@ -91,15 +96,22 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
           [&](std::uint64_t first, std::uint64_t count, double* out) {
             ++calls;
             for (std::uint64_t k = 0; k < count; ++k) out[k] = losses[first + k];
-          });
+          },
+          {}, HistogramGrid{bins.lo, bins.width, bins.count});
       CHECK(calls == (n + batch - 1) / batch);
       CHECK(s.batches == calls);
       CHECK(s.tail.size() == std::min(tail_k, ref.count()));  // finite, on-grid losses only
       CHECK(std::is_sorted(s.tail.rbegin(), s.tail.rend()));
       REQUIRE(s.tail_paths.size() == s.tail.size());
       for (std::size_t i = 0; i < s.tail.size(); ++i) CHECK(losses[s.tail_paths[i]] == s.tail[i]);
+      REQUIRE(s.histogram.size() == static_cast<std::size_t>(bins.count) + 2);
       merge_summary(acc, std::move(s));
       check_same(acc, ref);
+      CHECK(acc.histogram().counts() == ref.histogram().counts());
+      CHECK(acc.histogram().underflow() == ref.histogram().underflow());
+      CHECK(acc.histogram().overflow() == ref.histogram().overflow());
+      CHECK(ref.histogram().underflow() > 0);
+      CHECK(ref.histogram().overflow() > 0);
     }
   }
 }

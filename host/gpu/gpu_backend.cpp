@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <vector>
 
 namespace chipshock {
 
 namespace {
 
-// The GPU's paths: each fold is one device run, whose tail (with path indices) and moments fold
-// into the host accumulator; no histogram (the device bins nothing).
+// The GPU's paths: each fold is one device run, whose tail (with path indices), moments and
+// histogram counts fold into the host accumulator. The histogram's bins come from a pilot of
+// the first paths, as on the CPU (CpuPathSource), simulated on the GPU; the run then simulates
+// those paths again (at most 65,536, a fraction of a millisecond).
 class GpuPathSource final : public PathSource {
  public:
   GpuPathSource(GpuEngine& engine, KernelChoice kernel, const SimSpec& spec, const RunSettings& s,
@@ -20,15 +23,27 @@ class GpuPathSource final : public PathSource {
 
   std::uint64_t batch() const override { return batch_; }
   std::uint64_t first_stop() const override { return 0; }
-  LossAccumulator start() override { return scenario_accumulator(spec_, s_); }
+  LossAccumulator start() override {
+    LossAccumulator acc = scenario_accumulator(spec_, s_);
+    if (s_.histogram_bins > 0) {
+      std::vector<double> pilot(static_cast<std::size_t>(histogram_pilot_paths(s_.paths)));
+      engine_.load(spec_.model(), spec_.book(), kernel_);
+      engine_.simulate_losses(s_.seed, 0, pilot.size(), pilot.data());
+      acc.set_histogram(histogram_bins_from_pilot(pilot.data(), pilot.size(), s_.histogram_bins));
+    }
+    return acc;
+  }
 
   void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
             const std::function<void(std::uint64_t)>& folded) override {
     engine_.load(spec_.model(), spec_.book(), kernel_);
+    const HistogramBins& b = acc.histogram().bins();
     merge_summary(acc, engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
-                                   s_.gpu_batch_paths, [&](std::uint64_t done, std::uint64_t) {
+                                   s_.gpu_batch_paths,
+                                   [&](std::uint64_t done, std::uint64_t) {
                                      if (folded) folded(done);
-                                   }));
+                                   },
+                                   HistogramGrid{b.lo, b.width, b.count}));
   }
 
  private:

@@ -68,6 +68,15 @@ void LossHistogram::merge(const LossHistogram& o) {
   overflow_ += o.overflow_;
 }
 
+void LossHistogram::add_slots(const std::vector<std::uint64_t>& slots) {
+  if (slots.empty()) return;
+  if (slots.size() != counts_.size() + 2)
+    throw std::logic_error("histogram slot counts do not match the bins");
+  underflow_ += slots.front();
+  overflow_ += slots.back();
+  for (std::size_t k = 0; k < counts_.size(); ++k) counts_[k] += slots[k + 1];
+}
+
 std::uint64_t LossHistogram::total() const {
   std::uint64_t t = underflow_ + overflow_;
   for (std::uint64_t c : counts_) t += c;

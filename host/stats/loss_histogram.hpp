@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/loss_moments.cuh"
+
 namespace chipshock {
 
 constexpr int kDefaultHistogramBins = 80;           // about; the range is rounded to nice steps
@@ -45,15 +47,17 @@ class LossHistogram {
   // Finite losses only; the caller filters NaN and infinities.
   void add(double loss) {
     if (bins_.count <= 0) return;
-    const double u = (loss - bins_.lo) / bins_.width;
-    if (!(u >= 0)) {
+    const int slot = histogram_slot(loss, {bins_.lo, bins_.width, bins_.count});
+    if (slot == 0) {
       ++underflow_;
-    } else if (u >= bins_.count) {
+    } else if (slot > bins_.count) {
       ++overflow_;
     } else {
-      ++counts_[static_cast<std::size_t>(u)];
+      ++counts_[static_cast<std::size_t>(slot - 1)];
     }
   }
+  // Adds counts per histogram_slot (bins().count + 2 of them: a GPU run's, LossSummary).
+  void add_slots(const std::vector<std::uint64_t>& slots);
   void merge(const LossHistogram& other);  // same bins required
 
   const std::vector<std::uint64_t>& counts() const { return counts_; }

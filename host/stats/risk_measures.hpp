@@ -113,6 +113,8 @@ class LossAccumulator {
   Int128 sum_sq_units() const { return sum_sq_.units(); }
   // Replaces the histogram, bins and counts, with a saved one.
   void restore_histogram(const LossHistogram& saved) { hist_ = saved; }
+  // Adds a GPU run's counts per histogram slot (LossSummary::histogram; empty: nothing).
+  void add_histogram_slots(const std::vector<std::uint64_t>& slots) { hist_.add_slots(slots); }
   // --- end of state access ---
 
  private:
