@@ -9,6 +9,16 @@
 
 namespace chipshock::testing {
 
+// The same bins and the same counts (a histogram's counts are exact integers).
+inline void check_same_histogram(const LossHistogram& a, const LossHistogram& b) {
+  CHECK(a.bins().lo == b.bins().lo);
+  CHECK(a.bins().width == b.bins().width);
+  CHECK(a.bins().count == b.bins().count);
+  CHECK(a.counts() == b.counts());
+  CHECK(a.underflow() == b.underflow());
+  CHECK(a.overflow() == b.overflow());
+}
+
 inline void check_same(const ScenarioResult& a, const ScenarioResult& b) {
   CHECK(a.mean_loss == b.mean_loss);
   CHECK(a.stdev_loss == b.stdev_loss);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "host/risk_engine.hpp"
+#include "result_checks.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
@@ -14,12 +15,7 @@ static void check_identical(const ScenarioResult& a, const ScenarioResult& b) {
   CHECK(a.worst_loss == b.worst_loss);
   CHECK(a.non_finite == b.non_finite);
   // The histogram (bins from the pilot, exact counts) and the tail curve too.
-  CHECK(a.histogram.bins().lo == b.histogram.bins().lo);
-  CHECK(a.histogram.bins().width == b.histogram.bins().width);
-  CHECK(a.histogram.bins().count == b.histogram.bins().count);
-  CHECK(a.histogram.counts() == b.histogram.counts());
-  CHECK(a.histogram.underflow() == b.histogram.underflow());
-  CHECK(a.histogram.overflow() == b.histogram.overflow());
+  testing::check_same_histogram(a.histogram, b.histogram);
   REQUIRE(a.tail_curve.size() == b.tail_curve.size());
   for (std::size_t k = 0; k < a.tail_curve.size(); ++k) {
     CHECK(a.tail_curve[k].loss == b.tail_curve[k].loss);

@@ -166,12 +166,7 @@ TEST_CASE("the device-side reduction equals the host statistics of the GPU's los
     const ScenarioResult g = gpu().simulate_scenario("baseline", *t.spec, s);
     check_same(g, host);
     // The device's histogram: the same bins, and counts equal to the host's bit for bit.
-    CHECK(g.histogram.bins().lo == host.histogram.bins().lo);
-    CHECK(g.histogram.bins().width == host.histogram.bins().width);
-    CHECK(g.histogram.bins().count == host.histogram.bins().count);
-    CHECK(g.histogram.counts() == host.histogram.counts());
-    CHECK(g.histogram.underflow() == host.histogram.underflow());
-    CHECK(g.histogram.overflow() == host.histogram.overflow());
+    testing::check_same_histogram(g.histogram, host.histogram);
   }
 }
 
