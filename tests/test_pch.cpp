@@ -1,0 +1,1 @@
+// Builds the precompiled header of the test programs (test_pch.hpp).
