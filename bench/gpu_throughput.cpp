@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/gpu_reference_kernels.hpp"
@@ -102,12 +103,17 @@ int main(int argc, char** argv) {
           paths * static_cast<std::uint64_t>(normals_per_path), 1ull << 31);
       double t_engine = 1e300, t_kernel = 1e300, t_normals = 1e300, t_curand = 1e300;
       double checksum = 0;
+      LossSummary fastest;  // the fastest engine run, for its phase times
       for (int r = 0; r < repeat; ++r) {
         const auto start = std::chrono::steady_clock::now();
-        const LossSummary s = engine.run(seed, 0, paths, loss_grid(acc), acc.tail_size());
-        t_engine = std::min(
-            t_engine, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        LossSummary s = engine.run(seed, 0, paths, loss_grid(acc), acc.tail_size());
+        const double t =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (s.moments.n + s.moments.bad != paths) throw std::runtime_error("engine lost paths");
+        if (t < t_engine) {
+          t_engine = t;
+          fastest = std::move(s);
+        }
         t_kernel = std::min(t_kernel, engine.time_kernel(seed, paths));
         t_normals = std::min(
             t_normals, bench::time_device_api_normals(paths, normals_per_path, seed, &checksum));
@@ -122,7 +128,13 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(paths), engine_rate, kernel_rate, normal_rate,
                   curand_rate, engine_rate / normal_rate, engine_rate / curand_rate,
                   engine_rate / kernel_rate);
-      char line[1024];
+      const double other = t_engine - fastest.batch_seconds - fastest.sort_seconds -
+                           fastest.copy_seconds;
+      std::printf("           engine %.4f s: batches %.4f s, final tail sort %.4f s, tail to host "
+                  "%.4f s (%zu losses), other %.4f s\n",
+                  t_engine, fastest.batch_seconds, fastest.sort_seconds, fastest.copy_seconds,
+                  fastest.tail.size(), other);
+      char line[1400];
       std::snprintf(
           line, sizeof line,
           "{\"engine\": \"chipshock-gpu\", \"device\": \"%s\", \"kernel\": \"%s\", \"paths\": %llu, "
@@ -130,10 +142,14 @@ int main(int argc, char** argv) {
           "\"engine_asset_steps_per_second\": %.4g, \"kernel_asset_steps_per_second\": %.4g, "
           "\"device_api_normals_per_second\": %.4g, \"curand_generate_normals_per_second\": %.4g, "
           "\"engine_over_device_api_normals\": %.4f, \"engine_over_curand_generate\": %.4f, "
-          "\"check_max_rel_diff\": %.3g, \"normals_checksum\": %.6g}",
+          "\"check_max_rel_diff\": %.3g, \"normals_checksum\": %.6g, "
+          "\"engine_batch_seconds\": %.5f, \"engine_sort_seconds\": %.5f, "
+          "\"engine_copy_seconds\": %.5f, \"tail_losses\": %zu}",
           gpu.name().c_str(), engine.kernel_name().c_str(), static_cast<unsigned long long>(paths),
           spec.n_assets(), spec.total_steps(), t_engine, engine_rate, kernel_rate, normal_rate,
-          curand_rate, engine_rate / normal_rate, engine_rate / curand_rate, worst, checksum);
+          curand_rate, engine_rate / normal_rate, engine_rate / curand_rate, worst, checksum,
+          fastest.batch_seconds, fastest.sort_seconds, fastest.copy_seconds,
+          fastest.tail.size());
       json.emplace_back(line);
     }
     std::printf("(asset-steps/s for engine and kernel, normals/s for the references; one normal per "

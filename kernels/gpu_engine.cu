@@ -36,6 +36,22 @@ constexpr std::size_t kConstantBytes = 48 * 1024;  // of the 64 KiB of constant 
 
 // Per-launch data of the fixed-size kernels; 16-byte aligned like the packed layout.
 __constant__ double2 c_spec[kConstantBytes / sizeof(double2)];
+// A one-segment model's Cholesky factor and drift for the fixed-size kernels, also at fixed
+// addresses: with the asset loops unrolled, every coefficient is then an immediate operand of
+// its FMA (read through the constant cache), not a register. Read at run-time offsets into
+// c_spec, ptxas hoisted the 136 coefficients of a 16-asset model into registers: 242 in all,
+// one block of 256 threads per multiprocessor.
+__constant__ float c_chol[kMaxFixedAssets * kMaxFixedAssets];
+__constant__ float c_drift[kMaxFixedAssets];
+
+// FixedSizeModel for a model with one vol segment, whose factor and drift are in c_chol and
+// c_drift.
+template <int kAssets>
+struct ConstantModel : FixedSizeModel<kAssets> {
+  __device__ explicit ConstantModel(const ModelView& m) : FixedSizeModel<kAssets>(m) {}
+  __device__ const float* segment_chol(int) const { return c_chol; }
+  __device__ const float* segment_drift(int) const { return c_drift; }
+};
 
 // Path i's diffusion normals from cuRAND's device API: curand_init(seed, i, 0), then one
 // curand_normal4 per Philox block, as the host mirror (MirrorNormals) draws them.
@@ -100,10 +116,16 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
   std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if constexpr (kAssets > 0) {
     const unsigned char* base = reinterpret_cast<const unsigned char*>(c_spec);
-    const FixedSizeModel<kAssets> m(layout.model_at(base));
     const BookView b = layout.book_at(base);
-    for (; k < count; k += stride)
-      losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+    if (layout.model.n_segments == 1) {
+      const ConstantModel<kAssets> m(layout.model_at(base));
+      for (; k < count; k += stride)
+        losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+    } else {
+      const FixedSizeModel<kAssets> m(layout.model_at(base));
+      for (; k < count; k += stride)
+        losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+    }
   } else {
     const ModelView m = layout.model_at(spec);
     const BookView b = layout.book_at(spec);
@@ -265,6 +287,13 @@ struct GpuEngine::Impl {
   void bind_constant() {
     if (kernel_index == 0 || g_constant_owner == this) return;
     CHIPSHOCK_CUDA_CHECK(cudaMemcpyToSymbol(c_spec, constant_bytes.data(), constant_bytes.size()));
+    if (layout.model.n_segments == 1) {  // segment 0's factor and drift, as ConstantModel reads
+      const std::size_t p = static_cast<std::size_t>(layout.model.n_assets);
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpyToSymbol(c_chol, constant_bytes.data() + layout.vol_chol,
+                                              p * p * sizeof(float)));
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpyToSymbol(c_drift, constant_bytes.data() + layout.drift_dt,
+                                              p * sizeof(float)));
+    }
     g_constant_owner = this;
   }
 

@@ -114,6 +114,10 @@ struct LossSummary {
   std::vector<std::uint64_t> histogram;
   std::uint64_t batches = 0;
   std::uint64_t batch_paths = 0;
+  // Wall seconds of the device pipeline's phases as the host saw them (0 where a backend has no
+  // such pipeline), for benchmarks: the batches (kernels and reductions), the final sort of the
+  // tail, and the tail's and histogram's copy to the host.
+  double batch_seconds = 0, sort_seconds = 0, copy_seconds = 0;
 };
 
 // Thrown when a run's loss tail alone does not fit the device memory budget.

@@ -33,6 +33,7 @@
 #include <thrust/transform_reduce.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -103,6 +104,9 @@ inline namespace CHIPSHOCK_THRUST_SYSTEM {
 
 struct TailKeyOf {
   CHIPSHOCK_HD std::uint64_t operator()(double loss) const { return tail_key(loss); }
+};
+struct TailLossOf {
+  CHIPSHOCK_HD double operator()(std::uint64_t key) const { return tail_loss(key); }
 };
 
 // One increment of a histogram count. On the GPU the lanes of a warp that count into the same
@@ -237,6 +241,11 @@ class LossPipeline {
       tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
       return 0;
     });
+    using Clock = std::chrono::steady_clock;
+    const auto seconds_since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
+    auto phase_start = Clock::now();
     LossSummary out;
     out.batch_paths = plan.batch_paths;
     std::uint64_t kept = 0;
@@ -281,17 +290,31 @@ class LossPipeline {
       ++out.batches;
       if (progress) progress(done, paths);
     }
+    // Every Thrust call above returns only when the device has finished it (copy_if's end and
+    // the threshold are read on the host), so the host's clock times each phase.
+    out.batch_seconds = seconds_since(phase_start);
+    phase_start = Clock::now();
     sort_tail(kept);
-    std::vector<std::uint64_t> keys(static_cast<std::size_t>(std::min(kept, k)));
-    out.tail_paths.resize(keys.size());
+    out.sort_seconds = seconds_since(phase_start);
+    phase_start = Clock::now();
+    // The tail crosses as losses and path indices, straight into the summary's vectors. The keys
+    // become losses again on the device, in the loss buffer (free after the last batch), one
+    // buffer's worth at a time.
+    const std::uint64_t n = std::min(kept, k);
+    out.tail.resize(static_cast<std::size_t>(n));
+    out.tail_paths.resize(static_cast<std::size_t>(n));
     device_step("copying the tail to the host (thrust::copy)", [&] {
-      const auto size = static_cast<std::ptrdiff_t>(keys.size());
-      thrust::copy(tail_keys_.begin(), tail_keys_.begin() + size, keys.begin());
-      thrust::copy(tail_paths_.begin(), tail_paths_.begin() + size, out.tail_paths.begin());
+      for (std::uint64_t at = 0; at < n; at += plan.batch_paths) {
+        const auto from = tail_keys_.begin() + static_cast<std::ptrdiff_t>(at);
+        const auto m = static_cast<std::ptrdiff_t>(std::min(plan.batch_paths, n - at));
+        thrust::transform(policy(), from, from + m, losses_.begin(), TailLossOf{});
+        thrust::copy(losses_.begin(), losses_.begin() + m,
+                     out.tail.begin() + static_cast<std::ptrdiff_t>(at));
+      }
+      thrust::copy(tail_paths_.begin(), tail_paths_.begin() + static_cast<std::ptrdiff_t>(n),
+                   out.tail_paths.begin());
       return 0;
     });
-    out.tail.resize(keys.size());
-    std::transform(keys.begin(), keys.end(), out.tail.begin(), tail_loss);
     if (hist.count > 0) {
       std::vector<unsigned long long> slots(slots_.size());
       device_step("copying the histogram to the host (thrust::copy)", [&] {
@@ -300,6 +323,7 @@ class LossPipeline {
       });
       out.histogram.assign(slots.begin(), slots.end());
     }
+    out.copy_seconds = seconds_since(phase_start);
     return out;
   }
 

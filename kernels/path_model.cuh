@@ -53,8 +53,8 @@ CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, 
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(c, F(jump[i]), x[i]);
     }
     const int seg = m.day_segment != nullptr ? m.day_segment[day] : 0;
-    const float* a = m.vol_chol + static_cast<long>(seg) * n * n;
-    const float* drift = m.drift_dt + static_cast<long>(seg) * n;
+    const float* a = m.segment_chol(seg);
+    const float* drift = m.segment_drift(seg);
     for (int step = 0; step < m.steps_per_day; ++step) {
       normals.fill(z, m.n_blocks);
       const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);

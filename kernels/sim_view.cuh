@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "portability.cuh"
+
 namespace chipshock {
 
 constexpr int kMaxEvents = 64;  // jump events per scenario
@@ -51,6 +53,14 @@ struct ModelView {
   const float* drift_dt = nullptr;   // [n_segments * n] (mu - sigma^2/2) dt
   const float* vol_chol = nullptr;   // [n_segments * n*n] row-major lower triangle of
                                      // diag(sigma sqrt(dt)) L
+  // Segment s's arrays. The GPU's fixed-size kernels hide these with ones that return
+  // compile-time constant-memory addresses (gpu_engine.cu).
+  CHIPSHOCK_HD const float* segment_chol(int s) const {
+    return vol_chol + static_cast<long>(s) * n_assets * n_assets;
+  }
+  CHIPSHOCK_HD const float* segment_drift(int s) const {
+    return drift_dt + static_cast<long>(s) * n_assets;
+  }
   float dof = 0.0f;                  // Student-t degrees of freedom; 0 = Gaussian
   // Antithetic variates: paths 2k and 2k+1 share the diffusion and mixing streams of path 2k,
   // path 2k+1 with its normals negated (see antithetic_source in philox.cuh).

@@ -78,6 +78,8 @@ struct FixedSizeModel : ModelView {
   static constexpr int n_assets = kAssets;  // hides ModelView::n_assets
   static constexpr int n_blocks = kAssets / 4;
   CHIPSHOCK_HD explicit FixedSizeModel(const ModelView& m) : ModelView(m) {}
+  CHIPSHOCK_HD const float* segment_chol(int s) const { return vol_chol + s * kAssets * kAssets; }
+  CHIPSHOCK_HD const float* segment_drift(int s) const { return drift_dt + s * kAssets; }
 };
 
 // Per-asset log-returns of path `path` over the horizon into x; z and eps are scratch of
