@@ -2,14 +2,15 @@
 # Builds the CUDA configuration for sm_90 (H100/H200) on a machine that has the CUDA toolkit and
 # scripts/setup.sh's packages but no GPU, and packs what a GPU machine without compilers or those
 # packages needs to run the whole check: every executable, CTest's files and the two shared
-# libraries that are neither in a base system nor in the CUDA toolkit (toml++ and libgomp).
+# libraries that are neither in a base system nor in the CUDA toolkit (toml++ and libgomp), and
+# an Open MPI runtime (scripts/pack_openmpi.sh) for the mpirun tests and runs.
 # On the GPU machine, in a checkout of the same commit:
 #     scripts/gpu_check.sh --bundle gpu-bundle/chipshock-gpu.tar.gz
 #
 # Usage: scripts/gpu_bundle.sh [build-dir] [bundle-file]
 #        (defaults: build-gpu and gpu-bundle/chipshock-gpu.tar.gz; both are git-ignored)
 # The host code is compiled for x86-64-v3 (AVX2 and FMA), not -march=native, so that it runs on
-# the GPU machine's processor too. MPI is off: the GPU machine need not have Open MPI.
+# the GPU machine's processor too. MPI is on (Debian's Open MPI, which the bundle carries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,7 +20,7 @@ export PATH=/usr/local/cuda/bin:$PATH
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DCHIPSHOCK_WERROR=ON -DCHIPSHOCK_ARCH=x86-64-v3 \
-  -DCHIPSHOCK_MPI=OFF
+  -DCHIPSHOCK_MPI=ON
 cmake --build "$build" -j "$(nproc)"
 
 # The shared libraries to take along: those of chipshock that come from toml++ or GCC's OpenMP.
@@ -28,6 +29,7 @@ libs=$(ldd "$build/chipshock" | awk '/libtomlplusplus|libgomp/ { print $3 }')
 rm -rf "$build/bundle-lib"
 mkdir -p "$build/bundle-lib"
 for lib in $libs; do cp -L "$lib" "$build/bundle-lib/"; done
+scripts/pack_openmpi.sh "$build/bundle-mpi"
 
 # What the bundle was built from: the paths compiled into the programs and CTest's files (the
 # check links them to the GPU machine's checkout), and the commit (the check compares it).
@@ -36,6 +38,7 @@ for lib in $libs; do cp -L "$lib" "$build/bundle-lib/"; done
   echo "build_dir=$root/$build"
   echo "commit=$(git rev-parse HEAD)"
   echo "dirty=$(git status --porcelain --untracked-files=no | grep -qv '^$' && echo yes || echo no)"
+  echo "mpi=$(ompi_info --version | head -1)"
   echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $(nvcc --version | tail -1)"
 } >"$build/bundle-info"
 

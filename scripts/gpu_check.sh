@@ -2,7 +2,8 @@
 # One-shot check on a GPU machine (H100/H200, sm_90): a fresh CUDA build for sm_90 (plus PTX)
 # with warnings as errors, every test (the GPU tests must run, not skip), the GPU/CPU parity
 # check, the GPU benchmark (10M and 100M paths) with its two references, the CPU benchmark for
-# the speedup, and one --backend both run. Prints a short table last, whatever failed.
+# the speedup, --backend both runs, two MPI ranks on the GPU backend (where mpiexec is found),
+# and 10^10 paths. Prints a short table last, whatever failed.
 #
 # Usage: scripts/gpu_check.sh [build-dir]        (default build-gpu; logs in <build-dir>-logs/)
 #        scripts/gpu_check.sh --bundle FILE      (no build: runs what scripts/gpu_bundle.sh built
@@ -10,9 +11,9 @@
 #                                                 CHECK_BUNDLE_COMMIT=0 accepts another commit)
 # Needs nothing from the network when scripts/setup.sh's packages and the CUDA toolkit are
 # installed; with --bundle it needs neither a compiler nor those packages, only the CUDA
-# toolkit's libraries, CMake's ctest and a checkout of the bundle's commit. Expected: about 3-5
-# minutes on an H200 machine; every step has a timeout and the whole script stops starting
-# steps after 7 minutes (CHECK_BUDGET_S), so it ends within 8.
+# toolkit's libraries, CMake's ctest and a checkout of the bundle's commit (the bundle carries
+# Open MPI). Expected: about 3-5 minutes on an H200 machine; every step has a timeout and the
+# whole script stops starting steps after 7 minutes (CHECK_BUDGET_S), so it ends within 8.
 #
 # Not `set -e`: a failing step must not stop the later ones or the table. Each step's status is
 # recorded and the exit code is 1 when any step failed.
@@ -140,6 +141,7 @@ print_table() {
   echo "| engine / CPU 2 threads (target >= 100) | $(ratio "$e100" "$cpu2") |"
   echo "| --backend both, 2M paths | ${both:-n/a} |"
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
+  echo "| mpirun -np 2 --backend gpu, 100M paths | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1)$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/; \1 paths\/s/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1) |"
   echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
@@ -170,7 +172,9 @@ unpack_bundle() {
     fi
     [ -e "$src" ] || { mkdir -p "$(dirname "$src")" && ln -s "$root" "$src"; }
   fi
-  # Every library the programs need must resolve.
+  # Every library the programs need must resolve (libmpi: from the carried Open MPI).
+  # shellcheck disable=SC1091
+  [ -f "$build/bundle-mpi/env.sh" ] && source "$build/bundle-mpi/env.sh"
   if ldd "$build/chipshock" "$build/tests/test_gpu_backend" | grep "not found"; then
     return 1
   fi
@@ -196,6 +200,13 @@ if [ -n "$bundle" ]; then
   export LD_LIBRARY_PATH="$root/$build/bundle-lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export root build bundle
   run_step bundle 60 bash -c "$(declare -f unpack_bundle); unpack_bundle"
+  # The bundle's Open MPI (scripts/pack_openmpi.sh): on the path for the programs, which link
+  # libmpi, and the mpiexec of test_mpi and of the mpi_gpu step.
+  if [ -f "$build/bundle-mpi/env.sh" ]; then
+    # shellcheck disable=SC1091
+    source "$build/bundle-mpi/env.sh"
+    export CHIPSHOCK_MPIEXEC="$root/$build/bundle-mpi/bin/mpiexec"
+  fi
   run_step toolchain 30 bash -c 'ctest --version && nvidia-smi'
   [ "${status[bundle]}" = ok ] && status[build]=ok
 else
@@ -232,6 +243,15 @@ if [ "${status[build]:-}" = ok ]; then
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
+  # Two MPI ranks on the GPU backend (each rank's GPU: its rank on the node modulo the GPUs).
+  mpiexec=${CHIPSHOCK_MPIEXEC:-$(command -v mpiexec)}
+  if [ -n "$mpiexec" ] && [ -x "$mpiexec" ]; then
+    run_step mpi_gpu 120 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      "$mpiexec" --oversubscribe -np 2 "$build/chipshock" run \
+      --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml \
+      --paths 100M --horizon 10 --seed 7 --scenario cheaper_model_disruption --backend gpu \
+      --out "$logs/report_mpi"
+  fi
   # 10^10 paths in bounded memory: the baseline of the sample book at 99.9%, with the peak
   # host memory of the process and the peak device memory in use (nvidia-smi every 0.5 s).
   export logs
