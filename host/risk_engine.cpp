@@ -47,6 +47,10 @@ LossGrid loss_grid(const LossAccumulator& acc) {
 }
 
 void merge_summary(LossAccumulator& acc, LossSummary summary) {
+  merge_summary_keeping_tail(acc, summary);
+}
+
+void merge_summary_keeping_tail(LossAccumulator& acc, LossSummary& summary) {
   LossPartial p;
   p.n = summary.moments.n;
   p.bad = summary.moments.bad;
@@ -57,6 +61,8 @@ void merge_summary(LossAccumulator& acc, LossSummary summary) {
   p.tail = std::move(summary.tail);
   p.tail_paths = std::move(summary.tail_paths);
   acc.merge(p);
+  summary.tail = std::move(p.tail);
+  summary.tail_paths = std::move(p.tail_paths);
   acc.add_histogram_slots(summary.histogram);
 }
 

@@ -254,8 +254,10 @@ ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& 
 LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& settings);
 // the fixed-point grids of its sums, as a device needs them,
 LossGrid loss_grid(const LossAccumulator& acc);
-// the statistics a device gathered on those grids, folded in,
+// the statistics a device gathered on those grids, folded in (the second form leaves the
+// summary's tail vectors with it, for GpuEngine::recycle),
 void merge_summary(LossAccumulator& acc, LossSummary summary);
+void merge_summary_keeping_tail(LossAccumulator& acc, LossSummary& summary);
 // and VaR, ES and moments from the folded losses (seconds left 0). Throws InputError when too
 // few losses were finite for a confidence level.
 ScenarioResult scenario_result(const std::string& name, const LossAccumulator& acc,

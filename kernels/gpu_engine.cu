@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cuda_check.cuh"
@@ -283,6 +284,7 @@ struct GpuEngine::Impl {
   std::unique_ptr<DeviceBuffer<unsigned char>> global_spec;
   int grid_blocks = 0;
   LossPipeline pipeline;
+  LossSummary spare;  // recycled tail vectors for the next run
 
   void bind_constant() {
     if (kernel_index == 0 || g_constant_owner == this) return;
@@ -389,9 +391,16 @@ LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_
       [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
         s.launch(seed, f, count, losses);
       },
-      progress, hist);
+      progress, hist, std::move(s.spare));
+  s.spare = LossSummary{};
   CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
   return out;
+}
+
+void GpuEngine::recycle(LossSummary&& used) {
+  impl_->spare = LossSummary{};
+  impl_->spare.tail = std::move(used.tail);
+  impl_->spare.tail_paths = std::move(used.tail_paths);
 }
 
 void GpuEngine::simulate_losses(std::uint64_t seed, std::uint64_t first, std::uint64_t count,

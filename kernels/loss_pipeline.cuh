@@ -40,6 +40,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "batch_plan.cuh"
@@ -221,11 +222,12 @@ class LossPipeline {
   // device pointer `losses`; it may return before they are written, as long as Thrust's later
   // calls on the device system's default queue wait for them (the CUDA default stream does).
   // hist: the loss histogram's bins (count 0: none); its counts per slot come back in
-  // LossSummary::histogram.
+  // LossSummary::histogram. storage: a used summary whose tail vectors the result reuses.
   template <class Launch>
   LossSummary run(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
                   std::uint64_t tail_k, const BatchPlan& plan, Launch&& launch,
-                  const PipelineProgress& progress = {}, const HistogramGrid& hist = {}) {
+                  const PipelineProgress& progress = {}, const HistogramGrid& hist = {},
+                  LossSummary storage = {}) {
     const std::uint64_t k = kept_tail_size(paths, tail_k);
     if (plan.batch_paths == 0 || plan.tail_capacity < 2 * k + plan.batch_paths)
       throw std::invalid_argument("LossPipeline: batch plan does not fit the tail");
@@ -247,6 +249,8 @@ class LossPipeline {
     };
     auto phase_start = Clock::now();
     LossSummary out;
+    out.tail = std::move(storage.tail);
+    out.tail_paths = std::move(storage.tail_paths);
     out.batch_paths = plan.batch_paths;
     std::uint64_t kept = 0;
     double threshold = -HUGE_VAL;
@@ -297,9 +301,9 @@ class LossPipeline {
     sort_tail(kept);
     out.sort_seconds = seconds_since(phase_start);
     phase_start = Clock::now();
-    // The tail crosses as losses and path indices, straight into the summary's vectors. The keys
-    // become losses again on the device, in the loss buffer (free after the last batch), one
-    // buffer's worth at a time.
+    // The tail crosses as losses and path indices, straight into the summary's vectors (those
+    // of `storage`: resizing them writes only what they gain). The keys become losses again on
+    // the device, in the loss buffer (free after the last batch), one buffer's worth at a time.
     const std::uint64_t n = std::min(kept, k);
     out.tail.resize(static_cast<std::size_t>(n));
     out.tail_paths.resize(static_cast<std::size_t>(n));

@@ -114,6 +114,39 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
   }
 }
 
+TEST_CASE("a run into a used summary's vectors gives a fresh run's tail whether larger or smaller",
+          "[pipeline]") {
+  // The tail crosses to the host one loss buffer's worth at a time (several pieces when the
+  // tail is larger than a batch) into the vectors of `storage`, which may hold anything.
+  const std::vector<double> losses = awkward_losses(60000);
+  const auto run = [&](LossPipeline& pipeline, std::uint64_t tail_k, std::uint64_t batch,
+                       LossSummary storage) {
+    LossAccumulator acc(1.0e6, tail_k);
+    const BatchPlan plan{batch, 2 * tail_k + batch, 0};
+    return pipeline.run(0, losses.size(), loss_grid(acc), tail_k, plan,
+                        [&](std::uint64_t first, std::uint64_t count, double* out) {
+                          for (std::uint64_t k = 0; k < count; ++k) out[k] = losses[first + k];
+                        },
+                        {}, {}, std::move(storage));
+  };
+  LossPipeline pipeline;
+  for (const std::uint64_t tail_k : {20000ull, 300ull, 9000ull}) {
+    for (const std::uint64_t batch : {4096ull, 60000ull}) {
+      CAPTURE(tail_k, batch);
+      LossPipeline fresh_pipeline;
+      const LossSummary fresh = run(fresh_pipeline, tail_k, batch, {});
+      LossSummary used;
+      used.tail.assign(12000, std::nan(""));
+      used.tail_paths.assign(12000, ~std::uint64_t{0});
+      const LossSummary reused = run(pipeline, tail_k, batch, std::move(used));
+      REQUIRE(reused.tail.size() == fresh.tail.size());
+      CHECK(reused.tail == fresh.tail);
+      CHECK(reused.tail_paths == fresh.tail_paths);
+      CHECK(reused.moments.n == fresh.moments.n);
+    }
+  }
+}
+
 TEST_CASE("the sampled first-batch threshold keeps the exact tail, ties at the top included",
           "[pipeline]") {
   // Most losses tie at the largest value, so no sampled threshold has k losses strictly above

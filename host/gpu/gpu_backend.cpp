@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace chipshock {
@@ -38,12 +39,14 @@ class GpuPathSource final : public PathSource {
             const std::function<void(std::uint64_t)>& folded) override {
     engine_.load(spec_.model(), spec_.book(), kernel_);
     const HistogramBins& b = acc.histogram().bins();
-    merge_summary(acc, engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
-                                   s_.gpu_batch_paths,
-                                   [&](std::uint64_t done, std::uint64_t) {
-                                     if (folded) folded(done);
-                                   },
-                                   HistogramGrid{b.lo, b.width, b.count}));
+    LossSummary summary = engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
+                                      s_.gpu_batch_paths,
+                                      [&](std::uint64_t done, std::uint64_t) {
+                                        if (folded) folded(done);
+                                      },
+                                      HistogramGrid{b.lo, b.width, b.count});
+    merge_summary_keeping_tail(acc, summary);
+    engine_.recycle(std::move(summary));  // the next run's tail reuses this host memory
   }
 
  private:
