@@ -141,7 +141,10 @@ print_table() {
   echo "| engine / CPU 2 threads (target >= 100) | $(ratio "$e100" "$cpu2") |"
   echo "| --backend both, 2M paths | ${both:-n/a} |"
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
-  echo "| mpirun -np 2 --backend gpu, 100M paths | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1)$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/; \1 paths\/s/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1) |"
+  local rate_mpi rate_one
+  rate_mpi=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1)
+  rate_one=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_one/report.json" 2>/dev/null | head -1)
+  echo "| mpirun -np 2 --backend gpu, 100M paths, 2 runs | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1); ${rate_mpi:-n/a} paths/s (one process: ${rate_one:-n/a}) |"
   echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
@@ -243,14 +246,15 @@ if [ "${status[build]:-}" = ok ]; then
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
-  # Two MPI ranks on the GPU backend (each rank's GPU: its rank on the node modulo the GPUs).
+  # Two MPI ranks on the GPU backend (each rank's GPU: its rank on the node modulo the GPUs),
+  # and the same run in one process.
+  mpi_run=(run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
+           --paths 100M --horizon 10 --seed 7 --scenario cheaper_model_disruption --backend gpu)
   mpiexec=${CHIPSHOCK_MPIEXEC:-$(command -v mpiexec)}
   if [ -n "$mpiexec" ] && [ -x "$mpiexec" ]; then
     run_step mpi_gpu 120 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-      "$mpiexec" --oversubscribe -np 2 "$build/chipshock" run \
-      --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml \
-      --paths 100M --horizon 10 --seed 7 --scenario cheaper_model_disruption --backend gpu \
-      --out "$logs/report_mpi"
+      "$mpiexec" --oversubscribe -np 2 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_mpi"
+    run_step one_gpu 120 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_one"
   fi
   # 10^10 paths in bounded memory: the baseline of the sample book at 99.9%, with the peak
   # host memory of the process and the peak device memory in use (nvidia-smi every 0.5 s).
