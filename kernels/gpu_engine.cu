@@ -23,6 +23,10 @@
 #define CHIPSHOCK_CUDA_ARCHITECTURES "unknown"
 #endif
 
+// The path kernels' minimum resident blocks per SM (__launch_bounds__), for occupancy
+// experiments (-DCHIPSHOCK_KERNEL_MIN_BLOCKS=N). Measured on an H200 (bench/RESULTS.md), the
+// 16-asset kernel at 256 threads: 1 (128 registers, 2 blocks fit) 3.97e11 asset-steps/s; 3 (80
+// registers, 404 bytes of spills) 3.54e11.
 #ifndef CHIPSHOCK_KERNEL_MIN_BLOCKS
 #define CHIPSHOCK_KERNEL_MIN_BLOCKS 1
 #endif
