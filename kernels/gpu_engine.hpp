@@ -72,14 +72,14 @@ class GpuEngine {
   // of at most `batch` paths (0: sized from free device memory). `grid` and `tail_k` as the
   // host's LossAccumulator. Throws DeviceMemoryShortage if the tail does not fit.
   // `hist`: the loss histogram's bins (count 0: none), counted on the device.
-  // The summary's tail vectors are those recycle() was last given, when it was, so that their
-  // host memory is not faulted in again.
+  // The summary's tail vectors are those recycle() was given since the last run, if any: their
+  // host memory, already written, is not faulted in again when the new tail fits it.
   LossSummary run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths, const LossGrid& grid,
                   std::uint64_t tail_k, std::uint64_t batch = 0, const Progress& progress = {},
                   const HistogramGrid& hist = {});
-  // Keeps a used summary's tail vectors (their capacity) for the next run. Writing a fresh
-  // 40 MB vector cost about 20 ms on the H200 machine (host page faults), copying the tail into
-  // one already written 3 ms.
+  // Keeps a used summary's tail vectors (their capacity, host memory held until the next run)
+  // for the next run. Writing a fresh 40 MB vector cost about 20 ms on the H200 machine (host
+  // page faults), copying the tail into one already written 3 ms.
   void recycle(LossSummary&& used);
 
   // The losses of paths [first, first + count), copied to the host (tests, parity checks).

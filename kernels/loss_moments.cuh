@@ -87,12 +87,13 @@ struct TailCandidate {
   }
 };
 
-// A loss histogram's bins as the device sees them (host/stats/loss_histogram.hpp); count 0: no
-// histogram.
+// A loss histogram's bins, on the host (HistogramBins, host/stats/loss_histogram.hpp) and the
+// device alike; count 0: no histogram.
 struct HistogramGrid {
-  double lo = 0;
-  double width = 0;
-  int count = 0;
+  double lo = 0;     // left edge of bin 0
+  double width = 0;  // every bin's width; 0 = no histogram
+  int count = 0;     // number of bins
+  CHIPSHOCK_HD double hi() const { return lo + width * count; }
 };
 
 // The slot a loss on the grids counts into: 0 underflow, 1 + k bin k, count + 1 overflow.

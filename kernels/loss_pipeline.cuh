@@ -305,6 +305,8 @@ class LossPipeline {
     // of `storage`: resizing them writes only what they gain). The keys become losses again on
     // the device, in the loss buffer (free after the last batch), one buffer's worth at a time.
     const std::uint64_t n = std::min(kept, k);
+    if (out.tail.capacity() < n) out.tail.clear();  // growing: nothing old worth moving
+    if (out.tail_paths.capacity() < n) out.tail_paths.clear();
     out.tail.resize(static_cast<std::size_t>(n));
     out.tail_paths.resize(static_cast<std::size_t>(n));
     device_step("copying the tail to the host (thrust::copy)", [&] {

@@ -53,8 +53,8 @@ struct ModelView {
   const float* drift_dt = nullptr;   // [n_segments * n] (mu - sigma^2/2) dt
   const float* vol_chol = nullptr;   // [n_segments * n*n] row-major lower triangle of
                                      // diag(sigma sqrt(dt)) L
-  // Segment s's arrays. The GPU's fixed-size kernels hide these with ones that return
-  // compile-time constant-memory addresses (gpu_engine.cu).
+  // Segment s's arrays. FixedSizeModel (single_path.cuh) hides these with compile-time strides,
+  // and the GPU's ConstantModel (gpu_engine.cu) with fixed constant-memory addresses.
   CHIPSHOCK_HD const float* segment_chol(int s) const {
     return vol_chol + static_cast<long>(s) * n_assets * n_assets;
   }

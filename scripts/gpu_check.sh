@@ -144,7 +144,7 @@ print_table() {
   local rate_mpi rate_one
   rate_mpi=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1)
   rate_one=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_one/report.json" 2>/dev/null | head -1)
-  echo "| mpirun -np 2 --backend gpu, 100M paths, 2 runs | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1); ${rate_mpi:-n/a} paths/s (one process: ${rate_one:-n/a}) |"
+  echo "| mpirun -np 2 --backend gpu, 100M paths, 2 runs | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1); ${rate_mpi:-n/a} paths/s (one process: ${rate_one:-n/a}); reports $(grep -c DIFFERENT "$logs/mpi_same.log" 2>/dev/null | sed 's/^0$/equal/;s/^[1-9][0-9]*$/DIFFER/') |"
   echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
@@ -231,7 +231,11 @@ fi
 
 if [ "${status[build]:-}" = ok ]; then
   run_step ctest 200 ctest --test-dir "$build" --output-on-failure --timeout 120 -j 8
-  if grep "\*\*\*Skipped" "$logs/ctest.log" 2>/dev/null | grep -vq "mpirun"; then
+  # GPU tests must not skip; nor may the MPI test on the GPU backend where mpiexec is found.
+  mpiexec=${CHIPSHOCK_MPIEXEC:-$(command -v mpiexec)}
+  if grep "\*\*\*Skipped" "$logs/ctest.log" 2>/dev/null | grep -vq "mpirun" ||
+     { [ -n "$mpiexec" ] && grep "\*\*\*Skipped" "$logs/ctest.log" 2>/dev/null |
+         grep -q "on the GPU backend"; }; then
     status[ctest]="${status[ctest]}, but GPU tests SKIPPED"
     failed=1
   fi
@@ -250,11 +254,24 @@ if [ "${status[build]:-}" = ok ]; then
   # and the same run in one process.
   mpi_run=(run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
            --paths 100M --horizon 10 --seed 7 --scenario cheaper_model_disruption --backend gpu)
-  mpiexec=${CHIPSHOCK_MPIEXEC:-$(command -v mpiexec)}
   if [ -n "$mpiexec" ] && [ -x "$mpiexec" ]; then
     run_step mpi_gpu 120 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
       "$mpiexec" --oversubscribe -np 2 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_mpi"
     run_step one_gpu 120 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_one"
+    run_step mpi_same 30 python3 -c 'import json, sys, filecmp
+def strip(j):
+    if isinstance(j, dict):
+        return {k: strip(v) for k, v in j.items()
+                if k not in ("elapsed_seconds", "paths_per_second", "seconds", "threads")}
+    return [strip(v) for v in j] if isinstance(j, list) else j
+a, b = sys.argv[1], sys.argv[2]
+same = strip(json.load(open(a + "/report.json"))) == strip(json.load(open(b + "/report.json")))
+print("report.json without timings and thread counts:", "equal" if same else "DIFFERENT")
+for f in ("scenarios.csv", "loss_histogram.csv", "components.csv"):
+    eq = filecmp.cmp(a + "/" + f, b + "/" + f, shallow=False)
+    print(f + ":", "equal" if eq else "DIFFERENT")
+    same = same and eq
+sys.exit(0 if same else 1)' "$logs/report_mpi" "$logs/report_one"
   fi
   # 10^10 paths in bounded memory: the baseline of the sample book at 99.9%, with the peak
   # host memory of the process and the peak device memory in use (nvidia-smi every 0.5 s).

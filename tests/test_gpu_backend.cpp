@@ -5,17 +5,20 @@
 // "SKIPPED: no usable CUDA device" and returns; CTest then reports it as skipped.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "all_features.hpp"
 #include "result_checks.hpp"
 #include "gpu_parity.hpp"
+#include "host/cpu/reference_backend.hpp"
 #include "host/gpu/gpu_backend.hpp"
 #include "host/risk_engine.hpp"
 #include "kernels/box_muller.cuh"
@@ -120,6 +123,7 @@ TEST_CASE("GPU losses equal the CPU's path by path to float rounding (1e5 paths,
     CHECK((segments > 1) == scenario);
     const testing::ParityResult r = testing::gpu_cpu_parity(gpu(), *t.spec, 2026, 100000);
     INFO("kernel " << gpu().engine().kernel_name());
+    CHECK(gpu().engine().kernel_name().find("constant") != std::string::npos);
     CAPTURE(scenario, segments, r.max_rel_diff, r.max_rel_diff_simd, r.max_abs_diff_over_gross,
             r.worst_path, r.worst_gpu, r.worst_cpu);
     CHECK(r.max_rel_diff <= 1e-5);
@@ -145,6 +149,36 @@ TEST_CASE("the generic and the fixed-size kernels give the same losses", "[gpu]"
       worst = std::max(worst, std::fabs(fixed[k] - generic[k]) / t.spec->gross_exposure());
     CAPTURE(five, worst);
     CHECK(worst <= 1e-9);
+  }
+}
+
+TEST_CASE("two engines with different models take turns with the constant memory", "[gpu]") {
+  if (!gpu_usable()) return;
+  // Each launch puts its engine's model (and a one-segment model's factor and drift) into
+  // constant memory when another engine's is there; loaded once each, launched in turns.
+  testing::TempDir dir;
+  const testing::TestRun big = testing::all_features_run(dir, 5, 1, false);  // 16 assets
+  const testing::TestRun five = testing::five_asset_run(dir, 4, 2);          // padded to 8
+  GpuEngine a(0), b(0);
+  a.load(big.spec->model(), big.spec->book());
+  b.load(five.spec->model(), five.spec->book());
+  const std::uint64_t n = 2048;
+  for (int turn = 0; turn < 2; ++turn) {
+    for (const bool first : {true, false}) {
+      GpuEngine& e = first ? a : b;
+      const SimSpec& spec = first ? *big.spec : *five.spec;
+      std::vector<double> losses(n);
+      e.simulate_losses(11, 500, n, losses.data());
+      double worst = 0;
+      for (std::uint64_t k = 0; k < n; ++k) {
+        const double ref = reference_path_loss(spec, 11, 500 + k);
+        worst = std::max(worst, std::fabs(losses[k] - ref) /
+                                    std::max(std::fabs(ref), 0.01 * spec.gross_exposure()));
+      }
+      CAPTURE(turn, first, e.kernel_name(), worst);
+      CHECK(e.kernel_name().find("constant") != std::string::npos);
+      CHECK(worst <= 1e-5);
+    }
   }
 }
 

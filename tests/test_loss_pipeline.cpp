@@ -97,7 +97,7 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
             ++calls;
             for (std::uint64_t k = 0; k < count; ++k) out[k] = losses[first + k];
           },
-          {}, HistogramGrid{bins.lo, bins.width, bins.count});
+          {}, bins);
       CHECK(calls == (n + batch - 1) / batch);
       CHECK(s.batches == calls);
       CHECK(s.tail.size() == std::min(tail_k, ref.count()));  // finite, on-grid losses only

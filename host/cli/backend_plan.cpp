@@ -74,7 +74,8 @@ BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets
 #if CHIPSHOCK_HAVE_CUDA
   if (check.usable) {
     try {
-      gpu_ = std::make_unique<Gpu>(Gpu{GpuBackend(gpu_device, KernelChoice::kAuto, threads)});
+      gpu_ = std::make_unique<Gpu>(
+          Gpu{GpuBackend(gpu_device, KernelChoice::kAuto, cpu_.threads())});
     } catch (const std::exception& e) {
       check.usable = false;
       check.reason = e.what();

@@ -38,13 +38,12 @@ class GpuPathSource final : public PathSource {
   void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
             const std::function<void(std::uint64_t)>& folded) override {
     engine_.load(spec_.model(), spec_.book(), kernel_);
-    const HistogramBins& b = acc.histogram().bins();
     LossSummary summary = engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
                                       s_.gpu_batch_paths,
                                       [&](std::uint64_t done, std::uint64_t) {
                                         if (folded) folded(done);
                                       },
-                                      HistogramGrid{b.lo, b.width, b.count});
+                                      acc.histogram().bins());
     merge_summary_keeping_tail(acc, summary);
     engine_.recycle(std::move(summary));  // the next run's tail reuses this host memory
   }

@@ -19,12 +19,8 @@ inline std::uint64_t histogram_pilot_paths(std::uint64_t paths) {
   return paths < kHistogramPilotPaths ? paths : kHistogramPilotPaths;
 }
 
-struct HistogramBins {
-  double lo = 0;     // left edge of bin 0
-  double width = 0;  // every bin's width; 0 = no histogram
-  int count = 0;     // number of bins
-  double hi() const { return lo + width * count; }
-};
+// The bins (lo, width, count; hi()): the type the device pipeline bins with.
+using HistogramBins = HistogramGrid;
 
 // Bins from the pilot's 0.1% loss quantile (the largest gains fall into underflow) to its
 // largest loss, with 5% margin each side and a "nice" width (1, 2,
@@ -47,7 +43,7 @@ class LossHistogram {
   // Finite losses only; the caller filters NaN and infinities.
   void add(double loss) {
     if (bins_.count <= 0) return;
-    const int slot = histogram_slot(loss, {bins_.lo, bins_.width, bins_.count});
+    const int slot = histogram_slot(loss, bins_);
     if (slot == 0) {
       ++underflow_;
     } else if (slot > bins_.count) {
