@@ -42,18 +42,24 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE bool on_grid(double x, double inv_unit) {
   return fabs(x * inv_unit) < 0x1p100;
 }
 
+// Whether LossAccumulator counts a loss: on the grid of the sums and, squared, on that of the
+// sums of squares (NaN and infinities are on neither). The moments, the tail candidates and the
+// histogram all count by it.
+CHIPSHOCK_HD CHIPSHOCK_INLINE bool on_grids(double x, const LossGrid& grid) {
+  return on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq);
+}
+
 // The statistics of one loss, as LossAccumulator::add counts it.
 struct ClassifyLoss {
   LossGrid grid;
   CHIPSHOCK_HD LossMoments operator()(double x) const {
     LossMoments m;
-    const double sq = x * x;
-    if (!on_grid(x, grid.inv_unit_sum) || !on_grid(sq, grid.inv_unit_sum_sq)) {
+    if (!on_grids(x, grid)) {
       m.bad = 1;
       return m;
     }
     m.sum_units = whole_units(nearbyint(x * grid.inv_unit_sum));
-    m.sum_sq_units = whole_units(nearbyint(sq * grid.inv_unit_sum_sq));
+    m.sum_sq_units = whole_units(nearbyint(x * x * grid.inv_unit_sum_sq));
     m.n = 1;
     m.positive = x > 0 ? 1 : 0;
     m.max = x;
@@ -83,7 +89,7 @@ struct TailCandidate {
   LossGrid grid;
   double threshold;
   CHIPSHOCK_HD bool operator()(double x) const {
-    return x > threshold && on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq);
+    return x > threshold && on_grids(x, grid);
   }
 };
 

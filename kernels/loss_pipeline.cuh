@@ -133,8 +133,7 @@ struct BinLoss {
   unsigned long long* counts;
   CHIPSHOCK_HD void operator()(std::uint64_t i) const {
     const double x = losses[i];
-    if (on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq))
-      count_slot(counts, histogram_slot(x, hist));
+    if (on_grids(x, grid)) count_slot(counts, histogram_slot(x, hist));
   }
 };
 
