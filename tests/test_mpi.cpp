@@ -65,6 +65,19 @@ nlohmann::json without_timings(nlohmann::json j) {
   return j;
 }
 
+// The reports in directories a and b are the same (report.json without timings, the CSV files
+// byte for byte); returns a's report.json.
+nlohmann::json check_same_reports(const std::string& a, const std::string& b) {
+  const auto ja = nlohmann::json::parse(slurp_file(a + "/report.json"));
+  const auto jb = nlohmann::json::parse(slurp_file(b + "/report.json"));
+  CHECK(without_timings(ja) == without_timings(jb));
+  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
+    INFO(csv);
+    CHECK(slurp_file(a + "/" + csv) == slurp_file(b + "/" + csv));
+  }
+  return ja;
+}
+
 // Runs `args` under mpirun -np 2 and -np 1 and as a plain process; all three reports must be
 // the same, and the -np 2 run must say that it merged on rank 0.
 nlohmann::json check_ranks_agree(const std::string& args) {
@@ -78,17 +91,8 @@ nlohmann::json check_ranks_agree(const std::string& args) {
   REQUIRE(one.code == 0);
   const CliResult plain = run_chipshock(args + " --out '" + dir.file("plain") + "'");
   REQUIRE(plain.code == 0);
-  const auto a = nlohmann::json::parse(slurp_file(dir.file("two/report.json")));
-  const auto b = nlohmann::json::parse(slurp_file(dir.file("one/report.json")));
-  const auto c = nlohmann::json::parse(slurp_file(dir.file("plain/report.json")));
-  CHECK(without_timings(a) == without_timings(b));
-  CHECK(without_timings(a) == without_timings(c));
-  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
-    INFO(csv);
-    CHECK(slurp_file(dir.file(std::string("two/") + csv)) ==
-          slurp_file(dir.file(std::string("plain/") + csv)));
-  }
-  return a;
+  check_same_reports(dir.file("two"), dir.file("one"));
+  return check_same_reports(dir.file("two"), dir.file("plain"));
 }
 
 }  // namespace
@@ -145,16 +149,8 @@ TEST_CASE("mpirun -np 2 on the GPU backend writes the report.json of one process
   INFO("stderr of -np 2: " << two.err);
   REQUIRE(two.code == 0);
   CHECK_THAT(two.err, Contains("2 MPI ranks") && Contains("merged on rank 0"));
-  const auto a = nlohmann::json::parse(slurp_file(dir.file("two/report.json")));
-  const auto c = nlohmann::json::parse(slurp_file(dir.file("plain/report.json")));
+  const nlohmann::json a = check_same_reports(dir.file("two"), dir.file("plain"));
   CHECK(a["run"]["backend"] == "gpu");
-  CHECK(c["run"]["backend"] == "gpu");
-  CHECK(without_timings(a) == without_timings(c));
-  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
-    INFO(csv);
-    CHECK(slurp_file(dir.file(std::string("two/") + csv)) ==
-          slurp_file(dir.file(std::string("plain/") + csv)));
-  }
 }
 
 TEST_CASE("under mpirun a bad input is reported once, with exit code 2", "[mpi][cli][errors]") {
