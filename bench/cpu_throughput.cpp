@@ -3,7 +3,7 @@
 //
 //   bench_cpu_throughput [--market F] [--portfolio F] [--paths N] [--horizon D]
 //                        [--steps-per-day K] [--threads T] [--seed S] [--repeat R]
-//                        [--rng philox|sobol]
+//                        [--rng philox|sobol] [--cpu-isa auto|avx2|avx512]
 //
 // Defaults: the 16-asset sample market, the AI book, 1M paths x 10 one-day steps, all cores.
 // Prints one JSON object on stdout (the figures bench/compare_numpy.sh reads).
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   std::uint64_t paths = 1000000, seed = 7;
   int horizon = 10, steps_per_day = 1, threads = 0, repeat = 3;
   RngKind rng = RngKind::kPhilox;
+  CpuIsa isa = CpuIsa::kAuto;
   for (int a = 1; a + 1 < argc; a += 2) {
     const std::string k = argv[a], v = argv[a + 1];
     if (k == "--market") market_file = v;
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
     else if (k == "--repeat") repeat = std::max(1, std::stoi(v));
     else if (k == "--rng" && (v == "philox" || v == "sobol"))
       rng = v == "sobol" ? RngKind::kSobol : RngKind::kPhilox;
+    else if (k == "--cpu-isa" && (v == "auto" || v == "avx2" || v == "avx512"))
+      isa = v == "avx2" ? CpuIsa::kAvx2 : v == "avx512" ? CpuIsa::kAvx512 : CpuIsa::kAuto;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -51,7 +54,7 @@ int main(int argc, char** argv) {
     SimSettings sim{horizon, steps_per_day};
     sim.rng = rng;
     const SimSpec spec(market, portfolio, sim);
-    const CpuBackend backend(threads);
+    const CpuBackend backend(threads, isa);
 
     // Correctness: the SIMD backend against the scalar reference, path by path.
     const std::uint64_t check = 4096;
@@ -78,14 +81,15 @@ int main(int argc, char** argv) {
     const double steps = static_cast<double>(spec.total_steps());
     const double asset_steps = static_cast<double>(paths) * spec.n_assets() * steps;
     std::printf(
-        "{\"engine\": \"chipshock-cpu\", \"rng\": \"%s\", \"threads\": %d, \"paths\": %llu, "
+        "{\"engine\": \"chipshock-cpu\", \"cpu_isa\": \"%s\", \"rng\": \"%s\", \"threads\": %d, "
+        "\"paths\": %llu, "
         "\"assets\": %d, "
         "\"steps\": %d, \"seconds\": %.4f, \"asset_steps_per_second\": %.4g, "
         "\"ns_per_asset_step_per_core\": %.3f, \"check_max_rel_diff\": %.3g, "
         "\"var\": {\"0.95\": %.2f, \"0.975\": %.2f, \"0.99\": %.2f}, "
         "\"es\": {\"0.95\": %.2f, \"0.975\": %.2f, \"0.99\": %.2f}, \"mean_loss\": %.2f, "
         "\"stdev_loss\": %.2f}\n",
-        rng_name(rng), backend.threads(), static_cast<unsigned long long>(paths), spec.n_assets(),
+        cpu_isa_name(backend.isa()), rng_name(rng), backend.threads(), static_cast<unsigned long long>(paths), spec.n_assets(),
         spec.total_steps(), best, asset_steps / best, best * backend.threads() / asset_steps * 1e9,
         rel, result.levels[0].var, result.levels[1].var, result.levels[2].var, result.levels[0].es,
         result.levels[1].es, result.levels[2].es, result.mean_loss, result.stdev_loss);

@@ -6,7 +6,15 @@
 #define CHIPSHOCK_HD __host__ __device__
 #define CHIPSHOCK_INLINE __forceinline__
 #else
+// The CPU backend compiles this code once per instruction set (host/cpu/cpu_kernel_*.cpp, each
+// defining CHIPSHOCK_ISA_TAG): an ABI tag gives each build's out-of-line copies names of their
+// own, so that the linker never lets an AVX-512 copy stand in for the copy that the rest of the
+// program calls on a CPU without AVX-512.
+#if defined(CHIPSHOCK_ISA_TAG)
+#define CHIPSHOCK_HD __attribute__((abi_tag(CHIPSHOCK_ISA_TAG)))
+#else
 #define CHIPSHOCK_HD
+#endif
 #define CHIPSHOCK_INLINE inline __attribute__((always_inline))
 #endif
 

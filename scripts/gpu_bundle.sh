@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds the CUDA configuration for sm_90 (H100/H200) on a machine that has the CUDA toolkit and
 # scripts/setup.sh's packages but no GPU, and packs what a GPU machine without compilers or those
-# packages needs to run the whole check: every executable, CTest's files and the two shared
-# libraries that are neither in a base system nor in the CUDA toolkit (toml++ and libgomp), and
+# packages needs to run the whole check: every executable, CTest's files and the shared
+# libraries that are neither in a base system nor in the CUDA toolkit (toml++, libgomp, Highway), and
 # an Open MPI runtime (scripts/pack_openmpi.sh) for the mpirun tests and runs.
 # On the GPU machine, in a checkout of the same commit:
 #     scripts/gpu_check.sh --bundle gpu-bundle/chipshock-gpu.tar.gz
 #
 # Usage: scripts/gpu_bundle.sh [build-dir] [bundle-file]
 #        (defaults: build-gpu and gpu-bundle/chipshock-gpu.tar.gz; both are git-ignored)
-# The host code is compiled for x86-64-v3 (AVX2 and FMA), not -march=native, so that it runs on
+# The host code is compiled for x86-64-v3 (AVX2 and FMA; every build is), so that it runs on
 # the GPU machine's processor too. MPI is on (Debian's Open MPI, which the bundle carries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +19,12 @@ bundle=${2:-gpu-bundle/chipshock-gpu.tar.gz}
 export PATH=/usr/local/cuda/bin:$PATH
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DCHIPSHOCK_WERROR=ON -DCHIPSHOCK_ARCH=x86-64-v3 \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DCHIPSHOCK_WERROR=ON \
   -DCHIPSHOCK_MPI=ON
 cmake --build "$build" -j "$(nproc)"
 
 # The shared libraries to take along: those of chipshock that come from toml++ or GCC's OpenMP.
-libs=$(ldd "$build/chipshock" | awk '/libtomlplusplus|libgomp/ { print $3 }')
+libs=$(ldd "$build/chipshock" | awk '/libtomlplusplus|libgomp|libhwy/ { print $3 }')
 [ -n "$libs" ] || { echo "gpu_bundle: ldd found neither toml++ nor libgomp in $build/chipshock" >&2; exit 1; }
 rm -rf "$build/bundle-lib"
 mkdir -p "$build/bundle-lib"

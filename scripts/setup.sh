@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  catch2 libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
+  catch2 libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libhwy-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy
   clang-14 libclang-rt-14-dev libomp-14-dev lld-14

@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "checkpoint_kill.hpp"
 #include "cli_util.hpp"
+#include "report_compare.hpp"
 #include "host/checkpoint/run_checkpoint.hpp"
 
 using namespace chipshock;
@@ -26,55 +28,6 @@ namespace {
 std::uint64_t scaled(std::uint64_t paths) {
   const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
   return light != nullptr && *light == '1' ? paths / 4 : paths;
-}
-
-// Starts `args`, and kills it with SIGKILL once its checkpoint satisfies `ready`. Returns the
-// checkpoint as it was when killed.
-RunCheckpoint kill_when(const std::string& args, const std::string& ckpt, const std::string& log,
-                        const std::function<bool(const RunCheckpoint&)>& ready) {
-  const long pid = start_chipshock(args, log);
-  REQUIRE(pid > 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(400);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!std::filesystem::exists(ckpt)) continue;
-    RunCheckpoint c;
-    try {
-      c = read_checkpoint(ckpt);
-    } catch (const std::exception&) {
-      continue;  // cannot happen (written atomically); retry rather than fail
-    }
-    if (ready(c)) {
-      REQUIRE(::kill(static_cast<pid_t>(pid), SIGKILL) == 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      return c;
-    }
-  }
-  ::kill(static_cast<pid_t>(pid), SIGKILL);
-  INFO("log: " << slurp_file(log));
-  FAIL("the run ended or never reached the point where it was to be killed");
-  return {};
-}
-
-// report.json without the timings, which differ from run to run.
-nlohmann::json without_timings(nlohmann::json j) {
-  if (j.is_object()) {
-    for (const char* key : {"elapsed_seconds", "paths_per_second", "seconds"}) j.erase(key);
-    for (auto& [key, value] : j.items()) value = without_timings(value);
-  } else if (j.is_array()) {
-    for (auto& value : j) value = without_timings(value);
-  }
-  return j;
-}
-
-void check_same_reports(const std::string& a, const std::string& b) {
-  const auto ja = nlohmann::json::parse(slurp_file(a + "/report.json"));
-  const auto jb = nlohmann::json::parse(slurp_file(b + "/report.json"));
-  CHECK(without_timings(ja) == without_timings(jb));
-  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
-    INFO(csv);
-    CHECK(slurp_file(a + "/" + csv) == slurp_file(b + "/" + csv));
-  }
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.hpp"
+#include "mpi_util.hpp"
+#include "report_compare.hpp"
 #include "host/parallel/mpi_world.hpp"
 
 using namespace chipshock::testing;
@@ -19,64 +21,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// The mpiexec CMake found, or the environment's CHIPSHOCK_MPIEXEC (a machine that runs a
-// build made elsewhere: scripts/gpu_check.sh --bundle with a carried Open MPI).
-const char* mpiexec_path() {
-  if (const char* e = std::getenv("CHIPSHOCK_MPIEXEC"); e != nullptr && *e != '\0') return e;
-#ifdef CHIPSHOCK_MPIEXEC
-  return CHIPSHOCK_MPIEXEC;
-#else
-  return "";
-#endif
-}
-const char* const kMpiexec = mpiexec_path();
-
-bool mpi_usable() {
-  if (!chipshock::MpiWorld::built_with_mpi()) {
-    WARN("SKIPPED: chipshock was built without MPI (CHIPSHOCK_MPI=OFF or no MPI found)");
-    return false;
-  }
-  if (*kMpiexec == '\0' || ::access(kMpiexec, X_OK) != 0) {
-    WARN("SKIPPED: no mpirun (" << kMpiexec << "): install openmpi-bin");
-    return false;
-  }
-  return true;
-}
-
-// Root in CI containers: Open MPI refuses root unless told; no CMA between ranks in containers.
-std::string mpirun(int ranks) {
-  return std::string(
-             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-             "OMPI_MCA_btl_vader_single_copy_mechanism=none '") +
-         kMpiexec + "' --oversubscribe --timeout 240 -np " + std::to_string(ranks);
-}
-
 const std::string kSample =
     "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
-
-// report.json without the timings, which differ from run to run.
-nlohmann::json without_timings(nlohmann::json j) {
-  if (j.is_object()) {
-    for (const char* key : {"elapsed_seconds", "paths_per_second", "seconds"}) j.erase(key);
-    for (auto& [key, value] : j.items()) value = without_timings(value);
-  } else if (j.is_array()) {
-    for (auto& value : j) value = without_timings(value);
-  }
-  return j;
-}
-
-// The reports in directories a and b are the same (report.json without timings, the CSV files
-// byte for byte); returns a's report.json.
-nlohmann::json check_same_reports(const std::string& a, const std::string& b) {
-  const auto ja = nlohmann::json::parse(slurp_file(a + "/report.json"));
-  const auto jb = nlohmann::json::parse(slurp_file(b + "/report.json"));
-  CHECK(without_timings(ja) == without_timings(jb));
-  for (const char* csv : {"scenarios.csv", "loss_histogram.csv", "components.csv"}) {
-    INFO(csv);
-    CHECK(slurp_file(a + "/" + csv) == slurp_file(b + "/" + csv));
-  }
-  return ja;
-}
 
 // Runs `args` under mpirun -np 2 and -np 1 and as a plain process; all three reports must be
 // the same, and the -np 2 run must say that it merged on rank 0.

@@ -1,5 +1,7 @@
-// The AVX2 lane types against scalar arithmetic, and the SIMD CPU backend against the scalar
-// reference path by path.
+// The lane types of the build's baseline (AVX2: host/cpu/simd_lanes.hpp compiled for
+// x86-64-v3) against scalar arithmetic, and the SIMD CPU backend against the scalar reference
+// path by path. The AVX-512 build of the same lane code is checked against this one through the
+// kernel, bit for bit (tests/test_cpu_isa.cpp).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -12,15 +14,17 @@
 #include "test_util.hpp"
 
 using namespace chipshock;
-using simd::F32x8;
-using simd::U32x8;
+namespace lanes = simd::HWY_NAMESPACE;
+namespace hn = hwy::HWY_NAMESPACE;
+using F32x8 = lanes::FloatLanes;
+using U32x8 = lanes::WordLanes;
+static_assert(lanes::kLanes == 8, "the tests below are written for the AVX2 baseline");
 
 namespace {
 
-U32x8 load_u(const std::uint32_t* p) {
-  return U32x8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-F32x8 load_f(const float* p) { return F32x8(_mm256_loadu_ps(p)); }
+U32x8 load_u(const std::uint32_t* p) { return U32x8(hn::LoadU(lanes::WordTag(), p)); }
+F32x8 load_f(const float* p) { return F32x8::load_unaligned(p); }
+void store_u(const U32x8& v, std::uint32_t* p) { hn::StoreU(v.v, lanes::WordTag(), p); }
 
 std::uint32_t u32(std::mt19937& rng) { return static_cast<std::uint32_t>(rng()); }
 
@@ -41,10 +45,10 @@ TEST_CASE("Philox on eight lanes equals scalar Philox lane by lane", "[simd]") {
     const Word4<U32x8> out =
         philox4x32_10(Word4<U32x8>{load_u(c[0]), load_u(c[1]), load_u(c[2]), load_u(c[3])}, key);
     alignas(32) std::uint32_t got[4][8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(got[0]), out.x.v);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(got[1]), out.y.v);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(got[2]), out.z.v);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(got[3]), out.w.v);
+    store_u(out.x, got[0]);
+    store_u(out.y, got[1]);
+    store_u(out.z, got[2]);
+    store_u(out.w, got[3]);
     for (int l = 0; l < 8; ++l) {
       const Word4<std::uint32_t> ref = philox4x32_10(
           Word4<std::uint32_t>{c[0][l], c[1][l], c[2][l], c[3][l]}, key);
@@ -62,7 +66,7 @@ TEST_CASE("uint32 to float on lanes rounds exactly as a scalar conversion", "[si
                                   0x01000001u, 0x01000003u, 0xFFFFFF80u, 0xFFFFFF7Fu};
   for (int k = 0; k < 80000; ++k) v.push_back(u32(rng));
   for (std::size_t k = 0; k + 8 <= v.size(); k += 8) {
-    const F32x8 f = simd::lane_to_float(load_u(&v[k]));
+    const F32x8 f = lanes::lane_to_float(load_u(&v[k]));
     for (int l = 0; l < 8; ++l) REQUIRE(f[l] == static_cast<float>(v[k + l]));
   }
 }
@@ -77,7 +81,7 @@ TEST_CASE("vector log is within 2 ulp on Box-Muller's domain (0, 1]", "[simd]") 
   while (x.size() % 8) x.push_back(0.5f);
   double worst = 0;
   for (std::size_t k = 0; k < x.size(); k += 8) {
-    const F32x8 y = simd::lane_log(load_f(&x[k]));
+    const F32x8 y = lanes::lane_log(load_f(&x[k]));
     for (int l = 0; l < 8; ++l) {
       const double exact = std::log(static_cast<double>(x[k + l]));
       if (exact == 0.0)
@@ -101,7 +105,7 @@ TEST_CASE("vector sincos is within 2e-7 absolute error on (0, 2 pi)", "[simd]") 
   double worst = 0;
   for (std::size_t k = 0; k < x.size(); k += 8) {
     F32x8 s, c;
-    simd::lane_sincos(load_f(&x[k]), s, c);
+    lanes::lane_sincos(load_f(&x[k]), s, c);
     for (int l = 0; l < 8; ++l) {
       const double v = x[k + l];
       worst = std::max({worst, std::fabs(s[l] - std::sin(v)), std::fabs(c[l] - std::cos(v))});
@@ -126,7 +130,7 @@ double ulp_error_f64(double got, long double exact) {
 double exp_lane(double x, int lane) {
   alignas(32) double in[4] = {0, 0, 0, 0}, out[4];
   in[lane] = x;
-  _mm256_store_pd(out, simd::lane_exp(_mm256_load_pd(in)));
+  hn::Store(lanes::lane_exp(hn::Load(lanes::DoubleTag(), in)), lanes::DoubleTag(), out);
   return out[lane];
 }
 
@@ -146,7 +150,7 @@ TEST_CASE("vector exp is within 1 ulp of e^x over the whole double range", "[sim
   double worst = 0, worst_at = 0;
   for (std::size_t k = 0; k < x.size(); k += 4) {
     alignas(32) double out[4];
-    _mm256_store_pd(out, simd::lane_exp(_mm256_loadu_pd(&x[k])));
+    hn::Store(lanes::lane_exp(hn::LoadU(lanes::DoubleTag(), &x[k])), lanes::DoubleTag(), out);
     for (int l = 0; l < 4; ++l) {
       const double e = ulp_error_f64(out[l], std::exp(static_cast<long double>(x[k + l])));
       if (e > worst) {
@@ -187,7 +191,7 @@ TEST_CASE("tiled correlate equals the generic column loop bit for bit", "[simd]"
       for (float& e : f) e = normal(rng);
       v = load_f(f);
     }
-    simd::correlate(a.data(), n, z.data(), tiled.data());
+    lanes::correlate(a.data(), n, z.data(), tiled.data());
     chipshock::correlate(a.data(), n, z.data(), generic.data());  // the template in kernels/
     for (int i = 0; i < n; ++i)
       for (int l = 0; l < 8; ++l) {

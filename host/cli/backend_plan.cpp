@@ -66,8 +66,8 @@ GpuCheck check_gpu(int, const RunSettings&, int) {
 #endif
 
 BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets,
-                         const RunSettings& settings, int gpu_device)
-    : cpu_(threads) {
+                         const RunSettings& settings, int gpu_device, CpuIsa cpu_isa)
+    : cpu_(threads, cpu_isa) {
   label_ = requested == "auto" ? "cpu" : requested;
   if (requested == "cpu") return;
   GpuCheck check = check_gpu(n_assets, settings, gpu_device);

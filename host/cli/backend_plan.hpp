@@ -32,8 +32,10 @@ int gpu_for_local_rank(int local_rank);
 class BackendPlan {
  public:
   // requested: auto, cpu, gpu or both (validated by the caller). Throws GpuUnavailable.
+  // cpu_isa: the CPU kernel (kAuto: the best this CPU runs; std::invalid_argument if it
+  // cannot run the one asked for).
   BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings,
-              int gpu_device = 0);
+              int gpu_device = 0, CpuIsa cpu_isa = CpuIsa::kAuto);
   ~BackendPlan();
   BackendPlan(const BackendPlan&) = delete;
   BackendPlan& operator=(const BackendPlan&) = delete;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <new>
 
@@ -169,6 +170,16 @@ int main(int argc, char** argv) {
   run->add_option("--threads", o.threads, "CPU threads (0 = all cores)")
       ->type_name("N")
       ->capture_default_str();
+  run->add_option("--cpu-isa", o.cpu_isa,
+                  "CPU kernel: auto (AVX-512 where the CPU has it, else AVX2), avx2 or avx512; "
+                  "every choice gives the same numbers bit for bit")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, chipshock::CpuIsa>{{"auto", chipshock::CpuIsa::kAuto},
+                                                   {"avx2", chipshock::CpuIsa::kAvx2},
+                                                   {"avx512", chipshock::CpuIsa::kAvx512}},
+          CLI::ignore_case))
+      ->type_name("NAME")
+      ->default_str("auto");
   run->add_option("--batch", o.batch, "Paths per batch (0 = automatic; no effect on results)")
       ->type_name("N");
   run->add_option("--out", o.out_dir,

@@ -520,9 +520,13 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                      "keeps every path's loss and weight in one process: not with mpirun",
                      "run it in one process (it needs far fewer paths than a plain run)");
   // Importance sampling runs on the CPU backend (validate refused gpu and both).
-  p.backend = std::make_unique<BackendPlan>(o.importance_sampling ? "cpu" : o.backend, threads,
-                                            spec.n_assets(), settings,
-                                            gpu_for_local_rank(world.local_rank()));
+  try {
+    p.backend = std::make_unique<BackendPlan>(o.importance_sampling ? "cpu" : o.backend, threads,
+                                              spec.n_assets(), settings,
+                                              gpu_for_local_rank(world.local_rank()), o.cpu_isa);
+  } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
+    throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
+  }
   if (o.importance_sampling && o.backend == "auto" && !o.quiet && world.is_root())
     std::cerr << "chipshock: importance sampling runs on the CPU backend\n";
   if (!p.backend->notice().empty() && !o.quiet && world.is_root())
@@ -635,6 +639,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();
   report.threads = backend.threads();
+  report.cpu_isa = cpu_isa_name(backend.cpu().isa());
   report.confidences = settings.confidences;
   report.target_rel_error = settings.target_rel_error;
   report.max_paths = settings.target_rel_error > 0 ? settings.max_paths : 0;

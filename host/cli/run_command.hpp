@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "host/cpu/cpu_isa.hpp"
+
 namespace chipshock {
 
 struct RunOptions {
@@ -24,6 +26,7 @@ struct RunOptions {
   std::string confidence = "0.95,0.975,0.99";
   std::string backend = "auto";
   int threads = 0;          // 0 = all cores
+  CpuIsa cpu_isa = CpuIsa::kAuto;  // --cpu-isa: the CPU kernel
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool antithetic = false;                  // --antithetic: antithetic variates
   std::string rng = "philox";               // --rng philox|sobol: the diffusion's generator

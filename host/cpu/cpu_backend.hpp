@@ -1,23 +1,28 @@
-// The CPU backend: OpenMP threads over groups of eight consecutive paths, each group one AVX2
-// register wide, running the shared per-path templates of kernels/. Always built; the reference
-// the GPU backend is compared against.
+// The CPU backend: OpenMP threads over groups of consecutive paths, each group one SIMD register
+// wide, running the shared per-path templates of kernels/. The kernel is chosen at run time
+// (host/cpu/cpu_isa.hpp): AVX-512 where the CPU has it, else AVX2; both give the same losses bit
+// for bit. Always built; the reference the GPU backend is compared against.
 #pragma once
 
 #include <cstdint>
 
+#include "host/cpu/cpu_isa.hpp"
 #include "host/sim_spec.hpp"
 
 namespace chipshock {
 
 class CpuBackend {
  public:
-  // threads <= 0: all cores (OpenMP's default).
-  explicit CpuBackend(int threads = 0);
+  // threads <= 0: all cores (OpenMP's default). isa: the kernel (kAuto: the best this CPU
+  // runs); throws std::invalid_argument if the CPU cannot run the one asked for.
+  explicit CpuBackend(int threads = 0, CpuIsa isa = CpuIsa::kAuto);
 
   int threads() const { return threads_; }
+  CpuIsa isa() const { return isa_; }
 
   // losses[k] = loss of path first_path + k, for k < count. Each loss is a pure function of
-  // (spec, seed, path index): the result does not depend on threads or on how a run is split.
+  // (spec, seed, path index): the result does not depend on threads, on the kernel's
+  // instruction set or on how a run is split.
   // Under importance sampling (spec.importance_sampling()) log_weights[k] receives path
   // first_path + k's log-likelihood ratio and must not be null; otherwise it is not written.
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
@@ -25,6 +30,7 @@ class CpuBackend {
 
  private:
   int threads_;
+  CpuIsa isa_;
 };
 
 }  // namespace chipshock

@@ -229,6 +229,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
               {"steps_per_day", r.steps_per_day},
               {"backend", r.backend},
               {"threads", r.threads},
+              {"cpu_isa", r.cpu_isa},
               {"elapsed_seconds", r.elapsed_seconds},
               {"paths_per_second", r.paths_per_second()}};
   if (!r.gpu_name.empty()) j["run"]["gpu"] = r.gpu_name;
@@ -402,7 +403,8 @@ std::string report_markdown(const RunReport& r) {
   if (!r.as_of.empty()) md << "| As of | " << r.as_of << " |\n";
   md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
   md << "| Random numbers | " << rng_description(r.rng) << " |\n";
-  md << "| Backend | " << r.backend << " (" << r.threads << " threads) |\n";
+  md << "| Backend | " << r.backend << " (" << r.threads << " threads, CPU kernel "
+     << r.cpu_isa << ") |\n";
   if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
      << " paths/s) |\n";
@@ -493,8 +495,8 @@ std::string report_summary(const RunReport& r) {
                     ci.c_str());
       out << line;
     }
-  std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s\n", r.elapsed_seconds,
-                r.paths_per_second());
+  std::snprintf(line, sizeof line, "\n%.3f s, %.0f paths/s, CPU kernel %s\n", r.elapsed_seconds,
+                r.paths_per_second(), r.cpu_isa.c_str());
   out << line;
   out << comparison_summary(r.comparisons);
   for (const ScenarioResult& s : r.scenarios)

@@ -61,6 +61,7 @@ struct RunReport {
   std::string backend;
   std::string gpu_name;  // the GPU used when backend is gpu or both ("" = none)
   int threads = 0;
+  std::string cpu_isa;  // the CPU kernel's instruction set (avx2, avx512) when the CPU ran paths
   std::vector<double> confidences;
   std::vector<ScenarioResult> scenarios;  // baseline first
   double elapsed_seconds = 0;

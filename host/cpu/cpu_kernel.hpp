@@ -1,0 +1,25 @@
+// The CPU backend's SIMD kernel, compiled once per instruction set (host/cpu/cpu_kernel_*.cpp
+// include host/cpu/cpu_kernel_impl.hpp with their own target flags). Each entry simulates paths
+// [first_path, first_path + count) on `threads` OpenMP threads; they give the same losses (and
+// importance-sampling log weights) bit for bit. Only the CPU backend calls them, after
+// host/cpu/cpu_isa.hpp has checked that the CPU runs the chosen one.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/sim_view.cuh"
+
+namespace chipshock::cpu_kernel {
+
+using SimulateFn = void (*)(const ModelView& m, const BookView& b, std::uint64_t seed,
+                            std::uint64_t first_path, std::uint64_t count, double* losses,
+                            double* log_weights, int threads);
+
+void simulate_avx2(const ModelView& m, const BookView& b, std::uint64_t seed,
+                   std::uint64_t first_path, std::uint64_t count, double* losses,
+                   double* log_weights, int threads);
+void simulate_avx512(const ModelView& m, const BookView& b, std::uint64_t seed,
+                     std::uint64_t first_path, std::uint64_t count, double* losses,
+                     double* log_weights, int threads);
+
+}  // namespace chipshock::cpu_kernel

@@ -1,0 +1,4 @@
+// The CPU kernel for AVX2 + FMA (x86-64-v3, the build's baseline).
+#define CHIPSHOCK_KERNEL_ENTRY simulate_avx2
+#define CHIPSHOCK_ISA_TAG "avx2"
+#include "host/cpu/cpu_kernel_impl.hpp"

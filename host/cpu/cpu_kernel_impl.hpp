@@ -1,0 +1,337 @@
+// The CPU backend's kernel, written once for any register width: OpenMP threads over groups
+// of kLanes consecutive paths (one register of Highway's target for this file: 8 paths with
+// AVX2, 16 with AVX-512), running the shared per-path templates of kernels/. Included only by
+// host/cpu/cpu_kernel_*.cpp, each compiled for its own instruction set, which define
+// CHIPSHOCK_KERNEL_ENTRY (the function of host/cpu/cpu_kernel.hpp that they provide) and
+// CHIPSHOCK_ISA_TAG (kernels/portability.cuh). Scratch memory is a Buffer of this file's own,
+// not std::vector, so that no library template is compiled here for a wider instruction set
+// than the rest of the program is (scripts/check_kernel_symbols.sh).
+#pragma once
+
+#if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_ISA_TAG)
+#error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
+#endif
+
+#include <omp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <stdexcept>
+
+#include "host/cpu/cpu_kernel.hpp"
+#include "host/cpu/simd_lanes.hpp"
+#include "kernels/box_muller.cuh"
+#include "kernels/importance_sampling.cuh"
+#include "kernels/path_model.cuh"
+#include "kernels/philox.cuh"
+#include "kernels/revalue.cuh"
+#include "kernels/scenario_events.cuh"
+#include "kernels/sobol_normals.cuh"
+#include "kernels/student_t.cuh"
+
+namespace chipshock::simd {
+namespace HWY_NAMESPACE {
+namespace {
+
+// Value-initialised storage for n trivially destructible T, aligned for any register.
+template <class T>
+class Buffer {
+  static_assert(std::is_trivially_destructible<T>::value, "no destructors to run");
+
+ public:
+  explicit Buffer(std::size_t n)
+      : p_(n == 0 ? nullptr
+                  : static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)))) {
+    for (std::size_t i = 0; i < n; ++i) new (p_ + i) T();
+  }
+  ~Buffer() {
+    if (p_ != nullptr) ::operator delete(p_, std::align_val_t(64));
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  T* data() { return p_; }
+  T& operator[](std::size_t i) { return p_[i]; }
+  const T& operator[](std::size_t i) const { return p_[i]; }
+
+ private:
+  T* p_;
+};
+
+using F32x8 = FloatLanes;
+using U32x8 = WordLanes;
+
+// Two Philox blocks of eight lanes each, for philox4x32_10<U32x8x2>: the two halves' rounds are
+// independent, so they interleave.
+struct U32x8x2 {
+  U32x8 a, b;
+};
+inline U32x8x2 operator^(U32x8x2 p, U32x8x2 q) { return {p.a ^ q.a, p.b ^ q.b}; }
+inline U32x8x2 operator^(U32x8x2 p, std::uint32_t k) { return {p.a ^ k, p.b ^ k}; }
+inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
+  U32x8x2 lo;
+  lo.a = mulhilo(m, x.a, hi.a);
+  lo.b = mulhilo(m, x.b, hi.b);
+  return lo;
+}
+
+// The diffusion streams of eight consecutive paths, advanced in lockstep: lanes share the block
+// counter (counter words x,y) and differ in the path index (words z,w).
+class LaneNormals {
+ public:
+  LaneNormals(std::uint64_t seed, std::uint64_t first_path, int antithetic)
+      : key_(philox_key(seed)), antithetic_(antithetic != 0) {
+    alignas(64) std::uint32_t lo[kLanes], hi[kLanes];
+    alignas(64) float sign[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      const std::uint64_t path = first_path + static_cast<std::uint64_t>(l);
+      const std::uint64_t p = antithetic_source(path, antithetic);
+      lo[l] = static_cast<std::uint32_t>(p);
+      hi[l] = static_cast<std::uint32_t>(p >> 32);
+      sign[l] = antithetic_sign(path, antithetic);
+    }
+    path_lo_ = U32x8::load(lo);
+    path_hi_ = U32x8::load(hi);
+    sign_ = F32x8::load(sign);
+  }
+
+  // Two blocks at a time: one block's ten Philox rounds form a single dependent chain, and a
+  // second independent chain beside it keeps the vector units busy (about twice the throughput).
+  void fill(F32x8* z, int blocks) {
+    int b = 0;
+    for (; b + 2 <= blocks; b += 2, block_ += 2) {
+      const Word4<U32x8x2> r = philox4x32_10(
+          Word4<U32x8x2>{{block_word(0, 0), block_word(1, 0)}, {block_word(0, 1), block_word(1, 1)},
+                         {path_lo_, path_lo_}, {path_hi_, path_hi_}},
+          key_);
+      normal4_from_block(Word4<U32x8>{r.x.a, r.y.a, r.z.a, r.w.a}, z + 4 * b);
+      normal4_from_block(Word4<U32x8>{r.x.b, r.y.b, r.z.b, r.w.b}, z + 4 * b + 4);
+    }
+    if (b < blocks) {
+      normal4_from_block(
+          philox4x32_10(Word4<U32x8>{block_word(0, 0), block_word(0, 1), path_lo_, path_hi_}, key_),
+          z + 4 * b);
+      ++block_;
+    }
+    if (antithetic_)  // the odd lanes of antithetic pairs: negated (multiplying by -1 is exact)
+      for (int i = 0; i < 4 * blocks; ++i) z[i] = z[i] * sign_;
+  }
+
+ private:
+  // Counter word x (half 0) or y (half 1) of block block_ + ahead, the same in every lane.
+  U32x8 block_word(int ahead, int half) const {
+    return U32x8(static_cast<std::uint32_t>((block_ + static_cast<std::uint64_t>(ahead)) >>
+                                            (32 * half)));
+  }
+
+  PhiloxKey key_;
+  bool antithetic_;
+  U32x8 path_lo_, path_hi_;
+  F32x8 sign_;
+  std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
+};
+
+// The normal quantile four lanes at a time, for the Sobol' normals below.
+struct LaneQuantiles {
+  template <int kCount>
+  static void apply(const double* u, double* z) {
+    static_assert(kCount % kDoubleLanes == 0, "whole vectors");
+    for (int l = 0; l < kCount; l += kDoubleLanes) normal_quantile_lanes(u + l, z + l);
+  }
+};
+
+// Quasi-Monte Carlo normals of eight consecutive paths (--rng sobol): the shared Brownian
+// bridge of kernels/sobol_normals.cuh on eight lanes in double (the same numbers as the scalar
+// reference), its float increments then packed per asset.
+class LaneSobolNormals {
+ public:
+  LaneSobolNormals(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
+                   double* bridge, float* increments)
+      : bridge_(m, seed, first_path, bridge), n_(m.qmc_assets), increments_(increments) {}
+  void fill(F32x8* z, int blocks) {
+    bridge_.next(increments_);
+    for (int a = 0; a < n_; ++a) z[a] = F32x8::load_unaligned(increments_ + a * kLanes);
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+  }
+
+ private:
+  SobolBridge<MirrorSobol, kLanes, LaneQuantiles> bridge_;
+  int n_;
+  float* increments_;  // [n][kLanes]
+};
+
+// Student-t scale factors: each lane draws from its own path's mixing stream (the number of
+// rejection tries differs between lanes, so these are scalar).
+// Under importance sampling the shifted lanes' draws are twisted by lambda (twisted_scale) and
+// every lane keeps its term of log p/q.
+class LaneMixing {
+ public:
+  // apply_lanes: under importance sampling, 1 for the lanes drawn shifted (else 0).
+  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic,
+             float lambda = 1.0f, const float* apply_lanes = nullptr)
+      : dof_(dof), lambda_(lambda) {
+    if (apply_lanes != nullptr)
+      for (int l = 0; l < kLanes; ++l) apply_[l] = apply_lanes[l] != 0.0f;
+    for (int l = 0; l < kLanes; ++l)
+      streams_[l] = PhiloxBlockStream(
+          seed, antithetic_source(first_path + static_cast<std::uint64_t>(l), antithetic),
+          stream_offset(RngStream::kMixing));
+  }
+  F32x8 scale() {
+    alignas(64) float s[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      s[l] = twisted_scale(student_t_scale(streams_[l], dof_), dof_, lambda_, apply_[l],
+                           log_pq_[l]);
+    return F32x8::load(s);
+  }
+  double log_pq(int lane) const { return log_pq_[lane]; }
+
+ private:
+  PhiloxBlockStream streams_[kLanes];
+  float dof_, lambda_;
+  bool apply_[kLanes] = {};
+  double log_pq_[kLanes] = {};
+};
+
+// Scenario events of eight paths: each lane draws its own (scalar), the coefficients are
+// gathered into a vector per day.
+class LaneEvents {
+ public:
+  LaneEvents(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
+             Buffer<EventDraw>& draws)
+      : m_(m), draws_(draws) {
+    for (int e = 0; e < m.n_events; ++e)
+      for (int l = 0; l < kLanes; ++l)
+        draws_[static_cast<std::size_t>(e * kLanes + l)] =
+            draw_event(m.events[e], seed, first_path + static_cast<std::uint64_t>(l), e);
+  }
+  bool active(int e, int day) const {
+    for (int l = 0; l < kLanes; ++l)
+      if (event_coefficient(m_.events[e], draws_[static_cast<std::size_t>(e * kLanes + l)], day) !=
+          0.0f)
+        return true;
+    return false;
+  }
+  F32x8 coefficient(int e, int day) const {
+    alignas(64) float c[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      c[l] = event_coefficient(m_.events[e], draws_[static_cast<std::size_t>(e * kLanes + l)], day);
+    return F32x8::load(c);
+  }
+
+ private:
+  const ModelView& m_;
+  Buffer<EventDraw>& draws_;
+};
+
+struct Scratch {
+  explicit Scratch(const ModelView& m)
+      : x(static_cast<std::size_t>(m.n_assets)), z(static_cast<std::size_t>(4 * m.n_blocks)),
+        eps(static_cast<std::size_t>(m.n_assets)),
+        spot(static_cast<std::size_t>(m.n_assets) * kLanes),
+        draws(static_cast<std::size_t>(m.n_events) * kLanes),
+        bridge(m.rng == RngKind::kSobol
+                   ? static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes
+                   : 0),
+        increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes
+                                            : 0) {}
+  Buffer<F32x8> x, z, eps;
+  Buffer<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
+  Buffer<EventDraw> draws;
+  Buffer<double> bridge;     // --rng sobol: the lanes' Brownian bridge
+  Buffer<float> increments;  // and one step's increments
+};
+
+// path_loss (kernels/revalue.cuh) for the lanes: the same horizon spots spot0_i * e^(x_i), but
+// with the exponentials a register of doubles at a time, then the shared book_value lane by
+// lane. Lanes at or past `valid` are computed but not stored.
+void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, double* out,
+                 double* spot) {
+  const DoubleTag dd;
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    const DoubleVec spot0 = hn::Set(dd, b.spot0[i]);
+    alignas(64) double v[kLanes];
+    hn::Store(hn::Mul(spot0, lane_exp(lower_as_double(x[i]))), dd, v);
+    hn::Store(hn::Mul(spot0, lane_exp(upper_as_double(x[i]))), dd, v + kDoubleLanes);
+    for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = v[l];
+  }
+  for (int l = 0; l < valid; ++l) out[l] = b.value0 - book_value(b, spot + l * n_assets);
+}
+
+void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
+                    std::uint64_t first_path, int valid, double* out, Scratch& s) {
+  LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
+  const LaneEvents events(m, seed, first_path, s.draws);
+  if (m.rng == RngKind::kSobol) {
+    LaneSobolNormals normals(m, seed, first_path, s.bridge.data(), s.increments.data());
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  } else {
+    LaneNormals normals(seed, first_path, m.antithetic);
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  }
+  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
+}
+
+// The same under importance sampling: the normals of `lanes` (Philox or Sobol') shifted, twisted
+// mixing, and each lane's log-likelihood ratio into log_w (the arithmetic of
+// shifted_log_returns in single_path.cuh).
+template <class Inner>
+void simulate_group_weighted(const ModelView& m, const BookView& b, std::uint64_t seed,
+                             std::uint64_t first_path, int valid, double* out, double* log_w,
+                             Scratch& s, Inner& lanes) {
+  alignas(64) float apply[kLanes];
+  for (int l = 0; l < kLanes; ++l)
+    apply[l] = shifted_path(m, seed, first_path + static_cast<std::uint64_t>(l)) ? 1.0f : 0.0f;
+  ShiftedNormals<F32x8, Inner> normals(lanes, m.is_shift, m.n_assets, F32x8::load(apply));
+  LaneMixing mixing(seed, first_path, m.dof, m.antithetic, m.is_chi2_scale, apply);
+  const LaneEvents events(m, seed, first_path, s.draws);
+  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
+  const F32x8 dot = normals.shift_dot();
+  for (int l = 0; l < valid; ++l)
+    log_w[l] = mixture_log_weight(m.is_half_norm2 - static_cast<double>(dot[l]) +
+                                  mixing.log_pq(l));
+}
+
+void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
+                    std::uint64_t first_path, std::uint64_t count, double* losses,
+                    double* log_weights, int threads) {
+  const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
+#pragma omp parallel num_threads(threads)
+  {
+    Scratch scratch(m);
+#pragma omp for schedule(dynamic, 64)
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const std::uint64_t offset = static_cast<std::uint64_t>(g) * kLanes;
+      const std::uint64_t left = count - offset;
+      const int valid = left < static_cast<std::uint64_t>(kLanes) ? static_cast<int>(left) : kLanes;
+      if (m.is_shift != nullptr && m.rng == RngKind::kSobol) {
+        LaneSobolNormals lanes(m, seed, first_path + offset, scratch.bridge.data(),
+                               scratch.increments.data());
+        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                                log_weights + offset, scratch, lanes);
+      } else if (m.is_shift != nullptr) {
+        LaneNormals lanes(seed, first_path + offset, m.antithetic);
+        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                                log_weights + offset, scratch, lanes);
+      } else
+        simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace chipshock::simd
+
+namespace chipshock::cpu_kernel {
+
+void CHIPSHOCK_KERNEL_ENTRY(const ModelView& m, const BookView& b, std::uint64_t seed,
+                            std::uint64_t first_path, std::uint64_t count, double* losses,
+                            double* log_weights, int threads) {
+  simd::HWY_NAMESPACE::simulate_paths(m, b, seed, first_path, count, losses, log_weights,
+                                      threads);
+}
+
+}  // namespace chipshock::cpu_kernel
