@@ -68,37 +68,46 @@ ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
   fan.days.push_back(0);
   fan.days.insert(fan.days.end(), days.begin(), days.end());
 
-  std::vector<double> losses(fan.paths);
+  // Every path once over the horizon, its value read at the end of each fan day
+  // (CpuBackend::simulate_days): the same numbers as a run cut at each day, in O(H).
+  std::vector<double> losses(fan.paths * days.size());
+  std::vector<double> day_losses;
   const std::uint64_t total = days.size() * (1 + scenarios.size());
   std::uint64_t done = 0;
   for (std::size_t k = 0; k <= scenarios.size(); ++k) {
     const Scenario* sc = k == 0 ? nullptr : &scenarios[k - 1];
     ValueFanSeries series;
     series.scenario = sc ? sc->name : "baseline";
-    bool ok = true;
-    for (int d : days) {
-      std::vector<double> pct;
-      try {
-        const std::unique_ptr<SimSpec> model = spec_at_day(market, portfolio, sim, sc, d);
-        const SimSpec& spec = *model;
-        if (series.value.empty())
-          series.value.push_back(std::vector<double>(fan.percentiles.size(), spec.value0()));
-        backend.simulate_losses(spec, seed, 0, fan.paths, losses.data());
-        pct = value_percentiles(spec.value0(), losses, fan.percentiles);
-      } catch (const InputError& e) {  // a scenario valid at horizon H but not at day d
-        fan.notes.push_back(series.scenario + ": no fan (" + e.what() + ")");
-        ok = false;
-        break;
+    std::vector<std::unique_ptr<SimSpec>> cut;
+    std::vector<const SimSpec*> at(static_cast<std::size_t>(sim.horizon_days), nullptr);
+    try {
+      for (int d : days) {
+        cut.push_back(spec_at_day(market, portfolio, sim, sc, d));
+        at[static_cast<std::size_t>(d - 1)] = cut.back().get();
       }
+    } catch (const InputError& e) {  // a scenario valid at horizon H but not at day d
+      fan.notes.push_back(series.scenario + ": no fan (" + e.what() + ")");
+      done += days.size();
+      continue;
+    }
+    backend.simulate_days(*cut.back(), at, seed, 0, fan.paths, losses.data());
+    const double value0 = cut.back()->value0();
+    series.value.push_back(std::vector<double>(fan.percentiles.size(), value0));
+    bool ok = true;
+    for (std::size_t j = 0; j < days.size(); ++j) {
+      day_losses.assign(losses.begin() + static_cast<std::ptrdiff_t>(j * fan.paths),
+                        losses.begin() + static_cast<std::ptrdiff_t>((j + 1) * fan.paths));
+      std::vector<double> pct = value_percentiles(value0, day_losses, fan.percentiles);
       if (pct.empty()) {
         fan.notes.push_back(series.scenario + ": no fan (no finite value on day " +
-                            std::to_string(d) + ")");
+                            std::to_string(days[j]) + ")");
         ok = false;
         break;
       }
       series.value.push_back(std::move(pct));
-      if (progress) progress(++done, total);
     }
+    done += days.size();
+    if (progress) progress(done, total);
     if (ok) fan.series.push_back(std::move(series));
   }
   fan.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,8 +1,9 @@
 // Percentiles of the portfolio value over the horizon, for a fan chart. Path i's value on day d
 // of a horizon-H run equals the horizon-d run of the same path: the first d days draw the same
 // random numbers (counter-based, step-major) and options revalue at the maturity left on day d.
-// So the fan is the engine run at horizons d = 1..H (at most kMaxFanDays of them) on a modest
-// number of paths with the same seed; no per-day output from the kernels is needed.
+// So the fan is the engine run once over the horizon on a modest number of paths with the same
+// seed, the book revalued at the end of each fan day (at most kMaxFanDays of them;
+// CpuBackend::simulate_days): the numbers of runs cut at each day, in one pass.
 #pragma once
 
 #include <cstdint>

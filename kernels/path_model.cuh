@@ -27,6 +27,12 @@ CHIPSHOCK_HD inline void correlate(const float* a, int n, const F* z, F* eps) {
   }
 }
 
+// The day observer of simulate_log_returns that watches nothing.
+struct NoDayEnd {
+  template <class F>
+  CHIPSHOCK_HD CHIPSHOCK_INLINE void operator()(int, const F*) const {}
+};
+
 // x[i] holds asset i's log-return so far; z is scratch for 4 * n_blocks normals and eps for
 // n_assets correlated shocks.
 // normals.fill(F* z, int blocks) writes the path's next 4 * blocks diffusion normals (block b
@@ -38,9 +44,14 @@ CHIPSHOCK_HD inline void correlate(const float* a, int n, const F* z, F* eps) {
 // Model is ModelView or a type derived from it whose n_assets and n_blocks are compile-time
 // constants (the GPU's fixed-size kernels): then every asset loop has a constant trip count and
 // x, z and eps can live in registers.
-template <class F, class Normals, class Mixing, class Events, class Model>
+// day_end(day, x) is called at the end of each day (0-based) with the log-returns so far: what a
+// run of day + 1 days ends with, bit for bit (the arithmetic is the same), so one pass gives the
+// book's value on every day (the value fan, drawdowns, stop-loss) in O(H), not O(H^2).
+template <class F, class Normals, class Mixing, class Events, class Model,
+          class DayEnd = NoDayEnd>
 CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, Mixing& mixing,
-                                              const Events& events, F* x, F* z, F* eps) {
+                                              const Events& events, F* x, F* z, F* eps,
+                                              DayEnd day_end = DayEnd{}) {
   const int n = m.n_assets;
   CHIPSHOCK_UNROLL
   for (int i = 0; i < n; ++i) x[i] = F(0.0f);
@@ -62,6 +73,7 @@ CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, 
       CHIPSHOCK_UNROLL
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + drift[i]);
     }
+    day_end(day, static_cast<const F*>(x));
   }
 }
 

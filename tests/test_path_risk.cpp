@@ -89,9 +89,12 @@ TEST_CASE("path-risk path counts shrink with the horizon within their bounds",
           "[analytics][path_risk]") {
   CHECK(path_risk_paths(1000000, 10, 1, 16) == kMaxPathRiskPaths);
   CHECK(path_risk_paths(5000, 10, 1, 16) == 5000);
-  const std::uint64_t long_run = path_risk_paths(1000000, 252, 1, 16);
+  // One pass over the horizon a path: the budget's asset-steps over (days x steps x assets).
+  CHECK(path_risk_paths(1000000, 252, 1, 16) == kMaxPathRiskPaths);
+  const std::uint64_t long_run = path_risk_paths(1000000, 2520, 1, 16);
+  CHECK(long_run == static_cast<std::uint64_t>(kPathRiskBudget / (2520.0 * 16)));
   CHECK(long_run < kMaxPathRiskPaths);
-  CHECK(long_run >= kMinPathRiskPaths);
+  CHECK(path_risk_paths(1000000, 2520, 390, 16) == kMinPathRiskPaths);
   TempDir dir;
   const Market m = load_market(dir.write("m.toml", market(0.3)));
   const Portfolio p = load_portfolio(dir.write("p.toml", kBook), m);

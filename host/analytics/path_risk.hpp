@@ -3,9 +3,9 @@
 // and the day of first breach.
 //
 // Path i's book value on day d of a horizon-H run equals the horizon-d run of the same path (the
-// first d days draw the same random numbers; options revalue at the maturity left on day d), so
-// the daily values come from the shared per-path kernels run at horizons 1..H on the same path
-// indices: no per-day output from the kernels is needed and every backend gives the same paths.
+// first d days draw the same random numbers; options revalue at the maturity left on day d). The
+// daily values come from one pass over the horizon per path, the kernel revaluing the book at
+// the end of each day (CpuBackend::simulate_days): bit for bit the horizon-d runs, in O(H).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,8 @@
 namespace chipshock {
 
 // Paths for the daily revaluation: the run's paths, at most kMaxPathRiskPaths, and fewer for long
-// horizons so the cost stays near kPathRiskBudget asset-steps (never below kMinPathRiskPaths).
+// horizons so the cost stays near kPathRiskBudget asset-steps, one pass over the horizon a path
+// (never below kMinPathRiskPaths).
 constexpr std::uint64_t kMaxPathRiskPaths = 100000;
 constexpr std::uint64_t kMinPathRiskPaths = 1000;
 constexpr double kPathRiskBudget = 2e9;

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "host/cpu/cpu_kernel.hpp"
 
@@ -20,6 +22,33 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
   const cpu_kernel::SimulateFn kernel =
       isa_ == CpuIsa::kAvx512 ? cpu_kernel::simulate_avx512 : cpu_kernel::simulate_avx2;
   kernel(m, spec.book(), seed, first_path, count, losses, log_weights, threads_);
+}
+
+void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                               std::uint64_t seed, std::uint64_t first_path,
+                               std::uint64_t count, double* losses) const {
+  const ModelView m = spec.model();
+  if (m.is_shift != nullptr)
+    throw std::invalid_argument("simulate_days: importance sampling is not supported");
+  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
+    throw std::invalid_argument("simulate_days: one entry per day of the horizon");
+  std::vector<BookView> books(day_specs.size());
+  std::vector<int> rows(day_specs.size(), -1);
+  int next_row = 0;
+  for (std::size_t d = 0; d < day_specs.size(); ++d)
+    if (day_specs[d] != nullptr) {
+      if (day_specs[d]->horizon_days() != static_cast<int>(d) + 1 ||
+          day_specs[d]->n_assets() != spec.n_assets())
+        throw std::invalid_argument("simulate_days: day " + std::to_string(d + 1) +
+                                    "'s spec is not the run cut at that day");
+      books[d] = day_specs[d]->book();
+      rows[d] = next_row++;
+    }
+  if (next_row == 0 || count == 0) return;
+  const cpu_kernel::SimulateDaysFn kernel = isa_ == CpuIsa::kAvx512
+                                                ? cpu_kernel::simulate_days_avx512
+                                                : cpu_kernel::simulate_days_avx2;
+  kernel(m, books.data(), rows.data(), seed, first_path, count, losses, threads_);
 }
 
 }  // namespace chipshock

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "host/cpu/cpu_isa.hpp"
 #include "host/sim_spec.hpp"
@@ -27,6 +28,17 @@ class CpuBackend {
   // first_path + k's log-likelihood ratio and must not be null; otherwise it is not written.
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
                        std::uint64_t count, double* losses, double* log_weights = nullptr) const;
+
+  // The book's loss on chosen days, every path simulated once over the horizon: for each day
+  // d = 1..spec.horizon_days with day_specs[d - 1] non-null, row r (the r-th such day, in day
+  // order) of losses, losses[r * count + k], receives path first_path + k's loss on day d:
+  // bit for bit the loss of the same path from simulate_losses on *day_specs[d - 1], the run
+  // cut at day d (spec_at_day). day_specs.size() must be spec.horizon_days, and the cut runs
+  // must share spec's model over their days (spec_at_day of one run does). No importance
+  // sampling. Cost: one run of spec, plus a revaluation per path and chosen day.
+  void simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                     std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                     double* losses) const;
 
  private:
   int threads_;

@@ -15,11 +15,28 @@ using SimulateFn = void (*)(const ModelView& m, const BookView& b, std::uint64_t
                             std::uint64_t first_path, std::uint64_t count, double* losses,
                             double* log_weights, int threads);
 
+// The book's loss on chosen days of each path, in one pass over the horizon: for each day
+// d < m.horizon_days with day_rows[d] >= 0, losses[day_rows[d] * count + k] is path
+// first_path + k's loss revalued by day_books[d] with its log-returns at the end of day d (0-based)
+// -- bit for bit the loss of the same path in a run of d + 1 days whose book is day_books[d]
+// (kernels/path_model.cuh's day observer). No importance sampling (m.is_shift must be null).
+using SimulateDaysFn = void (*)(const ModelView& m, const BookView* day_books,
+                                const int* day_rows, std::uint64_t seed,
+                                std::uint64_t first_path, std::uint64_t count, double* losses,
+                                int threads);
+
 void simulate_avx2(const ModelView& m, const BookView& b, std::uint64_t seed,
                    std::uint64_t first_path, std::uint64_t count, double* losses,
                    double* log_weights, int threads);
 void simulate_avx512(const ModelView& m, const BookView& b, std::uint64_t seed,
                      std::uint64_t first_path, std::uint64_t count, double* losses,
                      double* log_weights, int threads);
+
+void simulate_days_avx2(const ModelView& m, const BookView* day_books, const int* day_rows,
+                        std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                        double* losses, int threads);
+void simulate_days_avx512(const ModelView& m, const BookView* day_books, const int* day_rows,
+                          std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                          double* losses, int threads);
 
 }  // namespace chipshock::cpu_kernel

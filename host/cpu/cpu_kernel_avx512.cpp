@@ -1,5 +1,6 @@
 // The CPU kernel for AVX-512 (F, VL, DQ and BW: Highway's AVX3 target); CMake compiles this
 // file with those flags.
 #define CHIPSHOCK_KERNEL_ENTRY simulate_avx512
+#define CHIPSHOCK_DAYS_ENTRY simulate_days_avx512
 #define CHIPSHOCK_ISA_TAG "avx512"
 #include "host/cpu/cpu_kernel_impl.hpp"

@@ -2,13 +2,15 @@
 // of kLanes consecutive paths (one register of Highway's target for this file: 8 paths with
 // AVX2, 16 with AVX-512), running the shared per-path templates of kernels/. Included only by
 // host/cpu/cpu_kernel_*.cpp, each compiled for its own instruction set, which define
-// CHIPSHOCK_KERNEL_ENTRY (the function of host/cpu/cpu_kernel.hpp that they provide) and
+// CHIPSHOCK_KERNEL_ENTRY and CHIPSHOCK_DAYS_ENTRY (the functions of host/cpu/cpu_kernel.hpp that
+// they provide) and
 // CHIPSHOCK_ISA_TAG (kernels/portability.cuh). Scratch memory is a Buffer of this file's own,
 // not std::vector, so that no library template is compiled here for a wider instruction set
 // than the rest of the program is (scripts/check_kernel_symbols.sh).
 #pragma once
 
-#if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_ISA_TAG)
+#if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) || \
+    !defined(CHIPSHOCK_ISA_TAG)
 #error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
 #endif
 
@@ -259,18 +261,40 @@ void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, dou
   for (int l = 0; l < valid; ++l) out[l] = b.value0 - book_value(b, spot + l * n_assets);
 }
 
+// The day observer of simulate_days: the lanes' losses on the days that have a row.
+struct LaneDayLosses {
+  const BookView* books;  // [horizon]
+  const int* rows;        // [horizon]: the output row of each day, -1 = not asked for
+  std::uint64_t count;    // paths per row
+  int n_assets, valid;
+  double* out;   // row 0 of this group's paths
+  double* spot;  // scratch
+  void operator()(int day, const F32x8* x) const {
+    const int row = rows[day];
+    if (row >= 0)
+      lane_losses(books[day], n_assets, x, valid, out + static_cast<std::size_t>(row) * count,
+                  spot);
+  }
+};
+
+// The losses of kLanes paths (the first `valid` stored) at the horizon into out, unless out is
+// null; day_end sees the log-returns at the end of each day.
+template <class DayEnd = NoDayEnd>
 void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
-                    std::uint64_t first_path, int valid, double* out, Scratch& s) {
+                    std::uint64_t first_path, int valid, double* out, Scratch& s,
+                    DayEnd day_end = DayEnd{}) {
   LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
   const LaneEvents events(m, seed, first_path, s.draws);
   if (m.rng == RngKind::kSobol) {
     LaneSobolNormals normals(m, seed, first_path, s.bridge.data(), s.increments.data());
-    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+                                day_end);
   } else {
     LaneNormals normals(seed, first_path, m.antithetic);
-    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
+    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+                                day_end);
   }
-  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
+  if (out != nullptr) lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
 }
 
 // The same under importance sampling: the normals of `lanes` (Philox or Sobol') shifted, twisted
@@ -294,31 +318,53 @@ void simulate_group_weighted(const ModelView& m, const BookView& b, std::uint64_
                                   mixing.log_pq(l));
 }
 
-void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
-                    std::uint64_t first_path, std::uint64_t count, double* losses,
-                    double* log_weights, int threads) {
+// fn(offset, valid, scratch) for each group of kLanes paths [offset, offset + kLanes) of
+// [0, count), `valid` of them inside it, on `threads` OpenMP threads (each with its scratch).
+template <class Fn>
+void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk,
+                    const Fn& fn) {
   const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
 #pragma omp parallel num_threads(threads)
   {
     Scratch scratch(m);
-#pragma omp for schedule(dynamic, 64)
+#pragma omp for schedule(dynamic, chunk)
     for (std::int64_t g = 0; g < groups; ++g) {
       const std::uint64_t offset = static_cast<std::uint64_t>(g) * kLanes;
       const std::uint64_t left = count - offset;
       const int valid = left < static_cast<std::uint64_t>(kLanes) ? static_cast<int>(left) : kLanes;
-      if (m.is_shift != nullptr && m.rng == RngKind::kSobol) {
-        LaneSobolNormals lanes(m, seed, first_path + offset, scratch.bridge.data(),
-                               scratch.increments.data());
-        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
-                                log_weights + offset, scratch, lanes);
-      } else if (m.is_shift != nullptr) {
-        LaneNormals lanes(seed, first_path + offset, m.antithetic);
-        simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
-                                log_weights + offset, scratch, lanes);
-      } else
-        simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
+      fn(offset, valid, scratch);
     }
   }
+}
+
+void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
+                    std::uint64_t first_path, std::uint64_t count, double* losses,
+                    double* log_weights, int threads) {
+  for_each_group(m, count, threads, 64, [&](std::uint64_t offset, int valid, Scratch& scratch) {
+    if (m.is_shift != nullptr && m.rng == RngKind::kSobol) {
+      LaneSobolNormals lanes(m, seed, first_path + offset, scratch.bridge.data(),
+                             scratch.increments.data());
+      simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                              log_weights + offset, scratch, lanes);
+    } else if (m.is_shift != nullptr) {
+      LaneNormals lanes(seed, first_path + offset, m.antithetic);
+      simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
+                              log_weights + offset, scratch, lanes);
+    } else {
+      simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
+    }
+  });
+}
+
+void simulate_days(const ModelView& m, const BookView* day_books, const int* day_rows,
+                   std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                   double* losses, int threads) {
+  for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
+    const LaneDayLosses day_end{day_books,  day_rows, count,          m.n_assets,
+                                valid,      losses + offset, scratch.spot.data()};
+    simulate_group(m, day_books[m.horizon_days - 1], seed, first_path + offset, valid, nullptr,
+                   scratch, day_end);
+  });
 }
 
 }  // namespace
@@ -332,6 +378,13 @@ void CHIPSHOCK_KERNEL_ENTRY(const ModelView& m, const BookView& b, std::uint64_t
                             double* log_weights, int threads) {
   simd::HWY_NAMESPACE::simulate_paths(m, b, seed, first_path, count, losses, log_weights,
                                       threads);
+}
+
+void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const int* day_rows,
+                          std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                          double* losses, int threads) {
+  simd::HWY_NAMESPACE::simulate_days(m, day_books, day_rows, seed, first_path, count, losses,
+                                     threads);
 }
 
 }  // namespace chipshock::cpu_kernel
