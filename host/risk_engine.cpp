@@ -8,6 +8,7 @@
 
 #include "host/analytics/component_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/run_phases.hpp"
 
 namespace chipshock {
 
@@ -128,7 +129,10 @@ class CpuPathSource final : public PathSource {
     LossAccumulator acc = scenario_accumulator(spec_, s_);
     if (pilot_paths_ > 0) {
       pilot_.resize(pilot_paths_);
-      backend_.simulate_losses(spec_, s_.seed, 0, pilot_paths_, pilot_.data());
+      {
+        const PhaseScope phase(Phase::kSimulate);
+        backend_.simulate_losses(spec_, s_.seed, 0, pilot_paths_, pilot_.data());
+      }
       acc.set_histogram(histogram_bins_from_pilot(pilot_.data(), pilot_paths_, s_.histogram_bins));
     }
     return acc;
@@ -144,7 +148,10 @@ class CpuPathSource final : public PathSource {
     }
     if (first < end) {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
-      backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data());
+      {
+        const PhaseScope phase(Phase::kSimulate);
+        backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data());
+      }
       accumulate(acc, losses_.data(), end - first, first, backend_.threads());
     }
     if (folded) folded(count);
@@ -169,6 +176,12 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
                       PathTeam& team, const ProgressFn& report, const SaveProgress& save) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   if (p.complete) return;
+  const PhaseScope phase(Phase::kTail);  // the sources' scopes count their kernels as simulate
+  const auto saved = [&] {
+    if (!save) return;
+    const PhaseScope writing(Phase::kCheckpoint);
+    save(p);
+  };
   const std::uint64_t bound = s.path_bound();
   std::vector<std::uint64_t> stops = convergence_stops(s);
   stops.erase(std::remove_if(stops.begin(), stops.end(),
@@ -200,11 +213,11 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       source.fold(*p.acc, first, count, folded);
       p.next_path = first + count;
       if (p.next_path == share.last) p.reached = cp;
-      if (save) save(p);
+      saved();
     }
     if (p.reached != cp) {  // an empty share: nothing to fold, but the stretch is done here
       p.reached = cp;
-      if (save) save(p);
+      saved();
     }
     const LossAccumulator* all = team.gather(*p.acc, tail_needed(cp));
     bool last = cp == stops.back();
@@ -212,9 +225,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       const ScenarioResult r = summarize_at("", *all, cp, s.confidences);
       p.table.push_back({cp, r.levels});
       if (s.target_rel_error > 0) {
-        std::vector<double> tail = all->tail();
-        tail.resize(std::min<std::size_t>(tail.size(),
-                                          tail_size_needed(cp, {s.target_confidence})));
+        const std::vector<double> tail = all->tail(tail_size_needed(cp, {s.target_confidence}));
         const LevelRisk t = risk_at(all->count(), s.target_confidence, tail);
         if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
           p.target_met = true;
@@ -224,14 +235,14 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       p.done = cp;
       p.complete = last;
       if (last && all != &*p.acc) p.acc = *all;
-      if (save) save(p);  // before the others learn of the stop
+      saved();  // before the others learn of the stop
     }
     last = team.agree(last);
     if (all == nullptr) {
       p.done = cp;
       p.complete = last;
       if (last) p.acc.reset();  // only rank 0 needs the scenario's losses now
-      if (save) save(p);
+      saved();
     }
     if (last) return;
   }
@@ -240,6 +251,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& p,
                                const SimSpec& spec, const RunSettings& s, int threads) {
   if (!p.complete || !p.acc) throw std::logic_error("finish_scenario: the scenario is not done");
+  const PhaseScope phase(Phase::kTail);
   ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
   r.convergence = p.table;
   r.target_met = p.target_met;
@@ -263,8 +275,7 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
 
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
                             const LossAccumulator& acc, int threads) {
-  std::vector<TailEntry> tail = acc.tail_entries();
-  tail.resize(std::min<std::size_t>(tail.size(), tail_size_needed(r.paths, s.confidences)));
+  const std::vector<TailEntry> tail = acc.tail_entries(tail_size_needed(r.paths, s.confidences));
   allocate_risk(r, spec, s.seed, tail, acc.count(), threads);
 }
 
@@ -277,9 +288,8 @@ namespace {
 
 ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
                             std::uint64_t paths, const std::vector<double>& confidences) {
-  std::vector<double> tail = acc.tail();
-  tail.resize(std::min<std::size_t>(tail.size(), tail_size_needed(paths, confidences)));
-  return summarize_tail(name, acc, paths, confidences, tail);
+  return summarize_tail(name, acc, paths, confidences,
+                        acc.tail(tail_size_needed(paths, confidences)));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "host/input_error.hpp"
+#include "host/run_phases.hpp"
 
 namespace chipshock {
 
@@ -59,6 +60,7 @@ ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
                            const SimSettings& sim, const std::vector<Scenario>& scenarios,
                            const CpuBackend& backend, std::uint64_t seed,
                            std::uint64_t main_paths, const ProgressFn& progress) {
+  const PhaseScope phase(Phase::kValuePaths);
   const auto start = std::chrono::steady_clock::now();
   ValueFan fan;
   fan.percentiles = {0.05, 0.25, 0.5, 0.75, 0.95};

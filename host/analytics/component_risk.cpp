@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "host/cpu/reference_backend.hpp"
+#include "host/run_phases.hpp"
 #include "host/stats/risk_measures.hpp"
 #include "host/stats/weighted_risk.hpp"
 #include "kernels/revalue.cuh"
@@ -51,6 +52,7 @@ LevelWeights level_weights(std::uint64_t n, double confidence,
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
                    const std::vector<TailEntry>& tail, std::uint64_t n, int threads,
                    const std::vector<double>& likelihood) {
+  const PhaseScope phase(Phase::kComponents);
   const auto start = std::chrono::steady_clock::now();
   r.components.clear();
   r.allocation = {};

@@ -9,6 +9,7 @@
 
 #include "host/analytics/component_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/run_phases.hpp"
 #include "host/stats/weighted_risk.hpp"
 #include "kernels/normal_quantile.cuh"
 #include "kernels/revalue.cuh"
@@ -84,7 +85,10 @@ std::vector<WeightedLoss> simulate_weighted(const SimSpec& spec, const CpuBacken
                                             std::uint64_t seed, std::uint64_t first,
                                             std::uint64_t count, std::uint64_t& bad) {
   std::vector<double> loss(count), log_w(count);
-  backend.simulate_losses(spec, seed, first, count, loss.data(), log_w.data());
+  {
+    const PhaseScope phase(Phase::kSimulate);
+    backend.simulate_losses(spec, seed, first, count, loss.data(), log_w.data());
+  }
   std::vector<WeightedLoss> out;
   out.reserve(count);
   for (std::uint64_t k = 0; k < count; ++k) {
@@ -102,6 +106,8 @@ std::vector<WeightedLoss> simulate_weighted(const SimSpec& spec, const CpuBacken
 
 ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend,
                                         std::uint64_t seed, double target) {
+  // Its kernels count as the pilot too (absorbing: scopes inside count here).
+  const PhaseScope phase(Phase::kImportancePilot, PhaseScope::kAbsorb);
   const LossDirection dir = loss_direction(spec);
   const double z = normal_quantile(target);
   const std::vector<double> ks = {z, 0.4 * z, 0.6 * z, 0.8 * z, 1.25 * z, 1.5 * z};
@@ -186,6 +192,7 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
                                           const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   if (!spec.importance_sampling()) throw std::logic_error("no importance shift set");
+  const PhaseScope phase(Phase::kTail);  // simulate_weighted's kernels count as simulate
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t bound = s.path_bound();
   const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, bound));

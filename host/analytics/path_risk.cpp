@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "host/input_error.hpp"
+#include "host/run_phases.hpp"
 
 namespace chipshock {
 
@@ -112,6 +113,7 @@ PathRisk path_dependent_risk(const Market& market, const Portfolio& portfolio,
                              std::uint64_t run_paths, double stop_loss) {
   if (!(stop_loss > 0) || !std::isfinite(stop_loss))
     throw InputError("", 0, "--stop-loss", "must be a positive loss in the book's currency");
+  const PhaseScope phase(Phase::kValuePaths);
   const auto start = std::chrono::steady_clock::now();
   PathRisk out;
   out.stop_loss = stop_loss;

@@ -213,6 +213,10 @@ int main(int argc, char** argv) {
                 "setting differs");
   run->add_flag("--quiet", o.quiet, "No summary table, progress bar or notes (errors only)");
   run->add_flag("--json", o.json, "Print report.json to stdout instead of the table");
+  run->add_flag("--timings", o.timings,
+                "Print the seconds of each phase of the run (simulate, tail, components, value "
+                "paths, importance pilot, estimate, checkpoint, reports, other) after the summary "
+                "(on stderr with --quiet or --json); always in report.json run.phases");
   run->add_flag("--dry-run", o.dry_run,
                 "Check the inputs, time a pilot of the first paths and print the plan with the "
                 "estimated run time; simulate nothing else");

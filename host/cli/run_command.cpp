@@ -30,6 +30,7 @@
 #include "host/parallel/mpi_world.hpp"
 #include "host/report/report_files.hpp"
 #include "host/report/run_report.hpp"
+#include "host/run_phases.hpp"
 #include "host/risk_engine.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/scenario/scenario_application.hpp"
@@ -588,6 +589,8 @@ int run_command(const RunOptions& o) {
 }
 
 int run_command(const RunOptions& o, const MpiWorld& world) {
+  const auto command_start = std::chrono::steady_clock::now();
+  reset_phase_seconds();
   PreparedRun p;
   on_every_rank(world, [&] { prepare_run(o, world, p); });
   const bool resuming = !p.checkpoint_file.empty() && o.resume;
@@ -605,6 +608,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
                       static_cast<double>(1 + scenarios.size());
   if (o.dry_run && !world.is_root()) return kExitOk;
   if (world.is_root() && (o.dry_run || (work > kPilotWork && !o.quiet))) {
+    const PhaseScope estimating(Phase::kEstimate, PhaseScope::kAbsorb);
     const RunEstimate e =
         estimate_run(backend, spec, settings, 1 + scenarios.size(), o.importance_sampling);
     if (o.dry_run) {
@@ -718,17 +722,32 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
             progress.update("value fan chart", done, total, "horizons");
           });
     progress.clear();
+    // Every file but report.json first, so that report.json's run.phases includes them; then
+    // report.json and the summary (their own few milliseconds come after the phases' end).
+    std::vector<ReportFile> files;
+    std::string summary;
+    {
+      const PhaseScope reporting(Phase::kReports);
+      if (!o.out_dir.empty()) files = render_report_files(report);
+      if (!o.json && !o.quiet) summary = report_summary(report);
+    }
+    report.phases.measured = true;
+    report.phases.seconds = phase_seconds();
+    report.phases.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start).count();
     const std::string json = report_json_text(report);
-    if (!o.out_dir.empty()) write_reports(report, o.out_dir);
+    if (!o.out_dir.empty()) write_report_files(o.out_dir, json, files);
     // --- end of reports ---
     if (o.json) {
       std::cout << json;
     } else if (!o.quiet) {
-      std::cout << report_summary(report);
+      std::cout << summary;
+      if (o.timings) std::cout << phases_summary(report);
       if (!o.out_dir.empty())
         std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.html").string()
                   << ", report.json, report.md and CSV files\n";
     }
+    if (o.timings && (o.json || o.quiet)) std::cerr << phases_summary(report);
     std::cout.flush();
   }
   // The run is complete and reported: its checkpoints are spent. Removed only once rank 0 has

@@ -34,6 +34,7 @@ struct RunOptions {
   bool importance_sampling = false;
   bool quiet = false;
   bool json = false;
+  bool timings = false;  // --timings: the seconds of each phase after the summary
   bool no_components = false;    // skip component VaR/ES
   double target_rel_error = 0;   // --target-rel-error: 0 = run exactly --paths
   std::string max_paths = "0";   // --max-paths: cap of a run to a target error (0 = 64 x --paths)

@@ -1,9 +1,11 @@
 #include "host/gpu/gpu_backend.hpp"
+#include "host/run_phases.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -28,8 +30,11 @@ class GpuPathSource final : public PathSource {
     LossAccumulator acc = scenario_accumulator(spec_, s_);
     if (s_.histogram_bins > 0) {
       std::vector<double> pilot(static_cast<std::size_t>(histogram_pilot_paths(s_.paths)));
-      engine_.load(spec_.model(), spec_.book(), kernel_);
-      engine_.simulate_losses(s_.seed, 0, pilot.size(), pilot.data());
+      {
+        const PhaseScope phase(Phase::kSimulate);
+        engine_.load(spec_.model(), spec_.book(), kernel_);
+        engine_.simulate_losses(s_.seed, 0, pilot.size(), pilot.data());
+      }
       acc.set_histogram(histogram_bins_from_pilot(pilot.data(), pilot.size(), s_.histogram_bins));
     }
     return acc;
@@ -37,6 +42,7 @@ class GpuPathSource final : public PathSource {
 
   void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
             const std::function<void(std::uint64_t)>& folded) override {
+    std::optional<PhaseScope> simulating(std::in_place, Phase::kSimulate);
     engine_.load(spec_.model(), spec_.book(), kernel_);
     LossSummary summary = engine_.run(s_.seed, first, count, loss_grid(acc), acc.tail_size(),
                                       s_.gpu_batch_paths,
@@ -44,6 +50,7 @@ class GpuPathSource final : public PathSource {
                                         if (folded) folded(done);
                                       },
                                       acc.histogram().bins());
+    simulating.reset();  // the device run and its copies are done: the rest is the tail's
     merge_summary_keeping_tail(acc, summary);
     engine_.recycle(std::move(summary));  // the next run's tail reuses this host memory
   }

@@ -18,17 +18,23 @@ std::string report_json_text(const RunReport& r) {
   return report_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void write_reports(const RunReport& r, const std::string& out_dir) {
+std::vector<ReportFile> render_report_files(const RunReport& r) {
+  return {{"report.md", report_markdown(r)},
+          {"report.html", report_html(r)},
+          {"scenarios.csv", scenarios_csv(r)},
+          {"loss_histogram.csv", loss_histogram_csv(r)},
+          {"components.csv", components_csv(r)}};
+}
+
+void write_report_files(const std::string& out_dir, const std::string& json,
+                        const std::vector<ReportFile>& files) {
   const std::filesystem::path dir(out_dir);
-  const auto put = [&](const char* name, const std::string& content) {
-    write_file_atomically((dir / name).string(), content);
-  };
-  put("report.json", report_json_text(r));
-  put("report.md", report_markdown(r));
-  put("report.html", report_html(r));
-  put("scenarios.csv", scenarios_csv(r));
-  put("loss_histogram.csv", loss_histogram_csv(r));
-  put("components.csv", components_csv(r));
+  write_file_atomically((dir / "report.json").string(), json);
+  for (const ReportFile& f : files) write_file_atomically((dir / f.name).string(), f.content);
+}
+
+void write_reports(const RunReport& r, const std::string& out_dir) {
+  write_report_files(out_dir, report_json_text(r), render_report_files(r));
 }
 
 }  // namespace chipshock

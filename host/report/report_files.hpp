@@ -16,7 +16,19 @@ const std::vector<std::string>& report_file_names();
 // report.json exactly as written to the folder (and printed by --json).
 std::string report_json_text(const RunReport& r);
 
-// Writes every report file into `out_dir` (which must exist). Throws std::runtime_error.
+// Every report file but report.json, rendered: what `chipshock run` makes before it composes
+// report.json, so that report.json's run.phases includes this work.
+struct ReportFile {
+  std::string name, content;
+};
+std::vector<ReportFile> render_report_files(const RunReport& r);
+
+// Writes report.json (`json`, from report_json_text) and `files` into `out_dir` (which must
+// exist), in report_file_names() order. Throws std::runtime_error.
+void write_report_files(const std::string& out_dir, const std::string& json,
+                        const std::vector<ReportFile>& files);
+
+// Both: every report file of r into `out_dir`.
 void write_reports(const RunReport& r, const std::string& out_dir);
 
 }  // namespace chipshock

@@ -23,6 +23,26 @@ double RunReport::paths_per_second() const {
   return elapsed_seconds > 0 ? static_cast<double>(total) / elapsed_seconds : 0.0;
 }
 
+double RunReport::Phases::other() const {
+  double sum = 0;
+  for (double s : seconds) sum += s;
+  return std::max(0.0, wall_seconds - sum);
+}
+
+std::string phases_summary(const RunReport& r) {
+  if (!r.phases.measured) return "";
+  std::string out = "phases:";
+  char part[96];
+  for (std::size_t k = 0; k < kPhaseCount; ++k) {
+    std::snprintf(part, sizeof part, "%s %s %.3f s", k == 0 ? "" : ",",
+                  phase_name(static_cast<Phase>(k)), r.phases.seconds[k]);
+    out += part;
+  }
+  std::snprintf(part, sizeof part, ", other %.3f s (wall %.3f s)\n", r.phases.other(),
+                r.phases.wall_seconds);
+  return out + part;
+}
+
 std::string confidence_key(double c) {
   char buf[32];
   const auto res = std::to_chars(buf, buf + sizeof buf, c);
@@ -233,6 +253,14 @@ nlohmann::ordered_json report_json(const RunReport& r) {
               {"elapsed_seconds", r.elapsed_seconds},
               {"paths_per_second", r.paths_per_second()}};
   if (!r.gpu_name.empty()) j["run"]["gpu"] = r.gpu_name;
+  if (r.phases.measured) {
+    ordered_json ph = ordered_json::object();
+    for (std::size_t k = 0; k < kPhaseCount; ++k)
+      ph[phase_name(static_cast<Phase>(k))] = r.phases.seconds[k];
+    ph["other"] = r.phases.other();
+    ph["wall"] = r.phases.wall_seconds;
+    j["run"]["phases"] = ph;
+  }
   ordered_json conf = ordered_json::array();
   for (double c : r.confidences) conf.push_back(c);
   j["model"] = {{"innovations", r.dof > 0 ? "student_t" : "gaussian"},

@@ -11,6 +11,7 @@
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
+#include "host/run_phases.hpp"
 #include "host/value_fan.hpp"
 
 namespace chipshock {
@@ -61,10 +62,20 @@ struct RunReport {
   std::string backend;
   std::string gpu_name;  // the GPU used when backend is gpu or both ("" = none)
   int threads = 0;
-  std::string cpu_isa;  // the CPU kernel's instruction set (avx2, avx512) when the CPU ran paths
+  // The CPU kernel's instruction set (avx2, avx512): the CPU backend's paths and, on every
+  // backend, the CPU's own work (the value fan, --stop-loss).
+  std::string cpu_isa;
   std::vector<double> confidences;
   std::vector<ScenarioResult> scenarios;  // baseline first
-  double elapsed_seconds = 0;
+  double elapsed_seconds = 0;  // the Monte Carlo runs (baseline, scenarios, what-if)
+  // Where the whole command's time went, up to the moment report.json was composed
+  // (host/run_phases.hpp); wall_seconds is that moment, from the command's start.
+  struct Phases {
+    bool measured = false;
+    PhaseSeconds seconds{};
+    double wall_seconds = 0;
+    double other() const;  // wall_seconds minus the phases: inputs, set-up, start-up
+  } phases;
   std::vector<BackendComparison> comparisons;     // --backend both: GPU vs CPU per scenario
   double paths_per_second() const;
   ValueFan fan;  // empty unless computed (reports written or --json)
@@ -74,6 +85,10 @@ struct RunReport {
   std::uint64_t max_paths = 0;  // its cap
   WhatIf what_if;               // --what-if (empty = not asked)
 };
+
+// "phases: simulate 0.512 s, tail 0.031 s, ..., other 0.020 s (wall 0.702 s)\n" (--timings);
+// "" when not measured.
+std::string phases_summary(const RunReport& r);
 
 // The generator in words, for the reports: "Philox4x32-10 pseudo-random" or the Sobol' one.
 std::string rng_description(const std::string& rng);

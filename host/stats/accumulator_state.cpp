@@ -180,7 +180,7 @@ Image read_image(const std::string& bytes) {
   }
   if (r.pos() + 8 != bytes.size())
     throw AccumulatorStateError("accumulator state: unexpected length");
-  if (!std::is_sorted(m.tail.begin(), m.tail.end(), tail_before))
+  if (!std::is_sorted(m.tail.begin(), m.tail.end(), TailOrder{}))
     throw AccumulatorStateError("accumulator state: tail not in the tail's order");
   return m;
 }

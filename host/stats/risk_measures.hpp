@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -96,10 +97,16 @@ class LossAccumulator {
   double max() const { return max_; }
   double mean() const;
   double stdev() const;  // sample standard deviation (N - 1)
-  std::vector<double> tail() const { return tail_.sorted(); }
+  // The kept tail, largest first; at most its first m losses.
+  std::vector<double> tail(std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    return tail_.sorted(m);
+  }
   // The kept tail with path indices, in the tail's order (larger loss first, ties by smaller
   // index): for component ES, and to save the tail (checkpoints, MPI).
-  std::vector<TailEntry> tail_entries() const { return tail_.sorted_entries(); }
+  std::vector<TailEntry> tail_entries(
+      std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    return tail_.sorted_entries(m);
+  }
   // Folds saved tail entries back in (into an empty accumulator: restores the tail). Only the
   // tail: counts and sums are restored or merged separately.
   void restore_tail(const std::vector<TailEntry>& entries) {
