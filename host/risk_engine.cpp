@@ -29,6 +29,7 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
     return;
   }
   std::vector<LossAccumulator> partial(static_cast<std::size_t>(threads), acc.empty_like());
+  for (LossAccumulator& p : partial) p.floor_tail_from(acc);  // only candidates cross
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < threads; ++t) {
     const std::uint64_t lo = count * static_cast<std::uint64_t>(t) / threads;
@@ -249,13 +250,14 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
 }
 
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& p,
-                               const SimSpec& spec, const RunSettings& s, int threads) {
+                               const SimSpec& spec, const RunSettings& s,
+                               const CpuBackend& host) {
   if (!p.complete || !p.acc) throw std::logic_error("finish_scenario: the scenario is not done");
   const PhaseScope phase(Phase::kTail);
   ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
   r.convergence = p.table;
   r.target_met = p.target_met;
-  if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, threads);
+  if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, host);
   return r;
 }
 
@@ -268,15 +270,15 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
   PathTeam alone;
   ScenarioProgress p;
   advance_scenario(p, s, *source, alone, progress);
-  ScenarioResult r = finish_scenario(name, p, spec, s, backend.threads());
+  ScenarioResult r = finish_scenario(name, p, spec, s, backend);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
-                            const LossAccumulator& acc, int threads) {
+                            const LossAccumulator& acc, const CpuBackend& backend) {
   const std::vector<TailEntry> tail = acc.tail_entries(tail_size_needed(r.paths, s.confidences));
-  allocate_risk(r, spec, s.seed, tail, acc.count(), threads);
+  allocate_risk(r, spec, s.seed, tail, acc.count(), backend);
 }
 
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,

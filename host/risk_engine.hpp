@@ -148,7 +148,7 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
                               const std::vector<double>& tail);
 // Fills r.components and r.allocation from the accumulator's tail paths (component_risk.hpp).
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& settings,
-                            const LossAccumulator& acc, int threads);
+                            const LossAccumulator& acc, const CpuBackend& backend);
 
 // --- A scenario run in pieces: shared between processes (MPI ranks), saved and resumed ---
 //
@@ -244,9 +244,11 @@ void advance_scenario(ScenarioProgress& progress, const RunSettings& settings,
                       const SaveProgress& save = {});
 
 // Rank 0, a complete scenario: VaR, ES and moments at its last stop, its convergence table and,
-// with settings.components, the allocation from the merged tail paths (seconds left 0).
+// with settings.components, the allocation from the merged tail paths, simulated again on
+// `host` (seconds left 0).
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& progress,
-                               const SimSpec& spec, const RunSettings& settings, int threads);
+                               const SimSpec& spec, const RunSettings& settings,
+                               const CpuBackend& host);
 // --- end of the scenario run in pieces ---
 // The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
 // backend sums on the accumulator's grids and keeps its tail on the device):

@@ -19,15 +19,24 @@ thread_local PhaseClock clock_state;
 
 const char* phase_name(Phase p) {
   switch (p) {
-    case Phase::kSimulate: return "simulate";
-    case Phase::kTail: return "tail";
-    case Phase::kComponents: return "components";
-    case Phase::kValuePaths: return "value_paths";
-    case Phase::kImportancePilot: return "importance_pilot";
-    case Phase::kEstimate: return "estimate";
-    case Phase::kCheckpoint: return "checkpoint";
-    case Phase::kReports: return "reports";
-    case Phase::kCount: break;
+    case Phase::kSimulate:
+      return "simulate";
+    case Phase::kTail:
+      return "tail";
+    case Phase::kComponents:
+      return "components";
+    case Phase::kValuePaths:
+      return "value_paths";
+    case Phase::kImportancePilot:
+      return "importance_pilot";
+    case Phase::kEstimate:
+      return "estimate";
+    case Phase::kCheckpoint:
+      return "checkpoint";
+    case Phase::kReports:
+      return "reports";
+    case Phase::kCount:
+      break;
   }
   return "?";
 }

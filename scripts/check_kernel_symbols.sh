@@ -19,6 +19,7 @@ esac
 defined=$(nm -C --defined-only "$obj" | awk '$2 ~ /^[TWi]$/ { $1 = ""; $2 = ""; sub(/^  /, ""); print }')
 foreign=$(printf '%s\n' "$defined" | grep -v -e "::$ns::" -e "\[abi:$isa\]" \
   -e "^chipshock::cpu_kernel::simulate_$isa(" -e "^chipshock::cpu_kernel::simulate_days_$isa(" \
+  -e "^chipshock::cpu_kernel::simulate_lines_$isa(" \
   -e '^__clang_call_terminate$' | grep -v '^$' || true)
 count=$(printf '%s\n' "$defined" | grep -c . || true)
 if [ -n "$foreign" ]; then

@@ -4,6 +4,7 @@
 // regime (vol scale, correlation stress, drift). Also a 5-asset market, which the GPU pads.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -123,6 +124,22 @@ inline TestRun five_asset_run(const TempDir& dir, int horizon, int steps_per_day
   sim.rng = rng;
   t.spec = std::make_unique<SimSpec>(t.market, t.portfolio, sim);
   return t;
+}
+
+// A fixed importance-sampling measure for kernel comparisons (not a good one: any shift and
+// twist will do to compare the arithmetic): a smooth shift of 0.3 sd at most per step and asset,
+// the chi-square mixing scaled by 0.5.
+inline ImportanceShift some_importance_shift(const SimSpec& spec) {
+  ImportanceShift s;
+  s.shift.resize(static_cast<std::size_t>(spec.total_steps()) * spec.model().n_assets);
+  double norm2 = 0;
+  for (std::size_t k = 0; k < s.shift.size(); ++k) {
+    s.shift[k] = 0.3f * static_cast<float>(std::sin(1.0 + static_cast<double>(k)));
+    norm2 += static_cast<double>(s.shift[k]) * s.shift[k];
+  }
+  s.chi2_scale = 0.5f;
+  s.half_norm2 = norm2 / 2;
+  return s;
 }
 
 }  // namespace chipshock::testing

@@ -64,19 +64,6 @@ void check_isas_agree(const SimSpec& spec, const std::string& what) {
   }
 }
 
-ImportanceShift some_shift(const SimSpec& spec, int total_steps) {
-  ImportanceShift s;
-  const int n = spec.model().n_assets;
-  s.shift.resize(static_cast<std::size_t>(total_steps) * n);
-  double norm2 = 0;
-  for (std::size_t k = 0; k < s.shift.size(); ++k) {
-    s.shift[k] = 0.3f * static_cast<float>(std::sin(1.0 + static_cast<double>(k)));
-    norm2 += static_cast<double>(s.shift[k]) * s.shift[k];
-  }
-  s.chi2_scale = 0.5f;
-  s.half_norm2 = norm2 / 2;
-  return s;
-}
 
 }  // namespace
 
@@ -117,7 +104,7 @@ TEST_CASE("every CPU kernel gives the same losses and weights under importance s
           "[cpu_isa]") {
   TempDir dir;
   TestRun t = all_features_run(dir, 6, 1);
-  t.spec->set_importance_shift(some_shift(*t.spec, 6));
+  t.spec->set_importance_shift(some_importance_shift(*t.spec));
   check_isas_agree(*t.spec, "importance sampling, Student-t twist, every scenario primitive");
 }
 
@@ -132,7 +119,7 @@ TEST_CASE("every CPU kernel gives the same quasi-Monte Carlo losses", "[cpu_isa]
     check_isas_agree(*t.spec, "Sobol', every scenario primitive");
   }
   TestRun t = all_features_run(dir, 4, 1, false, RngKind::kSobol);
-  t.spec->set_importance_shift(some_shift(*t.spec, 4));
+  t.spec->set_importance_shift(some_importance_shift(*t.spec));
   check_isas_agree(*t.spec, "Sobol' with importance sampling");
 }
 

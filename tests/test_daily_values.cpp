@@ -84,8 +84,7 @@ TEST_CASE("daily losses in one pass: antithetic pairs, a partial register tile, 
   TempDir dir;
   {
     const Market market = load_market(source_path("scenarios/market/ai_chips.toml"));
-    const Portfolio book =
-        load_portfolio(source_path("scenarios/portfolio/ai_book.toml"), market);
+    const Portfolio book = load_portfolio(source_path("scenarios/portfolio/ai_book.toml"), market);
     SimSettings anti{6, 1};
     anti.antithetic = true;
     check_days(market, book, anti, nullptr, every_day(6), "Gaussian, 16 assets, antithetic");

@@ -65,7 +65,8 @@ TEST_CASE("run reports its phases in report.json and with --timings", "[phases][
   const std::string out = dir.file("r");
   const CliResult r = run_chipshock(
       "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml "
-      "--paths 40k --horizon 5 --stop-loss 1e6 --threads 2 --timings --out '" + out + "'");
+      "--paths 40k --horizon 5 --stop-loss 1e6 --threads 2 --timings --out '" +
+      out + "'");
   REQUIRE(r.code == 0);
   CHECK(r.out.find("phases: simulate ") != std::string::npos);
   const nlohmann::json j = nlohmann::json::parse(slurp_file(out + "/report.json"));

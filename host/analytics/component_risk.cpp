@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "host/cpu/reference_backend.hpp"
 #include "host/run_phases.hpp"
 #include "host/stats/risk_measures.hpp"
 #include "host/stats/weighted_risk.hpp"
@@ -50,7 +49,7 @@ LevelWeights level_weights(std::uint64_t n, double confidence,
 }  // namespace
 
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
-                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads,
+                   const std::vector<TailEntry>& tail, std::uint64_t n, const CpuBackend& backend,
                    const std::vector<double>& likelihood) {
   const PhaseScope phase(Phase::kComponents);
   const auto start = std::chrono::steady_clock::now();
@@ -77,21 +76,15 @@ void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
       return;
     }
   const std::size_t p = lines.size();
-  std::vector<double> pl(need * p), path_loss(need);  // pl[i * p + j]: line j on tail path i
-  const BookView book = spec.book();
-#pragma omp parallel for schedule(dynamic, 64) num_threads(std::max(threads, 1))
-  for (std::int64_t ii = 0; ii < static_cast<std::int64_t>(need); ++ii) {
-    const auto i = static_cast<std::size_t>(ii);
-    const std::vector<float> x = reference_log_returns(spec, seed, tail[i].path);
+  // pl[i * p + j]: line j on tail path i, from the SIMD kernel's horizon spots (those its path
+  // losses come from); path_loss[i] their sum, so that the components add up to it exactly.
+  std::vector<std::uint64_t> paths(need);
+  for (std::size_t i = 0; i < need; ++i) paths[i] = tail[i].path;
+  std::vector<double> pl, path_loss;
+  backend.simulate_lines(spec, seed, paths, pl, path_loss);
+  for (std::size_t i = 0; i < need; ++i) {
     double total = 0;
-    for (std::size_t j = 0; j < p; ++j) {
-      const PositionLine& line = lines[j];
-      // the spot exactly as path_loss forms it
-      const double spot = book.spot0[line.asset] * std::exp(static_cast<double>(x[line.asset]));
-      const double l = position_loss(book, line.option, line.quantity, line.unit_value0, spot);
-      pl[i * p + j] = l;
-      total += l;
-    }
+    for (std::size_t j = 0; j < p; ++j) total += pl[i * p + j];
     path_loss[i] = total;
   }
   r.allocation.paths_resimulated = need;

@@ -6,9 +6,11 @@
 // i in the main run's order, with the weights of the ES estimator (es_weight: 1 for the
 // floor(m) worst paths, m - floor(m) for the next one), m = N (1 - alpha), and l_j(i) position
 // j's loss on path i. The re-simulated path loss is L'(i) = sum_j l_j(i), so the components add
-// up to ES' = sum_i w_i L'(i) / m exactly (to the rounding of a sum). ES' differs from the main
-// run's ES only by float rounding of the path function (the CPU's SIMD lanes against the scalar
-// reference used here; the GPU runs that scalar function): both are reported.
+// up to ES' = sum_i w_i L'(i) / m exactly (to the rounding of a sum). The tail paths are
+// simulated again by the CPU backend's SIMD kernel (CpuBackend::simulate_lines), whose path
+// losses are the CPU run's bit for bit: on the CPU backend ES' differs from ES only by the
+// rounding of adding the lines; after a GPU run also by the float rounding of the GPU's path
+// function against the CPU's lanes. Both are reported.
 //
 // Component VaR (Hallerbach 2003; Gourieroux, Laurent & Scaillet 2000): E[l_j | L = VaR]
 // estimated by the mean of l_j over the 2h + 1 paths whose ranks are nearest the VaR order
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/cpu/cpu_backend.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 #include "host/stats/tail_keeper.hpp"
@@ -33,8 +36,9 @@ namespace chipshock {
 // those of weighted_risk_at (host/stats/weighted_risk.hpp), so the components still add up to
 // the re-simulated ES, and the VaR window's means are weighted; the tail paths are simulated
 // again under the spec's sampling measure. Empty = a plain run (every weight 1).
+// `backend` simulates the tail paths again (its kernel and threads).
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
-                   const std::vector<TailEntry>& tail, std::uint64_t n, int threads,
+                   const std::vector<TailEntry>& tail, std::uint64_t n, const CpuBackend& backend,
                    const std::vector<double>& likelihood = {});
 
 // The half-width (in ranks) of the component-VaR window at this tail mass.

@@ -245,7 +245,7 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
       tail[i] = {kept[i].loss, kept[i].path};
       likelihood[i] = kept[i].weight;
     }
-    allocate_risk(r, spec, s.seed, tail, kept.size(), backend.threads(), likelihood);
+    allocate_risk(r, spec, s.seed, tail, kept.size(), backend, likelihood);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

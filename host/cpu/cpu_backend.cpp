@@ -24,6 +24,23 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
   kernel(m, spec.book(), seed, first_path, count, losses, log_weights, threads_);
 }
 
+void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
+                                const std::vector<std::uint64_t>& paths,
+                                std::vector<double>& line_losses,
+                                std::vector<double>& losses) const {
+  std::vector<cpu_kernel::LineView> lines;
+  for (const PositionLine& p : spec.positions())
+    lines.push_back({p.asset, p.option, p.quantity, p.unit_value0});
+  line_losses.assign(paths.size() * lines.size(), 0.0);
+  losses.assign(paths.size(), 0.0);
+  if (paths.empty()) return;
+  const cpu_kernel::SimulateLinesFn kernel = isa_ == CpuIsa::kAvx512
+                                                 ? cpu_kernel::simulate_lines_avx512
+                                                 : cpu_kernel::simulate_lines_avx2;
+  kernel(spec.model(), spec.book(), lines.data(), static_cast<int>(lines.size()), seed,
+         paths.data(), paths.size(), line_losses.data(), losses.data(), threads_);
+}
+
 void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                                std::uint64_t seed, std::uint64_t first_path,
                                std::uint64_t count, double* losses) const {

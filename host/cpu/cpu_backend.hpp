@@ -40,6 +40,15 @@ class CpuBackend {
                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                      double* losses) const;
 
+  // Each portfolio line's loss on chosen paths (the tail paths, for component VaR/ES): for
+  // k < paths.size(), line_losses[k * spec.positions().size() + j] is line j's loss on path
+  // paths[k] (any order), under the spec's measure (importance sampling included), and
+  // losses[k] that path's loss, bit for bit what simulate_losses gives for it. Each vector is
+  // resized to fit.
+  void simulate_lines(const SimSpec& spec, std::uint64_t seed,
+                      const std::vector<std::uint64_t>& paths, std::vector<double>& line_losses,
+                      std::vector<double>& losses) const;
+
  private:
   int threads_;
   CpuIsa isa_;

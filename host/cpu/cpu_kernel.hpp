@@ -25,6 +25,24 @@ using SimulateDaysFn = void (*)(const ModelView& m, const BookView* day_books,
                                 std::uint64_t first_path, std::uint64_t count, double* losses,
                                 int threads);
 
+// One portfolio line as the kernel revalues it (host/sim_spec.hpp's PositionLine, without names).
+struct LineView {
+  int asset = 0;    // index into the model's assets
+  int option = -1;  // index into BookView::options, or -1 for an equity line
+  double quantity = 0;
+  double unit_value0 = 0;
+};
+
+// Each line's loss on chosen paths, for the components of the tail paths: path paths[k]
+// (any order, repeats allowed) is simulated as simulate_* does, under the model's measure
+// (importance sampling included), and line_losses[k * n_lines + j] receives line j's loss on it
+// (kernels/revalue.cuh's position_loss, from the same horizon spots), losses[k] its loss, bit
+// for bit what simulate_* gives for that path.
+using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const LineView* lines,
+                                 int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                                 std::uint64_t count, double* line_losses, double* losses,
+                                 int threads);
+
 void simulate_avx2(const ModelView& m, const BookView& b, std::uint64_t seed,
                    std::uint64_t first_path, std::uint64_t count, double* losses,
                    double* log_weights, int threads);
@@ -38,5 +56,13 @@ void simulate_days_avx2(const ModelView& m, const BookView* day_books, const int
 void simulate_days_avx512(const ModelView& m, const BookView* day_books, const int* day_rows,
                           std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                           double* losses, int threads);
+
+void simulate_lines_avx2(const ModelView& m, const BookView& b, const LineView* lines,
+                         int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                         std::uint64_t count, double* line_losses, double* losses, int threads);
+void simulate_lines_avx512(const ModelView& m, const BookView& b, const LineView* lines,
+                           int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                           std::uint64_t count, double* line_losses, double* losses,
+                           int threads);
 
 }  // namespace chipshock::cpu_kernel

@@ -2,15 +2,15 @@
 // of kLanes consecutive paths (one register of Highway's target for this file: 8 paths with
 // AVX2, 16 with AVX-512), running the shared per-path templates of kernels/. Included only by
 // host/cpu/cpu_kernel_*.cpp, each compiled for its own instruction set, which define
-// CHIPSHOCK_KERNEL_ENTRY and CHIPSHOCK_DAYS_ENTRY (the functions of host/cpu/cpu_kernel.hpp that
-// they provide) and
+// CHIPSHOCK_KERNEL_ENTRY, CHIPSHOCK_DAYS_ENTRY and CHIPSHOCK_LINES_ENTRY (the functions of
+// host/cpu/cpu_kernel.hpp that they provide) and
 // CHIPSHOCK_ISA_TAG (kernels/portability.cuh). Scratch memory is a Buffer of this file's own,
 // not std::vector, so that no library template is compiled here for a wider instruction set
 // than the rest of the program is (scripts/check_kernel_symbols.sh).
 #pragma once
 
 #if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) || \
-    !defined(CHIPSHOCK_ISA_TAG)
+    !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_ISA_TAG)
 #error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
 #endif
 
@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 #include <stdexcept>
 
 #include "host/cpu/cpu_kernel.hpp"
@@ -63,6 +64,16 @@ class Buffer {
 using F32x8 = FloatLanes;
 using U32x8 = WordLanes;
 
+// The path indices of a group's lanes: consecutive from `first`, or gathered (the tail paths
+// that components simulate again), then gathered[l] (kLanes of them).
+struct LanePaths {
+  std::uint64_t first = 0;
+  const std::uint64_t* gathered = nullptr;
+  std::uint64_t operator[](int l) const {
+    return gathered != nullptr ? gathered[l] : first + static_cast<std::uint64_t>(l);
+  }
+};
+
 // Two Philox blocks of eight lanes each, for philox4x32_10<U32x8x2>: the two halves' rounds are
 // independent, so they interleave.
 struct U32x8x2 {
@@ -81,12 +92,12 @@ inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
 // counter (counter words x,y) and differ in the path index (words z,w).
 class LaneNormals {
  public:
-  LaneNormals(std::uint64_t seed, std::uint64_t first_path, int antithetic)
+  LaneNormals(std::uint64_t seed, LanePaths paths, int antithetic)
       : key_(philox_key(seed)), antithetic_(antithetic != 0) {
     alignas(64) std::uint32_t lo[kLanes], hi[kLanes];
     alignas(64) float sign[kLanes];
     for (int l = 0; l < kLanes; ++l) {
-      const std::uint64_t path = first_path + static_cast<std::uint64_t>(l);
+      const std::uint64_t path = paths[l];
       const std::uint64_t p = antithetic_source(path, antithetic);
       lo[l] = static_cast<std::uint32_t>(p);
       hi[l] = static_cast<std::uint32_t>(p >> 32);
@@ -162,6 +173,39 @@ class LaneSobolNormals {
   float* increments_;  // [n][kLanes]
 };
 
+// The same for gathered paths (the tail paths that components simulate again): a scalar
+// bridge per lane, the arithmetic of the consecutive lanes above lane by lane (the scalar and
+// the lane quantile give the same bits: host/cpu/simd_lanes.hpp), so a path's normals do not
+// depend on the group it is simulated in.
+class GatherSobolNormals {
+  using Bridge = SobolBridge<MirrorSobol, 1>;
+  static_assert(std::is_trivially_destructible<Bridge>::value, "nothing to destroy");
+
+ public:
+  GatherSobolNormals(const ModelView& m, std::uint64_t seed, LanePaths paths, double* bridge,
+                     float* increments)
+      : n_(m.qmc_assets), increments_(increments) {
+    const int per_lane = sobol_scratch_doubles(m);
+    for (int l = 0; l < kLanes; ++l)
+      new (storage_ + l * sizeof(Bridge)) Bridge(m, seed, paths[l], bridge + l * per_lane);
+  }
+  void fill(F32x8* z, int blocks) {
+    for (int l = 0; l < kLanes; ++l) lane(l)->next(increments_ + l * n_);
+    alignas(64) float column[kLanes];
+    for (int a = 0; a < n_; ++a) {
+      for (int l = 0; l < kLanes; ++l) column[l] = increments_[l * n_ + a];
+      z[a] = F32x8::load(column);
+    }
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+  }
+
+ private:
+  Bridge* lane(int l) { return std::launder(reinterpret_cast<Bridge*>(storage_) + l); }
+  alignas(Bridge) unsigned char storage_[kLanes * sizeof(Bridge)];
+  int n_;
+  float* increments_;  // [kLanes][n]
+};
+
 // Student-t scale factors: each lane draws from its own path's mixing stream (the number of
 // rejection tries differs between lanes, so these are scalar).
 // Under importance sampling the shifted lanes' draws are twisted by lambda (twisted_scale) and
@@ -169,15 +213,14 @@ class LaneSobolNormals {
 class LaneMixing {
  public:
   // apply_lanes: under importance sampling, 1 for the lanes drawn shifted (else 0).
-  LaneMixing(std::uint64_t seed, std::uint64_t first_path, float dof, int antithetic,
+  LaneMixing(std::uint64_t seed, LanePaths paths, float dof, int antithetic,
              float lambda = 1.0f, const float* apply_lanes = nullptr)
       : dof_(dof), lambda_(lambda) {
     if (apply_lanes != nullptr)
       for (int l = 0; l < kLanes; ++l) apply_[l] = apply_lanes[l] != 0.0f;
     for (int l = 0; l < kLanes; ++l)
-      streams_[l] = PhiloxBlockStream(
-          seed, antithetic_source(first_path + static_cast<std::uint64_t>(l), antithetic),
-          stream_offset(RngStream::kMixing));
+      streams_[l] = PhiloxBlockStream(seed, antithetic_source(paths[l], antithetic),
+                                      stream_offset(RngStream::kMixing));
   }
   F32x8 scale() {
     alignas(64) float s[kLanes];
@@ -199,13 +242,12 @@ class LaneMixing {
 // gathered into a vector per day.
 class LaneEvents {
  public:
-  LaneEvents(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
-             Buffer<EventDraw>& draws)
+  LaneEvents(const ModelView& m, std::uint64_t seed, LanePaths paths, Buffer<EventDraw>& draws)
       : m_(m), draws_(draws) {
     for (int e = 0; e < m.n_events; ++e)
       for (int l = 0; l < kLanes; ++l)
         draws_[static_cast<std::size_t>(e * kLanes + l)] =
-            draw_event(m.events[e], seed, first_path + static_cast<std::uint64_t>(l), e);
+            draw_event(m.events[e], seed, paths[l], e);
   }
   bool active(int e, int day) const {
     for (int l = 0; l < kLanes; ++l)
@@ -277,45 +319,49 @@ struct LaneDayLosses {
   }
 };
 
-// The losses of kLanes paths (the first `valid` stored) at the horizon into out, unless out is
-// null; day_end sees the log-returns at the end of each day.
-template <class DayEnd = NoDayEnd>
-void simulate_group(const ModelView& m, const BookView& b, std::uint64_t seed,
-                    std::uint64_t first_path, int valid, double* out, Scratch& s,
-                    DayEnd day_end = DayEnd{}) {
-  LaneMixing mixing(seed, first_path, m.dof, m.antithetic);
-  const LaneEvents events(m, seed, first_path, s.draws);
-  if (m.rng == RngKind::kSobol) {
-    LaneSobolNormals normals(m, seed, first_path, s.bridge.data(), s.increments.data());
-    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+// The log-returns of the lanes' paths over the horizon into s.x, under the model's measure:
+// normals from `inner` (Philox or Sobol' lanes), shifted under importance sampling with twisted
+// mixing, then the first `valid` lanes' log-likelihood ratios into log_w when it is not null
+// (the arithmetic of shifted_log_returns in single_path.cuh). day_end sees the log-returns at
+// the end of each day.
+template <class Inner, class DayEnd>
+void run_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int valid, Scratch& s,
+               double* log_w, DayEnd day_end, Inner& inner) {
+  if (m.is_shift == nullptr) {
+    LaneMixing mixing(seed, paths, m.dof, m.antithetic);
+    const LaneEvents events(m, seed, paths, s.draws);
+    simulate_log_returns<F32x8>(m, inner, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
                                 day_end);
-  } else {
-    LaneNormals normals(seed, first_path, m.antithetic);
-    simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
-                                day_end);
+    return;
   }
-  if (out != nullptr) lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
-}
-
-// The same under importance sampling: the normals of `lanes` (Philox or Sobol') shifted, twisted
-// mixing, and each lane's log-likelihood ratio into log_w (the arithmetic of
-// shifted_log_returns in single_path.cuh).
-template <class Inner>
-void simulate_group_weighted(const ModelView& m, const BookView& b, std::uint64_t seed,
-                             std::uint64_t first_path, int valid, double* out, double* log_w,
-                             Scratch& s, Inner& lanes) {
   alignas(64) float apply[kLanes];
-  for (int l = 0; l < kLanes; ++l)
-    apply[l] = shifted_path(m, seed, first_path + static_cast<std::uint64_t>(l)) ? 1.0f : 0.0f;
-  ShiftedNormals<F32x8, Inner> normals(lanes, m.is_shift, m.n_assets, F32x8::load(apply));
-  LaneMixing mixing(seed, first_path, m.dof, m.antithetic, m.is_chi2_scale, apply);
-  const LaneEvents events(m, seed, first_path, s.draws);
-  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data());
-  lane_losses(b, m.n_assets, s.x.data(), valid, out, s.spot.data());
+  for (int l = 0; l < kLanes; ++l) apply[l] = shifted_path(m, seed, paths[l]) ? 1.0f : 0.0f;
+  ShiftedNormals<F32x8, Inner> normals(inner, m.is_shift, m.n_assets, F32x8::load(apply));
+  LaneMixing mixing(seed, paths, m.dof, m.antithetic, m.is_chi2_scale, apply);
+  const LaneEvents events(m, seed, paths, s.draws);
+  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+                              day_end);
+  if (log_w == nullptr) return;
   const F32x8 dot = normals.shift_dot();
   for (int l = 0; l < valid; ++l)
     log_w[l] = mixture_log_weight(m.is_half_norm2 - static_cast<double>(dot[l]) +
                                   mixing.log_pq(l));
+}
+
+// run_lanes with the model's diffusion generator.
+template <class DayEnd = NoDayEnd>
+void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int valid,
+                    Scratch& s, double* log_w, DayEnd day_end = DayEnd{}) {
+  if (m.rng == RngKind::kSobol && paths.gathered != nullptr) {
+    GatherSobolNormals normals(m, seed, paths, s.bridge.data(), s.increments.data());
+    run_lanes(m, seed, paths, valid, s, log_w, day_end, normals);
+  } else if (m.rng == RngKind::kSobol) {
+    LaneSobolNormals normals(m, seed, paths.first, s.bridge.data(), s.increments.data());
+    run_lanes(m, seed, paths, valid, s, log_w, day_end, normals);
+  } else {
+    LaneNormals normals(seed, paths, m.antithetic);
+    run_lanes(m, seed, paths, valid, s, log_w, day_end, normals);
+  }
 }
 
 // fn(offset, valid, scratch) for each group of kLanes paths [offset, offset + kLanes) of
@@ -341,18 +387,9 @@ void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, std::uint64_t count, double* losses,
                     double* log_weights, int threads) {
   for_each_group(m, count, threads, 64, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    if (m.is_shift != nullptr && m.rng == RngKind::kSobol) {
-      LaneSobolNormals lanes(m, seed, first_path + offset, scratch.bridge.data(),
-                             scratch.increments.data());
-      simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
-                              log_weights + offset, scratch, lanes);
-    } else if (m.is_shift != nullptr) {
-      LaneNormals lanes(seed, first_path + offset, m.antithetic);
-      simulate_group_weighted(m, b, seed, first_path + offset, valid, losses + offset,
-                              log_weights + offset, scratch, lanes);
-    } else {
-      simulate_group(m, b, seed, first_path + offset, valid, losses + offset, scratch);
-    }
+    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch,
+                   m.is_shift != nullptr ? log_weights + offset : nullptr);
+    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, scratch.spot.data());
   });
 }
 
@@ -360,10 +397,30 @@ void simulate_days(const ModelView& m, const BookView* day_books, const int* day
                    std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                    double* losses, int threads) {
   for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    const LaneDayLosses day_end{day_books,  day_rows, count,          m.n_assets,
-                                valid,      losses + offset, scratch.spot.data()};
-    simulate_group(m, day_books[m.horizon_days - 1], seed, first_path + offset, valid, nullptr,
-                   scratch, day_end);
+    const LaneDayLosses day_end{day_books, day_rows,        count,
+                                m.n_assets, valid,       losses + offset,
+                                scratch.spot.data()};
+    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
+                   day_end);
+  });
+}
+
+void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::LineView* lines,
+                    int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                    std::uint64_t count, double* line_losses, double* losses, int threads) {
+  for_each_group(m, count, threads, 8, [&](std::uint64_t offset, int valid, Scratch& scratch) {
+    alignas(64) std::uint64_t lane_paths[kLanes];
+    for (int l = 0; l < kLanes; ++l)  // lanes past the end repeat the last path (not stored)
+      lane_paths[l] = paths[offset + static_cast<std::uint64_t>(l < valid ? l : valid - 1)];
+    simulate_lanes(m, seed, LanePaths{0, lane_paths}, valid, scratch, nullptr);
+    double* spot = scratch.spot.data();
+    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot);
+    for (int l = 0; l < valid; ++l) {
+      double* out = line_losses + (offset + static_cast<std::uint64_t>(l)) * n_lines;
+      for (int j = 0; j < n_lines; ++j)
+        out[j] = position_loss(b, lines[j].option, lines[j].quantity, lines[j].unit_value0,
+                               spot[l * m.n_assets + lines[j].asset]);
+    }
   });
 }
 
@@ -385,6 +442,14 @@ void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const i
                           double* losses, int threads) {
   simd::HWY_NAMESPACE::simulate_days(m, day_books, day_rows, seed, first_path, count, losses,
                                      threads);
+}
+
+void CHIPSHOCK_LINES_ENTRY(const ModelView& m, const BookView& b, const LineView* lines,
+                           int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                           std::uint64_t count, double* line_losses, double* losses,
+                           int threads) {
+  simd::HWY_NAMESPACE::simulate_lines(m, b, lines, n_lines, seed, paths, count, line_losses,
+                                      losses, threads);
 }
 
 }  // namespace chipshock::cpu_kernel

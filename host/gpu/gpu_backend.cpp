@@ -1,7 +1,4 @@
 #include "host/gpu/gpu_backend.hpp"
-#include "host/run_phases.hpp"
-
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "host/run_phases.hpp"
 
 namespace chipshock {
 
@@ -65,10 +64,8 @@ class GpuPathSource final : public PathSource {
 
 }  // namespace
 
-GpuBackend::GpuBackend(int device, KernelChoice kernel, int host_threads)
-    : engine_(std::make_unique<GpuEngine>(device)),
-      kernel_(kernel),
-      host_threads_(host_threads > 0 ? host_threads : omp_get_max_threads()) {}
+GpuBackend::GpuBackend(int device, KernelChoice kernel, CpuBackend host)
+    : engine_(std::make_unique<GpuEngine>(device)), kernel_(kernel), host_(host) {}
 
 std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const RunSettings& s,
                                                     bool batched) {
@@ -88,9 +85,9 @@ ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimS
   PathTeam alone;
   ScenarioProgress p;
   advance_scenario(p, s, *source, alone, progress);
-  // The tail paths simulated again on the host, on all its threads, with the scalar function
-  // the kernel runs.
-  ScenarioResult r = finish_scenario(name, p, spec, s, host_threads_);
+  // The tail paths simulated again on the host's SIMD kernel (the GPU's path function to float
+  // rounding).
+  ScenarioResult r = finish_scenario(name, p, spec, s, host_);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "host/cpu/cpu_backend.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 #include "kernels/gpu_engine.hpp"
@@ -15,11 +16,11 @@ namespace chipshock {
 
 class GpuBackend {
  public:
-  // Throws CudaError (std::runtime_error) when the device cannot be used. host_threads: the
-  // CPU threads for the host's part of a scenario (the components' re-simulation of the tail
-  // paths); <= 0: all cores.
+  // Throws CudaError (std::runtime_error) when the device cannot be used. host: the CPU
+  // backend for the host's part of a scenario (the components' re-simulation of the tail
+  // paths).
   explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto,
-                      int host_threads = 0);
+                      CpuBackend host = CpuBackend());
 
   const GpuDeviceInfo& device() const { return engine_->device(); }
   std::string name() const { return device().name; }
@@ -42,7 +43,7 @@ class GpuBackend {
  private:
   std::unique_ptr<GpuEngine> engine_;
   KernelChoice kernel_;
-  int host_threads_;
+  CpuBackend host_;
 };
 
 }  // namespace chipshock

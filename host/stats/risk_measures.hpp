@@ -84,6 +84,9 @@ class LossAccumulator {
     return a;
   }
   void merge(const LossAccumulator& other);
+  // For a partial accumulator that will be merged into `into`: its tail keeps only losses that
+  // can still enter into's top k (TailKeeper::floor_from; the merge is unchanged).
+  void floor_tail_from(const LossAccumulator& into) { tail_.floor_from(into.tail_); }
   // Folds in statistics gathered on this accumulator's grids (sum_exponent, sum_sq_exponent).
   void merge(const LossPartial& partial);
   int sum_exponent() const { return sum_.exponent(); }

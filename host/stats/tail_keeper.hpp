@@ -33,11 +33,15 @@ struct TailOrder {
 
 class TailKeeper {
  public:
-  explicit TailKeeper(std::size_t k) : k_(std::max<std::size_t>(k, 1)) { buffer_.reserve(2 * k_ + 1); }
+  explicit TailKeeper(std::size_t k) : k_(std::max<std::size_t>(k, 1)) {
+    buffer_.reserve(2 * k_ + 1);
+  }
 
   void add(double x, std::uint64_t path = kUnknownPath) {
     const TailEntry e{x, path};
-    if (buffer_.size() >= k_ && !tail_before(e, threshold_)) return;  // cannot enter the top k
+    // Cannot enter the top k: k kept values (here, or where the floor came from) precede it.
+    if ((floored_ || buffer_.size() >= k_) && !tail_before(e, threshold_)) return;
+    sorted_.clear();  // the cached order is out of date
     buffer_.push_back(e);
     if (buffer_.size() >= 2 * k_ + 1) compact();
   }
@@ -56,20 +60,34 @@ class TailKeeper {
 
   // The same with their path indices, in the order tail_before; at most the first `m` of them
   // (selected first, so a stop that needs a short tail does not sort the whole buffer).
-  std::vector<TailEntry> sorted_entries(std::size_t m = std::numeric_limits<std::size_t>::max()) const {
-    m = std::min(m, k_);
-    std::vector<TailEntry> out = buffer_;
-    if (out.size() > m) {
-      if (m == 0) return {};
-      std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(m - 1), out.end(),
-                       TailOrder{});
-      out.resize(m);
+  // The last result is cached until a value enters, so the stop, the result and the components
+  // of a scenario's last stretch sort its tail once.
+  std::vector<TailEntry> sorted_entries(
+      std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    m = std::min({m, k_, buffer_.size()});
+    if (sorted_.size() < m) {
+      sorted_ = buffer_;
+      if (sorted_.size() > m) {
+        std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(m - 1),
+                         sorted_.end(), TailOrder{});
+        sorted_.resize(m);
+      }
+      std::sort(sorted_.begin(), sorted_.end(), TailOrder{});
     }
-    std::sort(out.begin(), out.end(), TailOrder{});
-    return out;
+    return std::vector<TailEntry>(sorted_.begin(),
+                                  sorted_.begin() + static_cast<std::ptrdiff_t>(m));
   }
 
   std::size_t capacity() const { return k_; }
+
+  // For a partial keeper whose values will be merged into `into`: values that `into` already
+  // has k better ones than are not kept. The merged top k is unchanged (exact), and a thread's
+  // partial holds only candidates.
+  void floor_from(const TailKeeper& into) {
+    if (into.buffer_.size() < into.k_ && !into.floored_) return;  // nothing known yet
+    if (!floored_ || tail_before(threshold_, into.threshold_)) threshold_ = into.threshold_;
+    floored_ = true;
+  }
 
  private:
   void compact() {
@@ -81,7 +99,13 @@ class TailKeeper {
 
   std::size_t k_;
   std::vector<TailEntry> buffer_;
+  // Once the buffer has been compacted (or a floor is set), every value that is not before
+  // threshold_ is out of the top k.
   TailEntry threshold_{-std::numeric_limits<double>::infinity(), 0};
+  bool floored_ = false;
+  // sorted_entries' last result: the buffer's first sorted_.size() values in order (empty =
+  // none cached).
+  mutable std::vector<TailEntry> sorted_;
 };
 
 }  // namespace chipshock
