@@ -45,11 +45,18 @@ std::vector<double> value_percentiles(double value0, const std::vector<double>& 
     if (std::isfinite(l)) values.push_back(value0 - l);
   std::vector<double> out;
   if (values.empty()) return out;
-  std::sort(values.begin(), values.end());
+  // Each percentile's order statistic selected, not the whole day sorted: for ascending ps the
+  // ranks ascend, so each selection searches only what lies above the previous one.
   const double n = static_cast<double>(values.size());
+  std::size_t done = 0;  // values[0, done) hold the smallest `done` values
   for (double p : ps) {
     const double rank = std::max(1.0, std::ceil(n * p - 1e-9));
-    out.push_back(values[static_cast<std::size_t>(std::min(rank, n)) - 1]);
+    const std::size_t k = static_cast<std::size_t>(std::min(rank, n)) - 1;
+    const std::size_t from = k >= done ? done : 0;
+    std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(from),
+                     values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    out.push_back(values[k]);
+    done = k + 1;
   }
   return out;
 }
