@@ -6,22 +6,24 @@
 # chart, every report file; --quiet; best of 3), against numpy's compute time. Prints both
 # throughputs in asset-steps per second, the two ratios to numpy, the whole run over the engine,
 # and the two VaR estimates.
-# Usage: bench/compare_numpy.sh [build-dir] [paths]
+# Usage: bench/compare_numpy.sh [build-dir] [paths] [cpu-isa: auto|avx2|avx512]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 paths=${2:-1M}
+isa=${3:-auto}
 args=(--market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
       --paths "$paths" --horizon 10 --steps-per-day 1)
 
-engine=$("$build/bench/bench_cpu_throughput" "${args[@]}" --seed 7 --repeat 3)
+engine=$("$build/bench/bench_cpu_throughput" "${args[@]}" --seed 7 --repeat 3 --cpu-isa "$isa")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 whole=""
 for _ in 1 2 3; do
   rm -rf "$out/report"
-  t=$( { /usr/bin/time -f %e "$build/chipshock" run "${args[@]}" --seed 7 --quiet \
-         --out "$out/report" >/dev/null; } 2>&1 | tail -1)
+  t0=$(date +%s%N)
+  "$build/chipshock" run "${args[@]}" --seed 7 --cpu-isa "$isa" --quiet --out "$out/report"
+  t=$(( $(date +%s%N) - t0 ))e-9
   whole=$(/usr/bin/python3 -c "import sys; print(min(float(x) for x in sys.argv[1:] if x))" $whole "$t")
 done
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, where a machine sets them, slow numpy down: give the
