@@ -7,17 +7,20 @@
 
 namespace chipshock {
 
-// Book value given spots for every model asset (only held assets are read).
+// Book value given spots for every model asset (only held assets are read). Each term is one
+// fused multiply-add in this order, written out (not left to the compiler's contraction), so
+// that the CPU's lanes (host/cpu/cpu_kernel_impl.hpp) and every compiler form the same sum.
 CHIPSHOCK_HD inline double book_value(const BookView& b, const double* spot) {
   double v = b.cash;
   for (int k = 0; k < b.n_held; ++k) {
     const int i = b.held_assets[k];
-    v += b.equity_qty[i] * spot[i];
+    v = fma(b.equity_qty[i], spot[i], v);
   }
   for (int k = 0; k < b.n_options; ++k) {
     const OptionView& o = b.options[k];
-    v += o.quantity *
-         black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol);
+    v = fma(o.quantity,
+            black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol),
+            v);
   }
   return v;
 }

@@ -286,21 +286,46 @@ struct Scratch {
   Buffer<float> increments;  // and one step's increments
 };
 
-// path_loss (kernels/revalue.cuh) for the lanes: the same horizon spots spot0_i * e^(x_i), but
-// with the exponentials a register of doubles at a time, then the shared book_value lane by
-// lane. Lanes at or past `valid` are computed but not stored.
+// path_loss (kernels/revalue.cuh) for the lanes: the same horizon spots spot0_i * e^(x_i) and
+// the same book value, term by term the fused multiply-adds of book_value, a register of
+// doubles at a time for cash and shares, then each lane's options in order. Lanes at or past
+// `valid` are computed but not stored. The spots go to spot[l * n_assets + i] when the book has
+// options or `keep_spots` (the components read them).
 void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, double* out,
-                 double* spot) {
+                 double* spot, bool keep_spots = false) {
   const DoubleTag dd;
+  const bool store = keep_spots || b.n_options > 0;
+  DoubleVec v_lo = hn::Set(dd, b.cash), v_hi = v_lo;
   for (int k = 0; k < b.n_held; ++k) {
     const int i = b.held_assets[k];
     const DoubleVec spot0 = hn::Set(dd, b.spot0[i]);
-    alignas(64) double v[kLanes];
-    hn::Store(hn::Mul(spot0, lane_exp(lower_as_double(x[i]))), dd, v);
-    hn::Store(hn::Mul(spot0, lane_exp(upper_as_double(x[i]))), dd, v + kDoubleLanes);
-    for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = v[l];
+    const DoubleVec q = hn::Set(dd, b.equity_qty[i]);
+    const DoubleVec s_lo = hn::Mul(spot0, lane_exp(lower_as_double(x[i])));
+    const DoubleVec s_hi = hn::Mul(spot0, lane_exp(upper_as_double(x[i])));
+    v_lo = hn::MulAdd(q, s_lo, v_lo);
+    v_hi = hn::MulAdd(q, s_hi, v_hi);
+    if (store) {
+      alignas(64) double sv[kLanes];
+      hn::Store(s_lo, dd, sv);
+      hn::Store(s_hi, dd, sv + kDoubleLanes);
+      for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = sv[l];
+    }
   }
-  for (int l = 0; l < valid; ++l) out[l] = b.value0 - book_value(b, spot + l * n_assets);
+  alignas(64) double v[kLanes];
+  hn::Store(v_lo, dd, v);
+  hn::Store(v_hi, dd, v + kDoubleLanes);
+  for (int l = 0; l < valid; ++l) {
+    double value = v[l];
+    const double* s = spot + l * n_assets;
+    for (int k = 0; k < b.n_options; ++k) {
+      const OptionView& o = b.options[k];
+      value = fma(o.quantity,
+                  black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate,
+                                o.implied_vol),
+                  value);
+    }
+    out[l] = b.value0 - value;
+  }
 }
 
 // The day observer of simulate_days: the lanes' losses on the days that have a row.
@@ -414,7 +439,7 @@ void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::Lin
       lane_paths[l] = paths[offset + static_cast<std::uint64_t>(l < valid ? l : valid - 1)];
     simulate_lanes(m, seed, LanePaths{0, lane_paths}, valid, scratch, nullptr);
     double* spot = scratch.spot.data();
-    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot);
+    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot, true);
     for (int l = 0; l < valid; ++l) {
       double* out = line_losses + (offset + static_cast<std::uint64_t>(l)) * n_lines;
       for (int j = 0; j < n_lines; ++j)
