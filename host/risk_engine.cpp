@@ -113,10 +113,12 @@ ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
 // The CPU's paths (cpu_path_source).
 class CpuPathSource final : public PathSource {
  public:
-  CpuPathSource(const SimSpec& spec, const CpuBackend& backend, const RunSettings& s)
+  CpuPathSource(const SimSpec& spec, const CpuBackend& backend, const RunSettings& s,
+                PathObserver* observer)
       : spec_(spec),
         backend_(backend),
         s_(s),
+        observer_(spec.importance_sampling() ? nullptr : observer),
         batch_(std::max<std::uint64_t>(1, std::min(s.batch_paths, s.path_bound()))),
         pilot_paths_(s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0) {}
 
@@ -130,10 +132,7 @@ class CpuPathSource final : public PathSource {
     LossAccumulator acc = scenario_accumulator(spec_, s_);
     if (pilot_paths_ > 0) {
       pilot_.resize(pilot_paths_);
-      {
-        const PhaseScope phase(Phase::kSimulate);
-        backend_.simulate_losses(spec_, s_.seed, 0, pilot_paths_, pilot_.data());
-      }
+      simulate(0, pilot_paths_, pilot_.data());
       acc.set_histogram(histogram_bins_from_pilot(pilot_.data(), pilot_paths_, s_.histogram_bins));
     }
     return acc;
@@ -149,19 +148,29 @@ class CpuPathSource final : public PathSource {
     }
     if (first < end) {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
-      {
-        const PhaseScope phase(Phase::kSimulate);
-        backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data());
-      }
+      simulate(first, end - first, losses_.data());
       accumulate(acc, losses_.data(), end - first, first, backend_.threads());
     }
     if (folded) folded(count);
   }
 
  private:
+  // Paths [first, first + count)'s losses into out: the observer's below its paths().
+  void simulate(std::uint64_t first, std::uint64_t count, double* out) {
+    const PhaseScope phase(Phase::kSimulate);
+    std::uint64_t observed = 0;
+    if (observer_ != nullptr && first < observer_->paths()) {
+      observed = std::min(count, observer_->paths() - first);
+      observer_->simulate(spec_, backend_, s_.seed, first, observed, out);
+    }
+    if (observed < count)
+      backend_.simulate_losses(spec_, s_.seed, first + observed, count - observed, out + observed);
+  }
+
   const SimSpec& spec_;
   const CpuBackend& backend_;
   const RunSettings& s_;
+  PathObserver* observer_;
   std::uint64_t batch_, pilot_paths_;
   std::vector<double> pilot_, losses_;
 };
@@ -169,8 +178,9 @@ class CpuPathSource final : public PathSource {
 }  // namespace
 
 std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBackend& backend,
-                                            const RunSettings& settings) {
-  return std::make_unique<CpuPathSource>(spec, backend, settings);
+                                            const RunSettings& settings,
+                                            PathObserver* observer) {
+  return std::make_unique<CpuPathSource>(spec, backend, settings, observer);
 }
 
 void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& source,

@@ -191,10 +191,24 @@ class PathSource {
                     const std::function<void(std::uint64_t)>& folded) = 0;
 };
 
+// A run's first paths simulated with more than their losses, in the same pass (the path-risk
+// statistics of --stop-loss: host/analytics/path_risk.hpp's PathRiskTap). The CPU source hands
+// it every path below paths() that it simulates; simulate() must give their losses bit for bit
+// as CpuBackend::simulate_losses does.
+class PathObserver {
+ public:
+  virtual ~PathObserver() = default;
+  virtual std::uint64_t paths() const = 0;
+  virtual void simulate(const SimSpec& spec, const CpuBackend& backend, std::uint64_t seed,
+                        std::uint64_t first, std::uint64_t count, double* losses) = 0;
+};
+
 // The CPU backend's paths: batches of settings.batch_paths, the histogram pilot's losses kept
-// and folded in when this process's share holds them.
+// and folded in when this process's share holds them; the paths below observer->paths(), when
+// given (and the spec has no importance-sampling measure), simulated by the observer.
 std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBackend& backend,
-                                            const RunSettings& settings);
+                                            const RunSettings& settings,
+                                            PathObserver* observer = nullptr);
 
 // The processes a scenario's paths are shared between (host/parallel/mpi_team.hpp for MPI
 // ranks). This base class is one process alone, which holds every path.

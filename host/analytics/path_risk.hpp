@@ -5,16 +5,21 @@
 // Path i's book value on day d of a horizon-H run equals the horizon-d run of the same path (the
 // first d days draw the same random numbers; options revalue at the maturity left on day d). The
 // daily values come from one pass over the horizon per path, the kernel revaluing the book at
-// the end of each day (CpuBackend::simulate_days): bit for bit the horizon-d runs, in O(H).
+// the end of each day and keeping each path's running peak, drawdown and first breach
+// (CpuBackend::simulate_path_risk): bit for bit the horizon-d runs, in O(H) time and O(1)
+// memory a path. On the CPU backend the scenario's own run does it for its first paths
+// (PathRiskTap), so they are simulated once; otherwise they are simulated here again.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
 #include "host/cpu/cpu_backend.hpp"
+#include "host/risk_engine.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/sim_spec.hpp"
 
@@ -46,14 +51,54 @@ struct PathRisk {
   int horizon_days = 0;
   std::uint64_t paths = 0;
   std::vector<PathRiskResult> scenarios;  // baseline first, then the scenarios
+  std::size_t from_main_run = 0;  // how many of them the scenarios' own runs gathered
   double seconds = 0;
 };
 
-// Baseline and each scenario (as applied at each day's horizon). Throws InputError for a
-// non-positive stop-loss.
+// One scenario's path-risk paths (its first `paths` paths), gathered where they are simulated:
+// by the scenario's own run on the CPU backend (cpu_path_source calls simulate() for the paths
+// it folds below paths()), or by path_dependent_risk. Holds the runs cut at each day (whose
+// books the kernel revalues) and, per path, its drawdown, first breach day and whether its
+// horizon loss reaches the stop-loss. Throws InputError when the scenario cannot be applied at
+// some day.
+class PathRiskTap final : public PathObserver {
+ public:
+  PathRiskTap(const Market& market, const Portfolio& portfolio, const SimSettings& sim,
+              const Scenario* scenario, std::uint64_t paths, double stop_loss);
+  std::uint64_t paths() const override { return paths_; }
+  double stop_loss() const { return stop_loss_; }
+  const std::vector<const SimSpec*>& days() const { return days_; }  // [d - 1]: cut at day d
+
+  // Paths [first, first + count) (within paths()) of `spec` (the scenario's model over the full
+  // horizon): their horizon losses into losses, bit for bit CpuBackend::simulate_losses', and
+  // their path statistics recorded.
+  void simulate(const SimSpec& spec, const CpuBackend& backend, std::uint64_t seed,
+                std::uint64_t first, std::uint64_t count, double* losses) override;
+  // The same from CpuBackend::simulate_path_risk's outputs.
+  void record(std::uint64_t first, std::uint64_t count, const double* losses,
+              const double* drawdowns, const std::int32_t* first_breach);
+  // Every path recorded (a run resumed from a checkpoint, or split between MPI ranks, is not).
+  bool complete() const { return recorded_ == paths_; }
+  PathRiskResult result(const std::string& name) const;
+
+ private:
+  std::uint64_t paths_;
+  double stop_loss_;
+  std::vector<std::unique_ptr<SimSpec>> cut_;
+  std::vector<const SimSpec*> days_;
+  std::vector<double> drawdown_;
+  std::vector<std::int32_t> first_;
+  std::vector<unsigned char> end_breach_, seen_;
+  std::uint64_t recorded_ = 0;
+};
+
+// Baseline and each scenario (as applied at each day's horizon): from taps[k] where the
+// scenario's run completed it (same paths and stop-loss), else simulated here. Throws
+// InputError for a non-positive stop-loss.
 PathRisk path_dependent_risk(const Market& market, const Portfolio& portfolio,
                              const SimSettings& sim, const std::vector<Scenario>& scenarios,
                              const CpuBackend& backend, std::uint64_t seed,
-                             std::uint64_t run_paths, double stop_loss);
+                             std::uint64_t run_paths, double stop_loss,
+                             const std::vector<const PathRiskTap*>& taps = {});
 
 }  // namespace chipshock

@@ -108,13 +108,14 @@ ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spe
 }
 
 std::unique_ptr<PathSource> BackendPlan::path_source(const SimSpec& spec,
-                                                     const RunSettings& settings, bool batched) {
+                                                     const RunSettings& settings, bool batched,
+                                                     PathObserver* observer) {
   if (label_ == "both") throw std::logic_error("--backend both runs whole scenarios only");
 #if CHIPSHOCK_HAVE_CUDA
   if (gpu_) return gpu_->backend.path_source(spec, settings, batched);
 #endif
   (void)batched;  // the CPU's batches are settings.batch_paths either way
-  return cpu_path_source(spec, cpu_, settings);
+  return cpu_path_source(spec, cpu_, settings, observer);
 }
 
 }  // namespace chipshock

@@ -51,8 +51,9 @@ class BackendPlan {
   // The scenario's paths on the planned backend, for advance_scenario (MPI ranks and
   // checkpoints); batched: GPU runs cut into batches so that checkpoints are saved between
   // them. Not for --backend both (throws std::logic_error). Valid while spec and settings are.
+  // observer: paths the CPU backend simulates with more output (ignored by the GPU's).
   std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
-                                          bool batched);
+                                          bool batched, PathObserver* observer = nullptr);
   const std::vector<BackendComparison>& comparisons() const { return comparisons_; }
 
  private:

@@ -29,7 +29,7 @@ void MonteCarloRuns::save(std::size_t index, const std::string& name, const Scen
 
 ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
                                    const SimSpec& spec, const RunSettings& settings,
-                                   const ProgressFn& progress) {
+                                   const ProgressFn& progress, PathObserver* observer) {
   if (paths_.size() <= index) paths_.resize(index + 1);
   if (backend_.label() == "both") {  // one process, no checkpoint (refused in the set-up)
     ScenarioResult r = backend_.simulate(name, spec, settings, progress);
@@ -52,7 +52,8 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
     }
   }
   const double prior_seconds = p.seconds;
-  const std::unique_ptr<PathSource> source = backend_.path_source(spec, settings, !file_.empty());
+  const std::unique_ptr<PathSource> source =
+      backend_.path_source(spec, settings, !file_.empty(), observer);
   advance_scenario(p, settings, *source, team_, progress, [&](const ScenarioProgress& now) {
     save(index, name, now, start, prior_seconds);
   });

@@ -30,8 +30,10 @@ class MonteCarloRuns {
   // Runs run `index` (or resumes it, or takes it whole from the checkpoint). On rank 0 its
   // result, whose seconds include the time spent before a --resume; an empty result elsewhere.
   // --backend both (one process, no checkpoint) runs it through BackendPlan::simulate.
+  // observer: paths the CPU backend simulates with more output (cpu_path_source).
   ScenarioResult run(std::size_t index, const std::string& name, const SimSpec& spec,
-                     const RunSettings& settings, const ProgressFn& progress = {});
+                     const RunSettings& settings, const ProgressFn& progress = {},
+                     PathObserver* observer = nullptr);
   // The paths run `index` ended with (every rank, once run() returned): --paths, or where a
   // target error stopped it.
   std::uint64_t paths_of(std::size_t index) const { return paths_.at(index); }

@@ -657,6 +657,20 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   // Importance sampling (one process, no checkpoint: prepare_run refused the others): each model
   // gets its own measure (its own loss direction and pilot), kept for the what-if runs.
   std::vector<ImportanceShift> shifts;
+  // --stop-loss on the CPU backend in one process: each scenario's run gathers the path-risk
+  // statistics of its first paths as it simulates them (path_risk.hpp), so they are not
+  // simulated again afterwards (a resumed run's are, in path_dependent_risk).
+  std::vector<std::unique_ptr<PathRiskTap>> taps;
+  if (!o.stop_loss.empty() && backend.label() == "cpu" && world.size() == 1 &&
+      !o.importance_sampling) {
+    const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+    const std::uint64_t risk_paths = path_risk_paths(
+        settings.paths, p.sim.horizon_days, p.sim.steps_per_day, static_cast<int>(market.size()));
+    for (std::size_t k = 0; k < names.size(); ++k)
+      taps.push_back(std::make_unique<PathRiskTap>(market, portfolio, p.sim,
+                                                   k == 0 ? nullptr : &scenarios[k - 1],
+                                                   risk_paths, stop));
+  }
   for (std::size_t k = 0; k < names.size(); ++k) {
     const std::string& name = names[k];
     SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
@@ -675,7 +689,8 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
                                        report_progress);
       res.notes.push_back(importance_note(res));
     } else {
-      res = runs.run(k, name, model, settings, report_progress);
+      res = runs.run(k, name, model, settings, report_progress,
+                     k < taps.size() ? taps[k].get() : nullptr);
     }
     if (!world.is_root()) continue;
     if (k > 0) {
@@ -710,8 +725,10 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     // --- path-dependent risk (--stop-loss): daily values of the first paths, on the CPU ---
     if (!o.stop_loss.empty()) {
       const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+      std::vector<const PathRiskTap*> gathered;
+      for (const auto& t : taps) gathered.push_back(t.get());
       report.path_risk = path_dependent_risk(market, portfolio, p.sim, scenarios, backend.cpu(),
-                                             settings.seed, settings.paths, stop);
+                                             settings.seed, settings.paths, stop, gathered);
     }
     // --- reports: the value fan chart (about a tenth of the run's cost, see value_fan.hpp; on
     // rank 0 only), then every report file (report_files.hpp) ---

@@ -41,6 +41,33 @@ void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
          paths.data(), paths.size(), line_losses.data(), losses.data(), threads_);
 }
 
+void CpuBackend::simulate_path_risk(const SimSpec& spec,
+                                    const std::vector<const SimSpec*>& day_specs,
+                                    double stop_loss, std::uint64_t seed,
+                                    std::uint64_t first_path, std::uint64_t count,
+                                    double* losses, double* drawdowns,
+                                    std::int32_t* first_breach) const {
+  const ModelView m = spec.model();
+  if (m.is_shift != nullptr)
+    throw std::invalid_argument("simulate_path_risk: importance sampling is not supported");
+  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
+    throw std::invalid_argument("simulate_path_risk: one entry per day of the horizon");
+  std::vector<BookView> books(day_specs.size());
+  for (std::size_t d = 0; d < day_specs.size(); ++d) {
+    if (day_specs[d] == nullptr || day_specs[d]->horizon_days() != static_cast<int>(d) + 1 ||
+        day_specs[d]->n_assets() != spec.n_assets())
+      throw std::invalid_argument("simulate_path_risk: day " + std::to_string(d + 1) +
+                                  "'s spec is not the run cut at that day");
+    books[d] = day_specs[d]->book();
+  }
+  if (count == 0) return;
+  const cpu_kernel::SimulatePathRiskFn kernel = isa_ == CpuIsa::kAvx512
+                                                    ? cpu_kernel::simulate_path_risk_avx512
+                                                    : cpu_kernel::simulate_path_risk_avx2;
+  kernel(m, books.data(), stop_loss, seed, first_path, count, losses, drawdowns, first_breach,
+         threads_);
+}
+
 void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                                std::uint64_t seed, std::uint64_t first_path,
                                std::uint64_t count, double* losses) const {

@@ -40,6 +40,18 @@ class CpuBackend {
                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                      double* losses) const;
 
+  // Path-dependent risk of paths [first_path, first_path + count) in one pass over the horizon
+  // (host/cpu/cpu_kernel.hpp's SimulatePathRiskFn): day_specs[d - 1] is the run cut at day d
+  // for every day d = 1..spec.horizon_days (spec_at_day), the last one spec itself or its
+  // equal. losses[k] is the path's loss at the horizon (simulate_losses' on the last cut),
+  // drawdowns[k] its maximum drawdown, first_breach[k] the 0-based day its loss first reached
+  // stop_loss (-1: never; cpu_kernel::kNonFinitePath: a day's value was not finite). No
+  // importance sampling.
+  void simulate_path_risk(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                          double stop_loss, std::uint64_t seed, std::uint64_t first_path,
+                          std::uint64_t count, double* losses, double* drawdowns,
+                          std::int32_t* first_breach) const;
+
   // Each portfolio line's loss on chosen paths (the tail paths, for component VaR/ES): for
   // k < paths.size(), line_losses[k * spec.positions().size() + j] is line j's loss on path
   // paths[k] (any order), under the spec's measure (importance sampling included), and

@@ -43,6 +43,19 @@ using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const Li
                                  std::uint64_t count, double* line_losses, double* losses,
                                  int threads);
 
+// Path-dependent risk of paths [first_path, first_path + count) in one pass over the horizon:
+// at the end of each day d (0-based) the path's loss under day_books[d] (the run cut at day
+// d + 1, as simulate_days gives it); losses[k] the last day's (bit for bit simulate_*'s loss
+// when day_books ends with the run's own book), drawdowns[k] the largest fall of the value
+// (-loss) from its running peak (today's value, 0, included), first_breach[k] the first day
+// whose loss is >= stop_loss (-1: none; kNonFinitePath: some day's value was not finite, and
+// drawdowns[k] is then meaningless). No importance sampling.
+constexpr std::int32_t kNonFinitePath = -2;
+using SimulatePathRiskFn = void (*)(const ModelView& m, const BookView* day_books,
+                                    double stop_loss, std::uint64_t seed,
+                                    std::uint64_t first_path, std::uint64_t count, double* losses,
+                                    double* drawdowns, std::int32_t* first_breach, int threads);
+
 void simulate_avx2(const ModelView& m, const BookView& b, std::uint64_t seed,
                    std::uint64_t first_path, std::uint64_t count, double* losses,
                    double* log_weights, int threads);
@@ -64,5 +77,14 @@ void simulate_lines_avx512(const ModelView& m, const BookView& b, const LineView
                            int n_lines, std::uint64_t seed, const std::uint64_t* paths,
                            std::uint64_t count, double* line_losses, double* losses,
                            int threads);
+
+void simulate_path_risk_avx2(const ModelView& m, const BookView* day_books, double stop_loss,
+                             std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                             double* losses, double* drawdowns, std::int32_t* first_breach,
+                             int threads);
+void simulate_path_risk_avx512(const ModelView& m, const BookView* day_books, double stop_loss,
+                               std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                               double* losses, double* drawdowns, std::int32_t* first_breach,
+                               int threads);
 
 }  // namespace chipshock::cpu_kernel

@@ -2,20 +2,22 @@
 // of kLanes consecutive paths (one register of Highway's target for this file: 8 paths with
 // AVX2, 16 with AVX-512), running the shared per-path templates of kernels/. Included only by
 // host/cpu/cpu_kernel_*.cpp, each compiled for its own instruction set, which define
-// CHIPSHOCK_KERNEL_ENTRY, CHIPSHOCK_DAYS_ENTRY and CHIPSHOCK_LINES_ENTRY (the functions of
-// host/cpu/cpu_kernel.hpp that they provide) and
+// CHIPSHOCK_KERNEL_ENTRY, CHIPSHOCK_DAYS_ENTRY, CHIPSHOCK_LINES_ENTRY and
+// CHIPSHOCK_PATH_RISK_ENTRY (the functions of host/cpu/cpu_kernel.hpp that they provide) and
 // CHIPSHOCK_ISA_TAG (kernels/portability.cuh). Scratch memory is a Buffer of this file's own,
 // not std::vector, so that no library template is compiled here for a wider instruction set
 // than the rest of the program is (scripts/check_kernel_symbols.sh).
 #pragma once
 
 #if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) || \
-    !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_ISA_TAG)
+    !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_PATH_RISK_ENTRY) ||        \
+    !defined(CHIPSHOCK_ISA_TAG)
 #error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
 #endif
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -344,6 +346,44 @@ struct LaneDayLosses {
   }
 };
 
+// The path-risk observer of simulate_path_risk: at the end of each day the lanes' losses under
+// that day's book, and each lane's running peak of the value (today's included), its largest
+// fall from it and the first day its loss reached the stop-loss: the arithmetic of
+// host/analytics/path_risk.cpp over the runs cut at each day.
+struct LanePathRisk {
+  double peak[kLanes] = {}, worst[kLanes] = {}, last[kLanes] = {};
+  int first[kLanes];  // 0-based day of the first breach; -1: none; kNonFinite: a value was not
+  LanePathRisk() {
+    for (int l = 0; l < kLanes; ++l) first[l] = -1;
+  }
+};
+
+struct LanePathRiskDay {
+  const BookView* books;  // [horizon]
+  double stop_loss;
+  int n_assets, valid;
+  double* spot;  // scratch
+  LanePathRisk* state;
+  void operator()(int day, const F32x8* x) const {
+    alignas(64) double loss[kLanes];
+    lane_losses(books[day], n_assets, x, valid, loss, spot);
+    LanePathRisk& s = *state;
+    for (int l = 0; l < valid; ++l) {
+      s.last[l] = loss[l];
+      if (s.first[l] == cpu_kernel::kNonFinitePath) continue;
+      const double v = -loss[l];  // the value relative to today
+      if (!std::isfinite(v)) {
+        s.first[l] = cpu_kernel::kNonFinitePath;
+        continue;
+      }
+      s.peak[l] = s.peak[l] < v ? v : s.peak[l];
+      const double fall = s.peak[l] - v;
+      s.worst[l] = s.worst[l] < fall ? fall : s.worst[l];
+      if (s.first[l] == -1 && loss[l] >= stop_loss) s.first[l] = day;
+    }
+  }
+};
+
 // The log-returns of the lanes' paths over the horizon into s.x, under the model's measure:
 // normals from `inner` (Philox or Sobol' lanes), shifted under importance sampling with twisted
 // mixing, then the first `valid` lanes' log-likelihood ratios into log_w when it is not null
@@ -430,6 +470,24 @@ void simulate_days(const ModelView& m, const BookView* day_books, const int* day
   });
 }
 
+void simulate_path_risk(const ModelView& m, const BookView* day_books, double stop_loss,
+                        std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                        double* losses, double* drawdowns, std::int32_t* first_breach,
+                        int threads) {
+  for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
+    LanePathRisk state;
+    const LanePathRiskDay day_end{day_books, stop_loss, m.n_assets, valid, scratch.spot.data(),
+                                  &state};
+    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
+                   day_end);
+    for (int l = 0; l < valid; ++l) {
+      losses[offset + static_cast<std::uint64_t>(l)] = state.last[l];
+      drawdowns[offset + static_cast<std::uint64_t>(l)] = state.worst[l];
+      first_breach[offset + static_cast<std::uint64_t>(l)] = state.first[l];
+    }
+  });
+}
+
 void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::LineView* lines,
                     int n_lines, std::uint64_t seed, const std::uint64_t* paths,
                     std::uint64_t count, double* line_losses, double* losses, int threads) {
@@ -475,6 +533,14 @@ void CHIPSHOCK_LINES_ENTRY(const ModelView& m, const BookView& b, const LineView
                            int threads) {
   simd::HWY_NAMESPACE::simulate_lines(m, b, lines, n_lines, seed, paths, count, line_losses,
                                       losses, threads);
+}
+
+void CHIPSHOCK_PATH_RISK_ENTRY(const ModelView& m, const BookView* day_books, double stop_loss,
+                               std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                               double* losses, double* drawdowns, std::int32_t* first_breach,
+                               int threads) {
+  simd::HWY_NAMESPACE::simulate_path_risk(m, day_books, stop_loss, seed, first_path, count,
+                                          losses, drawdowns, first_breach, threads);
 }
 
 }  // namespace chipshock::cpu_kernel
