@@ -65,11 +65,11 @@ GpuCheck check_gpu(int, const RunSettings&, int) {
 
 #endif
 
-BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets,
+BackendPlan::BackendPlan(BackendChoice requested, int threads, int n_assets,
                          const RunSettings& settings, int gpu_device, CpuIsa cpu_isa)
     : cpu_(threads, cpu_isa) {
-  label_ = requested == "auto" ? "cpu" : requested;
-  if (requested == "cpu") return;
+  label_ = requested == BackendChoice::kAuto ? "cpu" : backend_choice_name(requested);
+  if (requested == BackendChoice::kCpu) return;
   GpuCheck check = check_gpu(n_assets, settings, gpu_device);
 #if CHIPSHOCK_HAVE_CUDA
   if (check.usable) {
@@ -83,13 +83,14 @@ BackendPlan::BackendPlan(const std::string& requested, int threads, int n_assets
   }
 #endif
   if (!check.usable) {
-    if (requested != "auto")
-      throw GpuUnavailable("--backend " + requested + ": no usable GPU: " + check.reason);
+    if (requested != BackendChoice::kAuto)
+      throw GpuUnavailable(std::string("--backend ") + backend_choice_name(requested) +
+                           ": no usable GPU: " + check.reason);
     notice_ = "chipshock: no usable GPU (" + check.reason + "); running on the CPU";
     return;
   }
   gpu_name_ = check.name;
-  if (requested == "auto") label_ = "gpu";
+  if (requested == BackendChoice::kAuto) label_ = "gpu";
 }
 
 BackendPlan::~BackendPlan() = default;

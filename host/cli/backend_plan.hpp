@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/cli/run_choices.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
@@ -31,16 +32,18 @@ int gpu_for_local_rank(int local_rank);
 
 class BackendPlan {
  public:
-  // requested: auto, cpu, gpu or both (validated by the caller). Throws GpuUnavailable.
-  // cpu_isa: the CPU kernel (kAuto: the best this CPU runs; std::invalid_argument if it
-  // cannot run the one asked for).
-  BackendPlan(const std::string& requested, int threads, int n_assets, const RunSettings& settings,
+  // Throws GpuUnavailable when gpu or both is asked for and no GPU is usable. cpu_isa: the
+  // CPU kernel (kAuto: the best this CPU runs; std::invalid_argument if it cannot run the one
+  // asked for).
+  BackendPlan(BackendChoice requested, int threads, int n_assets, const RunSettings& settings,
               int gpu_device = 0, CpuIsa cpu_isa = CpuIsa::kAuto);
   ~BackendPlan();
   BackendPlan(const BackendPlan&) = delete;
   BackendPlan& operator=(const BackendPlan&) = delete;
 
   const std::string& label() const { return label_; }    // cpu, gpu or both
+  bool both() const { return label_ == "both"; }        // GPU and CPU, compared
+  bool on_gpu() const { return label_ != "cpu"; }       // the paths run on a GPU
   const std::string& notice() const { return notice_; }  // auto on the CPU: why (one line)
   int threads() const { return cpu_.threads(); }
   const std::string& gpu_name() const { return gpu_name_; }

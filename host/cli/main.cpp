@@ -1,11 +1,14 @@
 // chipshock command-line entry point: argument parsing and the mapping of errors to exit codes.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <new>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "host/cli/calibrate_command.hpp"
 #include "host/cli/cli_failure.hpp"
@@ -22,6 +25,28 @@
 #endif
 
 namespace {
+
+// A CLI11 transform from a name (in any case) to an enum value, whose error names the choices
+// ("--backend: 'fast': expected auto, cpu, gpu or both") and which adds nothing to --help.
+template <class E>
+CLI::Validator named_choice(std::vector<std::pair<std::string, E>> names) {
+  std::string list;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i].first;
+  return CLI::Validator(
+      [names, list](std::string& value) {
+        std::string lower = value;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        for (const auto& [name, e] : names)
+          if (name == lower) {
+            value = std::to_string(static_cast<int>(e));
+            return std::string();
+          }
+        return "'" + value + "': expected " + list;
+      },
+      "");
+}
 
 const char* const kExitCodes =
     "Exit codes: 0 ok, 1 internal error, 2 bad input (file:line: field: message on stderr),\n"
@@ -138,8 +163,11 @@ int main(int argc, char** argv) {
       ->type_name("DIR");
   run->add_option("--method", o.method,
                   "monte-carlo, or historical: also report historical-simulation VaR/ES")
+      ->transform(named_choice<chipshock::RunMethod>(
+          {{"monte-carlo", chipshock::RunMethod::kMonteCarlo},
+           {"historical", chipshock::RunMethod::kHistorical}}))
       ->type_name("NAME")
-      ->capture_default_str();
+      ->default_str("monte-carlo");
   run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
       ->type_name("N")
       ->capture_default_str();
@@ -151,8 +179,10 @@ int main(int argc, char** argv) {
                   "cuRAND's scrambled Sobol' points, randomized by --seed, Brownian-bridge "
                   "order; Student-t mixing and scenario events stay pseudo-random; at most "
                   "20000 assets x steps and 2^32 paths; not with --antithetic)")
+      ->transform(named_choice<chipshock::RngKind>(
+          {{"philox", chipshock::RngKind::kPhilox}, {"sobol", chipshock::RngKind::kSobol}}))
       ->type_name("NAME")
-      ->capture_default_str();
+      ->default_str("philox");
   run->add_flag("--importance-sampling", o.importance_sampling,
                 "Importance sampling for deep tails: shift the normals along the book's "
                 "first-order loss direction (and twist the Student-t mixing), sized by a pilot "
@@ -165,19 +195,22 @@ int main(int argc, char** argv) {
   run->add_option("--backend", o.backend,
                   "auto (the GPU when usable, else the CPU), cpu, gpu, or both (GPU and CPU on "
                   "the same paths, compared in the report)")
+      ->transform(named_choice<chipshock::BackendChoice>(
+          {{"auto", chipshock::BackendChoice::kAuto},
+           {"cpu", chipshock::BackendChoice::kCpu},
+           {"gpu", chipshock::BackendChoice::kGpu},
+           {"both", chipshock::BackendChoice::kBoth}}))
       ->type_name("NAME")
-      ->capture_default_str();
+      ->default_str("auto");
   run->add_option("--threads", o.threads, "CPU threads (0 = all cores)")
       ->type_name("N")
       ->capture_default_str();
   run->add_option("--cpu-isa", o.cpu_isa,
                   "CPU kernel: auto (AVX-512 where the CPU has it, else AVX2), avx2 or avx512; "
                   "every choice gives the same numbers bit for bit")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, chipshock::CpuIsa>{{"auto", chipshock::CpuIsa::kAuto},
+      ->transform(named_choice<chipshock::CpuIsa>({{"auto", chipshock::CpuIsa::kAuto},
                                                    {"avx2", chipshock::CpuIsa::kAvx2},
-                                                   {"avx512", chipshock::CpuIsa::kAvx512}},
-          CLI::ignore_case))
+                                                   {"avx512", chipshock::CpuIsa::kAvx512}}))
       ->type_name("NAME")
       ->default_str("auto");
   run->add_option("--batch", o.batch, "Paths per batch (0 = automatic; no effect on results)")

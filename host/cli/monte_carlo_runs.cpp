@@ -31,7 +31,7 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
                                    const SimSpec& spec, const RunSettings& settings,
                                    const ProgressFn& progress, PathObserver* observer) {
   if (paths_.size() <= index) paths_.resize(index + 1);
-  if (backend_.label() == "both") {  // one process, no checkpoint (refused in the set-up)
+  if (backend_.both()) {  // one process, no checkpoint (refused in the set-up)
     ScenarioResult r = backend_.simulate(name, spec, settings, progress);
     paths_[index] = r.paths;
     return r;

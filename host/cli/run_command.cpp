@@ -72,10 +72,6 @@ void validate(const RunOptions& o) {
                          " steps per path");
   if (o.threads < 0 || o.threads > 4096)
     throw InputError("", 0, "--threads", "must be between 1 and 4096 (0 = all cores)");
-  if (o.backend != "auto" && o.backend != "cpu" && o.backend != "gpu" && o.backend != "both")
-    throw InputError("", 0, "--backend", "'" + o.backend + "': expected auto, cpu, gpu or both");
-  if (o.method != "monte-carlo" && o.method != "historical")
-    throw InputError("", 0, "--method", "'" + o.method + "': expected monte-carlo or historical");
   if (!o.stop_loss.empty()) {  // checked before the run, so a typo loses no work
     char* end = nullptr;
     const double stop = std::strtod(o.stop_loss.c_str(), &end);
@@ -87,15 +83,14 @@ void validate(const RunOptions& o) {
   }
   if (o.window < 20 || o.window > 100000)
     throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
-  if (o.rng != "philox" && o.rng != "sobol")
-    throw InputError("", 0, "--rng", "'" + o.rng + "': expected philox or sobol");
-  if (o.rng == "sobol" && o.antithetic)
+  if (o.rng == RngKind::kSobol && o.antithetic)
     throw InputError("", 0, "--antithetic", "not with --rng sobol",
                      "quasi-random points are already balanced: drop --antithetic, or use "
                      "--rng philox");
-  if (o.importance_sampling && (o.backend == "gpu" || o.backend == "both"))
+  if (o.importance_sampling && (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth))
     throw InputError("", 0, "--importance-sampling",
-                     "runs on the CPU backend only, not with --backend " + o.backend,
+                     std::string("runs on the CPU backend only, not with --backend ") +
+                         backend_choice_name(o.backend),
                      "use --backend cpu (or auto)");
   if (o.importance_sampling && !o.checkpoint.empty())
     throw InputError("", 0, "--importance-sampling",
@@ -270,7 +265,7 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
   pilot.target_rel_error = 0;
   // With --backend both the CPU half dominates; timing it keeps the pilot out of the comparison.
   const auto run_pilot = [&] {
-    if (backend.label() == "both")
+    if (backend.both())
       simulate_scenario("pilot", spec, backend.cpu(), pilot);
     else
       backend.simulate("pilot", spec, pilot);
@@ -362,7 +357,7 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
                 {"horizon_days", p.sim.horizon_days},
                 {"steps_per_day", p.sim.steps_per_day},
                 {"antithetic", p.sim.antithetic},
-                {"rng", o.rng},
+                {"rng", rng_name(o.rng)},
                 {"confidences", s.confidences},
                 {"histogram_bins", s.histogram_bins},
                 {"target_rel_error", s.target_rel_error},
@@ -436,7 +431,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                            std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
                            " paths, and many more for a stable estimate");
   // Path i is Sobol' point i of cuRAND's 32-bit generator, which has 2^32 of them.
-  if (o.rng == "sobol" && settings.path_bound() > (std::uint64_t{1} << 32))
+  if (o.rng == RngKind::kSobol && settings.path_bound() > (std::uint64_t{1} << 32))
     throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
                      "--rng sobol has 2^32 points (4294967296 paths)",
                      "use fewer paths, or --rng philox");
@@ -468,7 +463,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
   sim.antithetic = o.antithetic;
-  if (o.rng == "sobol") sim.rng = RngKind::kSobol;
+  sim.rng = o.rng;
   p.spec = std::make_unique<SimSpec>(market, portfolio, sim);
   const SimSpec& spec = *p.spec;
   // Every scenario is read and applied to the market before any path runs: a bad file fails
@@ -493,7 +488,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   for (const std::string& w : o.replay_windows) replays.push_back(parse_replay(w, true));
   const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
   if (world.is_root()) {
-    if (o.method == "historical") {
+    if (o.method == RunMethod::kHistorical) {
       HistoricalSettings hs;
       hs.window = o.window;
       hs.horizon_days = o.horizon_days;
@@ -512,7 +507,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   if (threads == 0 && world.local_size() > 1)
     threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
                               world.local_size());
-  if (o.backend == "both" && (world.size() > 1 || !o.checkpoint.empty()))
+  if (o.backend == BackendChoice::kBoth && (world.size() > 1 || !o.checkpoint.empty()))
     throw InputError("", 0, "--backend",
                      "both runs whole scenarios in one process: not with mpirun or --checkpoint",
                      "use --backend gpu or cpu");
@@ -522,13 +517,13 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                      "run it in one process (it needs far fewer paths than a plain run)");
   // Importance sampling runs on the CPU backend (validate refused gpu and both).
   try {
-    p.backend = std::make_unique<BackendPlan>(o.importance_sampling ? "cpu" : o.backend, threads,
+    p.backend = std::make_unique<BackendPlan>(o.importance_sampling ? BackendChoice::kCpu : o.backend, threads,
                                               spec.n_assets(), settings,
                                               gpu_for_local_rank(world.local_rank()), o.cpu_isa);
   } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
     throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
   }
-  if (o.importance_sampling && o.backend == "auto" && !o.quiet && world.is_root())
+  if (o.importance_sampling && o.backend == BackendChoice::kAuto && !o.quiet && world.is_root())
     std::cerr << "chipshock: importance sampling runs on the CPU backend\n";
   if (!p.backend->notice().empty() && !o.quiet && world.is_root())
     std::cerr << p.backend->notice() << "\n";
@@ -638,7 +633,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
   report.antithetic = o.antithetic;
-  report.rng = o.rng;
+  report.rng = rng_name(o.rng);
   report.as_of = market.as_of;
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();
@@ -661,7 +656,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   // statistics of its first paths as it simulates them (path_risk.hpp), so they are not
   // simulated again afterwards (a resumed run's are, in path_dependent_risk).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
-  if (!o.stop_loss.empty() && backend.label() == "cpu" && world.size() == 1 &&
+  if (!o.stop_loss.empty() && !backend.on_gpu() && world.size() == 1 &&
       !o.importance_sampling) {
     const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
     const std::uint64_t risk_paths = path_risk_paths(

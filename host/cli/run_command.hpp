@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "host/cli/run_choices.hpp"
 #include "host/cpu/cpu_isa.hpp"
+#include "kernels/sim_view.cuh"
 
 namespace chipshock {
 
@@ -16,7 +18,7 @@ struct RunOptions {
   std::vector<std::string> replays;         // --replay DATE
   std::vector<std::string> replay_windows;  // --replay-window FROM:TO
   std::string prices;                       // price history folder; "" = the shipped one
-  std::string method = "monte-carlo";       // or historical (adds a historical-simulation entry)
+  RunMethod method = RunMethod::kMonteCarlo;  // kHistorical adds a historical-simulation entry
   int window = 500;                         // trailing daily returns for --method historical
   std::string stop_loss;                    // --stop-loss X: path-dependent risk; "" = off
   std::string paths = "1M";
@@ -24,12 +26,12 @@ struct RunOptions {
   int steps_per_day = 1;
   std::string seed = "0";
   std::string confidence = "0.95,0.975,0.99";
-  std::string backend = "auto";
+  BackendChoice backend = BackendChoice::kAuto;
   int threads = 0;          // 0 = all cores
   CpuIsa cpu_isa = CpuIsa::kAuto;  // --cpu-isa: the CPU kernel
   std::string batch = "0";  // paths per batch; 0 = automatic (results do not depend on it)
   bool antithetic = false;                  // --antithetic: antithetic variates
-  std::string rng = "philox";               // --rng philox|sobol: the diffusion's generator
+  RngKind rng = RngKind::kPhilox;           // --rng philox|sobol: the diffusion's generator
   // --importance-sampling: mean shift (and t-mixing twist) aimed at the highest confidence
   bool importance_sampling = false;
   bool quiet = false;
