@@ -9,8 +9,8 @@
 // than the rest of the program is (scripts/check_kernel_symbols.sh).
 #pragma once
 
-#if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) || \
-    !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_PATH_RISK_ENTRY) ||        \
+#if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) ||     \
+    !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_PATH_RISK_ENTRY) || \
     !defined(CHIPSHOCK_ISA_TAG)
 #error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
 #endif
@@ -21,8 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
-#include <type_traits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "host/cpu/cpu_kernel.hpp"
 #include "host/cpu/simd_lanes.hpp"
@@ -63,9 +63,6 @@ class Buffer {
   T* p_;
 };
 
-using F32x8 = FloatLanes;
-using U32x8 = WordLanes;
-
 // The path indices of a group's lanes: consecutive from `first`, or gathered (the tail paths
 // that components simulate again), then gathered[l] (kLanes of them).
 struct LanePaths {
@@ -76,22 +73,22 @@ struct LanePaths {
   }
 };
 
-// Two Philox blocks of eight lanes each, for philox4x32_10<U32x8x2>: the two halves' rounds are
+// Two Philox blocks of kLanes lanes each, for philox4x32_10<WordLanes2>: the two halves' rounds are
 // independent, so they interleave.
-struct U32x8x2 {
-  U32x8 a, b;
+struct WordLanes2 {
+  WordLanes a, b;
 };
-inline U32x8x2 operator^(U32x8x2 p, U32x8x2 q) { return {p.a ^ q.a, p.b ^ q.b}; }
-inline U32x8x2 operator^(U32x8x2 p, std::uint32_t k) { return {p.a ^ k, p.b ^ k}; }
-inline U32x8x2 mulhilo(std::uint32_t m, U32x8x2 x, U32x8x2& hi) {
-  U32x8x2 lo;
+inline WordLanes2 operator^(WordLanes2 p, WordLanes2 q) { return {p.a ^ q.a, p.b ^ q.b}; }
+inline WordLanes2 operator^(WordLanes2 p, std::uint32_t k) { return {p.a ^ k, p.b ^ k}; }
+inline WordLanes2 mulhilo(std::uint32_t m, WordLanes2 x, WordLanes2& hi) {
+  WordLanes2 lo;
   lo.a = mulhilo(m, x.a, hi.a);
   lo.b = mulhilo(m, x.b, hi.b);
   return lo;
 }
 
-// The diffusion streams of eight consecutive paths, advanced in lockstep: lanes share the block
-// counter (counter words x,y) and differ in the path index (words z,w).
+// The diffusion streams of kLanes consecutive paths (or gathered ones), advanced in lockstep: lanes
+// share the block counter (counter words x,y) and differ in the path index (words z,w).
 class LaneNormals {
  public:
   LaneNormals(std::uint64_t seed, LanePaths paths, int antithetic)
@@ -105,26 +102,29 @@ class LaneNormals {
       hi[l] = static_cast<std::uint32_t>(p >> 32);
       sign[l] = antithetic_sign(path, antithetic);
     }
-    path_lo_ = U32x8::load(lo);
-    path_hi_ = U32x8::load(hi);
-    sign_ = F32x8::load(sign);
+    path_lo_ = WordLanes::load(lo);
+    path_hi_ = WordLanes::load(hi);
+    sign_ = FloatLanes::load(sign);
   }
 
   // Two blocks at a time: one block's ten Philox rounds form a single dependent chain, and a
   // second independent chain beside it keeps the vector units busy (about twice the throughput).
-  void fill(F32x8* z, int blocks) {
+  void fill(FloatLanes* z, int blocks) {
     int b = 0;
     for (; b + 2 <= blocks; b += 2, block_ += 2) {
-      const Word4<U32x8x2> r = philox4x32_10(
-          Word4<U32x8x2>{{block_word(0, 0), block_word(1, 0)}, {block_word(0, 1), block_word(1, 1)},
-                         {path_lo_, path_lo_}, {path_hi_, path_hi_}},
-          key_);
-      normal4_from_block(Word4<U32x8>{r.x.a, r.y.a, r.z.a, r.w.a}, z + 4 * b);
-      normal4_from_block(Word4<U32x8>{r.x.b, r.y.b, r.z.b, r.w.b}, z + 4 * b + 4);
+      const Word4<WordLanes2> r =
+          philox4x32_10(Word4<WordLanes2>{{block_word(0, 0), block_word(1, 0)},
+                                          {block_word(0, 1), block_word(1, 1)},
+                                          {path_lo_, path_lo_},
+                                          {path_hi_, path_hi_}},
+                        key_);
+      normal4_from_block(Word4<WordLanes>{r.x.a, r.y.a, r.z.a, r.w.a}, z + 4 * b);
+      normal4_from_block(Word4<WordLanes>{r.x.b, r.y.b, r.z.b, r.w.b}, z + 4 * b + 4);
     }
     if (b < blocks) {
       normal4_from_block(
-          philox4x32_10(Word4<U32x8>{block_word(0, 0), block_word(0, 1), path_lo_, path_hi_}, key_),
+          philox4x32_10(Word4<WordLanes>{block_word(0, 0), block_word(0, 1), path_lo_, path_hi_},
+                        key_),
           z + 4 * b);
       ++block_;
     }
@@ -134,19 +134,19 @@ class LaneNormals {
 
  private:
   // Counter word x (half 0) or y (half 1) of block block_ + ahead, the same in every lane.
-  U32x8 block_word(int ahead, int half) const {
-    return U32x8(static_cast<std::uint32_t>((block_ + static_cast<std::uint64_t>(ahead)) >>
-                                            (32 * half)));
+  WordLanes block_word(int ahead, int half) const {
+    return WordLanes(
+        static_cast<std::uint32_t>((block_ + static_cast<std::uint64_t>(ahead)) >> (32 * half)));
   }
 
   PhiloxKey key_;
   bool antithetic_;
-  U32x8 path_lo_, path_hi_;
-  F32x8 sign_;
+  WordLanes path_lo_, path_hi_;
+  FloatLanes sign_;
   std::uint64_t block_ = 0;  // diffusion stream: starts at block 0
 };
 
-// The normal quantile four lanes at a time, for the Sobol' normals below.
+// The normal quantile a register of doubles at a time, for the Sobol' normals below.
 struct LaneQuantiles {
   template <int kCount>
   static void apply(const double* u, double* z) {
@@ -155,18 +155,18 @@ struct LaneQuantiles {
   }
 };
 
-// Quasi-Monte Carlo normals of eight consecutive paths (--rng sobol): the shared Brownian
-// bridge of kernels/sobol_normals.cuh on eight lanes in double (the same numbers as the scalar
+// Quasi-Monte Carlo normals of kLanes consecutive paths (--rng sobol): the shared Brownian
+// bridge of kernels/sobol_normals.cuh on kLanes lanes in double (the same numbers as the scalar
 // reference), its float increments then packed per asset.
 class LaneSobolNormals {
  public:
-  LaneSobolNormals(const ModelView& m, std::uint64_t seed, std::uint64_t first_path,
-                   double* bridge, float* increments)
+  LaneSobolNormals(const ModelView& m, std::uint64_t seed, std::uint64_t first_path, double* bridge,
+                   float* increments)
       : bridge_(m, seed, first_path, bridge), n_(m.qmc_assets), increments_(increments) {}
-  void fill(F32x8* z, int blocks) {
+  void fill(FloatLanes* z, int blocks) {
     bridge_.next(increments_);
-    for (int a = 0; a < n_; ++a) z[a] = F32x8::load_unaligned(increments_ + a * kLanes);
-    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+    for (int a = 0; a < n_; ++a) z[a] = FloatLanes::load_unaligned(increments_ + a * kLanes);
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = FloatLanes(0.0f);
   }
 
  private:
@@ -191,14 +191,14 @@ class GatherSobolNormals {
     for (int l = 0; l < kLanes; ++l)
       new (storage_ + l * sizeof(Bridge)) Bridge(m, seed, paths[l], bridge + l * per_lane);
   }
-  void fill(F32x8* z, int blocks) {
+  void fill(FloatLanes* z, int blocks) {
     for (int l = 0; l < kLanes; ++l) lane(l)->next(increments_ + l * n_);
     alignas(64) float column[kLanes];
     for (int a = 0; a < n_; ++a) {
       for (int l = 0; l < kLanes; ++l) column[l] = increments_[l * n_ + a];
-      z[a] = F32x8::load(column);
+      z[a] = FloatLanes::load(column);
     }
-    for (int i = n_; i < 4 * blocks; ++i) z[i] = F32x8(0.0f);
+    for (int i = n_; i < 4 * blocks; ++i) z[i] = FloatLanes(0.0f);
   }
 
  private:
@@ -215,8 +215,8 @@ class GatherSobolNormals {
 class LaneMixing {
  public:
   // apply_lanes: under importance sampling, 1 for the lanes drawn shifted (else 0).
-  LaneMixing(std::uint64_t seed, LanePaths paths, float dof, int antithetic,
-             float lambda = 1.0f, const float* apply_lanes = nullptr)
+  LaneMixing(std::uint64_t seed, LanePaths paths, float dof, int antithetic, float lambda = 1.0f,
+             const float* apply_lanes = nullptr)
       : dof_(dof), lambda_(lambda) {
     if (apply_lanes != nullptr)
       for (int l = 0; l < kLanes; ++l) apply_[l] = apply_lanes[l] != 0.0f;
@@ -224,12 +224,12 @@ class LaneMixing {
       streams_[l] = PhiloxBlockStream(seed, antithetic_source(paths[l], antithetic),
                                       stream_offset(RngStream::kMixing));
   }
-  F32x8 scale() {
+  FloatLanes scale() {
     alignas(64) float s[kLanes];
     for (int l = 0; l < kLanes; ++l)
-      s[l] = twisted_scale(student_t_scale(streams_[l], dof_), dof_, lambda_, apply_[l],
-                           log_pq_[l]);
-    return F32x8::load(s);
+      s[l] =
+          twisted_scale(student_t_scale(streams_[l], dof_), dof_, lambda_, apply_[l], log_pq_[l]);
+    return FloatLanes::load(s);
   }
   double log_pq(int lane) const { return log_pq_[lane]; }
 
@@ -240,7 +240,7 @@ class LaneMixing {
   double log_pq_[kLanes] = {};
 };
 
-// Scenario events of eight paths: each lane draws its own (scalar), the coefficients are
+// Scenario events of kLanes paths: each lane draws its own (scalar), the coefficients are
 // gathered into a vector per day.
 class LaneEvents {
  public:
@@ -258,11 +258,11 @@ class LaneEvents {
         return true;
     return false;
   }
-  F32x8 coefficient(int e, int day) const {
+  FloatLanes coefficient(int e, int day) const {
     alignas(64) float c[kLanes];
     for (int l = 0; l < kLanes; ++l)
       c[l] = event_coefficient(m_.events[e], draws_[static_cast<std::size_t>(e * kLanes + l)], day);
-    return F32x8::load(c);
+    return FloatLanes::load(c);
   }
 
  private:
@@ -272,16 +272,17 @@ class LaneEvents {
 
 struct Scratch {
   explicit Scratch(const ModelView& m)
-      : x(static_cast<std::size_t>(m.n_assets)), z(static_cast<std::size_t>(4 * m.n_blocks)),
+      : x(static_cast<std::size_t>(m.n_assets)),
+        z(static_cast<std::size_t>(4 * m.n_blocks)),
         eps(static_cast<std::size_t>(m.n_assets)),
         spot(static_cast<std::size_t>(m.n_assets) * kLanes),
         draws(static_cast<std::size_t>(m.n_events) * kLanes),
         bridge(m.rng == RngKind::kSobol
                    ? static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes
                    : 0),
-        increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes
-                                            : 0) {}
-  Buffer<F32x8> x, z, eps;
+        increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes : 0) {
+  }
+  Buffer<FloatLanes> x, z, eps;
   Buffer<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   Buffer<EventDraw> draws;
   Buffer<double> bridge;     // --rng sobol: the lanes' Brownian bridge
@@ -293,7 +294,7 @@ struct Scratch {
 // doubles at a time for cash and shares, then each lane's options in order. Lanes at or past
 // `valid` are computed but not stored. The spots go to spot[l * n_assets + i] when the book has
 // options or `keep_spots` (the components read them).
-void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, double* out,
+void lane_losses(const BookView& b, int n_assets, const FloatLanes* x, int valid, double* out,
                  double* spot, bool keep_spots = false) {
   const DoubleTag dd;
   const bool store = keep_spots || b.n_options > 0;
@@ -321,10 +322,10 @@ void lane_losses(const BookView& b, int n_assets, const F32x8* x, int valid, dou
     const double* s = spot + l * n_assets;
     for (int k = 0; k < b.n_options; ++k) {
       const OptionView& o = b.options[k];
-      value = fma(o.quantity,
-                  black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate,
-                                o.implied_vol),
-                  value);
+      value =
+          fma(o.quantity,
+              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol),
+              value);
     }
     out[l] = b.value0 - value;
   }
@@ -338,7 +339,7 @@ struct LaneDayLosses {
   int n_assets, valid;
   double* out;   // row 0 of this group's paths
   double* spot;  // scratch
-  void operator()(int day, const F32x8* x) const {
+  void operator()(int day, const FloatLanes* x) const {
     const int row = rows[day];
     if (row >= 0)
       lane_losses(books[day], n_assets, x, valid, out + static_cast<std::size_t>(row) * count,
@@ -364,7 +365,7 @@ struct LanePathRiskDay {
   int n_assets, valid;
   double* spot;  // scratch
   LanePathRisk* state;
-  void operator()(int day, const F32x8* x) const {
+  void operator()(int day, const FloatLanes* x) const {
     alignas(64) double loss[kLanes];
     lane_losses(books[day], n_assets, x, valid, loss, spot);
     LanePathRisk& s = *state;
@@ -395,28 +396,27 @@ void run_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int vali
   if (m.is_shift == nullptr) {
     LaneMixing mixing(seed, paths, m.dof, m.antithetic);
     const LaneEvents events(m, seed, paths, s.draws);
-    simulate_log_returns<F32x8>(m, inner, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
-                                day_end);
+    simulate_log_returns<FloatLanes>(m, inner, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+                                     day_end);
     return;
   }
   alignas(64) float apply[kLanes];
   for (int l = 0; l < kLanes; ++l) apply[l] = shifted_path(m, seed, paths[l]) ? 1.0f : 0.0f;
-  ShiftedNormals<F32x8, Inner> normals(inner, m.is_shift, m.n_assets, F32x8::load(apply));
+  ShiftedNormals<FloatLanes, Inner> normals(inner, m.is_shift, m.n_assets, FloatLanes::load(apply));
   LaneMixing mixing(seed, paths, m.dof, m.antithetic, m.is_chi2_scale, apply);
   const LaneEvents events(m, seed, paths, s.draws);
-  simulate_log_returns<F32x8>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
-                              day_end);
+  simulate_log_returns<FloatLanes>(m, normals, mixing, events, s.x.data(), s.z.data(), s.eps.data(),
+                                   day_end);
   if (log_w == nullptr) return;
-  const F32x8 dot = normals.shift_dot();
+  const FloatLanes dot = normals.shift_dot();
   for (int l = 0; l < valid; ++l)
-    log_w[l] = mixture_log_weight(m.is_half_norm2 - static_cast<double>(dot[l]) +
-                                  mixing.log_pq(l));
+    log_w[l] = mixture_log_weight(m.is_half_norm2 - static_cast<double>(dot[l]) + mixing.log_pq(l));
 }
 
 // run_lanes with the model's diffusion generator.
 template <class DayEnd = NoDayEnd>
-void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int valid,
-                    Scratch& s, double* log_w, DayEnd day_end = DayEnd{}) {
+void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int valid, Scratch& s,
+                    double* log_w, DayEnd day_end = DayEnd{}) {
   if (m.rng == RngKind::kSobol && paths.gathered != nullptr) {
     GatherSobolNormals normals(m, seed, paths, s.bridge.data(), s.increments.data());
     run_lanes(m, seed, paths, valid, s, log_w, day_end, normals);
@@ -432,8 +432,7 @@ void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int
 // fn(offset, valid, scratch) for each group of kLanes paths [offset, offset + kLanes) of
 // [0, count), `valid` of them inside it, on `threads` OpenMP threads (each with its scratch).
 template <class Fn>
-void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk,
-                    const Fn& fn) {
+void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk, const Fn& fn) {
   const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
 #pragma omp parallel num_threads(threads)
   {
@@ -462,9 +461,8 @@ void simulate_days(const ModelView& m, const BookView* day_books, const int* day
                    std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                    double* losses, int threads) {
   for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    const LaneDayLosses day_end{day_books, day_rows,        count,
-                                m.n_assets, valid,       losses + offset,
-                                scratch.spot.data()};
+    const LaneDayLosses day_end{day_books,       day_rows,           count, m.n_assets, valid,
+                                losses + offset, scratch.spot.data()};
     simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
                    day_end);
   });
@@ -476,8 +474,8 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
                         int threads) {
   for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
     LanePathRisk state;
-    const LanePathRiskDay day_end{day_books, stop_loss, m.n_assets, valid, scratch.spot.data(),
-                                  &state};
+    const LanePathRiskDay day_end{day_books, stop_loss,           m.n_assets,
+                                  valid,     scratch.spot.data(), &state};
     simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
                    day_end);
     for (int l = 0; l < valid; ++l) {
@@ -516,8 +514,7 @@ namespace chipshock::cpu_kernel {
 void CHIPSHOCK_KERNEL_ENTRY(const ModelView& m, const BookView& b, std::uint64_t seed,
                             std::uint64_t first_path, std::uint64_t count, double* losses,
                             double* log_weights, int threads) {
-  simd::HWY_NAMESPACE::simulate_paths(m, b, seed, first_path, count, losses, log_weights,
-                                      threads);
+  simd::HWY_NAMESPACE::simulate_paths(m, b, seed, first_path, count, losses, log_weights, threads);
 }
 
 void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const int* day_rows,
@@ -529,18 +526,17 @@ void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const i
 
 void CHIPSHOCK_LINES_ENTRY(const ModelView& m, const BookView& b, const LineView* lines,
                            int n_lines, std::uint64_t seed, const std::uint64_t* paths,
-                           std::uint64_t count, double* line_losses, double* losses,
-                           int threads) {
-  simd::HWY_NAMESPACE::simulate_lines(m, b, lines, n_lines, seed, paths, count, line_losses,
-                                      losses, threads);
+                           std::uint64_t count, double* line_losses, double* losses, int threads) {
+  simd::HWY_NAMESPACE::simulate_lines(m, b, lines, n_lines, seed, paths, count, line_losses, losses,
+                                      threads);
 }
 
 void CHIPSHOCK_PATH_RISK_ENTRY(const ModelView& m, const BookView* day_books, double stop_loss,
                                std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                                double* losses, double* drawdowns, std::int32_t* first_breach,
                                int threads) {
-  simd::HWY_NAMESPACE::simulate_path_risk(m, day_books, stop_loss, seed, first_path, count,
-                                          losses, drawdowns, first_breach, threads);
+  simd::HWY_NAMESPACE::simulate_path_risk(m, day_books, stop_loss, seed, first_path, count, losses,
+                                          drawdowns, first_breach, threads);
 }
 
 }  // namespace chipshock::cpu_kernel
