@@ -2,8 +2,10 @@
 # One-shot check on a GPU machine (H100/H200, sm_90): a fresh CUDA build for sm_90 (plus PTX)
 # with warnings as errors, every test (the GPU tests must run, not skip), the GPU/CPU parity
 # check, the GPU benchmark (10M and 100M paths) with its two references, the CPU benchmark for
-# the speedup, --backend both runs, two MPI ranks on the GPU backend (where mpiexec is found),
-# and 10^10 paths. Prints a short table last, whatever failed.
+# the speedup, --backend both runs (2M paths, and 100M for the whole-scenario speedup), a whole
+# CLI run of 100M paths with every default output against the engine's time, two MPI ranks on
+# the GPU backend (where mpiexec is found), and 10^10 paths against the engine's time. Prints a
+# short table last, whatever failed; each run's phases (report.json run.phases) are in it.
 #
 # Usage: scripts/gpu_check.sh [build-dir]        (default build-gpu; logs in <build-dir>-logs/)
 #        scripts/gpu_check.sh --bundle FILE      (no build: runs what scripts/gpu_bundle.sh built
@@ -13,7 +15,7 @@
 # installed; with --bundle it needs neither a compiler nor those packages, only the CUDA
 # toolkit's libraries, CMake's ctest and a checkout of the bundle's commit (the bundle carries
 # Open MPI). Expected: about 3-5 minutes on an H200 machine; every step has a timeout and the
-# whole script stops starting steps after 7 minutes (CHECK_BUDGET_S), so it ends within 8.
+# whole script stops starting steps after 8 minutes (CHECK_BUDGET_S), so it ends within 9.
 #
 # Not `set -e`: a failing step must not stop the later ones or the table. Each step's status is
 # recorded and the exit code is 1 when any step failed.
@@ -31,7 +33,7 @@ else
   build=${1:-build-gpu}
 fi
 logs="${build}-logs"
-budget=${CHECK_BUDGET_S:-420}
+budget=${CHECK_BUDGET_S:-480}
 export PATH=/usr/local/cuda/bin:$PATH
 rm -rf "$logs"
 mkdir -p "$logs"
@@ -79,6 +81,27 @@ json_field() {
   [ -f "$file" ] || return 0
   grep -E '^\{' "$file" | grep -F -- "$filter" | tail -1 |
     sed -nE "s/.*\"$key\": \"?([^\",}]*)\"?.*/\1/p"
+}
+
+# phases DIR: a run's wall time and its phases from DIR/report.json (run.phases), one line.
+phases() {
+  python3 - "$1/report.json" <<'PY' 2>/dev/null || echo "n/a"
+import json, sys
+p = json.load(open(sys.argv[1]))["run"]["phases"]
+print("wall %.2f s: " % p["wall"] + ", ".join(
+    "%s %.2f" % (k, v) for k, v in p.items() if k != "wall" and v >= 0.005))
+PY
+}
+
+# wall_over_engine DIR PATHS ENGINE_RATE [SLACK_S]: DIR's wall time over PATHS x 16 x 10 asset
+# steps at ENGINE_RATE, with SLACK_S seconds taken off the wall time first.
+wall_over_engine() {
+  python3 - "$1/report.json" "$2" "${3:-}" "${4:-0}" <<'PY' 2>/dev/null || echo "n/a"
+import json, sys
+wall = json.load(open(sys.argv[1]))["run"]["phases"]["wall"]
+engine = float(sys.argv[2]) * 16 * 10 / float(sys.argv[3])
+print("%.2f s / engine %.2f s = %.2f" % (wall, engine, (wall - float(sys.argv[4])) / engine))
+PY
 }
 
 ratio() {  # ratio A B -> A/B with 3 significant digits, or n/a
@@ -140,12 +163,17 @@ print_table() {
   echo "| CPU asset-steps/s, 2 threads, 1M paths | ${cpu2:-n/a} |"
   echo "| engine / CPU 2 threads (target >= 100) | $(ratio "$e100" "$cpu2") |"
   echo "| --backend both, 2M paths | ${both:-n/a} |"
+  echo "| --backend both, 100M paths: whole-scenario speedup (target >= 30) | $(grep -E "speedup" "$logs/backend_both_100M.log" 2>/dev/null | head -2 | sed -E 's/^ +//' | paste -sd ';' -) |"
+  echo "| whole CLI run, 100M paths, every default output: wall / engine, minus 1 s (target <= 1.5) | $(wall_over_engine "$logs/report_100M" 1e8 "$e100" 1) |"
+  echo "| its phases | $(phases "$logs/report_100M") |"
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
   local rate_mpi rate_one
   rate_mpi=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1)
   rate_one=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_one/report.json" 2>/dev/null | head -1)
   echo "| mpirun -np 2 --backend gpu, 100M paths, 2 runs | $(grep -E "MPI ranks" "$logs/mpi_gpu.log" 2>/dev/null | sed 's/^chipshock: //' | head -1); ${rate_mpi:-n/a} paths/s (one process: ${rate_one:-n/a}); reports $(grep -c DIFFERENT "$logs/mpi_same.log" 2>/dev/null | sed 's/^0$/equal/;s/^[1-9][0-9]*$/DIFFER/') |"
   echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
+  echo "| 10^10 paths: wall / engine (target <= 1.2) | $(wall_over_engine "$logs/report_10B" 1e10 "$e100") |"
+  echo "| its phases | $(phases "$logs/report_10B") |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
 trap print_table EXIT
@@ -247,6 +275,14 @@ if [ "${status[build]:-}" = ok ]; then
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 \
     --scenario cheaper_model_disruption --scenario taiwan_supply_disruption --backend both \
     --out "$logs/report"
+  # The whole CLI run at 100M paths with every default output (components, histogram, fan
+  # chart, every report file), against the engine's time from gpu_bench.
+  run_step whole_100M 150 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
+    --portfolio scenarios/portfolio/ai_book.toml --paths 100M --horizon 10 --seed 7 \
+    --backend gpu --timings --out "$logs/report_100M"
+  run_step backend_both_100M 240 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
+    --portfolio scenarios/portfolio/ai_book.toml --paths 100M --horizon 10 --seed 7 \
+    --backend both --timings --out "$logs/report_both_100M"
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
