@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "host/analytics/component_risk.hpp"
+#include "host/component_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/run_phases.hpp"
 

@@ -28,7 +28,7 @@ struct RunSettings {
   // 0 = no histogram.
   int histogram_bins = kDefaultHistogramBins;
   std::uint64_t gpu_batch_paths = 0;     // the same on the GPU; 0 = sized from free GPU memory
-  // Component VaR/ES by position (host/analytics/component_risk.hpp), from the tail paths
+  // Component VaR/ES by position (host/component_risk.hpp), from the tail paths
   // simulated again after the run.
   bool components = false;
   // Error control: when > 0, `paths` is the first checkpoint; the run keeps doubling the paths
@@ -50,7 +50,7 @@ struct ConvergencePoint {
 };
 
 // One position's contribution to expected shortfall and VaR at `confidence` (Euler allocation,
-// host/analytics/component_risk.hpp: component ES add up to the re-simulated ES exactly,
+// host/component_risk.hpp: component ES add up to the re-simulated ES exactly,
 // component VaR to the mean loss of the VaR window). Empty until the allocation runs.
 struct PositionContribution {
   std::string position;  // e.g. "NVDA" or "NVDA put 181 63d"
@@ -123,6 +123,13 @@ struct ScenarioResult {
   // --target-rel-error: whether the target was met (false: stopped at the path cap).
   bool target_met = false;
   ImportanceInfo importance;  // .on: the paths were drawn under importance sampling
+};
+
+// One scenario run on the GPU and on the CPU with the same paths (--backend both), for the
+// reports (host/report/backend_comparison.hpp).
+struct BackendComparison {
+  std::string scenario;
+  ScenarioResult gpu, cpu;
 };
 
 // Called after each batch with (paths done, paths total).

@@ -1,4 +1,4 @@
-// Euler allocation (host/analytics/component_risk.hpp), the ES interval, and runs to a target
+// Euler allocation (host/component_risk.hpp), the ES interval, and runs to a target
 // error: components add up to ES exactly, component VaR to VaR within its error, both match
 // the closed form of a Gaussian book, the ES interval covers the true ES about 95% of the time,
 // and a run to a target error equals a plain run with the same paths.
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "host/analytics/component_risk.hpp"
+#include "host/component_risk.hpp"
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
 #include "host/risk_engine.hpp"

@@ -11,7 +11,6 @@
 
 #include "host/cli/run_choices.hpp"
 #include "host/cpu/cpu_backend.hpp"
-#include "host/report/backend_comparison.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 

@@ -9,7 +9,7 @@
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
 #include "host/report/backtest_report.hpp"
-#include "host/report/run_report.hpp"
+#include "host/report/atomic_file.hpp"
 #include "host/scenario/scenario_library.hpp"
 
 #ifndef CHIPSHOCK_VERSION

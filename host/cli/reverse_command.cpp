@@ -10,7 +10,7 @@
 #include "host/cli/arg_parsing.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
-#include "host/report/run_report.hpp"
+#include "host/report/format.hpp"
 
 namespace chipshock {
 

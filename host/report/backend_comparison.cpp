@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "host/report/run_report.hpp"
+#include "host/report/format.hpp"
 
 namespace chipshock {
 

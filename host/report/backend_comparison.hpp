@@ -11,10 +11,7 @@
 
 namespace chipshock {
 
-struct BackendComparison {
-  std::string scenario;
-  ScenarioResult gpu, cpu;
-};
+// BackendComparison (one scenario on both backends) is host/risk_engine.hpp's.
 
 // |a - b| / max(|a|, |b|), 0 when both are 0.
 double relative_difference(double a, double b);
@@ -22,7 +19,16 @@ double relative_difference(double a, double b);
 // [ { "scenario", "gpu_seconds", "cpu_seconds", "speedup", "max_rel_diff",
 //     "levels": { "0.99": { "gpu_var", "cpu_var", "var_rel_diff", "gpu_es", "cpu_es",
 //                           "es_rel_diff" }, ... } }, ... ]
-struct BackendAgreement;
+// --backend both, in one line for the report header: the GPU run checked against the CPU run
+// (agreement_of below); absent for single-backend runs.
+struct BackendAgreement {
+  std::string gpu_name;
+  double gpu_seconds = 0, cpu_seconds = 0;
+  double max_relative_difference = 0;  // largest |gpu - cpu| / |cpu| over every VaR and ES
+  std::string agreement;               // in words, e.g. "agree to float rounding"
+  double speedup() const { return gpu_seconds > 0 ? cpu_seconds / gpu_seconds : 0.0; }
+};
+
 // The comparisons in one line: total GPU and CPU seconds, the largest relative difference.
 BackendAgreement agreement_of(const std::vector<BackendComparison>& c, const std::string& gpu_name);
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "host/report/html_escape.hpp"
-#include "host/report/run_report.hpp"
+#include "host/report/format.hpp"
 
 namespace chipshock {
 

@@ -2,17 +2,11 @@
 
 #include "host/report/path_risk_report.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 
 namespace chipshock {
 
@@ -41,26 +35,6 @@ std::string phases_summary(const RunReport& r) {
   std::snprintf(part, sizeof part, ", other %.3f s (wall %.3f s)\n", r.phases.other(),
                 r.phases.wall_seconds);
   return out + part;
-}
-
-std::string confidence_key(double c) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, c);
-  return std::string(buf, res.ptr);
-}
-
-std::string format_money(double x) {
-  if (!std::isfinite(x)) return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-  char buf[400];  // %.2f of the largest double is 312 characters
-  std::snprintf(buf, sizeof buf, "%.2f", std::fabs(x));
-  const std::string digits(buf);
-  const std::size_t dot = digits.find('.');
-  std::string grouped = x < 0 && digits != "0.00" ? "-" : "";
-  for (std::size_t i = 0; i < dot; ++i) {
-    if (i > 0 && (dot - i) % 3 == 0) grouped += ',';
-    grouped += digits[i];
-  }
-  return grouped + digits.substr(dot);
 }
 
 std::string rng_description(const std::string& rng) {
@@ -538,31 +512,6 @@ std::string report_summary(const RunReport& r) {
       out << "warning: " << s.name << ": " << s.non_finite
           << " paths had a NaN or infinite loss and were left out of every statistic\n";
   return out.str();
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() /
-                       ("." + target.filename().string() + ".tmp." + std::to_string(getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << content;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("error writing " + tmp.string() + " (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename onto " + path + ": " + why);
-  }
 }
 
 }  // namespace chipshock

@@ -10,21 +10,13 @@
 
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
+#include "host/report/atomic_file.hpp"
+#include "host/report/format.hpp"
 #include "host/risk_engine.hpp"
 #include "host/run_phases.hpp"
 #include "host/value_fan.hpp"
 
 namespace chipshock {
-
-// --backend both, in one line for the report header: the GPU run checked against the CPU run
-// (agreement_of in backend_comparison.hpp); absent for single-backend runs.
-struct BackendAgreement {
-  std::string gpu_name;
-  double gpu_seconds = 0, cpu_seconds = 0;
-  double max_relative_difference = 0;  // largest |gpu - cpu| / |cpu| over every VaR and ES
-  std::string agreement;               // in words, e.g. "agree to float rounding"
-  double speedup() const { return gpu_seconds > 0 ? cpu_seconds / gpu_seconds : 0.0; }
-};
 
 // --what-if: the book with the file's positions added, run with the same seed and paths
 // (common random numbers), against the book as it is.
@@ -93,18 +85,8 @@ std::string phases_summary(const RunReport& r);
 // The generator in words, for the reports: "Philox4x32-10 pseudo-random" or the Sobol' one.
 std::string rng_description(const std::string& rng);
 
-// Shortest decimal string that reads back as the same double: 0.95 -> "0.95".
-std::string confidence_key(double confidence);
-
 nlohmann::ordered_json report_json(const RunReport& r);
 std::string report_markdown(const RunReport& r);
 std::string report_summary(const RunReport& r);  // the table printed on stdout
-
-// Writes to a temporary file in the same directory, then renames it over `path`: readers see
-// the old file or the new one, never a half-written one. Throws std::runtime_error.
-void write_file_atomically(const std::string& path, const std::string& content);
-
-// 1234567.891 -> "1,234,567.89"
-std::string format_money(double x);
 
 }  // namespace chipshock

@@ -1,4 +1,4 @@
-#include "host/analytics/component_risk.hpp"
+#include "host/component_risk.hpp"
 
 #include <algorithm>
 #include <chrono>

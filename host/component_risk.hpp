@@ -17,6 +17,7 @@
 // statistic, h = ceil(sqrt(m)) (clamped to the kept tail). Their sum is the mean loss of the
 // window, not VaR itself: the gap is the estimator's bias (second order in the window width
 // for a smooth density) plus noise of about sd(L' in window) / sqrt(2h + 1); both are reported.
+// Part of the engine: a scenario's run ends with it (finish_scenario, host/risk_engine.hpp).
 #pragma once
 
 #include <cstdint>
