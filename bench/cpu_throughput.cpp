@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/risk_engine.hpp"

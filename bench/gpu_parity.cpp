@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "kernels/gpu_engine.hpp"
 #include "kernels/philox.cuh"
 #include "kernels/sobol.cuh"

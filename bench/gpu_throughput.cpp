@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "bench/gpu_reference_kernels.hpp"
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/gpu/gpu_backend.hpp"
 #include "host/risk_engine.hpp"

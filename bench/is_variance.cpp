@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "host/analytics/importance_sampling.hpp"
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "host/risk_engine.hpp"
 
 using namespace chipshock;

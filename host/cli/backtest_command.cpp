@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "host/backtest/var_backtest.hpp"
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"

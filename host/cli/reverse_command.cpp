@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/analytics/reverse_stress.hpp"
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
 #include "host/report/format.hpp"

@@ -1,4 +1,4 @@
-#include "host/cli/arg_parsing.hpp"
+#include "host/app/arg_parsing.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "host/cli/monte_carlo_runs.hpp"
+#include "host/app/monte_carlo_runs.hpp"
 
 #include <memory>
 #include <utility>

@@ -1,9 +1,9 @@
-#include "host/cli/backend_plan.hpp"
+#include "host/app/backend_plan.hpp"
 
 #include <exception>
 #include <stdexcept>
 
-#include "host/cli/run_command.hpp"
+#include "host/app/run_options.hpp"
 #include "host/stats/risk_measures.hpp"
 
 #if CHIPSHOCK_HAVE_CUDA

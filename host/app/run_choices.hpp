@@ -4,7 +4,7 @@
 
 namespace chipshock {
 
-// --backend: where the paths run (host/cli/backend_plan.hpp).
+// --backend: where the paths run (host/app/backend_plan.hpp).
 enum class BackendChoice { kAuto, kCpu, kGpu, kBoth };
 
 // "auto", "cpu", "gpu", "both": as --backend and the reports name them.

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "host/checkpoint/run_checkpoint.hpp"
-#include "host/cli/backend_plan.hpp"
+#include "host/app/backend_plan.hpp"
 #include "host/parallel/mpi_team.hpp"
 #include "host/parallel/mpi_world.hpp"
 #include "host/risk_engine.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "host/cli/run_choices.hpp"
+#include "host/app/run_choices.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"

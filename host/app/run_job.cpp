@@ -1,0 +1,181 @@
+#include "host/app/run_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/analytics/importance_sampling.hpp"
+#include "host/analytics/path_risk.hpp"
+#include "host/app/monte_carlo_runs.hpp"
+#include "host/app/what_if.hpp"
+#include "host/parallel/mpi_world.hpp"
+#include "host/report/format.hpp"
+#include "host/value_fan.hpp"
+
+#ifndef CHIPSHOCK_VERSION
+#define CHIPSHOCK_VERSION "unknown"
+#endif
+
+namespace chipshock {
+
+namespace {
+
+// One line on how an importance-sampling run drew its paths (also in report.json's sampling).
+std::string importance_note(const ScenarioResult& r) {
+  const ImportanceInfo& is = r.importance;
+  char text[512];
+  std::snprintf(
+      text, sizeof text,
+      "importance sampling aimed at %s: normals shifted %.2f sd along the book's "
+      "first-order loss direction (delta-linear loss sd %s)%s, a quarter of the paths "
+      "unshifted (defensive mixture); %llu paths at or beyond that VaR, worth %.0f "
+      "plain ones (effective sample size); shift chosen from %d pilot candidates "
+      "(%llu paths, not part of the run)",
+      confidence_key(is.target_confidence).c_str(), is.shift_sd, format_money(is.linear_sd).c_str(),
+      is.chi2_scale < 1
+          ? (", chi-square mixing scaled by " + std::to_string(is.chi2_scale).substr(0, 4)).c_str()
+          : "",
+      static_cast<unsigned long long>(is.tail_paths), is.ess_tail, is.candidates,
+      static_cast<unsigned long long>(is.pilot_paths));
+  return text;
+}
+
+}  // namespace
+
+RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p, bool fan,
+                      const RunFeedback& feedback) {
+  RunSettings& settings = p.settings;
+  const Market& market = p.market;
+  const Portfolio& portfolio = p.portfolio;
+  const SimSpec& spec = *p.spec;
+  const std::vector<Scenario>& scenarios = p.scenarios;
+  BackendPlan& backend = *p.backend;
+  const bool resuming = !p.checkpoint_file.empty() && o.resume;
+  if (!p.checkpoint_file.empty() && !resuming)
+    write_checkpoint(p.checkpoint_file, p.checkpoint);  // settings and inputs, no runs yet
+
+  RunReport report;
+  report.version = CHIPSHOCK_VERSION;
+  report.market_file = o.market;
+  report.portfolio_file = o.portfolio;
+  report.portfolio_name = portfolio.name;
+  report.currency = market.currency;
+  report.portfolio_value = spec.value0();
+  report.paths = settings.paths;
+  report.seed = settings.seed;
+  report.horizon_days = o.horizon_days;
+  report.steps_per_day = o.steps_per_day;
+  report.n_assets = spec.n_assets();
+  report.dof = market.dof;
+  report.antithetic = o.antithetic;
+  report.rng = rng_name(o.rng);
+  report.as_of = market.as_of;
+  report.backend = backend.label();
+  report.gpu_name = backend.gpu_name();
+  report.threads = backend.threads();
+  report.cpu_isa = cpu_isa_name(backend.cpu().isa());
+  report.confidences = settings.confidences;
+  report.target_rel_error = settings.target_rel_error;
+  report.max_paths = settings.target_rel_error > 0 ? settings.max_paths : 0;
+
+  // The Monte Carlo runs: on every rank its share, merged on rank 0 (monte_carlo_runs.hpp).
+  const auto update = [&](const std::string& what, std::uint64_t done, std::uint64_t total,
+                          const char* unit) {
+    if (feedback.progress && world.is_root()) feedback.progress(what, done, total, unit);
+  };
+  MonteCarloRuns runs(backend, world, p.checkpoint_file, p.checkpoint);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> names{"baseline"};
+  for (const Scenario& sc : scenarios) names.push_back(sc.name);
+  // Importance sampling (one process, no checkpoint: prepare_run refused the others): each model
+  // gets its own measure (its own loss direction and pilot), kept for the what-if runs.
+  std::vector<ImportanceShift> shifts;
+  // --stop-loss on the CPU backend in one process: each scenario's run gathers the path-risk
+  // statistics of its first paths as it simulates them (path_risk.hpp), so they are not
+  // simulated again afterwards (a resumed run's are, in path_dependent_risk).
+  std::vector<std::unique_ptr<PathRiskTap>> taps;
+  if (!o.stop_loss.empty() && !backend.on_gpu() && world.size() == 1 && !o.importance_sampling) {
+    const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+    const std::uint64_t risk_paths = path_risk_paths(
+        settings.paths, p.sim.horizon_days, p.sim.steps_per_day, static_cast<int>(market.size()));
+    for (std::size_t k = 0; k < names.size(); ++k)
+      taps.push_back(std::make_unique<PathRiskTap>(
+          market, portfolio, p.sim, k == 0 ? nullptr : &scenarios[k - 1], risk_paths, stop));
+  }
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const std::string& name = names[k];
+    SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
+    const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
+      update(name, done, total, "paths");
+    };
+    ScenarioResult res;
+    if (o.importance_sampling) {
+      update(name + " (importance-sampling pilot)", 0, 1, "paths");
+      const double target =
+          *std::max_element(settings.confidences.begin(), settings.confidences.end());
+      const ImportanceInfo info =
+          plan_importance_sampling(model, backend.cpu(), settings.seed, target);
+      shifts.push_back(model.importance_shift());
+      res = simulate_scenario_weighted(name, model, backend.cpu(), settings, info, report_progress);
+      res.notes.push_back(importance_note(res));
+    } else {
+      res = runs.run(k, name, model, settings, report_progress,
+                     k < taps.size() ? taps[k].get() : nullptr);
+    }
+    if (!world.is_root()) continue;
+    if (k > 0) {
+      const Scenario& sc = scenarios[k - 1];
+      res.description = sc.description;
+      res.source = sc.source;
+      res.file = sc.file;
+      res.calibration_date = sc.calibration_date;
+      res.skipped_tickers = p.applied[k - 1].skipped_tickers;
+      res.notes.insert(res.notes.begin(), p.applied[k - 1].notes.begin(),
+                       p.applied[k - 1].notes.end());
+    }
+    report.scenarios.push_back(std::move(res));
+  }
+  if (p.what_if) {
+    report.what_if = run_what_if(o.what_if, *p.what_if, market, portfolio, p.sim, p.applied, names,
+                                 report.scenarios, runs, settings, update, shifts);
+  }
+  if (feedback.clear) feedback.clear();
+  if (world.is_root()) {
+    for (ScenarioResult& h : p.history_results) report.scenarios.push_back(std::move(h));
+    report.comparisons = backend.comparisons();
+    if (!report.comparisons.empty())
+      report.comparison = agreement_of(report.comparisons, report.gpu_name);
+    report.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (world.size() > 1 && feedback.notice)
+      feedback.notice(std::to_string(world.size()) +
+                      " MPI ranks; tails and sums merged on rank 0 at " +
+                      std::to_string(runs.team().merges()) +
+                      " stops: " + std::to_string(runs.team().merge_bytes()) +
+                      " bytes received in " + std::to_string(runs.team().merge_seconds()) + " s");
+
+    // --- path-dependent risk (--stop-loss): daily values of the first paths, on the CPU ---
+    if (!o.stop_loss.empty()) {
+      const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+      std::vector<const PathRiskTap*> gathered;
+      for (const auto& t : taps) gathered.push_back(t.get());
+      report.path_risk = path_dependent_risk(market, portfolio, p.sim, scenarios, backend.cpu(),
+                                             settings.seed, settings.paths, stop, gathered);
+    }
+    // --- the value fan chart (cheap, see value_fan.hpp; rank 0 only), for the reports ---
+    if (fan)
+      report.fan =
+          compute_value_fan(market, portfolio, p.sim, scenarios, backend.cpu(), settings.seed,
+                            settings.paths, [&](std::uint64_t done, std::uint64_t total) {
+                              update("value fan chart", done, total, "horizons");
+                            });
+    if (feedback.clear) feedback.clear();
+  }
+  return report;
+}
+
+}  // namespace chipshock

@@ -1,0 +1,374 @@
+#include "host/app/run_plan.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <thread>
+
+#include "host/analytics/importance_sampling.hpp"
+#include "host/app/arg_parsing.hpp"
+#include "host/history/historical_risk.hpp"
+#include "host/input_error.hpp"
+#include "host/parallel/mpi_world.hpp"
+#include "host/report/atomic_file.hpp"
+#include "host/report/format.hpp"
+#include "host/report/report_files.hpp"
+#include "host/scenario/scenario_library.hpp"
+
+namespace chipshock {
+
+namespace {
+
+constexpr int kMaxHorizonDays = 2520;  // ten years of trading days
+constexpr int kMaxStepsPerDay = 390;   // one a minute
+constexpr int kMaxTotalSteps = 100000;
+constexpr std::size_t kMaxScenarios = 64;
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * page : 0;
+}
+
+void validate(const RunOptions& o) {
+  if (o.market.empty()) throw InputError("", 0, "--market", "required");
+  if (o.portfolio.empty()) throw InputError("", 0, "--portfolio", "required");
+  if (o.horizon_days < 1 || o.horizon_days > kMaxHorizonDays)
+    throw InputError("", 0, "--horizon",
+                     "must be between 1 and " + std::to_string(kMaxHorizonDays) + " trading days");
+  if (o.steps_per_day < 1 || o.steps_per_day > kMaxStepsPerDay)
+    throw InputError("", 0, "--steps-per-day",
+                     "must be between 1 and " + std::to_string(kMaxStepsPerDay));
+  if (static_cast<long>(o.horizon_days) * o.steps_per_day > kMaxTotalSteps)
+    throw InputError(
+        "", 0, "--steps-per-day",
+        "horizon x steps per day exceeds " + std::to_string(kMaxTotalSteps) + " steps per path");
+  if (o.threads < 0 || o.threads > 4096)
+    throw InputError("", 0, "--threads", "must be between 1 and 4096 (0 = all cores)");
+  if (!o.stop_loss.empty()) {  // checked before the run, so a typo loses no work
+    char* end = nullptr;
+    const double stop = std::strtod(o.stop_loss.c_str(), &end);
+    if (o.stop_loss.empty() || end != o.stop_loss.c_str() + o.stop_loss.size() ||
+        !std::isfinite(stop) || !(stop > 0))
+      throw InputError("", 0, "--stop-loss",
+                       "'" + o.stop_loss + "': expected a positive loss in the book's currency",
+                       "e.g. --stop-loss 1e6");
+  }
+  if (o.window < 20 || o.window > 100000)
+    throw InputError("", 0, "--window", "must be between 20 and 100000 daily returns");
+}
+
+}  // namespace
+
+void check_option_rules(const RunOptions& o, int world_size) {
+  if (o.rng == RngKind::kSobol && o.antithetic)
+    throw InputError("", 0, "--antithetic", "not with --rng sobol",
+                     "quasi-random points are already balanced: drop --antithetic, or use "
+                     "--rng philox");
+  if (o.importance_sampling &&
+      (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth))
+    throw InputError("", 0, "--importance-sampling",
+                     std::string("runs on the CPU backend only, not with --backend ") +
+                         backend_choice_name(o.backend),
+                     "use --backend cpu (or auto)");
+  if (o.importance_sampling && !o.checkpoint.empty())
+    throw InputError("", 0, "--importance-sampling",
+                     "keeps every path's loss and weight in memory: not with --checkpoint",
+                     "drop --checkpoint (an importance-sampling run needs far fewer paths)");
+  if (o.importance_sampling && world_size > 1)
+    throw InputError("", 0, "--importance-sampling",
+                     "keeps every path's loss and weight in one process: not with mpirun",
+                     "run it in one process (it needs far fewer paths than a plain run)");
+  if (o.backend == BackendChoice::kBoth && (world_size > 1 || !o.checkpoint.empty()))
+    throw InputError("", 0, "--backend",
+                     "both runs whole scenarios in one process: not with mpirun or --checkpoint",
+                     "use --backend gpu or cpu");
+  if (o.target_rel_error == 0 && o.max_paths != "0")
+    throw InputError("", 0, "--max-paths", "only applies with --target-rel-error");
+  if (o.resume && o.checkpoint.empty())
+    throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
+}
+
+namespace {
+
+// --checkpoint/--resume: the settings and inputs the checkpoint must match, and, when resuming,
+// the saved progress, refused (InputError, exit 2) when anything differs.
+void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
+  if (o.checkpoint.empty()) return;
+  const RunSettings& s = p.settings;
+  RunCheckpoint& c = p.checkpoint;
+  // What the saved accumulators depend on. Not the batch size or thread count (results do not
+  // depend on them), nor what is computed after the Monte Carlo runs from the inputs alone
+  // (replays, historical simulation, --stop-loss, the fan chart, components).
+  c.settings = {{"paths", s.paths},
+                {"seed", s.seed},
+                {"horizon_days", p.sim.horizon_days},
+                {"steps_per_day", p.sim.steps_per_day},
+                {"antithetic", p.sim.antithetic},
+                {"rng", rng_name(o.rng)},
+                {"confidences", s.confidences},
+                {"histogram_bins", s.histogram_bins},
+                {"target_rel_error", s.target_rel_error},
+                {"target_confidence", s.target_confidence},
+                {"max_paths", s.max_paths},
+                {"what_if", o.what_if},
+                {"backend", p.backend->label()}};
+  nlohmann::json names = nlohmann::json::array({"baseline"});
+  for (const Scenario& sc : p.scenarios) names.push_back(sc.name);
+  c.settings["scenarios"] = names;
+  c.inputs = nlohmann::json::array({input_fingerprint(o.market), input_fingerprint(o.portfolio)});
+  for (const Scenario& sc : p.scenarios) c.inputs.push_back(input_fingerprint(sc.file));
+  if (!o.what_if.empty()) c.inputs.push_back(input_fingerprint(o.what_if));
+  c.rank = world.rank();
+  c.ranks = world.size();
+  p.checkpoint_file = checkpoint_path(o.checkpoint, world.rank(), world.size());
+  const bool exists = std::filesystem::exists(p.checkpoint_file);
+  if (!o.resume) {
+    if (exists)
+      throw InputError(p.checkpoint_file, 0, "--checkpoint", "the file exists already",
+                       "add --resume to continue the run it holds, or delete it to start over");
+    try {  // a place we cannot write to fails now, on every rank, not after the first batch
+      write_checkpoint(p.checkpoint_file + ".probe", c);
+      std::filesystem::remove(p.checkpoint_file + ".probe");
+    } catch (const std::exception&) {
+      throw InputError(p.checkpoint_file, 0, "--checkpoint", "cannot write the checkpoint there");
+    }
+    return;
+  }
+  if (!exists)
+    throw InputError(p.checkpoint_file, 0, "--resume", "no checkpoint to resume: file not found",
+                     "run without --resume to start (and checkpoint) a new run");
+  RunCheckpoint saved = read_checkpoint(p.checkpoint_file);
+  check_resumable(saved, c, p.checkpoint_file);
+  c.scenarios = std::move(saved.scenarios);
+}
+
+}  // namespace
+
+void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
+  validate(o);
+  check_option_rules(o, world.size());
+  RunSettings& settings = p.settings;
+  settings.paths = parse_paths(o.paths);
+  settings.seed = parse_unsigned(o.seed, "--seed");
+  settings.confidences = parse_confidences(o.confidence);
+  if (const std::uint64_t batch = parse_unsigned(o.batch, "--batch"); batch > 0) {
+    settings.batch_paths = std::min<std::uint64_t>(batch, std::uint64_t{1} << 26);
+    settings.gpu_batch_paths = settings.batch_paths;
+  }
+  settings.components = !o.no_components;
+  if (o.target_rel_error != 0) {
+    if (!(o.target_rel_error > 0 && o.target_rel_error < 1))
+      throw InputError("", 0, "--target-rel-error", "must be in (0, 1), e.g. 0.01 for 1%");
+    settings.target_rel_error = o.target_rel_error;
+    settings.max_paths =
+        parse_paths(o.max_paths == "0" ? std::to_string(64 * settings.paths) : o.max_paths);
+    if (settings.max_paths < settings.paths)
+      throw InputError("", 0, "--max-paths",
+                       "must be at least --paths (" + std::to_string(settings.paths) + ")");
+    if (tail_mass(settings.paths, settings.target_confidence) < 10.0)
+      throw InputError("", 0, "--paths",
+                       "too few paths to start --target-rel-error: at least 400 are needed",
+                       "start from more paths, e.g. --paths 100k");
+  }
+  for (double c : settings.confidences)
+    if (tail_mass(settings.paths, c) < 1.0)
+      throw InputError("", 0, "--paths",
+                       std::to_string(settings.paths) + " paths leave no loss beyond the " +
+                           confidence_key(c) + " quantile",
+                       "use at least " +
+                           std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
+                           " paths, and many more for a stable estimate");
+  // Path i is Sobol' point i of cuRAND's 32-bit generator, which has 2^32 of them.
+  if (o.rng == RngKind::kSobol && settings.path_bound() > (std::uint64_t{1} << 32))
+    throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
+                     "--rng sobol has 2^32 points (4294967296 paths)",
+                     "use fewer paths, or --rng philox");
+  // The tail (with path indices) of the most paths the run may reach; under importance
+  // sampling every path's loss, weight and index.
+  const std::uint64_t tail_bytes =
+      o.importance_sampling ? settings.path_bound() * kImportanceBytesPerPath * 2
+                            : tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
+  const std::uint64_t memory = physical_memory_bytes();
+  if (memory > 0 && tail_bytes > memory / 2)
+    throw InputError(
+        "", 0, "--paths",
+        "keeping the loss tail of " + std::to_string(settings.paths) + " paths needs " +
+            std::to_string(tail_bytes >> 20) + " MiB, more than half of this machine's memory",
+        o.importance_sampling ? "importance sampling keeps 24 bytes per path and needs far fewer "
+                                "paths than a plain run for the same deep-tail accuracy: use fewer"
+                              : "use fewer paths or higher confidence levels");
+  if (o.scenarios.size() > kMaxScenarios)
+    throw InputError("", 0, "--scenario",
+                     "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");
+
+  p.market = load_market(o.market);
+  p.portfolio = load_portfolio(o.portfolio, p.market);
+  const Market& market = p.market;
+  const Portfolio& portfolio = p.portfolio;
+  if (!o.what_if.empty()) p.what_if = load_portfolio(o.what_if, market);
+  SimSettings& sim = p.sim;
+  sim.horizon_days = o.horizon_days;
+  sim.steps_per_day = o.steps_per_day;
+  sim.antithetic = o.antithetic;
+  sim.rng = o.rng;
+  p.spec = std::make_unique<SimSpec>(market, portfolio, sim);
+  const SimSpec& spec = *p.spec;
+  // Every scenario is read and applied to the market before any path runs: a bad file fails
+  // fast and loses no work.
+  std::vector<Scenario>& scenarios = p.scenarios;
+  std::vector<AppliedScenario>& applied = p.applied;
+  for (const std::string& arg : o.scenarios) {
+    scenarios.push_back(load_scenario(resolve_scenario(arg)));
+    for (std::size_t k = 0; k + 1 < scenarios.size(); ++k)
+      if (scenarios[k].name == scenarios.back().name)
+        throw InputError(scenarios.back().file, 0, "name",
+                         "scenario '" + scenarios.back().name + "' is given twice (also " +
+                             scenarios[k].file + ")");
+    applied.push_back(apply_scenario(scenarios.back(), market, o.horizon_days));
+  }
+  for (const AppliedScenario& a : applied)
+    p.scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
+  // Replays and historical simulation are cheap and deterministic: computed before the Monte
+  // Carlo run, so bad dates or missing history fail fast; by rank 0, which reports them.
+  std::vector<ReplayRequest> replays;
+  for (const std::string& d : o.replays) replays.push_back(parse_replay(d, false));
+  for (const std::string& w : o.replay_windows) replays.push_back(parse_replay(w, true));
+  const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
+  if (world.is_root()) {
+    if (o.method == RunMethod::kHistorical) {
+      HistoricalSettings hs;
+      hs.window = o.window;
+      hs.horizon_days = o.horizon_days;
+      p.history_results.push_back(
+          historical_scenario(hs, market, portfolio, prices, settings.confidences));
+    }
+    for (const ReplayRequest& r : replays)
+      p.history_results.push_back(
+          replay_scenario(r, market, portfolio, prices, settings.confidences));
+  }
+
+  // Backend selection (host/app/backend_plan.hpp): throws GpuUnavailable for gpu/both.
+  // MPI: one GPU per rank (its rank on the node modulo the node's GPUs), or an equal share of
+  // the node's cores.
+  int threads = o.threads;
+  if (threads == 0 && world.local_size() > 1)
+    threads =
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / world.local_size());
+  // Importance sampling runs on the CPU backend (validate refused gpu and both).
+  try {
+    p.backend = std::make_unique<BackendPlan>(
+        o.importance_sampling ? BackendChoice::kCpu : o.backend, threads, spec.n_assets(), settings,
+        gpu_for_local_rank(world.local_rank()), o.cpu_isa);
+  } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
+    throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
+  }
+  if (o.importance_sampling && o.backend == BackendChoice::kAuto)
+    p.notices.push_back("chipshock: importance sampling runs on the CPU backend");
+  if (!p.backend->notice().empty()) p.notices.push_back(p.backend->notice());
+
+  // Create the output folder before the run, so a bad --out fails fast and loses no work.
+  if (!o.out_dir.empty() && world.is_root()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (ec || !std::filesystem::is_directory(o.out_dir))
+      throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
+    const std::filesystem::path dir(o.out_dir);
+    for (const std::string& name : report_file_names())
+      if (std::filesystem::is_directory(dir / name))
+        throw InputError("", 0, "--out", (dir / name).string() + " is a folder");
+    try {  // a folder we cannot write into fails now, not after the run
+      write_file_atomically((dir / ".chipshock-write-probe").string(), "");
+      std::filesystem::remove(dir / ".chipshock-write-probe", ec);
+    } catch (const std::exception&) {
+      throw InputError("", 0, "--out", "cannot write into folder '" + o.out_dir + "'");
+    }
+  }
+
+  prepare_checkpoint(o, world, p);
+}
+
+// Under mpirun with --resume: rank 0's progress is the reference; every rank brings its own in
+// line with it (run_checkpoint.hpp: reconcile_with_root). Collective.
+void reconcile_checkpoints(const MpiWorld& world, PreparedRun& p) {
+  std::string stages = world.is_root() ? root_stages(p.checkpoint).dump() : std::string();
+  world.broadcast(stages);
+  if (!world.is_root())
+    reconcile_with_root(p.checkpoint, nlohmann::json::parse(stages), p.checkpoint_file);
+}
+
+namespace {
+
+std::string duration_text(double s) {
+  char buf[64];
+  if (s < 120)
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200)
+    std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
+  else if (s < 172800)
+    std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f days", s / 86400);
+  return buf;
+}
+
+}  // namespace
+
+RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSettings& settings,
+                         std::size_t n_scenarios, bool importance) {
+  constexpr std::uint64_t kPilotPaths = 1u << 14;
+  RunSettings pilot = settings;
+  pilot.paths = std::min<std::uint64_t>(settings.paths, kPilotPaths);
+  // The run's levels, so that the pilot keeps the run's share of paths in its tail (a low level
+  // such as 0.5 would keep half of them, which costs far more per path), each capped so that
+  // the pilot leaves at least 10 losses beyond it.
+  // (A pilot under 20 paths is the whole run, whose levels were checked.)
+  if (pilot.paths >= 20)
+    for (double& c : pilot.confidences)
+      c = std::min(c, 1.0 - 10.0 / static_cast<double>(pilot.paths));
+  pilot.histogram_bins = 0;
+  pilot.components = false;
+  pilot.target_rel_error = 0;
+  // With --backend both the CPU half dominates; timing it keeps the pilot out of the comparison.
+  const auto run_pilot = [&] {
+    if (backend.both())
+      simulate_scenario("pilot", spec, backend.cpu(), pilot);
+    else
+      backend.simulate("pilot", spec, pilot);
+  };
+  // A first, untimed run starts the threads (and the GPU context); the second is timed.
+  run_pilot();
+  const auto start = std::chrono::steady_clock::now();
+  run_pilot();
+  const double pilot_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunEstimate e;
+  const double per_path = pilot_s / static_cast<double>(pilot.paths);
+  e.seconds = per_path * static_cast<double>(settings.paths) * static_cast<double>(n_scenarios);
+  char buf[512];
+  std::snprintf(
+      buf, sizeof buf,
+      "%llu paths x %zu scenario(s), %d assets, %d steps per path, backend %s; loss "
+      "tail %.0f MiB; about %s (a pilot of %llu paths ran at %.3g paths/s)",
+      static_cast<unsigned long long>(settings.paths), n_scenarios, spec.n_assets(),
+      spec.total_steps(), backend.label().c_str(),
+      static_cast<double>(importance ? settings.paths * kImportanceBytesPerPath
+                                     : tail_memory_bytes(settings.paths, settings.confidences)) /
+          (1 << 20),
+      duration_text(e.seconds).c_str(), static_cast<unsigned long long>(pilot.paths),
+      per_path > 0 ? 1.0 / per_path : 0.0);
+  e.text = buf;
+  return e;
+}
+
+double run_work(const PreparedRun& p) {
+  return static_cast<double>(p.settings.paths) * p.spec->n_assets() * p.spec->total_steps() *
+         static_cast<double>(1 + p.scenarios.size());
+}
+
+}  // namespace chipshock
