@@ -238,7 +238,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       if (s.target_rel_error > 0) {
         const std::vector<double> tail = all->tail(tail_size_needed(cp, {s.target_confidence}));
         const LevelRisk t = risk_at(all->count(), s.target_confidence, tail);
-        if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
+        if (target_error_met(t, s)) {
           p.target_met = true;
           last = true;
         }
@@ -271,18 +271,24 @@ ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& 
   return r;
 }
 
+ScenarioResult run_scenario(const std::string& name, const SimSpec& spec, PathSource& source,
+                            const RunSettings& s, const CpuBackend& host,
+                            const ProgressFn& progress) {
+  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
+  const auto start = std::chrono::steady_clock::now();
+  PathTeam alone;
+  ScenarioProgress p;
+  advance_scenario(p, s, source, alone, progress);
+  ScenarioResult r = finish_scenario(name, p, spec, s, host);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& s,
                                  const ProgressFn& progress) {
-  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
-  const auto start = std::chrono::steady_clock::now();
   const std::unique_ptr<PathSource> source = cpu_path_source(spec, backend, s);
-  PathTeam alone;
-  ScenarioProgress p;
-  advance_scenario(p, s, *source, alone, progress);
-  ScenarioResult r = finish_scenario(name, p, spec, s, backend);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  return run_scenario(name, spec, *source, s, backend, progress);
 }
 
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,

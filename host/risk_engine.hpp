@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,12 @@ struct RunSettings {
     return target_rel_error > 0 ? std::max(paths, max_paths > 0 ? max_paths : 64 * paths) : paths;
   }
 };
+
+// The target-error rule of --target-rel-error, for every pipeline: the 95% interval of ES at
+// settings.target_confidence (`t`) is within target_rel_error of ES.
+inline bool target_error_met(const LevelRisk& t, const RunSettings& settings) {
+  return 0.5 * (t.es_hi - t.es_lo) <= settings.target_rel_error * std::fabs(t.es);
+}
 
 // The estimates after the first `paths` paths (a row of the convergence table).
 struct ConvergencePoint {
@@ -139,6 +146,14 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& settings,
                                  const ProgressFn& progress = {});
+
+class PathSource;
+// The same from any backend's paths, in one process: advance_scenario to the last stop, then
+// finish_scenario with the components' tail paths simulated again on `host`. Every backend's
+// simulate_scenario is this (the GPU's with its own source).
+ScenarioResult run_scenario(const std::string& name, const SimSpec& spec, PathSource& source,
+                            const RunSettings& settings, const CpuBackend& host,
+                            const ProgressFn& progress = {});
 
 // The statistics of an accumulator over `paths` paths (count() of them finite). Throws
 // InputError when too few finite losses are left for a confidence level.

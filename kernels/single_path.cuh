@@ -145,6 +145,18 @@ CHIPSHOCK_HD inline double single_path_log_returns_weighted(const Model& m, std:
   return shifted_log_returns(m, paired, seed, path, x, z, eps);
 }
 
+// The book's loss from a path's log-returns at the horizon; spot is scratch of m.n_assets
+// doubles. Revaluation reads assets through the book's held list (a run-time index). Reading
+// the log-returns from a widened copy, not from x, keeps x in registers on the GPU when
+// m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
+template <class Model>
+CHIPSHOCK_HD inline double horizon_loss(const Model& m, const BookView& b, const float* x,
+                                        double* spot) {
+  CHIPSHOCK_UNROLL
+  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
+  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+}
+
 // The loss of path `path` (value today minus value at the horizon); spot is scratch of
 // m.n_assets doubles.
 template <class Normals, class Model>
@@ -152,12 +164,7 @@ CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
                                             std::uint64_t seed, std::uint64_t path, float* x,
                                             float* z, float* eps, double* spot) {
   single_path_log_returns<Normals>(m, seed, path, x, z, eps);
-  // Revaluation reads assets through the book's held list (a run-time index). Reading the
-  // log-returns from a widened copy, not from x, keeps x in registers on the GPU when
-  // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
-  CHIPSHOCK_UNROLL
-  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
-  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+  return horizon_loss(m, b, x, spot);
 }
 
 // The same with quasi-Monte Carlo diffusion normals (m.rng == kSobol, sobol_normals.cuh): path
@@ -193,8 +200,7 @@ CHIPSHOCK_HD inline double sobol_path_loss(const Model& m, const BookView& b, st
                                            std::uint64_t path, float* x, float* z, float* eps,
                                            double* spot, double* bridge) {
   sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
-  for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);  // as above
-  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+  return horizon_loss(m, b, x, spot);
 }
 
 }  // namespace chipshock

@@ -215,7 +215,7 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
     table.push_back({cp, r.levels});
     if (s.target_rel_error > 0) {
       const LevelRisk t = weighted_risk_at(kept.size(), s.target_confidence, kept);
-      if (0.5 * (t.es_hi - t.es_lo) <= s.target_rel_error * std::fabs(t.es)) {
+      if (target_error_met(t, s)) {
         r.target_met = true;
         break;
       }

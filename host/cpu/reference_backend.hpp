@@ -39,7 +39,7 @@ inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::
   if (m.is_shift != nullptr) {
     const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight);
     std::vector<double> spot(m.n_assets);
-    return path_loss(spec.book(), [&x](int i) { return x[i]; }, spot.data());
+    return horizon_loss(m, spec.book(), x.data(), spot.data());
   }
   if (log_weight != nullptr) *log_weight = 0.0;
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);

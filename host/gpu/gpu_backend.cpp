@@ -1,9 +1,7 @@
 #include "host/gpu/gpu_backend.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
-#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -79,17 +77,10 @@ std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const R
 
 ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimSpec& spec,
                                              const RunSettings& s, const ProgressFn& progress) {
-  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
-  const auto start = std::chrono::steady_clock::now();
-  const std::unique_ptr<PathSource> source = path_source(spec, s, false);
-  PathTeam alone;
-  ScenarioProgress p;
-  advance_scenario(p, s, *source, alone, progress);
   // The tail paths simulated again on the host's SIMD kernel (the GPU's path function to float
   // rounding).
-  ScenarioResult r = finish_scenario(name, p, spec, s, host_);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  const std::unique_ptr<PathSource> source = path_source(spec, s, false);
+  return run_scenario(name, spec, *source, s, host_, progress);
 }
 
 void GpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
