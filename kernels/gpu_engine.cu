@@ -101,9 +101,10 @@ __device__ double one_path_loss(const Model& m, const BookView& b, std::uint64_t
                                 std::uint64_t path, float* x, float* z, float* eps, double* spot,
                                 double* bridge) {
   if constexpr (kSobol)
-    return sobol_path_loss<CurandSobol>(m, b, seed, path, x, z, eps, spot, bridge);
+    return path_loss_of<SobolDiffusion<CurandSobol>>(m, b, seed, path, x, z, eps, spot, bridge);
   else
-    return single_path_loss<CurandNormals>(m, b, seed, path, x, z, eps, spot);
+    return path_loss_of<PhiloxDiffusion<CurandNormals>>(m, b, seed, path, x, z, eps, spot,
+                                                        nullptr);
 }
 
 // One path per thread, grid-stride over 64-bit path offsets. kAssets > 0: the model is padded

@@ -1,12 +1,11 @@
 // The loss of one path for one scalar lane: what one GPU thread computes, and what the CPU's
-// scalar reference computes. The diffusion generator is the template parameter: cuRAND's device
-// API on the GPU (CurandNormals, gpu_engine.cu), the host mirror of it on the CPU
-// (MirrorNormals). The Student-t mixing and the scenario events use the mirror on both sides;
-// it is bit-identical to cuRAND's curand4 stream (tests/test_curand_parity.cpp). With --rng sobol
-// the diffusion comes from sobol_path_loss below instead (cuRAND's Sobol' generator through a
-// Brownian bridge); which one runs is decided where the path function is called: the GPU kernel
-// (gpu_engine.cu), the CPU lanes (host/cpu/cpu_backend.cpp) and the scalar reference
-// (host/cpu/reference_backend.hpp), each on ModelView::rng.
+// scalar reference computes, as one composition of diffusion generator x measure x model x book
+// (path_log_returns, path_log_returns_weighted, horizon_loss, path_loss_of below). The diffusion
+// is a template parameter: Philox normals (cuRAND's device API on the GPU, CurandNormals in
+// gpu_engine.cu; the host mirror of it on the CPU, MirrorNormals) or Sobol' points through a
+// Brownian bridge (CurandSobol, MirrorSobol). The Student-t mixing and the scenario events use
+// the mirror on both sides; it is bit-identical to cuRAND's curand4 stream
+// (tests/test_curand_parity.cpp).
 #pragma once
 
 #include <cstdint>
@@ -82,8 +81,6 @@ struct FixedSizeModel : ModelView {
   CHIPSHOCK_HD const float* segment_drift(int s) const { return drift_dt + s * kAssets; }
 };
 
-// Per-asset log-returns of path `path` over the horizon into x; z and eps are scratch of
-// 4 * m.n_blocks and m.n_assets floats.
 // With antithetic variates the odd path of a pair reads its partner's normals, negated.
 template <class Normals>
 class PairedNormals {
@@ -104,45 +101,78 @@ class PairedNormals {
   float sign_;
 };
 
-template <class Normals, class Model>
-CHIPSHOCK_HD inline void single_path_log_returns(const Model& m, std::uint64_t seed,
-                                                 std::uint64_t path, float* x, float* z,
-                                                 float* eps) {
-  PairedNormals<Normals> normals(seed, path, m.antithetic);
-  PathMixing mixing(m.dof, seed, antithetic_source(path, m.antithetic));
+// The diffusion generators of the one path function below. Each makes path `path`'s normals
+// (the Normals concept of path_model.cuh); `bridge` is scratch of sobol_scratch_doubles(m)
+// doubles for Sobol' and unused otherwise.
+// Philox: Normals is cuRAND's device API on the GPU (CurandNormals, gpu_engine.cu) or its host
+// mirror (MirrorNormals), antithetic pairs included.
+template <class Normals>
+struct PhiloxDiffusion {
+  template <class Model>
+  CHIPSHOCK_HD CHIPSHOCK_INLINE static PairedNormals<Normals> make(const Model& m,
+                                                                   std::uint64_t seed,
+                                                                   std::uint64_t path, double*) {
+    return PairedNormals<Normals>(seed, path, m.antithetic);
+  }
+  // The path whose mixing stream path `path` reads (an antithetic pair shares it).
+  template <class Model>
+  CHIPSHOCK_HD static std::uint64_t mixing_path(const Model& m, std::uint64_t path) {
+    return antithetic_source(path, m.antithetic);
+  }
+};
+// Sobol' (m.rng == kSobol, sobol_normals.cuh): path `path` is Sobol' point `path`; Source gives
+// the words (MirrorSobol on the host, cuRAND's device API on the GPU). Never antithetic.
+template <class Source>
+struct SobolDiffusion {
+  template <class Model>
+  CHIPSHOCK_HD CHIPSHOCK_INLINE static SobolNormals<Source> make(const Model& m, std::uint64_t seed,
+                                                                 std::uint64_t path,
+                                                                 double* bridge) {
+    return SobolNormals<Source>(m, seed, path, bridge);
+  }
+  template <class Model>
+  CHIPSHOCK_HD static std::uint64_t mixing_path(const Model&, std::uint64_t path) {
+    return path;
+  }
+};
+
+// The path function: path `path`'s per-asset log-returns over the horizon into x, under the
+// model's own measure, with the diffusion of `Diffusion` (PhiloxDiffusion or SobolDiffusion);
+// the Student-t mixing and the scenario events draw from their own Philox streams whatever the
+// diffusion. z and eps are scratch of 4 * m.n_blocks and m.n_assets floats. Which diffusion
+// runs is decided where it is called, on ModelView::rng: the GPU kernel (gpu_engine.cu), the CPU
+// lanes (host/cpu/cpu_kernel_impl.hpp, the same composition a register of paths at a time) and
+// the scalar reference (host/cpu/reference_backend.hpp).
+template <class Diffusion, class Model>
+CHIPSHOCK_HD inline void path_log_returns(const Model& m, std::uint64_t seed, std::uint64_t path,
+                                          float* x, float* z, float* eps, double* bridge) {
+  auto normals = Diffusion::make(m, seed, path, bridge);
+  PathMixing mixing(m.dof, seed, Diffusion::mixing_path(m, path));
   const PathEvents events(m, seed, path);
   simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
 }
 
-// Path `path`'s log-returns with the normals of `inner` under the model's importance-sampling
-// measure (m.is_shift set); returns the path's log-likelihood ratio under the defensive mixture.
-template <class Inner, class Model>
-CHIPSHOCK_HD inline double shifted_log_returns(const Model& m, Inner& inner, std::uint64_t seed,
-                                               std::uint64_t path, float* x, float* z,
-                                               float* eps) {
+// The same under the model's importance-sampling measure when m.is_shift is set (the normals
+// shifted for the paths drawn shifted, the mixing twisted): returns the path's log-likelihood
+// ratio under the defensive mixture (kernels/importance_sampling.cuh), 0 when m.is_shift is
+// null. Host backends only (the GPU kernels call path_log_returns, so none of this is in them).
+template <class Diffusion, class Model>
+CHIPSHOCK_HD inline double path_log_returns_weighted(const Model& m, std::uint64_t seed,
+                                                     std::uint64_t path, float* x, float* z,
+                                                     float* eps, double* bridge) {
+  if (m.is_shift == nullptr) {
+    path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge);
+    return 0.0;
+  }
+  auto inner = Diffusion::make(m, seed, path, bridge);
   const bool shifted = shifted_path(m, seed, path);
-  ShiftedNormals<float, Inner> normals(inner, m.is_shift, m.n_assets, shifted ? 1.0f : 0.0f);
-  TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed,
-                       antithetic_source(path, m.antithetic));
+  ShiftedNormals<float, decltype(inner)> normals(inner, m.is_shift, m.n_assets,
+                                                 shifted ? 1.0f : 0.0f);
+  TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed, Diffusion::mixing_path(m, path));
   const PathEvents events(m, seed, path);
   simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
   return mixture_log_weight(m.is_half_norm2 - static_cast<double>(normals.shift_dot()) +
                             mixing.log_pq());
-}
-
-// The same under the model's importance-sampling measure (m.is_shift set; plain otherwise):
-// returns the path's log-likelihood ratio under the defensive mixture
-// (kernels/importance_sampling.cuh). Host backends only.
-template <class Normals, class Model>
-CHIPSHOCK_HD inline double single_path_log_returns_weighted(const Model& m, std::uint64_t seed,
-                                                            std::uint64_t path, float* x,
-                                                            float* z, float* eps) {
-  if (m.is_shift == nullptr) {
-    single_path_log_returns<Normals>(m, seed, path, x, z, eps);
-    return 0.0;
-  }
-  PairedNormals<Normals> paired(seed, path, m.antithetic);
-  return shifted_log_returns(m, paired, seed, path, x, z, eps);
 }
 
 // The book's loss from a path's log-returns at the horizon; spot is scratch of m.n_assets
@@ -154,52 +184,17 @@ CHIPSHOCK_HD inline double horizon_loss(const Model& m, const BookView& b, const
                                         double* spot) {
   CHIPSHOCK_UNROLL
   for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
-  return path_loss(b, [spot](int i) { return spot[i]; }, spot);
+  return path_loss(
+      b, [spot](int i) { return spot[i]; }, spot);
 }
 
-// The loss of path `path` (value today minus value at the horizon); spot is scratch of
-// m.n_assets doubles.
-template <class Normals, class Model>
-CHIPSHOCK_HD inline double single_path_loss(const Model& m, const BookView& b,
-                                            std::uint64_t seed, std::uint64_t path, float* x,
-                                            float* z, float* eps, double* spot) {
-  single_path_log_returns<Normals>(m, seed, path, x, z, eps);
-  return horizon_loss(m, b, x, spot);
-}
-
-// The same with quasi-Monte Carlo diffusion normals (m.rng == kSobol, sobol_normals.cuh): path
-// `path` is Sobol' point `path`; Source gives the Sobol' words (MirrorSobol on the host,
-// cuRAND's device API on the GPU). Student-t mixing and scenario events keep their Philox
-// streams. bridge is scratch of sobol_scratch_doubles(m) doubles.
-template <class Source, class Model>
-CHIPSHOCK_HD inline void sobol_path_log_returns(const Model& m, std::uint64_t seed,
-                                                std::uint64_t path, float* x, float* z,
-                                                float* eps, double* bridge) {
-  SobolNormals<Source> normals(m, seed, path, bridge);
-  PathMixing mixing(m.dof, seed, path);
-  const PathEvents events(m, seed, path);
-  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
-}
-
-// The same under the model's importance-sampling measure (m.is_shift set; plain otherwise):
-// returns the path's log-likelihood ratio (0 for a plain run). Host backends only.
-template <class Source, class Model>
-CHIPSHOCK_HD inline double sobol_path_log_returns_weighted(const Model& m, std::uint64_t seed,
-                                                           std::uint64_t path, float* x, float* z,
-                                                           float* eps, double* bridge) {
-  if (m.is_shift == nullptr) {
-    sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
-    return 0.0;
-  }
-  SobolNormals<Source> inner(m, seed, path, bridge);
-  return shifted_log_returns(m, inner, seed, path, x, z, eps);
-}
-
-template <class Source, class Model>
-CHIPSHOCK_HD inline double sobol_path_loss(const Model& m, const BookView& b, std::uint64_t seed,
-                                           std::uint64_t path, float* x, float* z, float* eps,
-                                           double* spot, double* bridge) {
-  sobol_path_log_returns<Source>(m, seed, path, x, z, eps, bridge);
+// Path `path`'s loss (value today minus value at the horizon) under the model's own measure:
+// path_log_returns, then horizon_loss.
+template <class Diffusion, class Model>
+CHIPSHOCK_HD inline double path_loss_of(const Model& m, const BookView& b, std::uint64_t seed,
+                                        std::uint64_t path, float* x, float* z, float* eps,
+                                        double* spot, double* bridge) {
+  path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge);
   return horizon_loss(m, b, x, spot);
 }
 

@@ -18,8 +18,8 @@ template <class Model>
 double packed_loss(const Model& m, const BookView& b, std::uint64_t seed, std::uint64_t path) {
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> spot(m.n_assets);
-  return single_path_loss<MirrorNormals>(m, b, seed, path, x.data(), z.data(), eps.data(),
-                                         spot.data());
+  return path_loss_of<PhiloxDiffusion<MirrorNormals>>(m, b, seed, path, x.data(), z.data(),
+                                                      eps.data(), spot.data(), nullptr);
 }
 
 void check_bit_identical(const SimSpec& spec, int padded) {

@@ -388,7 +388,7 @@ struct LanePathRiskDay {
 // The log-returns of the lanes' paths over the horizon into s.x, under the model's measure:
 // normals from `inner` (Philox or Sobol' lanes), shifted under importance sampling with twisted
 // mixing, then the first `valid` lanes' log-likelihood ratios into log_w when it is not null
-// (the arithmetic of shifted_log_returns in single_path.cuh). day_end sees the log-returns at
+// (the arithmetic of path_log_returns_weighted in single_path.cuh). day_end sees the log-returns at
 // the end of each day.
 template <class Inner, class DayEnd>
 void run_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int valid, Scratch& s,

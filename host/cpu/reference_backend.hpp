@@ -20,15 +20,13 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
                                                 std::uint64_t path, double* log_weight = nullptr) {
   const ModelView m = spec.model();
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
-  if (m.rng == RngKind::kSobol) {
-    std::vector<double> bridge(static_cast<std::size_t>(sobol_scratch_doubles(m)));
-    const double lw = sobol_path_log_returns_weighted<MirrorSobol>(
-        m, seed, path, x.data(), z.data(), eps.data(), bridge.data());
-    if (log_weight != nullptr) *log_weight = lw;
-    return x;
-  }
-  const double lw = single_path_log_returns_weighted<MirrorNormals>(m, seed, path, x.data(),
-                                                                   z.data(), eps.data());
+  std::vector<double> bridge(
+      m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
+  const double lw = m.rng == RngKind::kSobol
+                        ? path_log_returns_weighted<SobolDiffusion<MirrorSobol>>(
+                              m, seed, path, x.data(), z.data(), eps.data(), bridge.data())
+                        : path_log_returns_weighted<PhiloxDiffusion<MirrorNormals>>(
+                              m, seed, path, x.data(), z.data(), eps.data(), nullptr);
   if (log_weight != nullptr) *log_weight = lw;
   return x;
 }
@@ -36,21 +34,9 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
 inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
                                   double* log_weight = nullptr) {
   const ModelView m = spec.model();
-  if (m.is_shift != nullptr) {
-    const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight);
-    std::vector<double> spot(m.n_assets);
-    return horizon_loss(m, spec.book(), x.data(), spot.data());
-  }
-  if (log_weight != nullptr) *log_weight = 0.0;
-  std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
+  const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight);
   std::vector<double> spot(m.n_assets);
-  if (m.rng == RngKind::kSobol) {
-    std::vector<double> bridge(static_cast<std::size_t>(sobol_scratch_doubles(m)));
-    return sobol_path_loss<MirrorSobol>(m, spec.book(), seed, path, x.data(), z.data(),
-                                        eps.data(), spot.data(), bridge.data());
-  }
-  return single_path_loss<MirrorNormals>(m, spec.book(), seed, path, x.data(), z.data(),
-                                         eps.data(), spot.data());
+  return horizon_loss(m, spec.book(), x.data(), spot.data());
 }
 
 }  // namespace chipshock
