@@ -266,4 +266,16 @@ TEST_CASE("a scenario's own run gathers its path risk: the same numbers as simul
   CHECK(a.first_breach == b.first_breach);
   CHECK(a.non_finite == b.non_finite);
   CHECK(a.prob_breach > 0);
+
+  // A tap that saw only some of its paths (a resumed run, a share under mpirun) is not used:
+  // the paths are simulated again, to the same numbers.
+  PathRiskTap partial(market, book, sim, &sc, risk_paths, stop);
+  std::vector<double> losses(1000);
+  partial.simulate(spec, backend, s.seed, 0, 1000, losses.data());
+  CHECK_FALSE(partial.complete());
+  const PathRisk fallback = path_dependent_risk(market, book, sim, {sc}, backend, s.seed, s.paths,
+                                                stop, {nullptr, &partial});
+  CHECK(fallback.from_main_run == 0);
+  CHECK(fallback.scenarios[1].drawdown_mean == b.drawdown_mean);
+  CHECK(fallback.scenarios[1].first_breach == b.first_breach);
 }

@@ -57,8 +57,9 @@ const GoldenCase& find_case(const std::vector<GoldenCase>& cases, const std::str
 // them in the last bits of some scalar results: there the golden tests say so and skip.
 bool golden_build() {
 #if defined(__clang__)
-  WARN("SKIPPED: the golden files were made by a GCC build, and clang rounds some scalar "
-       "expressions differently (the release build compares them)");
+  WARN(
+      "SKIPPED: the golden files were made by a GCC build, and clang rounds some scalar "
+      "expressions differently (the release build compares them)");
   return false;
 #else
   return true;
@@ -112,6 +113,25 @@ TEST_CASE("a golden run killed with SIGKILL and resumed from its checkpoint give
     return !k.scenarios.empty() && k.scenarios.back().next_path >= 4000;
   });
   check_case(c, tmp.file("resumed"), "--batch 2000 --checkpoint '" + ckpt + "' --resume");
+}
+
+TEST_CASE(
+    "a --stop-loss run killed and resumed gives its reports: the path risk its run could "
+    "not gather is simulated again",
+    "[golden][checkpoint][path_risk]") {
+  if (!golden_build()) return;
+  TempDir tmp;
+  const std::vector<GoldenCase> cases = golden_cases();
+  const GoldenCase& c = find_case(cases, "stop_loss");
+  const std::string ckpt = tmp.file("run.ckpt");
+  const std::string with_ckpt = "run " + c.args +
+                                " --backend cpu --threads 2 --quiet --batch 1000 --checkpoint '" +
+                                ckpt + "' --out '" + tmp.file("killed") + "'";
+  // Killed inside the baseline's first paths, the ones its path risk comes from.
+  kill_when(with_ckpt, ckpt, tmp.file("killed.log"), [](const chipshock::RunCheckpoint& k) {
+    return !k.scenarios.empty() && k.scenarios.back().next_path >= 3000;
+  });
+  check_case(c, tmp.file("resumed"), "--batch 1000 --checkpoint '" + ckpt + "' --resume");
 }
 
 TEST_CASE("the golden sample runs under mpirun -np 2 give the same reports", "[golden][mpi]") {
