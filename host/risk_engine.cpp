@@ -9,6 +9,7 @@
 #include "host/component_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/run_phases.hpp"
+#include "host/stats/weighted_risk.hpp"
 
 namespace chipshock {
 
@@ -119,8 +120,9 @@ class CpuPathSource final : public PathSource {
         backend_(backend),
         s_(s),
         observer_(spec.importance_sampling() ? nullptr : observer),
+        weighted_(spec.importance_sampling()),
         batch_(std::max<std::uint64_t>(1, std::min(s.batch_paths, s.path_bound()))),
-        pilot_paths_(s.histogram_bins > 0 ? histogram_pilot_paths(s.paths) : 0) {}
+        pilot_paths_(s.histogram_bins > 0 && !weighted_ ? histogram_pilot_paths(s.paths) : 0) {}
 
   std::uint64_t batch() const override { return batch_; }
   std::uint64_t first_stop() const override { return pilot_paths_; }
@@ -129,6 +131,11 @@ class CpuPathSource final : public PathSource {
   // shares) fix the histogram's bins; their losses are kept and folded in by the process whose
   // share holds them, so they cost nothing extra there.
   LossAccumulator start() override {
+    if (weighted_) {  // every path kept with its weight: no tail keeper, no histogram
+      LossAccumulator acc(spec_.gross_exposure(), 1);
+      acc.keep_weighted();
+      return acc;
+    }
     LossAccumulator acc = scenario_accumulator(spec_, s_);
     if (pilot_paths_ > 0) {
       pilot_.resize(pilot_paths_);
@@ -146,7 +153,16 @@ class CpuPathSource final : public PathSource {
       accumulate(acc, pilot_.data() + first, kept - first, first, backend_.threads());
       first = kept;
     }
-    if (first < end) {
+    if (first < end && weighted_) {
+      losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
+      log_weights_.resize(losses_.size());
+      {
+        const PhaseScope phase(Phase::kSimulate);
+        backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data(),
+                                 log_weights_.data());
+      }
+      acc.add_weighted(losses_.data(), log_weights_.data(), end - first, first);
+    } else if (first < end) {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
       simulate(first, end - first, losses_.data());
       accumulate(acc, losses_.data(), end - first, first, backend_.threads());
@@ -171,8 +187,9 @@ class CpuPathSource final : public PathSource {
   const CpuBackend& backend_;
   const RunSettings& s_;
   PathObserver* observer_;
+  bool weighted_;  // importance sampling: paths folded with their likelihood ratios
   std::uint64_t batch_, pilot_paths_;
-  std::vector<double> pilot_, losses_;
+  std::vector<double> pilot_, losses_, log_weights_;
 };
 
 }  // namespace
@@ -236,8 +253,11 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       const ScenarioResult r = summarize_at("", *all, cp, s.confidences);
       p.table.push_back({cp, r.levels});
       if (s.target_rel_error > 0) {
-        const std::vector<double> tail = all->tail(tail_size_needed(cp, {s.target_confidence}));
-        const LevelRisk t = risk_at(all->count(), s.target_confidence, tail);
+        const LevelRisk t =
+            all->weighted()
+                ? weighted_risk_at(all->count(), s.target_confidence, all->weighted_sorted())
+                : risk_at(all->count(), s.target_confidence,
+                          all->tail(tail_size_needed(cp, {s.target_confidence})));
         if (target_error_met(t, s)) {
           p.target_met = true;
           last = true;
@@ -259,6 +279,38 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
   }
 }
 
+namespace {
+
+// An importance-sampling run's last step: the effective sample size of the paths at or beyond
+// VaR at the highest level (the one the shift aims at), and the components from every kept
+// path weighted by its likelihood ratio.
+void finish_weighted(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
+                     const LossAccumulator& acc, const CpuBackend& host) {
+  const std::vector<WeightedLoss>& kept = acc.weighted_sorted();
+  const double target = *std::max_element(s.confidences.begin(), s.confidences.end());
+  if (!kept.empty() && tail_mass(kept.size(), target) >= 1.0) {
+    const double var = kept[weighted_var_index(kept.size(), target, kept)].loss;
+    long double sw = 0, sw2 = 0;
+    for (const WeightedLoss& e : kept) {
+      if (e.loss < var) break;
+      sw += e.weight;
+      sw2 += static_cast<long double>(e.weight) * e.weight;
+      ++r.importance.tail_paths;
+    }
+    r.importance.ess_tail = sw2 > 0 ? static_cast<double>(sw * sw / sw2) : 0.0;
+  }
+  if (!s.components) return;
+  std::vector<TailEntry> tail(kept.size());
+  std::vector<double> likelihood(kept.size());
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    tail[i] = {kept[i].loss, kept[i].path};
+    likelihood[i] = kept[i].weight;
+  }
+  allocate_risk(r, spec, s.seed, tail, kept.size(), host, likelihood);
+}
+
+}  // namespace
+
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& p,
                                const SimSpec& spec, const RunSettings& s,
                                const CpuBackend& host) {
@@ -267,6 +319,10 @@ ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& 
   ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
   r.convergence = p.table;
   r.target_met = p.target_met;
+  if (p.acc->weighted()) {
+    finish_weighted(r, spec, s, *p.acc, host);
+    return r;
+  }
   if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, host);
   return r;
 }
@@ -306,11 +362,41 @@ namespace {
 
 ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
                             std::uint64_t paths, const std::vector<double>& confidences) {
+  if (acc.weighted())
+    return summarize_weighted(name, acc.weighted_sorted(), paths, acc.non_finite(), confidences);
   return summarize_tail(name, acc, paths, confidences,
                         acc.tail(tail_size_needed(paths, confidences)));
 }
 
 }  // namespace
+
+// The statistics of the first `paths` paths, `sorted` (in tail order) holding all their finite
+// ones, as a weighted run of that many paths gives them.
+ScenarioResult summarize_weighted(const std::string& name,
+                                  const std::vector<WeightedLoss>& sorted, std::uint64_t paths,
+                                  std::uint64_t bad, const std::vector<double>& confidences) {
+  ScenarioResult r;
+  r.name = name;
+  r.paths = paths;
+  r.non_finite = bad;
+  const std::uint64_t n = sorted.size();
+  require_finite_losses(n, paths, confidences);
+  const WeightedSummary s = weighted_summary(n, sorted);
+  r.mean_loss = s.mean;
+  r.stdev_loss = s.stdev;
+  r.prob_loss = s.prob_loss;
+  r.worst_loss = s.worst;
+  double widest = 0;
+  for (double c : confidences) {
+    r.levels.push_back(weighted_risk_at(n, c, sorted));
+    widest = std::max(widest, 1.0 - c);
+  }
+  r.tail_curve = weighted_tail_curve(sorted, n, std::min(1.0, 4 * widest));
+  r.importance.weight_mean = s.weight_mean;
+  r.importance.ess = s.ess;
+  return r;
+}
+
 
 void require_finite_losses(std::uint64_t n, std::uint64_t paths,
                            const std::vector<double>& confidences) {

@@ -160,6 +160,13 @@ ScenarioResult run_scenario(const std::string& name, const SimSpec& spec, PathSo
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,
                                 std::uint64_t paths, const std::vector<double>& confidences);
 
+// The same from an importance-sampling run's paths: `sorted` (in the tail's order) holds every
+// finite one of the first `paths`, `bad` counts the others (host/stats/weighted_risk.hpp's
+// estimators; r.importance gets the weight diagnostics of all paths).
+ScenarioResult summarize_weighted(const std::string& name,
+                                  const std::vector<WeightedLoss>& sorted, std::uint64_t paths,
+                                  std::uint64_t bad, const std::vector<double>& confidences);
+
 // Throws InputError when n finite losses of `paths` leave less than one beyond a level's VaR.
 void require_finite_losses(std::uint64_t n, std::uint64_t paths,
                            const std::vector<double>& confidences);

@@ -98,21 +98,31 @@ TEST_CASE("every golden sample run gives the same reports as when its golden fil
   }
 }
 
+namespace {
+
+// Golden case `name` run with a checkpoint every `batch` paths, killed with SIGKILL once its
+// last saved run has reached path `kill_at`, resumed: its reports are the golden ones.
+void check_killed_and_resumed(const std::string& name, int batch, std::uint64_t kill_at) {
+  TempDir tmp;
+  const std::vector<GoldenCase> cases = golden_cases();
+  const GoldenCase& c = find_case(cases, name);
+  const std::string ckpt = tmp.file("run.ckpt");
+  const std::string every = " --batch " + std::to_string(batch) + " --checkpoint '" + ckpt + "'";
+  const std::string with_ckpt = "run " + c.args + " --backend cpu --threads 2 --quiet" + every +
+                                " --out '" + tmp.file("killed") + "'";
+  kill_when(with_ckpt, ckpt, tmp.file("killed.log"), [kill_at](const chipshock::RunCheckpoint& k) {
+    return !k.scenarios.empty() && k.scenarios.back().next_path >= kill_at;
+  });
+  check_case(c, tmp.file("resumed"), every + " --resume");
+}
+
+}  // namespace
+
 TEST_CASE("a golden run killed with SIGKILL and resumed from its checkpoint gives its reports",
           "[golden][checkpoint]") {
   if (!golden_build()) return;
-  TempDir tmp;
-  const std::vector<GoldenCase> cases = golden_cases();
-  const GoldenCase& c = find_case(cases, "target_error");
-  const std::string ckpt = tmp.file("run.ckpt");
-  const std::string with_ckpt = "run " + c.args +
-                                " --backend cpu --threads 2 --quiet --batch 2000 --checkpoint '" +
-                                ckpt + "' --out '" + tmp.file("killed") + "'";
   // Killed after its first few batches (the run doubles 20k paths to 80k, 2,000 a batch).
-  kill_when(with_ckpt, ckpt, tmp.file("killed.log"), [](const chipshock::RunCheckpoint& k) {
-    return !k.scenarios.empty() && k.scenarios.back().next_path >= 4000;
-  });
-  check_case(c, tmp.file("resumed"), "--batch 2000 --checkpoint '" + ckpt + "' --resume");
+  check_killed_and_resumed("target_error", 2000, 4000);
 }
 
 TEST_CASE(
@@ -120,18 +130,15 @@ TEST_CASE(
     "not gather is simulated again",
     "[golden][checkpoint][path_risk]") {
   if (!golden_build()) return;
-  TempDir tmp;
-  const std::vector<GoldenCase> cases = golden_cases();
-  const GoldenCase& c = find_case(cases, "stop_loss");
-  const std::string ckpt = tmp.file("run.ckpt");
-  const std::string with_ckpt = "run " + c.args +
-                                " --backend cpu --threads 2 --quiet --batch 1000 --checkpoint '" +
-                                ckpt + "' --out '" + tmp.file("killed") + "'";
   // Killed inside the baseline's first paths, the ones its path risk comes from.
-  kill_when(with_ckpt, ckpt, tmp.file("killed.log"), [](const chipshock::RunCheckpoint& k) {
-    return !k.scenarios.empty() && k.scenarios.back().next_path >= 3000;
-  });
-  check_case(c, tmp.file("resumed"), "--batch 1000 --checkpoint '" + ckpt + "' --resume");
+  check_killed_and_resumed("stop_loss", 1000, 3000);
+}
+
+TEST_CASE("an importance-sampling run killed and resumed gives its golden reports",
+          "[golden][checkpoint][importance]") {
+  if (!golden_build()) return;
+  // Killed inside the baseline's weighted paths (each saved with its likelihood ratio).
+  check_killed_and_resumed("importance_sampling", 2000, 6000);
 }
 
 TEST_CASE("the golden sample runs under mpirun -np 2 give the same reports", "[golden][mpi]") {
@@ -139,8 +146,6 @@ TEST_CASE("the golden sample runs under mpirun -np 2 give the same reports", "[g
   TempDir tmp;
   for (const GoldenCase& c : golden_cases()) {
     if (needs_sobol(c) && !chipshock::sobol_tables_available()) continue;
-    // Importance sampling is refused under MPI until the one pipeline carries it.
-    if (c.args.find("--importance-sampling") != std::string::npos) continue;
     check_case(c, tmp.file(c.name), "", mpirun(2));
   }
 }

@@ -61,9 +61,9 @@ TEST_CASE("every rule between run options is checked in one place", "[cli][rules
          o.importance_sampling = true;
          o.checkpoint = "run.ckpt";
        },
-       1, "--importance-sampling"},
+       1, ""},
       {"importance sampling under mpirun", [](RunOptions& o) { o.importance_sampling = true; }, 2,
-       "--importance-sampling"},
+       ""},
       {"importance sampling, auto backend", [](RunOptions& o) { o.importance_sampling = true; }, 1,
        ""},
       {"both under mpirun", [](RunOptions& o) { o.backend = BackendChoice::kBoth; }, 2,

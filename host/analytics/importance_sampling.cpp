@@ -89,17 +89,11 @@ std::vector<WeightedLoss> simulate_weighted(const SimSpec& spec, const CpuBacken
     const PhaseScope phase(Phase::kSimulate);
     backend.simulate_losses(spec, seed, first, count, loss.data(), log_w.data());
   }
-  std::vector<WeightedLoss> out;
-  out.reserve(count);
-  for (std::uint64_t k = 0; k < count; ++k) {
-    const double w = std::exp(log_w[k]);
-    if (!std::isfinite(loss[k]) || !std::isfinite(w)) {
-      ++bad;
-      continue;
-    }
-    out.push_back({loss[k], w, first + k});
-  }
-  return out;
+  LossAccumulator acc(spec.gross_exposure(), 1);  // the run's own fold (CpuPathSource)
+  acc.keep_weighted();
+  acc.add_weighted(loss.data(), log_w.data(), count, first);
+  bad += acc.non_finite();
+  return acc.weighted_sorted();
 }
 
 }  // namespace
@@ -155,99 +149,22 @@ ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend
   return info;
 }
 
-namespace {
-
-// The statistics of the first `paths` paths, `sorted` (in tail order) holding all their finite
-// ones, as a weighted run of that many paths gives them.
-ScenarioResult summarize_weighted(const std::string& name,
-                                  const std::vector<WeightedLoss>& sorted, std::uint64_t paths,
-                                  std::uint64_t bad, const std::vector<double>& confidences) {
-  ScenarioResult r;
-  r.name = name;
-  r.paths = paths;
-  r.non_finite = bad;
-  const std::uint64_t n = sorted.size();
-  require_finite_losses(n, paths, confidences);
-  const WeightedSummary s = weighted_summary(n, sorted);
-  r.mean_loss = s.mean;
-  r.stdev_loss = s.stdev;
-  r.prob_loss = s.prob_loss;
-  r.worst_loss = s.worst;
-  double widest = 0;
-  for (double c : confidences) {
-    r.levels.push_back(weighted_risk_at(n, c, sorted));
-    widest = std::max(widest, 1.0 - c);
-  }
-  r.tail_curve = weighted_tail_curve(sorted, n, std::min(1.0, 4 * widest));
-  r.importance.weight_mean = s.weight_mean;
-  r.importance.ess = s.ess;
-  return r;
+void attach_importance_info(ScenarioResult& r, const ImportanceInfo& info) {
+  ImportanceInfo merged = info;
+  merged.weight_mean = r.importance.weight_mean;
+  merged.ess = r.importance.ess;
+  merged.ess_tail = r.importance.ess_tail;
+  merged.tail_paths = r.importance.tail_paths;
+  r.importance = merged;
 }
-
-}  // namespace
 
 ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec& spec,
                                           const CpuBackend& backend, const RunSettings& s,
                                           const ImportanceInfo& info,
                                           const ProgressFn& progress) {
-  if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   if (!spec.importance_sampling()) throw std::logic_error("no importance shift set");
-  const PhaseScope phase(Phase::kTail);  // simulate_weighted's kernels count as simulate
-  const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t bound = s.path_bound();
-  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min(s.batch_paths, bound));
-  std::vector<WeightedLoss> kept;
-  kept.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(bound, s.paths)));
-  std::uint64_t bad = 0, done = 0;
-  std::vector<ConvergencePoint> table;
-  ScenarioResult r;
-  for (const std::uint64_t cp : convergence_stops(s)) {
-    while (done < cp) {
-      const std::uint64_t count = std::min(batch, cp - done);
-      std::vector<WeightedLoss> b = simulate_weighted(spec, backend, s.seed, done, count, bad);
-      kept.insert(kept.end(), b.begin(), b.end());
-      done += count;
-      if (progress) progress(done, bound);
-    }
-    // kept holds exactly the paths before this stop; sorted once here for every estimate.
-    sort_weighted_tail(kept);
-    r = summarize_weighted(name, kept, cp, bad, s.confidences);
-    table.push_back({cp, r.levels});
-    if (s.target_rel_error > 0) {
-      const LevelRisk t = weighted_risk_at(kept.size(), s.target_confidence, kept);
-      if (target_error_met(t, s)) {
-        r.target_met = true;
-        break;
-      }
-    }
-  }
-  r.convergence = std::move(table);
-  const double weight_mean = r.importance.weight_mean, ess = r.importance.ess;
-  r.importance = info;
-  r.importance.weight_mean = weight_mean;
-  r.importance.ess = ess;
-  // kept is sorted: the loop ends at a stop
-  if (!kept.empty() && tail_mass(kept.size(), info.target_confidence) >= 1.0) {
-    const double var = kept[weighted_var_index(kept.size(), info.target_confidence, kept)].loss;
-    long double sw = 0, sw2 = 0;
-    for (const WeightedLoss& e : kept) {
-      if (e.loss < var) break;
-      sw += e.weight;
-      sw2 += static_cast<long double>(e.weight) * e.weight;
-      ++r.importance.tail_paths;
-    }
-    r.importance.ess_tail = sw2 > 0 ? static_cast<double>(sw * sw / sw2) : 0.0;
-  }
-  if (s.components) {
-    std::vector<TailEntry> tail(kept.size());
-    std::vector<double> likelihood(kept.size());
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-      tail[i] = {kept[i].loss, kept[i].path};
-      likelihood[i] = kept[i].weight;
-    }
-    allocate_risk(r, spec, s.seed, tail, kept.size(), backend, likelihood);
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ScenarioResult r = simulate_scenario(name, spec, backend, s, progress);
+  attach_importance_info(r, info);
   return r;
 }
 

@@ -18,10 +18,12 @@
 // one with the smallest estimated second moment E[w^2 1{L >= VaR}] at the pilot's VaR wins:
 // that is what the variance of the VaR estimator is proportional to.
 //
-// The run keeps every path's loss, weight and index (24 bytes a path: under the shifted measure
-// most paths lie beyond the lower levels' VaR, so there is no small tail to keep) and estimates
-// with host/stats/weighted_risk.hpp. Component ES/VaR re-simulate the tail paths under the same
-// measure and weight them. The CPU backend only.
+// The run is the engine's pipeline (host/risk_engine.hpp): its CPU source folds each path with
+// its likelihood ratio into an accumulator that keeps every path's loss, weight and index
+// (24 bytes a path: under the shifted measure most paths lie beyond the lower levels' VaR, so
+// there is no small tail to keep), which merges between MPI ranks and saves in checkpoints like
+// any other; the estimates are host/stats/weighted_risk.hpp's. Component ES/VaR re-simulate the
+// tail paths under the same measure and weight them. The CPU backend only.
 #pragma once
 
 #include <cstdint>
@@ -55,8 +57,13 @@ ImportanceShift importance_shift(const LossDirection& d, double k, float lambda)
 ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend,
                                         std::uint64_t seed, double target_confidence);
 
-// A run of `spec` (whose shift is set) with weighted estimators; the counterpart of
-// simulate_scenario, with the same convergence table, --target-rel-error rule and components.
+// The pilot's choices attached to a weighted run's result (whose weight diagnostics the
+// engine filled in: finish_scenario).
+void attach_importance_info(ScenarioResult& r, const ImportanceInfo& info);
+
+// A run of `spec` (whose shift is set): simulate_scenario, whose CPU source folds the paths
+// with their likelihood ratios (the weighted estimators, the same convergence table,
+// --target-rel-error rule and components), with the pilot's choices attached.
 ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec& spec,
                                           const CpuBackend& backend, const RunSettings& settings,
                                           const ImportanceInfo& info,

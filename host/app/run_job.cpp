@@ -91,8 +91,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> names{"baseline"};
   for (const Scenario& sc : scenarios) names.push_back(sc.name);
-  // Importance sampling (one process, no checkpoint: prepare_run refused the others): each model
-  // gets its own measure (its own loss direction and pilot), kept for the what-if runs.
+  // Importance sampling (the CPU backend: prepare_run chose it): each model gets its own measure
+  // (its own loss direction and pilot, the same on every rank), kept for the what-if runs.
   std::vector<ImportanceShift> shifts;
   // --stop-loss on the CPU backend in one process: each scenario's run gathers the path-risk
   // statistics of its first paths as it simulates them (path_risk.hpp), so they are not
@@ -120,8 +120,13 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
       const ImportanceInfo info =
           plan_importance_sampling(model, backend.cpu(), settings.seed, target);
       shifts.push_back(model.importance_shift());
-      res = simulate_scenario_weighted(name, model, backend.cpu(), settings, info, report_progress);
-      res.notes.push_back(importance_note(res));
+      // The weighted paths through the same pipeline as any run (shared between MPI ranks,
+      // checkpointed); every rank chose the same shift (the pilot is a function of the seed).
+      res = runs.run(k, name, model, settings, report_progress);
+      if (world.is_root()) {
+        attach_importance_info(res, info);
+        res.notes.push_back(importance_note(res));
+      }
     } else {
       res = runs.run(k, name, model, settings, report_progress,
                      k < taps.size() ? taps[k].get() : nullptr);

@@ -76,14 +76,6 @@ void check_option_rules(const RunOptions& o, int world_size) {
                      std::string("runs on the CPU backend only, not with --backend ") +
                          backend_choice_name(o.backend),
                      "use --backend cpu (or auto)");
-  if (o.importance_sampling && !o.checkpoint.empty())
-    throw InputError("", 0, "--importance-sampling",
-                     "keeps every path's loss and weight in memory: not with --checkpoint",
-                     "drop --checkpoint (an importance-sampling run needs far fewer paths)");
-  if (o.importance_sampling && world_size > 1)
-    throw InputError("", 0, "--importance-sampling",
-                     "keeps every path's loss and weight in one process: not with mpirun",
-                     "run it in one process (it needs far fewer paths than a plain run)");
   if (o.backend == BackendChoice::kBoth && (world_size > 1 || !o.checkpoint.empty()))
     throw InputError("", 0, "--backend",
                      "both runs whole scenarios in one process: not with mpirun or --checkpoint",
@@ -110,6 +102,7 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
                 {"horizon_days", p.sim.horizon_days},
                 {"steps_per_day", p.sim.steps_per_day},
                 {"antithetic", p.sim.antithetic},
+                {"importance_sampling", o.importance_sampling},
                 {"rng", rng_name(o.rng)},
                 {"confidences", s.confidences},
                 {"histogram_bins", s.histogram_bins},

@@ -53,9 +53,7 @@ WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market
   const std::size_t n_runs = names.size();
   for (std::size_t k = 0; k < n_runs; ++k) {
     RunSettings s = settings;
-    // a run to a target error: the same paths as its result (under importance sampling, which
-    // runs in one process outside `runs`, that result's own count)
-    s.paths = k < shifts.size() ? base[k].paths : runs.paths_of(k);
+    s.paths = runs.paths_of(k);  // a run to a target error: the same paths as its result
     s.target_rel_error = 0;
     s.components = false;
     const std::unique_ptr<SimSpec> spec =
@@ -65,13 +63,10 @@ WhatIf run_what_if(const std::string& file, const Portfolio& extra, const Market
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       if (progress) progress(label, done, total, "paths");
     };
-    // Under importance sampling (one process) the changed book is sampled under the base run's
-    // measure, so the two runs share paths and weights (common random numbers).
+    // Under importance sampling the changed book is sampled under the base run's measure, so
+    // the two runs share paths and weights (common random numbers).
     if (k < shifts.size()) spec->set_importance_shift(shifts[k]);
-    const ScenarioResult r = k < shifts.size()
-                                 ? simulate_scenario_weighted(label, *spec, runs.backend().cpu(), s,
-                                                              base[k].importance, report_progress)
-                                 : runs.run(n_runs + k, label, *spec, s, report_progress);
+    const ScenarioResult r = runs.run(n_runs + k, label, *spec, s, report_progress);
     if (base.empty()) continue;  // not rank 0
     WhatIfScenario ws;
     ws.scenario = base[k].name;

@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
                 "Importance sampling for deep tails: shift the normals along the book's "
                 "first-order loss direction (and twist the Student-t mixing), sized by a pilot "
                 "for the highest --confidence; VaR/ES from likelihood-ratio weights. CPU "
-                "backend; keeps 24 bytes per path");
+                "backend (with mpirun and --checkpoint too); keeps 24 bytes per path");
   run->add_option("--stop-loss", o.stop_loss,
                   "Also report path-dependent risk: max drawdown, P(loss >= X on any day), the "
                   "day of first breach")

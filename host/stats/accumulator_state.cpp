@@ -100,6 +100,8 @@ struct Image {
   std::uint64_t underflow = 0, overflow = 0;
   std::vector<std::uint64_t> counts;
   std::vector<TailEntry> tail;  // in the tail's order (tail_before)
+  bool weighted = false;
+  std::vector<WeightedLoss> weighted_entries;  // in the tail's order (WeightedOrder)
 };
 
 std::string write_image(const Image& m) {
@@ -129,6 +131,14 @@ std::string write_image(const Image& m) {
     w.f64(e.loss);
     w.u64(e.path);
   }
+  w.u32(m.weighted ? 1 : 0);
+  w.u32(0);
+  w.u64(m.weighted_entries.size());
+  for (const WeightedLoss& e : m.weighted_entries) {
+    w.f64(e.loss);
+    w.f64(e.weight);
+    w.u64(e.path);
+  }
   w.u64(fnv1a64(w.text()));
   return w.take();
 }
@@ -139,9 +149,9 @@ Image read_image(const std::string& bytes) {
   Reader r(bytes);
   r.skip(sizeof kMagic);
   const std::uint32_t version = r.u32();
-  if (version != kAccumulatorStateVersion)
+  if (version != kAccumulatorStateVersion && version != 2)
     throw AccumulatorStateError("accumulator state: version " + std::to_string(version) +
-                                ", this build reads version " +
+                                ", this build reads versions 2 and " +
                                 std::to_string(kAccumulatorStateVersion));
   std::uint64_t stored = 0;  // the last 8 bytes
   for (std::size_t b = 0; b < 8; ++b)
@@ -178,6 +188,23 @@ Image read_image(const std::string& bytes) {
     e.loss = r.f64();
     e.path = r.u64();
   }
+  if (version >= 3) {
+    const std::uint32_t weighted = r.u32();
+    r.u32();  // reserved
+    if (weighted > 1) throw AccumulatorStateError("accumulator state: bad weighted flag");
+    m.weighted = weighted == 1;
+    const std::uint64_t length = r.u64();
+    if (length > (bytes.size() - r.pos()) / 24 || (!m.weighted && length > 0) || length > m.n)
+      throw AccumulatorStateError("accumulator state: bad weighted length");
+    m.weighted_entries.resize(static_cast<std::size_t>(length));
+    for (WeightedLoss& e : m.weighted_entries) {
+      e.loss = r.f64();
+      e.weight = r.f64();
+      e.path = r.u64();
+    }
+    if (!std::is_sorted(m.weighted_entries.begin(), m.weighted_entries.end(), WeightedOrder{}))
+      throw AccumulatorStateError("accumulator state: weighted paths not in the tail's order");
+  }
   if (r.pos() + 8 != bytes.size())
     throw AccumulatorStateError("accumulator state: unexpected length");
   if (!std::is_sorted(m.tail.begin(), m.tail.end(), TailOrder{}))
@@ -210,6 +237,8 @@ std::string encode_accumulator(const LossAccumulator& acc, std::size_t max_tail)
   m.counts = h.counts();
   m.tail = acc.tail_entries();
   if (m.tail.size() > max_tail) m.tail.resize(max_tail);
+  m.weighted = acc.weighted();
+  if (m.weighted) m.weighted_entries = acc.weighted_sorted();
   return write_image(m);
 }
 
@@ -227,6 +256,11 @@ LossAccumulator decode_accumulator(const std::string& bytes) {
   p.sum_sq_units = m.sum_sq_units;
   acc.merge(p);
   acc.restore_tail(m.tail);
+  if (m.weighted) {
+    if (m.weighted_entries.size() != m.n)
+      throw AccumulatorStateError("accumulator state: weighted paths do not match the count");
+    acc.restore_weighted(std::move(m.weighted_entries));
+  }
   if (!no_histogram(m))
     acc.restore_histogram(LossHistogram(m.bins, std::move(m.counts), m.underflow, m.overflow));
   else if (m.bins.width > 0)
@@ -247,6 +281,14 @@ std::string merge_accumulator_images(const std::string& a_bytes, const std::stri
   a.max = std::max(a.max, b.max);
   a.sum_units += b.sum_units;
   a.sum_sq_units += b.sum_sq_units;
+  if (a.weighted != b.weighted)
+    throw AccumulatorStateError("accumulator state: merging weighted and unweighted images");
+  if (a.weighted) {  // two sorted lists into one, in the tail's order
+    std::vector<WeightedLoss> both(a.weighted_entries.size() + b.weighted_entries.size());
+    std::merge(a.weighted_entries.begin(), a.weighted_entries.end(), b.weighted_entries.begin(),
+               b.weighted_entries.end(), both.begin(), WeightedOrder{});
+    a.weighted_entries = std::move(both);
+  }
   if (!no_histogram(b)) {  // as LossHistogram::merge: the same bins, or none on one side
     if (no_histogram(a)) {
       a.bins = b.bins;

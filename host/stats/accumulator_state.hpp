@@ -3,7 +3,7 @@
 // merging gives bit-identical statistics. One format for checkpoints and for MPI, where each
 // rank sends its image to rank 0. Written and read through the accumulator's accessors only.
 //
-// Layout, version 2 (all integers little-endian, doubles as their IEEE-754 bits):
+// Layout, version 3 (all integers little-endian, doubles as their IEEE-754 bits):
 //   magic "CSLOSACC" (8 bytes), u32 version, u32 reserved (0),
 //   f64 loss_scale, u64 tail_size, u64 count, u64 non_finite, u64 positive, f64 max,
 //   i32 sum_exponent, i32 sum_sq_exponent, i128 sum_units, i128 sum_sq_units (low word first),
@@ -11,7 +11,11 @@
 //   u64 underflow, u64 overflow, u64 counts[bins.count],
 //   u64 tail_length, then tail_length entries {f64 loss, u64 path index} in the tail's order
 //   (larger loss first, ties by smaller index; index 2^64-1 = unknown),
+//   u32 weighted (1: an importance-sampling accumulator), u32 reserved (0), u64 weighted_length,
+//   then weighted_length entries {f64 loss, f64 weight, u64 path index} in the tail's order,
 //   u64 FNV-1a of every byte before it.
+// Version 2 is version 3 without the weighted section; it is still read (a checkpoint written
+// before importance sampling joined the pipeline resumes).
 // Version 1 (before component ES) kept the losses without their path indices; it is refused,
 // since the tail paths could not be simulated again.
 #pragma once
@@ -25,7 +29,7 @@
 
 namespace chipshock {
 
-constexpr std::uint32_t kAccumulatorStateVersion = 2;
+constexpr std::uint32_t kAccumulatorStateVersion = 3;
 
 // Thrown for bytes that are not a valid image (wrong magic, version, length or checksum).
 struct AccumulatorStateError : std::runtime_error {

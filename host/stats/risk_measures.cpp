@@ -119,7 +119,45 @@ void LossAccumulator::add(const double* losses, std::size_t count, std::uint64_t
   }
 }
 
+void LossAccumulator::add_weighted(const double* losses, const double* log_weights,
+                                   std::size_t count, std::uint64_t first_path) {
+  weighted_.reserve(weighted_.size() + count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const double w = std::exp(log_weights[k]);
+    if (!std::isfinite(losses[k]) || !std::isfinite(w)) {
+      ++bad_;
+      continue;
+    }
+    weighted_.push_back({losses[k], w, first_path + k});
+    ++n_;
+  }
+  if (count > 0) weighted_sorted_ = false;
+}
+
+const std::vector<WeightedLoss>& LossAccumulator::weighted_sorted() const {
+  if (!weighted_sorted_) {
+    std::sort(weighted_.begin(), weighted_.end(), WeightedOrder{});
+    weighted_sorted_ = true;
+  }
+  return weighted_;
+}
+
+void LossAccumulator::restore_weighted(std::vector<WeightedLoss> entries) {
+  weighted_on_ = true;
+  if (weighted_.empty()) {
+    weighted_ = std::move(entries);
+  } else {
+    weighted_.insert(weighted_.end(), entries.begin(), entries.end());
+  }
+  weighted_sorted_ = false;
+}
+
 void LossAccumulator::merge(const LossAccumulator& o) {
+  if (o.weighted_on_) {
+    weighted_on_ = true;
+    weighted_.insert(weighted_.end(), o.weighted_.begin(), o.weighted_.end());
+    if (!o.weighted_.empty()) weighted_sorted_ = false;
+  }
   n_ += o.n_;
   bad_ += o.bad_;
   positive_ += o.positive_;

@@ -81,6 +81,7 @@ class LossAccumulator {
   LossAccumulator empty_like() const {
     LossAccumulator a(loss_scale_, tail_.capacity());
     a.set_histogram(hist_.bins());
+    a.weighted_on_ = weighted_on_;
     return a;
   }
   void merge(const LossAccumulator& other);
@@ -127,6 +128,23 @@ class LossAccumulator {
   void add_histogram_slots(const std::vector<std::uint64_t>& slots) { hist_.add_slots(slots); }
   // --- end of state access ---
 
+  // --- Importance sampling: every path's loss, likelihood ratio and index is kept (under the
+  // shifted measure most paths lie beyond the lower levels' VaR, so there is no small tail to
+  // keep; the estimators are host/stats/weighted_risk.hpp's). count() and non_finite() then
+  // count the kept and the refused paths; sums, tail and histogram stay empty. ---
+  void keep_weighted() { weighted_on_ = true; }
+  bool weighted() const { return weighted_on_; }
+  // Paths first_path, first_path + 1, ... with their log-likelihood ratios: those with a finite
+  // loss and weight e^log_w are kept, the others counted as non-finite.
+  void add_weighted(const double* losses, const double* log_weights, std::size_t count,
+                    std::uint64_t first_path);
+  // Every kept path in the tail's order (sorted once, until the next one is added).
+  const std::vector<WeightedLoss>& weighted_sorted() const;
+  // Restores saved weighted paths (into an accumulator whose counts are restored separately;
+  // images), and turns weighted mode on.
+  void restore_weighted(std::vector<WeightedLoss> entries);
+  // --- end of importance sampling ---
+
  private:
   double loss_scale_;
   std::uint64_t n_ = 0, bad_ = 0, positive_ = 0;
@@ -134,6 +152,9 @@ class LossAccumulator {
   ExactSum sum_, sum_sq_;
   TailKeeper tail_;
   LossHistogram hist_;
+  bool weighted_on_ = false;
+  mutable std::vector<WeightedLoss> weighted_;  // sorted when weighted_sorted_ is set
+  mutable bool weighted_sorted_ = true;
 };
 
 }  // namespace chipshock

@@ -17,6 +17,21 @@ struct TailEntry {
   std::uint64_t path;
 };
 
+// One simulated path under an importance-sampling measure: its loss, its likelihood ratio w
+// (original density / sampling density) and its index (host/stats/weighted_risk.hpp).
+struct WeightedLoss {
+  double loss;
+  double weight;
+  std::uint64_t path;
+};
+
+// The tail's order for weighted paths: larger loss first, ties by the smaller path index.
+struct WeightedOrder {
+  bool operator()(const WeightedLoss& a, const WeightedLoss& b) const {
+    return a.loss > b.loss || (a.loss == b.loss && a.path < b.path);
+  }
+};
+
 constexpr std::uint64_t kUnknownPath = std::numeric_limits<std::uint64_t>::max();
 
 // The tail's strict total order: larger loss first, ties broken by the smaller path index. It

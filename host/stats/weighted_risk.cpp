@@ -7,9 +7,7 @@
 namespace chipshock {
 
 void sort_weighted_tail(std::vector<WeightedLoss>& losses) {
-  std::sort(losses.begin(), losses.end(), [](const WeightedLoss& a, const WeightedLoss& b) {
-    return a.loss > b.loss || (a.loss == b.loss && a.path < b.path);
-  });
+  std::sort(losses.begin(), losses.end(), WeightedOrder{});
 }
 
 namespace {

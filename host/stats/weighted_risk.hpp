@@ -12,13 +12,7 @@
 
 namespace chipshock {
 
-// One simulated path under the sampling measure: its loss, its likelihood ratio w (original
-// density / sampling density) and its index.
-struct WeightedLoss {
-  double loss;
-  double weight;
-  std::uint64_t path;
-};
+// WeightedLoss (a path's loss, likelihood ratio and index) is host/stats/tail_keeper.hpp's.
 
 // Sorts into the tail's order (larger loss first, ties by smaller path index), the order the
 // estimators below expect.
