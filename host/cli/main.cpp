@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -49,7 +52,8 @@ CLI::Validator named_choice(std::vector<std::pair<std::string, E>> names) {
 }
 
 const char* const kExitCodes =
-    "Exit codes: 0 ok, 1 internal error, 2 bad input (file:line: field: message on stderr),\n"
+    "Exit codes: 0 ok, 1 internal error or stdout not written in full (disk full, closed),\n"
+    "            2 bad input (file:line: field: message on stderr),\n"
     "            3 GPU backend asked for (--backend gpu|both) but not usable.";
 
 const char* const kRunExample =
@@ -104,22 +108,9 @@ const char* const kCalibrateExample =
     "pooled standardised returns; spot = close on --as-of; drift = 0. Dates are inner-joined\n"
     "across the files. The market file records the inputs in its header.";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Everything after the MPI world is set up: parsing and the command. Returns the exit code.
+int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   using namespace chipshock;
-  // Under mpirun every process joins the job here; otherwise a world of one (mpi_world.hpp).
-  std::unique_ptr<MpiWorld> world;
-  try {
-    world = std::make_unique<MpiWorld>(&argc, &argv);
-  } catch (const std::exception& e) {
-    std::cerr << "chipshock: " << e.what() << "\n";
-    return kExitBadInput;
-  }
-  // Help, version and command-line errors: printed once, by rank 0.
-  if (!world->is_root()) {
-    std::cout.setstate(std::ios::failbit);
-  }
   CLI::App app{"chipshock: Monte Carlo Value-at-Risk and expected shortfall for equity and "
                "option books, under stress scenarios."};
   app.set_version_flag("--version", std::string("chipshock ") + CHIPSHOCK_VERSION);
@@ -422,4 +413,37 @@ int main(int argc, char** argv) {
     if (world->is_root()) print_failure(f, world->size());
     return f.code;
   }
+}
+
+// Standard output written in full, or a failure: a full disk, a closed pipe or a device that
+// refuses bytes (`--json > /dev/full`) must not pass for success. Exit code 1 with a message
+// when the command itself succeeded.
+int checked_stdout(int code) {
+  std::cout.flush();
+  const bool failed = !std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+  if (!failed) return code;
+  std::cerr << "chipshock: error writing to standard output"
+            << (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string())
+            << " (what was printed is incomplete)\n";
+  return code == chipshock::kExitOk ? chipshock::kExitInternal : code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace chipshock;
+  // Under mpirun every process joins the job here; otherwise a world of one (mpi_world.hpp).
+  std::unique_ptr<MpiWorld> world;
+  try {
+    world = std::make_unique<MpiWorld>(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "chipshock: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  // Help, version, summaries and reports on stdout: printed once, by rank 0.
+  if (!world->is_root()) {
+    std::cout.setstate(std::ios::failbit);
+    return dispatch(argc, argv, world.get());
+  }
+  return checked_stdout(dispatch(argc, argv, world.get()));
 }
