@@ -88,6 +88,31 @@ void check_option_rules(const RunOptions& o, int world_size) {
 
 namespace {
 
+// The checkpoint is deleted when the run ends and saved over after every batch: it must not be
+// one of the run's inputs or report files (the same file under any name: compared by their
+// canonical paths).
+void check_checkpoint_clashes(const RunOptions& o, const PreparedRun& p) {
+  namespace fs = std::filesystem;
+  const auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ea, eb;
+    const fs::path ca = fs::weakly_canonical(a, ea), cb = fs::weakly_canonical(b, eb);
+    return !ea && !eb && ca == cb;
+  };
+  std::vector<std::pair<std::string, std::string>> others = {{"--market", o.market},
+                                                             {"--portfolio", o.portfolio}};
+  for (const Scenario& sc : p.scenarios) others.push_back({"--scenario", sc.file});
+  if (!o.what_if.empty()) others.push_back({"--what-if", o.what_if});
+  if (!o.out_dir.empty())
+    for (const std::string& name : report_file_names())
+      others.push_back({"--out", (fs::path(o.out_dir) / name).string()});
+  for (const auto& [option, file] : others)
+    if (!file.empty() && same(p.checkpoint_file, file))
+      throw InputError(p.checkpoint_file, 0, "--checkpoint",
+                       "is also the " + option + " file " + file +
+                           ": the checkpoint is saved over and deleted at the end",
+                       "give the checkpoint a path of its own");
+}
+
 // --checkpoint/--resume: the settings and inputs the checkpoint must match, and, when resuming,
 // the saved progress, refused (InputError, exit 2) when anything differs.
 void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
@@ -120,6 +145,10 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
   c.rank = world.rank();
   c.ranks = world.size();
   p.checkpoint_file = checkpoint_path(o.checkpoint, world.rank(), world.size());
+  if (const std::string kind = not_a_file_target(p.checkpoint_file); !kind.empty())
+    throw InputError(p.checkpoint_file, 0, "--checkpoint", "is " + kind + ", not a regular file",
+                     "give the path of a file (it is created, saved over and deleted at the end)");
+  check_checkpoint_clashes(o, p);
   const bool exists = std::filesystem::exists(p.checkpoint_file);
   if (!o.resume) {
     if (exists)
@@ -273,8 +302,10 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
       throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
     const std::filesystem::path dir(o.out_dir);
     for (const std::string& name : report_file_names())
-      if (std::filesystem::is_directory(dir / name))
-        throw InputError("", 0, "--out", (dir / name).string() + " is a folder");
+      if (const std::string kind = not_a_file_target((dir / name).string()); !kind.empty())
+        throw InputError("", 0, "--out",
+                         (dir / name).string() + " is " + kind + ", not a regular file",
+                         "remove it, or write the reports to another folder");
     try {  // a folder we cannot write into fails now, not after the run
       write_file_atomically((dir / ".chipshock-write-probe").string(), "");
       std::filesystem::remove(dir / ".chipshock-write-probe", ec);

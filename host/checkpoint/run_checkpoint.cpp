@@ -1,6 +1,7 @@
 #include "host/checkpoint/run_checkpoint.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -25,6 +26,15 @@ void put_u64(std::string& out, std::uint64_t v) {
 }
 
 std::string read_all(const std::string& path, const std::string& field) {
+  // Only a regular file (a symbolic link to one included): a FIFO would block, /dev/zero never
+  // end.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    throw InputError(path, 0, field,
+                     std::filesystem::is_directory(st) ? "is a folder, not a file"
+                                                       : "is not a regular file (a FIFO, device "
+                                                         "or socket): refused");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, field, "cannot read the file");
   std::ostringstream s;

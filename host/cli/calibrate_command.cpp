@@ -15,6 +15,7 @@
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
+#include "host/report/atomic_file.hpp"
 
 #ifndef CHIPSHOCK_VERSION
 #define CHIPSHOCK_VERSION "unknown"
@@ -98,8 +99,10 @@ void check_out(const CalibrateOptions& o) {
   if (o.out == "-") return;
   std::error_code ec;
   const fs::path out(o.out);
-  if (fs::is_directory(out, ec))
-    throw InputError("", 0, "--out", o.out + " is a folder", "give a file name, e.g. market.toml");
+  // Refused even with --force: the rename would replace a FIFO, device or folder entry.
+  if (const std::string kind = not_a_file_target(o.out); !kind.empty())
+    throw InputError("", 0, "--out", o.out + " is " + kind + ", not a regular file",
+                     "give a file name, e.g. market.toml");
   const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
   if (!fs::is_directory(parent, ec))
     throw InputError("", 0, "--out", "folder " + parent.string() + " does not exist");
