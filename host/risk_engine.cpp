@@ -287,7 +287,9 @@ namespace {
 void finish_weighted(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
                      const LossAccumulator& acc, const CpuBackend& host) {
   const std::vector<WeightedLoss>& kept = acc.weighted_sorted();
-  const double target = *std::max_element(s.confidences.begin(), s.confidences.end());
+  const double target = s.importance_target > 0
+                            ? s.importance_target
+                            : *std::max_element(s.confidences.begin(), s.confidences.end());
   if (!kept.empty() && tail_mass(kept.size(), target) >= 1.0) {
     const double var = kept[weighted_var_index(kept.size(), target, kept)].loss;
     long double sw = 0, sw2 = 0;

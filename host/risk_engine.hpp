@@ -38,6 +38,9 @@ struct RunSettings {
   double target_rel_error = 0;
   double target_confidence = 0.975;
   std::uint64_t max_paths = 0;  // 0 = 64 x paths
+  // Importance sampling: the level the shift aims at, for the tail's effective sample size
+  // (0 = the highest of `confidences`).
+  double importance_target = 0;
   // The paths a run may reach: `paths`, or the cap of a run to a target error.
   std::uint64_t path_bound() const {
     return target_rel_error > 0 ? std::max(paths, max_paths > 0 ? max_paths : 64 * paths) : paths;

@@ -6,8 +6,10 @@
 // an in-memory team (the same driver, merges and images as under mpirun), so this runs in every
 // build, MPI or not.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -290,6 +292,17 @@ TEST_CASE("an importance-sampling accumulator survives encoding and merging: eve
   CHECK(differ == 0);
   // Two shares merged (as rank 0 does) are the whole run's image, byte for byte.
   CHECK(merge_accumulator_images(encode_accumulator(first), encode_accumulator(second)) == bytes);
+  // A damaged weighted path (a NaN weight, checksum made good again) is refused, not sorted.
+  {
+    std::string bad = bytes;
+    const std::size_t weight_at = bad.size() - 8 - 24 * a.size() + 8;  // the first entry's weight
+    const double nan = std::nan("");
+    std::memcpy(&bad[weight_at], &nan, sizeof nan);
+    bad.resize(bad.size() - 8);
+    const std::uint64_t sum = fnv1a64(bad);
+    for (int k = 0; k < 8; ++k) bad.push_back(static_cast<char>((sum >> (8 * k)) & 0xff));
+    CHECK_THROWS_WITH(decode_accumulator(bad), Catch::Contains("weighted path"));
+  }
   // A weighted and a plain image do not merge.
   f.spec.set_importance_shift({});
   const std::unique_ptr<PathSource> plain = cpu_path_source(f.spec, cpu, f.settings);

@@ -15,8 +15,9 @@
 
 #include "checkpoint_kill.hpp"
 #include "cli_util.hpp"
-#include "report_compare.hpp"
 #include "host/checkpoint/run_checkpoint.hpp"
+#include "host/input_error.hpp"
+#include "report_compare.hpp"
 
 using namespace chipshock;
 using namespace chipshock::testing;
@@ -49,13 +50,13 @@ TEST_CASE("a run killed with SIGKILL resumes to the same report.json, components
   const std::string with_ckpt = args + "--threads 1 --batch 20000 --checkpoint '" + ckpt + "' ";
 
   // Start, and kill -9 once the checkpoint shows the scenario (the second run) partly done.
-  const RunCheckpoint at_kill =
-      kill_when(with_ckpt + "--out '" + dir.file("killed") + "'", ckpt, dir.file("killed.log"),
-                [&](const RunCheckpoint& c) {
-                  return c.scenarios.size() == 2 && !c.scenarios[1].complete &&
-                         c.scenarios[1].next_path > paths / 12 &&
-                         c.scenarios[1].next_path < paths * 5 / 6;
-                });
+  const RunCheckpoint at_kill = kill_when(with_ckpt + "--out '" + dir.file("killed") + "'", ckpt,
+                                          dir.file("killed.log"), [&](const RunCheckpoint& c) {
+                                            return c.scenarios.size() == 2 &&
+                                                   !c.scenarios[1].complete &&
+                                                   c.scenarios[1].next_path > paths / 12 &&
+                                                   c.scenarios[1].next_path < paths * 5 / 6;
+                                          });
   CHECK(slurp_file(dir.file("killed.log")).empty());  // killed before it printed anything
   CHECK(!std::filesystem::exists(dir.file("killed/report.json")));
   const RunCheckpoint saved = read_checkpoint(ckpt);
@@ -96,8 +97,8 @@ TEST_CASE("a run killed with SIGKILL resumes to the same report.json, components
 
   // Resume (another batch size and thread count: they do not matter), then the uninterrupted
   // run.
-  r = run_chipshock(args + "--batch 70000 --threads 2 --checkpoint '" + ckpt + "' --resume --out '" +
-                    dir.file("resumed") + "'");
+  r = run_chipshock(args + "--batch 70000 --threads 2 --checkpoint '" + ckpt +
+                    "' --resume --out '" + dir.file("resumed") + "'");
   INFO("stderr of the resumed run: " << r.err);
   REQUIRE(r.code == 0);
   CHECK(!std::filesystem::exists(ckpt));  // spent once the run completed
@@ -115,8 +116,9 @@ TEST_CASE("a run to a target error with --what-if, killed in its what-if runs, r
   const std::string ckpt = dir.file("run.ckpt");
   const std::string args =
       "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml "
-      "--paths " + std::to_string(scaled(100000)) +
-      " --target-rel-error 0.003 --max-paths " + std::to_string(scaled(800000)) +
+      "--paths " +
+      std::to_string(scaled(100000)) + " --target-rel-error 0.003 --max-paths " +
+      std::to_string(scaled(800000)) +
       " --horizon 5 --seed 3 --what-if scenarios/portfolio/what_if_nvda_hedge.toml "
       "--backend cpu --threads 1 --quiet ";
   // Runs: 0 the baseline (to the target), 1 the what-if baseline (as many paths).
@@ -154,4 +156,16 @@ TEST_CASE("a damaged or older checkpoint is refused with exit 2", "[checkpoint][
   r = run_chipshock(run + dir.file("old.ckpt") + "' --resume");
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("old.ckpt") && Contains("another version"));
+}
+
+TEST_CASE("a checkpoint written before a setting existed resumes under that setting's old value",
+          "[checkpoint]") {
+  chipshock::RunCheckpoint saved, now;
+  saved.settings = {{"paths", 1000}, {"seed", 7}};  // before importance sampling could checkpoint
+  now.settings = {{"paths", 1000}, {"seed", 7}, {"importance_sampling", false}};
+  CHECK_NOTHROW(chipshock::check_resumable(saved, now, "old.ckpt"));
+  now.settings["importance_sampling"] = true;  // it cannot have been an importance-sampling run
+  CHECK_THROWS_AS(chipshock::check_resumable(saved, now, "old.ckpt"), chipshock::InputError);
+  now.settings = {{"paths", 1000}, {"seed", 7}, {"brand_new", 1}};  // unknown: still refused
+  CHECK_THROWS_AS(chipshock::check_resumable(saved, now, "old.ckpt"), chipshock::InputError);
 }

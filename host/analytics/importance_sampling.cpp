@@ -163,7 +163,9 @@ ScenarioResult simulate_scenario_weighted(const std::string& name, const SimSpec
                                           const ImportanceInfo& info,
                                           const ProgressFn& progress) {
   if (!spec.importance_sampling()) throw std::logic_error("no importance shift set");
-  ScenarioResult r = simulate_scenario(name, spec, backend, s, progress);
+  RunSettings aimed = s;
+  aimed.importance_target = info.target_confidence;
+  ScenarioResult r = simulate_scenario(name, spec, backend, aimed, progress);
   attach_importance_info(r, info);
   return r;
 }

@@ -50,6 +50,7 @@ PathRiskTap::PathRiskTap(const Market& market, const Portfolio& portfolio,
     cut_.push_back(spec_at_day(market, portfolio, sim, scenario, d));
     days_.push_back(cut_.back().get());
   }
+  n_days_ = days_.size();
 }
 
 void PathRiskTap::record(std::uint64_t first, std::uint64_t count, const double* losses,
@@ -71,7 +72,7 @@ PathRiskResult PathRiskTap::result(const std::string& name) const {
   PathRiskResult r;
   r.scenario = name;
   r.paths = paths_;
-  const std::size_t days = days_.size();
+  const std::size_t days = n_days_;
   r.first_breach.assign(days, 0.0);
   std::vector<double> drawdowns;
   drawdowns.reserve(paths_);

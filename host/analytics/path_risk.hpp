@@ -79,6 +79,12 @@ class PathRiskTap final : public PathObserver {
               const double* drawdowns, const std::int32_t* first_breach);
   // Every path recorded (a run resumed from a checkpoint, or split between MPI ranks, is not).
   bool complete() const { return recorded_ == paths_; }
+  // Frees the runs cut at each day once the scenario's run is over (days() is then empty;
+  // result() still works).
+  void release_days() {
+    days_.clear();
+    cut_.clear();
+  }
   PathRiskResult result(const std::string& name) const;
 
  private:
@@ -86,6 +92,7 @@ class PathRiskTap final : public PathObserver {
   double stop_loss_;
   std::vector<std::unique_ptr<SimSpec>> cut_;
   std::vector<const SimSpec*> days_;
+  std::size_t n_days_ = 0;
   std::vector<double> drawdown_;
   std::vector<std::int32_t> first_;
   std::vector<unsigned char> end_breach_, seen_;

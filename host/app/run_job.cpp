@@ -97,16 +97,20 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // --stop-loss on the CPU backend in one process: each scenario's run gathers the path-risk
   // statistics of its first paths as it simulates them (path_risk.hpp), so they are not
   // simulated again afterwards (a resumed run's are, in path_dependent_risk).
+  // Each tap is made just before its scenario's run and keeps the runs cut at each day only
+  // while that run goes (they are O(horizon) specs each).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
-  if (!o.stop_loss.empty() && !backend.on_gpu() && world.size() == 1 && !o.importance_sampling) {
-    const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
-    const std::uint64_t risk_paths = path_risk_paths(
-        settings.paths, p.sim.horizon_days, p.sim.steps_per_day, static_cast<int>(market.size()));
-    for (std::size_t k = 0; k < names.size(); ++k)
+  const bool tapped =
+      !o.stop_loss.empty() && !backend.on_gpu() && world.size() == 1 && !o.importance_sampling;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (tapped) {
+      const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+      const std::uint64_t risk_paths =
+          path_risk_paths(settings.paths, p.sim.horizon_days, p.sim.steps_per_day,
+                          static_cast<int>(market.size()));
       taps.push_back(std::make_unique<PathRiskTap>(
           market, portfolio, p.sim, k == 0 ? nullptr : &scenarios[k - 1], risk_paths, stop));
-  }
-  for (std::size_t k = 0; k < names.size(); ++k) {
+    }
     const std::string& name = names[k];
     SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -130,6 +134,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     } else {
       res = runs.run(k, name, model, settings, report_progress,
                      k < taps.size() ? taps[k].get() : nullptr);
+      if (k < taps.size()) taps[k]->release_days();
     }
     if (!world.is_root()) continue;
     if (k > 0) {

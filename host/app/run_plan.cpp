@@ -212,19 +212,29 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                      "--rng sobol has 2^32 points (4294967296 paths)",
                      "use fewer paths, or --rng philox");
   // The tail (with path indices) of the most paths the run may reach; under importance
-  // sampling every path's loss, weight and index.
+  // sampling every path's loss, weight and index: twice (the run and its image), plus, with a
+  // checkpoint, the saved image of every Monte Carlo run of the command (kept and rewritten
+  // after each batch), plus, under mpirun, rank 0's merge of the ranks' images.
+  const std::uint64_t monte_carlo_runs =
+      (1 + o.scenarios.size()) * (o.what_if.empty() ? 1 : 2);
+  const std::uint64_t weighted_copies =
+      2 + (o.checkpoint.empty() ? 0 : 2 * monte_carlo_runs) + (world.size() > 1 ? 2 : 0);
   const std::uint64_t tail_bytes =
-      o.importance_sampling ? settings.path_bound() * kImportanceBytesPerPath * 2
-                            : tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
+      o.importance_sampling
+          ? settings.path_bound() * kImportanceBytesPerPath * weighted_copies
+          : tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
   const std::uint64_t memory = physical_memory_bytes();
   if (memory > 0 && tail_bytes > memory / 2)
     throw InputError(
         "", 0, "--paths",
         "keeping the loss tail of " + std::to_string(settings.paths) + " paths needs " +
             std::to_string(tail_bytes >> 20) + " MiB, more than half of this machine's memory",
-        o.importance_sampling ? "importance sampling keeps 24 bytes per path and needs far fewer "
-                                "paths than a plain run for the same deep-tail accuracy: use fewer"
-                              : "use fewer paths or higher confidence levels");
+        o.importance_sampling
+            ? std::string("importance sampling keeps 24 bytes per path") +
+                  (o.checkpoint.empty() ? "" : ", and its checkpoint every run's paths") +
+                  " and needs far fewer paths than a plain run for the same deep-tail accuracy: "
+                  "use fewer"
+            : "use fewer paths or higher confidence levels");
   if (o.scenarios.size() > kMaxScenarios)
     throw InputError("", 0, "--scenario",
                      "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");

@@ -236,9 +236,13 @@ void check_resumable(const RunCheckpoint& saved, const RunCheckpoint& now,
                          std::to_string(now.ranks),
                      "resume with the same number of MPI ranks (mpirun -np " +
                          std::to_string(saved.ranks) + "), or delete the checkpoint");
+  // Settings added after a checkpoint format was in use, with the value a checkpoint written
+  // before them means.
+  static const nlohmann::json kAddedLater = {{"importance_sampling", false}};
   for (const auto& [key, value] : now.settings.items()) {
-    const nlohmann::json old =
-        saved.settings.contains(key) ? saved.settings[key] : nlohmann::json();
+    const nlohmann::json old = saved.settings.contains(key) ? saved.settings[key]
+                               : kAddedLater.contains(key)  ? kAddedLater[key]
+                                                            : nlohmann::json();
     if (old != value)
       throw InputError(path, 0, "--resume",
                        "the checkpoint was written with " + key + " = " + old.dump() +

@@ -1,6 +1,7 @@
 #include "host/stats/accumulator_state.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -162,6 +163,9 @@ Image read_image(const std::string& bytes) {
   Image m;
   m.loss_scale = r.f64();
   m.tail_size = r.u64();
+  // More kept losses than any run keeps (2^36: a terabyte of tail) is damage, not a run.
+  if (m.tail_size > (std::uint64_t{1} << 36))
+    throw AccumulatorStateError("accumulator state: implausible tail size");
   m.n = r.u64();
   m.bad = r.u64();
   m.positive = r.u64();
@@ -201,6 +205,10 @@ Image read_image(const std::string& bytes) {
       e.loss = r.f64();
       e.weight = r.f64();
       e.path = r.u64();
+      // what add_weighted keeps: a finite loss and a finite, non-negative weight (NaN would
+      // also break the order the estimators sort by)
+      if (!std::isfinite(e.loss) || !std::isfinite(e.weight) || e.weight < 0)
+        throw AccumulatorStateError("accumulator state: a weighted path that no run keeps");
     }
     if (!std::is_sorted(m.weighted_entries.begin(), m.weighted_entries.end(), WeightedOrder{}))
       throw AccumulatorStateError("accumulator state: weighted paths not in the tail's order");

@@ -100,7 +100,7 @@ class TailKeeper {
   // partial holds only candidates.
   void floor_from(const TailKeeper& into) {
     if (into.buffer_.size() < into.k_ && !into.floored_) return;  // nothing known yet
-    if (!floored_ || tail_before(threshold_, into.threshold_)) threshold_ = into.threshold_;
+    if (tail_before(into.threshold_, threshold_)) threshold_ = into.threshold_;  // the stricter
     floored_ = true;
   }
 
