@@ -32,28 +32,6 @@ std::string num(double x, const char* fmt = "%.6g") {
   return buf;
 }
 
-void validate(const CalibrationSettings& s) {
-  if (s.window < kMinWindow || s.window > kMaxWindow)
-    throw InputError("", 0, "--window",
-                     std::to_string(s.window) + ": must be between " + std::to_string(kMinWindow) +
-                         " and " + std::to_string(kMaxWindow) + " daily returns",
-                     "two years of daily data is --window 500");
-  if (!s.as_of.empty() && !valid_iso_date(s.as_of))
-    throw InputError("", 0, "--as-of", "'" + s.as_of + "': expected a date YYYY-MM-DD");
-  if (!(s.lambda > 0 && s.lambda < 1))
-    throw InputError("", 0, "--lambda", num(s.lambda) + ": must lie strictly between 0 and 1",
-                     "RiskMetrics uses 0.94 for daily data");
-  if (s.dof == DofMethod::kFixed && !(s.dof_value >= 2.001 && s.dof_value <= 1e6))
-    throw InputError("", 0, "--dof", num(s.dof_value) + ": must lie in [2.001, 1e6]",
-                     "use --dof none for Gaussian innovations, --dof auto to estimate it");
-  if (!std::isfinite(s.rate) || std::fabs(s.rate) > 1.0)
-    throw InputError("", 0, "--rate", num(s.rate) + ": a rate beyond +-100% is not plausible");
-  static const std::regex currency("[A-Z]{3}");
-  if (!std::regex_match(s.currency, currency))
-    throw InputError("", 0, "--currency",
-                     "'" + s.currency + "': expected an ISO 4217 code like USD");
-}
-
 std::uint64_t fnv1a(std::uint64_t h, const std::string& text) {
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   return h;
@@ -79,8 +57,30 @@ std::size_t as_of_index(const PriceHistory& h, const std::string& as_of) {
 
 }  // namespace
 
+void validate_calibration_settings(const CalibrationSettings& s) {
+  if (s.window < kMinWindow || s.window > kMaxWindow)
+    throw InputError("", 0, "--window",
+                     std::to_string(s.window) + ": must be between " + std::to_string(kMinWindow) +
+                         " and " + std::to_string(kMaxWindow) + " daily returns",
+                     "two years of daily data is --window 500");
+  if (!s.as_of.empty() && !valid_iso_date(s.as_of))
+    throw InputError("", 0, "--as-of", "'" + s.as_of + "': expected a date YYYY-MM-DD");
+  if (!(s.lambda > 0 && s.lambda < 1))
+    throw InputError("", 0, "--lambda", num(s.lambda) + ": must lie strictly between 0 and 1",
+                     "RiskMetrics uses 0.94 for daily data");
+  if (s.dof == DofMethod::kFixed && !(s.dof_value >= 2.001 && s.dof_value <= 1e6))
+    throw InputError("", 0, "--dof", num(s.dof_value) + ": must lie in [2.001, 1e6]",
+                     "use --dof none for Gaussian innovations, --dof auto to estimate it");
+  if (!std::isfinite(s.rate) || std::fabs(s.rate) > 1.0)
+    throw InputError("", 0, "--rate", num(s.rate) + ": a rate beyond +-100% is not plausible");
+  static const std::regex currency("[A-Z]{3}");
+  if (!std::regex_match(s.currency, currency))
+    throw InputError("", 0, "--currency",
+                     "'" + s.currency + "': expected an ISO 4217 code like USD");
+}
+
 MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSettings& s) {
-  validate(s);
+  validate_calibration_settings(s);
   MarketCalibration c;
   c.settings = s;
   c.prices_dir = h.dir;

@@ -61,6 +61,10 @@ struct MarketCalibration {
 };
 
 // Throws InputError naming the option (--as-of, --window, ...) or the price file at fault.
+// Throws InputError naming the option (--window, --as-of, ...) for settings out of range:
+// checked before any price file is looked at, so the message is the range, not a symptom.
+void validate_calibration_settings(const CalibrationSettings& s);
+
 MarketCalibration calibrate_market(const PriceHistory& history, const CalibrationSettings& s);
 
 }  // namespace chipshock

@@ -168,6 +168,7 @@ int calibrate_command(const CalibrateOptions& o) {
     throw InputError("", 0, "--prices", "required",
                      "give the folder of <TICKER>.csv files (date,close)");
   const CalibrationSettings settings = settings_from(o);
+  validate_calibration_settings(settings);
   check_out(o);
   std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
   // Without --tickers, every file in the folder is a candidate: files whose own history cannot

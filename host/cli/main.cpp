@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "host/cli/backtest_command.hpp"
 #include "host/cli/calibrate_command.hpp"
 #include "host/cli/cli_failure.hpp"
-#include "host/cli/backtest_command.hpp"
 #include "host/cli/reverse_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/input_error.hpp"
@@ -49,6 +49,37 @@ CLI::Validator named_choice(std::vector<std::pair<std::string, E>> names) {
         return "'" + value + "': expected " + list;
       },
       "");
+}
+
+// Levenshtein distance (small strings: command names).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Command-line text echoed back: at most 60 characters, control characters escaped.
+std::string bounded_text(const std::string& s) {
+  std::string out;
+  for (const char c : s.substr(0, 60)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return s.size() > 60 ? out + "..." : out;
 }
 
 const char* const kExitCodes =
@@ -99,7 +130,8 @@ const char* const kCalibrateExample =
     "Example:\n"
     "  chipshock calibrate --prices scenarios/data/prices --window 500 --out m.toml\n"
     "  chipshock calibrate --prices scenarios/data/prices --tickers NVDA,AMD,TSM,AVGO \\\n"
-    "                      --as-of 2025-01-24 --vol ewma --correlation ledoit-wolf --out - > m.toml\n"
+    "                      --as-of 2025-01-24 --vol ewma --correlation ledoit-wolf --out - > "
+    "m.toml\n"
     "\n"
     "Estimators: vol = stdev of daily log-returns * sqrt(252) (sample, or EWMA with weights\n"
     "(1-lambda) lambda^k); correlation = sample Pearson, refused when not positive definite\n"
@@ -111,12 +143,14 @@ const char* const kCalibrateExample =
 // Everything after the MPI world is set up: parsing and the command. Returns the exit code.
 int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   using namespace chipshock;
-  CLI::App app{"chipshock: Monte Carlo Value-at-Risk and expected shortfall for equity and "
-               "option books, under stress scenarios."};
+  CLI::App app{
+      "chipshock: Monte Carlo Value-at-Risk and expected shortfall for equity and "
+      "option books, under stress scenarios."};
   app.set_version_flag("--version", std::string("chipshock ") + CHIPSHOCK_VERSION);
-  app.footer(std::string(kRunExample) +
-             "\n  chipshock calibrate --prices scenarios/data/prices --window 500 --out m.toml\n\n" +
-             kExitCodes);
+  app.footer(
+      std::string(kRunExample) +
+      "\n  chipshock calibrate --prices scenarios/data/prices --window 500 --out m.toml\n\n" +
+      kExitCodes);
   app.require_subcommand(1);
 
   RunOptions o;
@@ -154,9 +188,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       ->type_name("DIR");
   run->add_option("--method", o.method,
                   "monte-carlo, or historical: also report historical-simulation VaR/ES")
-      ->transform(named_choice<chipshock::RunMethod>(
-          {{"monte-carlo", chipshock::RunMethod::kMonteCarlo},
-           {"historical", chipshock::RunMethod::kHistorical}}))
+      ->transform(
+          named_choice<chipshock::RunMethod>({{"monte-carlo", chipshock::RunMethod::kMonteCarlo},
+                                              {"historical", chipshock::RunMethod::kHistorical}}))
       ->type_name("NAME")
       ->default_str("monte-carlo");
   run->add_option("--window", o.window, "Daily returns in the historical-simulation window")
@@ -186,11 +220,11 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   run->add_option("--backend", o.backend,
                   "auto (the GPU when usable, else the CPU), cpu, gpu, or both (GPU and CPU on "
                   "the same paths, compared in the report)")
-      ->transform(named_choice<chipshock::BackendChoice>(
-          {{"auto", chipshock::BackendChoice::kAuto},
-           {"cpu", chipshock::BackendChoice::kCpu},
-           {"gpu", chipshock::BackendChoice::kGpu},
-           {"both", chipshock::BackendChoice::kBoth}}))
+      ->transform(
+          named_choice<chipshock::BackendChoice>({{"auto", chipshock::BackendChoice::kAuto},
+                                                  {"cpu", chipshock::BackendChoice::kCpu},
+                                                  {"gpu", chipshock::BackendChoice::kGpu},
+                                                  {"both", chipshock::BackendChoice::kBoth}}))
       ->type_name("NAME")
       ->default_str("auto");
   run->add_option("--threads", o.threads, "CPU threads (0 = all cores)")
@@ -255,9 +289,10 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   CLI::App* scen = app.add_subcommand(
       "scenarios", "List the built-in scenarios (name, definition, calibration source)");
   scen->add_flag("--verbose", verbose, "Full sources and file paths");
-  scen->footer("Example:\n  chipshock scenarios\n  chipshock run --market scenarios/market/ai_chips.toml "
-               "--portfolio scenarios/portfolio/ai_book.toml \\\n      --scenario "
-               "cheaper_model_disruption --scenario my_shock.toml");
+  scen->footer(
+      "Example:\n  chipshock scenarios\n  chipshock run --market scenarios/market/ai_chips.toml "
+      "--portfolio scenarios/portfolio/ai_book.toml \\\n      --scenario "
+      "cheaper_model_disruption --scenario my_shock.toml");
   CalibrateOptions co;
   CLI::App* cal = app.add_subcommand(
       "calibrate", "Estimate a market file (spots, vols, correlation, dof) from daily closes");
@@ -265,8 +300,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       ->type_name("DIR");
   cal->add_option("--tickers", co.tickers, "Tickers, comma-separated (default: every CSV)")
       ->type_name("LIST");
-  cal->add_option("--as-of", co.as_of, "Date of the last return and the spots (default: the "
-                                       "last date common to all files)")
+  cal->add_option("--as-of", co.as_of,
+                  "Date of the last return and the spots (default: the "
+                  "last date common to all files)")
       ->type_name("DATE");
   cal->add_option("--window", co.window, "Daily log-returns ending on --as-of (at least 30)")
       ->type_name("N")
@@ -281,8 +317,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
                   "sample (refused unless positive definite), ledoit-wolf or higham")
       ->type_name("NAME")
       ->capture_default_str();
-  cal->add_option("--dof", co.dof, "Student-t dof: auto (maximum likelihood), none (Gaussian) "
-                                   "or a value > 2")
+  cal->add_option("--dof", co.dof,
+                  "Student-t dof: auto (maximum likelihood), none (Gaussian) "
+                  "or a value > 2")
       ->type_name("auto|none|X")
       ->capture_default_str();
   cal->add_option("--rate", co.rate, "Risk-free rate written to the file (an assumption)")
@@ -291,8 +328,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   cal->add_option("--currency", co.currency, "Currency code written to the file")
       ->type_name("CODE")
       ->capture_default_str();
-  cal->add_option("--out", co.out, "Market file to write (- = stdout); not replaced without "
-                                   "--force")
+  cal->add_option("--out", co.out,
+                  "Market file to write (- = stdout); not replaced without "
+                  "--force")
       ->type_name("FILE");
   cal->add_flag("--force", co.force, "Replace an existing --out file");
   cal->add_flag("--quiet", co.quiet, "No summary table");
@@ -300,8 +338,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
 
   BacktestOptions bo;
   CLI::App* bt = app.add_subcommand(
-      "backtest", "Backtest the 1-day VaR of a book on real history (Kupiec, Christoffersen, "
-                  "Basel traffic light)");
+      "backtest",
+      "Backtest the 1-day VaR of a book on real history (Kupiec, Christoffersen, "
+      "Basel traffic light)");
   bt->add_option("--portfolio", bo.portfolio, "Portfolio file (TOML)")->type_name("FILE");
   bt->add_option("--prices", bo.prices, "Price history folder (default: the shipped history)")
       ->type_name("DIR");
@@ -337,9 +376,10 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       ->type_name("DIR");
   bt->add_flag("--quiet", bo.quiet, "No summary table");
   bt->add_flag("--json", bo.json, "Print backtest.json to stdout");
-  bt->footer(std::string("Example:\n  chipshock backtest --portfolio scenarios/portfolio/ai_book.toml "
-                         "\\\n      --from 2024-01-26 --to 2025-01-27 --window 250 --out bt/\n\n") +
-             kExitCodes);
+  bt->footer(
+      std::string("Example:\n  chipshock backtest --portfolio scenarios/portfolio/ai_book.toml "
+                  "\\\n      --from 2024-01-26 --to 2025-01-27 --window 250 --out bt/\n\n") +
+      kExitCodes);
 
   ReverseOptions ro;
   CLI::App* rev = app.add_subcommand(
@@ -357,15 +397,44 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   rev->add_option("--horizon", ro.horizon_days, "Horizon in trading days")
       ->type_name("DAYS")
       ->capture_default_str();
-  rev->add_option("--paths", ro.paths, "Paths per evaluation")->type_name("N")->capture_default_str();
+  rev->add_option("--paths", ro.paths, "Paths per evaluation")
+      ->type_name("N")
+      ->capture_default_str();
   rev->add_option("--seed", ro.seed, "Random seed")->type_name("S")->capture_default_str();
   rev->add_option("--threads", ro.threads, "CPU threads (0 = all cores)")->type_name("N");
   rev->add_flag("--json", ro.json, "Print the result as JSON");
   rev->add_flag("--quiet", ro.quiet, "Print nothing but errors");
-  rev->footer(std::string("Example:\n  chipshock reverse --market scenarios/market/ai_chips.toml "
-                          "--portfolio scenarios/portfolio/ai_book.toml \\\n      --factor ai_capex "
-                          "--target-loss 2e6\n\n") +
-              kExitCodes);
+  rev->footer(
+      std::string("Example:\n  chipshock reverse --market scenarios/market/ai_chips.toml "
+                  "--portfolio scenarios/portfolio/ai_book.toml \\\n      --factor ai_capex "
+                  "--target-loss 2e6\n\n") +
+      kExitCodes);
+
+  // An unknown command is named, with the closest one (CLI11 would only say that a command is
+  // required).
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string given = argv[1];
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), given) == names.end()) {
+      if (world->is_root()) {
+        std::string closest;
+        std::size_t best = 3;  // at most two edits away
+        for (const std::string& n : names)
+          if (const std::size_t d = edit_distance(given, n); d < best) {
+            best = d;
+            closest = n;
+          }
+        std::string all;
+        for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+        std::cerr << "chipshock: command line: unknown command '" << bounded_text(given) << "'"
+                  << (closest.empty() ? "" : "; did you mean '" + closest + "'?") << "\n"
+                  << "hint: the commands are " << all << " ('chipshock --help' says more)\n";
+      }
+      return kExitBadInput;
+    }
+  }
 
   try {
     app.parse(argc, argv);
