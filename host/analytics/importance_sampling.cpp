@@ -1,13 +1,10 @@
 #include "host/analytics/importance_sampling.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-#include <utility>
 
-#include "host/component_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/run_phases.hpp"
 #include "host/stats/weighted_risk.hpp"
@@ -123,8 +120,7 @@ ImportanceInfo plan_importance_sampling(SimSpec& spec, const CpuBackend& backend
           simulate_weighted(spec, backend, pilot_seed(seed, c), 0, kImportancePilotPaths, bad);
       ++c;
       info.pilot_paths += kImportancePilotPaths;
-      if (pilot.empty()) continue;
-      sort_weighted_tail(pilot);
+      if (pilot.empty()) continue;  // (in the tail's order: simulate_weighted sorts it)
       if (c == 1) {  // the first candidate (k = z) fixes the threshold all are compared at
         const std::uint64_t n = pilot.size();
         if (tail_mass(n, target) < 1.0) break;

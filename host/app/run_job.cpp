@@ -54,8 +54,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   const SimSpec& spec = *p.spec;
   const std::vector<Scenario>& scenarios = p.scenarios;
   BackendPlan& backend = *p.backend;
-  const bool resuming = !p.checkpoint_file.empty() && o.resume;
-  if (!p.checkpoint_file.empty() && !resuming)
+  if (!p.checkpoint_file.empty() && !p.resuming)
     write_checkpoint(p.checkpoint_file, p.checkpoint);  // settings and inputs, no runs yet
 
   RunReport report;

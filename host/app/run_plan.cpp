@@ -150,6 +150,7 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
                      "give the path of a file (it is created, saved over and deleted at the end)");
   check_checkpoint_clashes(o, p);
   const bool exists = std::filesystem::exists(p.checkpoint_file);
+  p.resuming = o.resume;
   if (!o.resume) {
     if (exists)
       throw InputError(p.checkpoint_file, 0, "--checkpoint", "the file exists already",

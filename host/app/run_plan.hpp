@@ -37,6 +37,7 @@ struct PreparedRun {
   std::vector<ScenarioResult> history_results;  // rank 0 only
   std::unique_ptr<BackendPlan> backend;
   std::string checkpoint_file;       // this rank's checkpoint; "" = none
+  bool resuming = false;             // --resume: the checkpoint holds runs to continue
   RunCheckpoint checkpoint;          // what it holds (resumed) or will hold (settings and inputs)
   std::vector<std::string> notices;  // lines for the user (e.g. why auto runs on the CPU)
 };

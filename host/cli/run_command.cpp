@@ -99,8 +99,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   on_every_rank(world, [&] { prepare_run(o, world, p); });
   if (!o.quiet && world.is_root())
     for (const std::string& line : p.notices) std::cerr << line << "\n";
-  const bool resuming = !p.checkpoint_file.empty() && o.resume;
-  if (resuming && world.size() > 1) on_every_rank(world, [&] { reconcile_checkpoints(world, p); });
+  if (p.resuming && world.size() > 1) on_every_rank(world, [&] { reconcile_checkpoints(world, p); });
   const RunSettings& settings = p.settings;
   const SimSpec& spec = *p.spec;
   const std::vector<Scenario>& scenarios = p.scenarios;

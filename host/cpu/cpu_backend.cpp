@@ -10,6 +10,32 @@
 
 namespace chipshock {
 
+namespace {
+
+// The books of the runs cut at each day (day_specs[d - 1]: day d; null where the day is not
+// asked for, unless every day is needed), each checked to be a cut of spec's run. Throws
+// std::invalid_argument naming `who`.
+std::vector<BookView> day_books(const char* who, const SimSpec& spec,
+                                const std::vector<const SimSpec*>& day_specs, bool every_day) {
+  if (spec.importance_sampling())
+    throw std::invalid_argument(std::string(who) + ": importance sampling is not supported");
+  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
+    throw std::invalid_argument(std::string(who) + ": one entry per day of the horizon");
+  std::vector<BookView> books(day_specs.size());
+  for (std::size_t d = 0; d < day_specs.size(); ++d) {
+    const SimSpec* cut = day_specs[d];
+    if (cut == nullptr && !every_day) continue;
+    if (cut == nullptr || cut->horizon_days() != static_cast<int>(d) + 1 ||
+        cut->n_assets() != spec.n_assets())
+      throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
+                                  "'s spec is not the run cut at that day");
+    books[d] = cut->book();
+  }
+  return books;
+}
+
+}  // namespace
+
 CpuBackend::CpuBackend(int threads, CpuIsa isa)
     : threads_(threads > 0 ? threads : omp_get_max_threads()), isa_(resolve_cpu_isa(isa)) {}
 
@@ -47,52 +73,28 @@ void CpuBackend::simulate_path_risk(const SimSpec& spec,
                                     std::uint64_t first_path, std::uint64_t count,
                                     double* losses, double* drawdowns,
                                     std::int32_t* first_breach) const {
-  const ModelView m = spec.model();
-  if (m.is_shift != nullptr)
-    throw std::invalid_argument("simulate_path_risk: importance sampling is not supported");
-  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
-    throw std::invalid_argument("simulate_path_risk: one entry per day of the horizon");
-  std::vector<BookView> books(day_specs.size());
-  for (std::size_t d = 0; d < day_specs.size(); ++d) {
-    if (day_specs[d] == nullptr || day_specs[d]->horizon_days() != static_cast<int>(d) + 1 ||
-        day_specs[d]->n_assets() != spec.n_assets())
-      throw std::invalid_argument("simulate_path_risk: day " + std::to_string(d + 1) +
-                                  "'s spec is not the run cut at that day");
-    books[d] = day_specs[d]->book();
-  }
+  const std::vector<BookView> books = day_books("simulate_path_risk", spec, day_specs, true);
   if (count == 0) return;
   const cpu_kernel::SimulatePathRiskFn kernel = isa_ == CpuIsa::kAvx512
                                                     ? cpu_kernel::simulate_path_risk_avx512
                                                     : cpu_kernel::simulate_path_risk_avx2;
-  kernel(m, books.data(), stop_loss, seed, first_path, count, losses, drawdowns, first_breach,
-         threads_);
+  kernel(spec.model(), books.data(), stop_loss, seed, first_path, count, losses, drawdowns,
+         first_breach, threads_);
 }
 
 void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                                std::uint64_t seed, std::uint64_t first_path,
                                std::uint64_t count, double* losses) const {
-  const ModelView m = spec.model();
-  if (m.is_shift != nullptr)
-    throw std::invalid_argument("simulate_days: importance sampling is not supported");
-  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
-    throw std::invalid_argument("simulate_days: one entry per day of the horizon");
-  std::vector<BookView> books(day_specs.size());
+  const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
   std::vector<int> rows(day_specs.size(), -1);
   int next_row = 0;
   for (std::size_t d = 0; d < day_specs.size(); ++d)
-    if (day_specs[d] != nullptr) {
-      if (day_specs[d]->horizon_days() != static_cast<int>(d) + 1 ||
-          day_specs[d]->n_assets() != spec.n_assets())
-        throw std::invalid_argument("simulate_days: day " + std::to_string(d + 1) +
-                                    "'s spec is not the run cut at that day");
-      books[d] = day_specs[d]->book();
-      rows[d] = next_row++;
-    }
+    if (day_specs[d] != nullptr) rows[d] = next_row++;
   if (next_row == 0 || count == 0) return;
   const cpu_kernel::SimulateDaysFn kernel = isa_ == CpuIsa::kAvx512
                                                 ? cpu_kernel::simulate_days_avx512
                                                 : cpu_kernel::simulate_days_avx2;
-  kernel(m, books.data(), rows.data(), seed, first_path, count, losses, threads_);
+  kernel(spec.model(), books.data(), rows.data(), seed, first_path, count, losses, threads_);
 }
 
 }  // namespace chipshock
