@@ -207,4 +207,15 @@ std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& port
                   : std::make_unique<SimSpec>(market, portfolio, at);
 }
 
+CutRuns cut_runs(const Market& market, const Portfolio& portfolio, const SimSettings& run,
+                 const Scenario* scenario, const std::vector<int>& days) {
+  CutRuns c;
+  c.at.assign(static_cast<std::size_t>(run.horizon_days), nullptr);
+  for (int d : days) {
+    c.specs.push_back(spec_at_day(market, portfolio, run, scenario, d));
+    c.at[static_cast<std::size_t>(d - 1)] = c.specs.back().get();
+  }
+  return c;
+}
+
 }  // namespace chipshock

@@ -121,4 +121,14 @@ class SimSpec {
 std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& portfolio,
                                      const SimSettings& run, const Scenario* scenario, int day);
 
+// The run cut at each of `days` (1-based, ascending), as CpuBackend::simulate_days and
+// simulate_path_risk take them: at[d - 1] is the cut at day d, null for a day not in `days`
+// (at has one entry per day of the run's horizon); specs owns them.
+struct CutRuns {
+  std::vector<std::unique_ptr<SimSpec>> specs;
+  std::vector<const SimSpec*> at;
+};
+CutRuns cut_runs(const Market& market, const Portfolio& portfolio, const SimSettings& run,
+                 const Scenario* scenario, const std::vector<int>& days);
+
 }  // namespace chipshock

@@ -87,20 +87,16 @@ ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
     const Scenario* sc = k == 0 ? nullptr : &scenarios[k - 1];
     ValueFanSeries series;
     series.scenario = sc ? sc->name : "baseline";
-    std::vector<std::unique_ptr<SimSpec>> cut;
-    std::vector<const SimSpec*> at(static_cast<std::size_t>(sim.horizon_days), nullptr);
+    CutRuns cut;
     try {
-      for (int d : days) {
-        cut.push_back(spec_at_day(market, portfolio, sim, sc, d));
-        at[static_cast<std::size_t>(d - 1)] = cut.back().get();
-      }
+      cut = cut_runs(market, portfolio, sim, sc, days);
     } catch (const InputError& e) {  // a scenario valid at horizon H but not at day d
       fan.notes.push_back(series.scenario + ": no fan (" + e.what() + ")");
       done += days.size();
       continue;
     }
-    backend.simulate_days(*cut.back(), at, seed, 0, fan.paths, losses.data());
-    const double value0 = cut.back()->value0();
+    backend.simulate_days(*cut.specs.back(), cut.at, seed, 0, fan.paths, losses.data());
+    const double value0 = cut.specs.back()->value0();
     series.value.push_back(std::vector<double>(fan.percentiles.size(), value0));
     bool ok = true;
     for (std::size_t j = 0; j < days.size(); ++j) {

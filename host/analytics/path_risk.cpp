@@ -46,11 +46,10 @@ PathRiskTap::PathRiskTap(const Market& market, const Portfolio& portfolio,
       end_breach_(paths, 0),
       seen_(paths, 0) {
   // The run cut at each day: its book revalues the options at the maturity left that day.
-  for (int d = 1; d <= sim.horizon_days; ++d) {
-    cut_.push_back(spec_at_day(market, portfolio, sim, scenario, d));
-    days_.push_back(cut_.back().get());
-  }
-  n_days_ = days_.size();
+  std::vector<int> every_day(static_cast<std::size_t>(sim.horizon_days));
+  for (int d = 1; d <= sim.horizon_days; ++d) every_day[static_cast<std::size_t>(d - 1)] = d;
+  cut_ = cut_runs(market, portfolio, sim, scenario, every_day);
+  n_days_ = cut_.at.size();
 }
 
 void PathRiskTap::record(std::uint64_t first, std::uint64_t count, const double* losses,
@@ -109,7 +108,7 @@ void PathRiskTap::simulate(const SimSpec& spec, const CpuBackend& backend, std::
                            std::uint64_t first, std::uint64_t count, double* losses) {
   std::vector<double> drawdowns(count);
   std::vector<std::int32_t> first_breach(count);
-  backend.simulate_path_risk(spec, days_, stop_loss_, seed, first, count, losses,
+  backend.simulate_path_risk(spec, cut_.at, stop_loss_, seed, first, count, losses,
                              drawdowns.data(), first_breach.data());
   record(first, count, losses, drawdowns.data(), first_breach.data());
 }

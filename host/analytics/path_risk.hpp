@@ -67,7 +67,7 @@ class PathRiskTap final : public PathObserver {
               const Scenario* scenario, std::uint64_t paths, double stop_loss);
   std::uint64_t paths() const override { return paths_; }
   double stop_loss() const { return stop_loss_; }
-  const std::vector<const SimSpec*>& days() const { return days_; }  // [d - 1]: cut at day d
+  const std::vector<const SimSpec*>& days() const { return cut_.at; }  // [d - 1]: cut at day d
 
   // Paths [first, first + count) (within paths()) of `spec` (the scenario's model over the full
   // horizon): their horizon losses into losses, bit for bit CpuBackend::simulate_losses', and
@@ -81,17 +81,13 @@ class PathRiskTap final : public PathObserver {
   bool complete() const { return recorded_ == paths_; }
   // Frees the runs cut at each day once the scenario's run is over (days() is then empty;
   // result() still works).
-  void release_days() {
-    days_.clear();
-    cut_.clear();
-  }
+  void release_days() { cut_ = CutRuns{}; }
   PathRiskResult result(const std::string& name) const;
 
  private:
   std::uint64_t paths_;
   double stop_loss_;
-  std::vector<std::unique_ptr<SimSpec>> cut_;
-  std::vector<const SimSpec*> days_;
+  CutRuns cut_;
   std::size_t n_days_ = 0;
   std::vector<double> drawdown_;
   std::vector<std::int32_t> first_;
