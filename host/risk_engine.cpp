@@ -61,6 +61,7 @@ void merge_summary_keeping_tail(LossAccumulator& acc, LossSummary& summary) {
   p.max = summary.moments.max;
   p.sum_units = summary.moments.sum_units;
   p.sum_sq_units = summary.moments.sum_sq_units;
+  p.far = std::move(summary.far);
   p.tail = std::move(summary.tail);
   p.tail_paths = std::move(summary.tail_paths);
   acc.merge(p);

@@ -50,9 +50,10 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
     spot0_[i] = a.spot;
   }
   rate_ = market.rate;
-  cash_ = portfolio.cash;
   value0_ = portfolio.cash;
-  gross_ = std::fabs(portfolio.cash);
+  // Cash is constant over the horizon: it is in the book's value, not in its loss, nor in the
+  // gross exposure that scales the loss sums (it would coarsen them: issue 16).
+  gross_ = 0.0;
   std::vector<bool> held(n, false);
   const double horizon_years = settings.horizon_days / static_cast<double>(kTradingDaysPerYear);
   for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
@@ -101,12 +102,12 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
     if (repeats > 0) line.label += " #" + std::to_string(repeats + 1);
     positions_.push_back(line);
     value0_ += p.quantity * unit_value;
+    positions_value0_ += p.quantity * unit_value;
     gross_ += std::fabs(p.quantity * unit_value);
     if (p.type != PositionType::kEquity) gross_ += std::fabs(p.quantity) * a.spot;  // notional
   }
   for (int i = 0; i < n; ++i)
     if (held[i]) held_.push_back(i);
-  gross_ = std::max(gross_, 1.0);  // the scale of the exact sums: at least one currency unit
   if (settings.rng == RngKind::kSobol) init_sobol();
 }
 
@@ -192,8 +193,10 @@ BookView SimSpec::book() const {
   b.n_options = static_cast<int>(options_.size());
   b.options = options_.data();
   b.rate = rate_;
-  b.cash = cash_;
-  b.value0 = value0_;
+  // The loss is formed from the positions alone (cash cancels exactly): with cash in both terms
+  // a large cash balance would round every loss to its own ulp.
+  b.cash = 0.0;
+  b.value0 = positions_value0_;
   return b;
 }
 

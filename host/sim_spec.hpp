@@ -69,7 +69,8 @@ class SimSpec {
   int total_steps() const { return settings_.horizon_days * settings_.steps_per_day; }
   RngKind rng() const { return settings_.rng; }
   double value0() const { return value0_; }
-  // Sum of |position value| today: the scale of plausible losses, used to size exact sums.
+  // Sum of |position value| today (an option also adds its notional), cash left out: the scale
+  // of plausible losses, used to size the exact sums. 0 for a book of cash alone.
   double gross_exposure() const { return gross_; }
   const std::vector<std::string>& tickers() const { return tickers_; }
   // The portfolio's lines, in file order.
@@ -100,8 +101,8 @@ class SimSpec {
   std::vector<OptionView> options_;
   std::vector<PositionLine> positions_;
   double rate_ = 0.0;
-  double cash_ = 0.0;
   double value0_ = 0.0;
+  double positions_value0_ = 0.0;  // value0_ without the cash
   double gross_ = 0.0;
   // Quasi-Monte Carlo (settings_.rng == kSobol): the bridge plan, and cuRAND's tables from
   // dimension 0 (owned by libcurand).

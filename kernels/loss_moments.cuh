@@ -1,7 +1,8 @@
 // Per-loss statistics a device can sum in any order and still match the host bit for bit: the
 // counts, the maximum, and the sums of losses and squared losses as 128-bit fixed-point integers
-// on the same grids as the host's LossAccumulator (host/stats/exact_sum.hpp). A loss that the
-// host would exclude (NaN, infinite, or beyond the grids' range) counts only as `bad`.
+// on the same grids as the host's LossAccumulator (host/stats/exact_sum.hpp). A finite loss
+// beyond the grids counts as `far` (and in n): the pipeline gathers those for the host's exact
+// wide sums. A NaN or infinite loss counts only as `bad`.
 #pragma once
 
 #include <cmath>
@@ -23,7 +24,7 @@ struct LossGrid {
 
 struct LossMoments {
   MomentInt sum_units = 0, sum_sq_units = 0;
-  std::uint64_t n = 0, bad = 0, positive = 0;
+  std::uint64_t n = 0, bad = 0, positive = 0, far = 0;
   double max = -HUGE_VAL;
 };
 
@@ -39,12 +40,16 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE MomentInt whole_units(double units) {
 }
 
 CHIPSHOCK_HD CHIPSHOCK_INLINE bool on_grid(double x, double inv_unit) {
-  return fabs(x * inv_unit) < 0x1p100;
+  return fabs(x * inv_unit) < 0x1p80;  // kMaxGridUnits (host/stats/exact_sum.hpp)
 }
 
-// Whether LossAccumulator counts a loss: on the grid of the sums and, squared, on that of the
-// sums of squares (NaN and infinities are on neither). The moments, the tail candidates and the
-// histogram all count by it.
+// Not NaN and not infinite (written as a comparison, so that host and device agree).
+CHIPSHOCK_HD CHIPSHOCK_INLINE bool finite_loss(double x) {
+  return fabs(x) <= 0x1.fffffffffffffp1023;
+}
+
+// Whether a loss goes to the fixed-point sums: on the grid of the sums and, squared, on that of
+// the sums of squares (NaN and infinities are on neither). Every other finite loss is far.
 CHIPSHOCK_HD CHIPSHOCK_INLINE bool on_grids(double x, const LossGrid& grid) {
   return on_grid(x, grid.inv_unit_sum) && on_grid(x * x, grid.inv_unit_sum_sq);
 }
@@ -54,12 +59,15 @@ struct ClassifyLoss {
   LossGrid grid;
   CHIPSHOCK_HD LossMoments operator()(double x) const {
     LossMoments m;
-    if (!on_grids(x, grid)) {
+    if (on_grids(x, grid)) {
+      m.sum_units = whole_units(nearbyint(x * grid.inv_unit_sum));
+      m.sum_sq_units = whole_units(nearbyint(x * x * grid.inv_unit_sum_sq));
+    } else if (finite_loss(x)) {
+      m.far = 1;
+    } else {
       m.bad = 1;
       return m;
     }
-    m.sum_units = whole_units(nearbyint(x * grid.inv_unit_sum));
-    m.sum_sq_units = whole_units(nearbyint(x * x * grid.inv_unit_sum_sq));
     m.n = 1;
     m.positive = x > 0 ? 1 : 0;
     m.max = x;
@@ -75,22 +83,33 @@ struct MergeMoments {
     m.sum_sq_units = a.sum_sq_units + b.sum_sq_units;
     m.n = a.n + b.n;
     m.bad = a.bad + b.bad;
+    m.far = a.far + b.far;
     m.positive = a.positive + b.positive;
     m.max = a.max > b.max ? a.max : b.max;
     return m;
   }
 };
 
-// Whether a loss can be among the k largest the host keeps: on both grids and above the
-// running threshold (the k-th largest so far). A loss equal to the threshold can be left out:
+// Whether a loss can be among the k largest the host keeps: finite and above the running
+// threshold (the k-th largest so far). A loss equal to the threshold can be left out:
 // paths arrive in increasing index order and ties rank the smaller index first, so a later
 // path that ties the k-th kept loss ranks after it.
 struct TailCandidate {
   LossGrid grid;
   double threshold;
   CHIPSHOCK_HD bool operator()(double x) const {
-    return x > threshold && on_grids(x, grid);
+    return x > threshold && finite_loss(x);
   }
+};
+
+// A finite loss beyond the grids (ClassifyLoss's far), which the host sums exactly.
+struct FarLoss {
+  LossGrid grid;
+  CHIPSHOCK_HD bool operator()(double x) const { return finite_loss(x) && !on_grids(x, grid); }
+};
+struct NotFarLoss {
+  LossGrid grid;
+  CHIPSHOCK_HD bool operator()(double x) const { return !FarLoss{grid}(x); }
 };
 
 // A loss histogram's bins, on the host (HistogramBins, host/stats/loss_histogram.hpp) and the
@@ -102,7 +121,7 @@ struct HistogramGrid {
   CHIPSHOCK_HD double hi() const { return lo + width * count; }
 };
 
-// The slot a loss on the grids counts into: 0 underflow, 1 + k bin k, count + 1 overflow.
+// The slot a finite loss counts into: 0 underflow, 1 + k bin k, count + 1 overflow.
 // LossHistogram::add uses it too, so that the host and the device bin alike.
 CHIPSHOCK_HD CHIPSHOCK_INLINE int histogram_slot(double loss, const HistogramGrid& h) {
   const double u = (loss - h.lo) / h.width;
@@ -115,6 +134,7 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE int histogram_slot(double loss, const HistogramGri
 // most the tail size asked for; ties by increasing path index), with their path indices.
 struct LossSummary {
   LossMoments moments;
+  std::vector<double> far;  // the moments.far finite losses beyond the grids, in any order
   std::vector<double> tail;
   std::vector<std::uint64_t> tail_paths;
   // Counts per histogram_slot (count + 2 of them) when the run had a histogram, else empty.

@@ -28,6 +28,7 @@
 #include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
+#include <thrust/remove.h>
 #include <thrust/sort.h>
 #include <thrust/tuple.h>
 #include <thrust/transform_reduce.h>
@@ -124,8 +125,8 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE void count_slot(unsigned long long* counts, int sl
 #endif
 }
 
-// Counts loss i of a batch into its histogram slot when LossAccumulator would count it (on
-// both grids).
+// Counts loss i of a batch into its histogram slot when LossAccumulator would count it (when
+// it is finite).
 struct BinLoss {
   const double* losses;
   LossGrid grid;
@@ -133,7 +134,7 @@ struct BinLoss {
   unsigned long long* counts;
   CHIPSHOCK_HD void operator()(std::uint64_t i) const {
     const double x = losses[i];
-    if (on_grids(x, grid)) count_slot(counts, histogram_slot(x, hist));
+    if (finite_loss(x)) count_slot(counts, histogram_slot(x, hist));
   }
 };
 
@@ -289,6 +290,9 @@ class LossPipeline {
           return tail_loss(tail_keys_[static_cast<std::size_t>(k - 1)]);
         });
       }
+      // The rare finite losses beyond the grids go to the host's exact wide sums: moved to the
+      // front of the loss buffer (nothing reads it after this in the batch), then copied.
+      if (m.far > 0) gather_far(count, grid, out.far);
       done += count;
       ++out.batches;
       if (progress) progress(done, paths);
@@ -396,6 +400,19 @@ class LossPipeline {
                            losses_.begin() + static_cast<std::ptrdiff_t>(count),
                            TailCandidate{grid, t}));
       return above >= k ? t : -HUGE_VAL;
+    });
+  }
+
+  void gather_far(std::uint64_t count, const LossGrid& grid, std::vector<double>& far) {
+    device_step("gathering the losses beyond the grids (thrust::remove_if)", [&] {
+      const auto begin = losses_.begin();
+      const auto end = thrust::remove_if(policy(), begin,
+                                         begin + static_cast<std::ptrdiff_t>(count),
+                                         NotFarLoss{grid});
+      const std::size_t at = far.size();
+      far.resize(at + static_cast<std::size_t>(end - begin));
+      thrust::copy(begin, end, far.begin() + static_cast<std::ptrdiff_t>(at));
+      return 0;
     });
   }
 

@@ -176,7 +176,10 @@ TEST_CASE("NaN and infinite losses are counted, left out of VaR and ES, and repo
   report.confidences = {0.95};
   report.scenarios.push_back(b);
   CHECK(report_json(report)["scenarios"][0]["non_finite_paths"] == 3);
-  CHECK_THAT(report_summary(report), Contains("3 paths had a NaN or infinite loss"));
+  CHECK_THAT(non_finite_warnings(report), Contains("3 of 1003 paths had a NaN or infinite loss"));
+  CHECK_THAT(non_finite_warnings(report), Contains("exit code 4"));
+  report.scenarios[0].non_finite = 0;
+  CHECK(non_finite_warnings(report).empty());
 }
 
 TEST_CASE("when almost every loss is NaN there is no VaR: the run is refused", "[extreme]") {

@@ -44,8 +44,9 @@ void check_same(const LossAccumulator& a, const LossAccumulator& b) {
 
 using chipshock::testing::check_same;
 
-// Losses with everything the statistics must handle: NaN, infinities, values beyond the grids,
-// huge but representable values (the 128-bit split), negatives, zeros of both signs and ties.
+// Losses with everything the statistics must handle (at the tests' scale of 1e6): NaN,
+// infinities, finite values beyond the grids (gathered for the host's wide sums, in many
+// batches), values whose squares take the 128-bit split, negatives, zeros of both signs, ties.
 std::vector<double> awkward_losses(std::size_t n) {
   std::mt19937_64 rng(5);
   std::normal_distribution<double> normal(1000.0, 25000.0);
@@ -56,8 +57,10 @@ std::vector<double> awkward_losses(std::size_t n) {
                              -std::numeric_limits<double>::infinity(),
                              1e300,
                              -1e290,
-                             3.0e12,  // above 2^62 grid units at this scale: the split path
+                             3.0e12,  // beyond the grid of squares: far
                              -2.5e12,
+                             5.0e6,  // squares above 2^62 grid units: the split path
+                             -3.0e7,
                              0.0,
                              -0.0,
                              12345.0,
@@ -66,6 +69,8 @@ std::vector<double> awkward_losses(std::size_t n) {
   for (std::size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); ++k)
     x[(k * 7919) % n] = specials[k];
   for (std::size_t k = 0; k < n; k += 97) x[k] = 50000.0;  // many ties in the tail
+  for (std::size_t k = 5; k < n; k += 1009)  // far losses of both signs, 1e3 to 1e4 times 1e6
+    x[k] = (k % 2 ? -1.0 : 1.0) * 1e9 * static_cast<double>(1 + k % 13);
   return x;
 }
 
@@ -100,13 +105,15 @@ TEST_CASE("device moments and tail equal LossAccumulator's bit for bit, for any 
           {}, bins);
       CHECK(calls == (n + batch - 1) / batch);
       CHECK(s.batches == calls);
-      CHECK(s.tail.size() == std::min(tail_k, ref.count()));  // finite, on-grid losses only
+      CHECK(s.tail.size() == std::min(tail_k, ref.count()));  // finite losses only
       CHECK(std::is_sorted(s.tail.rbegin(), s.tail.rend()));
       REQUIRE(s.tail_paths.size() == s.tail.size());
       for (std::size_t i = 0; i < s.tail.size(); ++i) CHECK(losses[s.tail_paths[i]] == s.tail[i]);
       REQUIRE(s.histogram.size() == static_cast<std::size_t>(bins.count) + 2);
       merge_summary(acc, std::move(s));
       check_same(acc, ref);
+      CHECK(acc.far() == ref.far());
+      CHECK(ref.far() > 0);
       testing::check_same_histogram(acc.histogram(), ref.histogram());
       CHECK(ref.histogram().underflow() > 0);
       CHECK(ref.histogram().overflow() > 0);

@@ -85,7 +85,9 @@ std::string bounded_text(const std::string& s) {
 const char* const kExitCodes =
     "Exit codes: 0 ok, 1 internal error or stdout not written in full (disk full, closed),\n"
     "            2 bad input (file:line: field: message on stderr),\n"
-    "            3 GPU backend asked for (--backend gpu|both) but not usable.";
+    "            3 GPU backend asked for (--backend gpu|both) but not usable,\n"
+    "            4 run done and reported, but some paths' losses were NaN or infinite\n"
+    "              (left out of every statistic; counted in non_finite_paths).";
 
 const char* const kRunExample =
     "Example:\n"

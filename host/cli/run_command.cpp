@@ -131,6 +131,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   if (!o.quiet)
     feedback.notice = [](const std::string& line) { std::cerr << "chipshock: " << line << "\n"; };
   RunReport report = execute_run(o, world, p, !o.out_dir.empty() || o.json, feedback);
+  std::string non_finite;  // rank 0's warnings
   if (world.is_root()) {
     // Every file but report.json first, so that report.json's run.phases includes them; then
     // report.json and the summary (their own few milliseconds come after the phases' end).
@@ -159,6 +160,8 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     }
     if (o.timings && (o.json || o.quiet)) std::cerr << phases_summary(report);
     std::cout.flush();
+    non_finite = non_finite_warnings(report);
+    std::cerr << non_finite;  // loud whatever --json and --quiet say
   }
   // The run is complete and reported: its checkpoints are spent. Removed only once rank 0 has
   // written the reports (a failure there aborts the job and leaves them to resume from).
@@ -167,7 +170,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     std::error_code ec;
     std::filesystem::remove(p.checkpoint_file, ec);
   }
-  return kExitOk;
+  return non_finite.empty() ? kExitOk : kExitNonFinite;
 }
 
 }  // namespace chipshock

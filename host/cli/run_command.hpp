@@ -7,7 +7,15 @@
 namespace chipshock {
 
 // Exit codes, as documented in --help.
-enum ExitCode { kExitOk = 0, kExitInternal = 1, kExitBadInput = 2, kExitNoGpu = 3 };
+// 4: the run finished and wrote its reports, but some paths' losses were NaN or infinite (the
+// statistics leave them out; report.json counts them in non_finite_paths).
+enum ExitCode {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitBadInput = 2,
+  kExitNoGpu = 3,
+  kExitNonFinite = 4
+};
 
 class MpiWorld;
 

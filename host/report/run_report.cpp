@@ -507,10 +507,16 @@ std::string report_summary(const RunReport& r) {
   for (const ScenarioResult& s : r.scenarios)
     for (const auto& n : s.notes) out << "note: " << s.name << ": " << n << "\n";
   out << path_risk_summary(r.path_risk);
+  return out.str();
+}
+
+std::string non_finite_warnings(const RunReport& r) {
+  std::ostringstream out;
   for (const ScenarioResult& s : r.scenarios)
     if (s.non_finite > 0)
-      out << "warning: " << s.name << ": " << s.non_finite
-          << " paths had a NaN or infinite loss and were left out of every statistic\n";
+      out << "chipshock: warning: " << s.name << ": " << s.non_finite << " of " << s.paths
+          << " paths had a NaN or infinite loss and were left out of every statistic (exit code "
+             "4)\n";
   return out.str();
 }
 

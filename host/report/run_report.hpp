@@ -88,5 +88,8 @@ std::string rng_description(const std::string& rng);
 nlohmann::ordered_json report_json(const RunReport& r);
 std::string report_markdown(const RunReport& r);
 std::string report_summary(const RunReport& r);  // the table printed on stdout
+// One warning line per scenario with NaN or infinite losses (empty when none): printed on stderr
+// whatever --json or --quiet say, and the run then exits with code 4.
+std::string non_finite_warnings(const RunReport& r);
 
 }  // namespace chipshock

@@ -13,8 +13,6 @@ namespace chipshock {
 
 namespace {
 
-__extension__ typedef unsigned __int128 UInt128;
-
 constexpr char kMagic[8] = {'C', 'S', 'L', 'O', 'S', 'A', 'C', 'C'};
 
 class Writer {
@@ -89,6 +87,35 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+// A wide sum as its canonical nonzero digits: u64 count, then {u64 index, i64 digit} each.
+void write_wide(Writer& w, const WideSum& sum) {
+  const std::vector<WideSum::Digit> digits = sum.nonzero_digits();
+  w.u64(digits.size());
+  for (const WideSum::Digit& d : digits) {
+    w.u64(static_cast<std::uint64_t>(d.index));
+    w.u64(static_cast<std::uint64_t>(d.value));
+  }
+}
+
+WideSum read_wide(Reader& r, std::size_t size) {
+  const std::uint64_t count = r.u64();
+  if (count > static_cast<std::uint64_t>(WideSum::kDigits) || count > (size - r.pos()) / 16)
+    throw AccumulatorStateError("accumulator state: bad wide sum length");
+  WideSum sum;
+  int last = -1;
+  for (std::uint64_t k = 0; k < count; ++k) {
+    const std::uint64_t index = r.u64();
+    const auto value = static_cast<std::int64_t>(r.u64());
+    if (index >= static_cast<std::uint64_t>(WideSum::kDigits) ||
+        static_cast<int>(index) <= last || value == 0 ||
+        !WideSum::canonical_digit(static_cast<int>(index), value))
+      throw AccumulatorStateError("accumulator state: a wide sum digit no run writes");
+    last = static_cast<int>(index);
+    sum.set_digit(last, value);
+  }
+  return sum;
+}
+
 // The fields of an image, parsed and checked.
 struct Image {
   double loss_scale = 0;
@@ -97,6 +124,8 @@ struct Image {
   double max = 0;
   std::int32_t sum_exponent = 0, sum_sq_exponent = 0;
   Int128 sum_units = 0, sum_sq_units = 0;
+  std::uint64_t far = 0;
+  WideSum wide_sum, wide_sum_sq;
   HistogramBins bins;
   std::uint64_t underflow = 0, overflow = 0;
   std::vector<std::uint64_t> counts;
@@ -120,6 +149,9 @@ std::string write_image(const Image& m) {
   w.i32(m.sum_sq_exponent);
   w.i128(m.sum_units);
   w.i128(m.sum_sq_units);
+  w.u64(m.far);
+  write_wide(w, m.wide_sum);
+  write_wide(w, m.wide_sum_sq);
   w.f64(m.bins.lo);
   w.f64(m.bins.width);
   w.i32(m.bins.count);
@@ -150,9 +182,15 @@ Image read_image(const std::string& bytes) {
   Reader r(bytes);
   r.skip(sizeof kMagic);
   const std::uint32_t version = r.u32();
-  if (version != kAccumulatorStateVersion && version != 2)
+  if (version == 2 || version == 3)
+    throw AccumulatorStateError(
+        "accumulator state: version " + std::to_string(version) +
+        ", written by an older chipshock whose loss sums left out the largest losses and used "
+        "other grids; this build reads version " + std::to_string(kAccumulatorStateVersion) +
+        " only: start the run again without --resume");
+  if (version != kAccumulatorStateVersion)
     throw AccumulatorStateError("accumulator state: version " + std::to_string(version) +
-                                ", this build reads versions 2 and " +
+                                ", this build reads version " +
                                 std::to_string(kAccumulatorStateVersion));
   std::uint64_t stored = 0;  // the last 8 bytes
   for (std::size_t b = 0; b < 8; ++b)
@@ -174,6 +212,12 @@ Image read_image(const std::string& bytes) {
   m.sum_sq_exponent = r.i32();
   m.sum_units = r.i128();
   m.sum_sq_units = r.i128();
+  m.far = r.u64();
+  if (m.far > m.n) throw AccumulatorStateError("accumulator state: more far losses than losses");
+  m.wide_sum = read_wide(r, bytes.size());
+  m.wide_sum_sq = read_wide(r, bytes.size());
+  if (m.far == 0 && (!m.wide_sum.empty() || !m.wide_sum_sq.empty()))
+    throw AccumulatorStateError("accumulator state: wide sums without far losses");
   m.bins.lo = r.f64();
   m.bins.width = r.f64();
   m.bins.count = r.i32();
@@ -192,7 +236,7 @@ Image read_image(const std::string& bytes) {
     e.loss = r.f64();
     e.path = r.u64();
   }
-  if (version >= 3) {
+  {
     const std::uint32_t weighted = r.u32();
     r.u32();  // reserved
     if (weighted > 1) throw AccumulatorStateError("accumulator state: bad weighted flag");
@@ -239,6 +283,9 @@ std::string encode_accumulator(const LossAccumulator& acc, std::size_t max_tail)
   m.sum_sq_exponent = acc.sum_sq_exponent();
   m.sum_units = acc.sum_units();
   m.sum_sq_units = acc.sum_sq_units();
+  m.far = acc.far();
+  m.wide_sum = acc.wide_sum();
+  m.wide_sum_sq = acc.wide_sum_sq();
   m.bins = h.bins();
   m.underflow = h.underflow();
   m.overflow = h.overflow();
@@ -263,6 +310,7 @@ LossAccumulator decode_accumulator(const std::string& bytes) {
   p.sum_units = m.sum_units;
   p.sum_sq_units = m.sum_sq_units;
   acc.merge(p);
+  acc.restore_wide(std::move(m.wide_sum), std::move(m.wide_sum_sq), m.far);
   acc.restore_tail(m.tail);
   if (m.weighted) {
     if (m.weighted_entries.size() != m.n)
@@ -289,6 +337,9 @@ std::string merge_accumulator_images(const std::string& a_bytes, const std::stri
   a.max = std::max(a.max, b.max);
   a.sum_units += b.sum_units;
   a.sum_sq_units += b.sum_sq_units;
+  a.far += b.far;
+  a.wide_sum.merge(b.wide_sum);
+  a.wide_sum_sq.merge(b.wide_sum_sq);
   if (a.weighted != b.weighted)
     throw AccumulatorStateError("accumulator state: merging weighted and unweighted images");
   if (a.weighted) {  // two sorted lists into one, in the tail's order

@@ -3,10 +3,13 @@
 // merging gives bit-identical statistics. One format for checkpoints and for MPI, where each
 // rank sends its image to rank 0. Written and read through the accumulator's accessors only.
 //
-// Layout, version 3 (all integers little-endian, doubles as their IEEE-754 bits):
+// Layout, version 4 (all integers little-endian, doubles as their IEEE-754 bits):
 //   magic "CSLOSACC" (8 bytes), u32 version, u32 reserved (0),
 //   f64 loss_scale, u64 tail_size, u64 count, u64 non_finite, u64 positive, f64 max,
 //   i32 sum_exponent, i32 sum_sq_exponent, i128 sum_units, i128 sum_sq_units (low word first),
+//   u64 far (finite losses beyond the grids, also in count), then the wide sums of the far
+//   losses and of their squares, each as u64 digit_count and digit_count entries
+//   {u64 index, i64 digit} (WideSum's canonical nonzero digits, increasing index),
 //   f64 bins.lo, f64 bins.width, i32 bins.count, u32 reserved (0),
 //   u64 underflow, u64 overflow, u64 counts[bins.count],
 //   u64 tail_length, then tail_length entries {f64 loss, u64 path index} in the tail's order
@@ -14,10 +17,10 @@
 //   u32 weighted (1: an importance-sampling accumulator), u32 reserved (0), u64 weighted_length,
 //   then weighted_length entries {f64 loss, f64 weight, u64 path index} in the tail's order,
 //   u64 FNV-1a of every byte before it.
-// Version 2 is version 3 without the weighted section; it is still read (a checkpoint written
-// before importance sampling joined the pipeline resumes).
-// Version 1 (before component ES) kept the losses without their path indices; it is refused,
-// since the tail paths could not be simulated again.
+// Earlier versions are refused with a message that says to start again: version 3 (no far
+// section) and version 2 (nor a weighted section) summed on narrower grids that left the largest
+// losses out, so a resumed run would not equal an uninterrupted one; version 1 kept the losses
+// without their path indices.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +32,7 @@
 
 namespace chipshock {
 
-constexpr std::uint32_t kAccumulatorStateVersion = 3;
+constexpr std::uint32_t kAccumulatorStateVersion = 4;
 
 // Thrown for bytes that are not a valid image (wrong magic, version, length or checksum).
 struct AccumulatorStateError : std::runtime_error {

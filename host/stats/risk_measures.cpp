@@ -76,47 +76,52 @@ double es_standard_error(std::uint64_t n, double confidence, const std::vector<d
   return v > 0 ? std::sqrt(v) : 0.0;
 }
 
+namespace {
+// The grids' scale: a positive power of two's worth (a book of cash only loses nothing).
+double grid_scale(double loss_scale) {
+  return loss_scale > 0 && std::isfinite(loss_scale) ? loss_scale : 1.0;
+}
+}  // namespace
+
 LossAccumulator::LossAccumulator(double loss_scale, std::size_t tail_size)
     : loss_scale_(loss_scale),
       max_(-std::numeric_limits<double>::infinity()),
-      // Losses up to 2^50 and squares up to 2^60 times the scale (about 1e15 and 1e18 times the
-      // book's gross exposure) are summed exactly; beyond that a path counts as out of range.
-      sum_(ExactSum::exponent_for(loss_scale, 50)),
-      sum_sq_(ExactSum::exponent_for(loss_scale * loss_scale, 40)),
+      // Losses up to 2^30 times the scale (the book's gross exposure, cash left out) are summed
+      // on a grid of 2^-50 times it, and squares up to 2^16 times its square on a grid of 2^-64
+      // times that: 1e-15 of the book for a loss, and a loss of 1e-7 of the book still has a
+      // square of 2e5 units (a market-neutral book's small stdev is kept). Larger finite losses
+      // go to the wide sums, exactly.
+      sum_(ExactSum::exponent_for(grid_scale(loss_scale), 50)),
+      sum_sq_(ExactSum::exponent_for(grid_scale(loss_scale) * grid_scale(loss_scale), 64)),
       tail_(tail_size) {}
 
-void LossAccumulator::add(const double* losses, std::size_t count) {
-  for (std::size_t k = 0; k < count; ++k) {
-    const double x = losses[k];
-    if (!sum_.representable(x) || !sum_sq_.representable(x * x)) {  // NaN, Inf, absurd
-      ++bad_;
-      continue;
-    }
+bool LossAccumulator::count_loss(double x, std::uint64_t path) {
+  const double sq = x * x;
+  if (sum_.representable(x) && sum_sq_.representable(sq)) {
     sum_.add(x);
-    sum_sq_.add(x * x);
-    ++n_;
-    if (x > 0) ++positive_;
-    if (x > max_) max_ = x;
-    tail_.add(x);
-    hist_.add(x);
+    sum_sq_.add(sq);
+  } else if (std::isfinite(x)) {
+    wide_sum_.add(x);
+    wide_sum_sq_.add_square(x);
+    ++far_;
+  } else {
+    ++bad_;
+    return false;
   }
+  ++n_;
+  if (x > 0) ++positive_;
+  if (x > max_) max_ = x;
+  tail_.add(x, path);
+  hist_.add(x);
+  return true;
+}
+
+void LossAccumulator::add(const double* losses, std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) count_loss(losses[k], kUnknownPath);
 }
 
 void LossAccumulator::add(const double* losses, std::size_t count, std::uint64_t first_path) {
-  for (std::size_t k = 0; k < count; ++k) {
-    const double x = losses[k];
-    if (!sum_.representable(x) || !sum_sq_.representable(x * x)) {
-      ++bad_;
-      continue;
-    }
-    sum_.add(x);
-    sum_sq_.add(x * x);
-    ++n_;
-    if (x > 0) ++positive_;
-    if (x > max_) max_ = x;
-    tail_.add(x, first_path + k);
-    hist_.add(x);
-  }
+  for (std::size_t k = 0; k < count; ++k) count_loss(losses[k], first_path + k);
 }
 
 void LossAccumulator::add_weighted(const double* losses, const double* log_weights,
@@ -160,10 +165,13 @@ void LossAccumulator::merge(const LossAccumulator& o) {
   }
   n_ += o.n_;
   bad_ += o.bad_;
+  far_ += o.far_;
   positive_ += o.positive_;
   max_ = std::max(max_, o.max_);
   sum_.merge(o.sum_);
   sum_sq_.merge(o.sum_sq_);
+  wide_sum_.merge(o.wide_sum_);
+  wide_sum_sq_.merge(o.wide_sum_sq_);
   tail_.merge(o.tail_);
   hist_.merge(o.hist_);
 }
@@ -175,20 +183,27 @@ void LossAccumulator::merge(const LossPartial& p) {
   if (p.n > 0) max_ = std::max(max_, p.max);
   sum_.add_units(p.sum_units);
   sum_sq_.add_units(p.sum_sq_units);
+  for (const double x : p.far) {
+    wide_sum_.add(x);
+    wide_sum_sq_.add_square(x);
+  }
+  far_ += p.far.size();
   const bool indexed = p.tail_paths.size() == p.tail.size();
   for (std::size_t k = 0; k < p.tail.size(); ++k)
     tail_.add(p.tail[k], indexed ? p.tail_paths[k] : kUnknownPath);
 }
 
 double LossAccumulator::mean() const {
-  return n_ ? static_cast<double>(sum_.value() / static_cast<long double>(n_)) : 0.0;
+  return n_ ? static_cast<double>((sum_.value() + wide_sum_.value()) / static_cast<long double>(n_))
+            : 0.0;
 }
 
 double LossAccumulator::stdev() const {
   if (n_ < 2) return 0.0;
   const long double n = static_cast<long double>(n_);
-  const long double mean = sum_.value() / n;
-  const long double var = (sum_sq_.value() - n * mean * mean) / (n - 1);
+  const long double mean = (sum_.value() + wide_sum_.value()) / n;
+  // long double's range holds the square of any double, so huge losses do not overflow here
+  const long double var = (sum_sq_.value() + wide_sum_sq_.value() - n * mean * mean) / (n - 1);
   return var > 0 ? static_cast<double>(std::sqrt(var)) : 0.0;
 }
 

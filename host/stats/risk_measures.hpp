@@ -58,9 +58,11 @@ LevelRisk risk_at(std::uint64_t n, double confidence, const std::vector<double>&
 // Statistics of a set of losses gathered elsewhere (a GPU, kernels/loss_moments.cuh) on an
 // accumulator's grids: counts, maximum, fixed-point sums, and the largest losses.
 struct LossPartial {
-  std::uint64_t n = 0, bad = 0, positive = 0;
+  std::uint64_t n = 0, bad = 0, positive = 0;  // n: every finite loss, far ones included
   double max = 0;
-  Int128 sum_units = 0, sum_sq_units = 0;
+  Int128 sum_units = 0, sum_sq_units = 0;  // the losses on the grids
+  // The finite losses beyond the grids (any order), summed exactly on the host (WideSum).
+  std::vector<double> far;
   std::vector<double> tail;  // any order; at least the tail size the accumulator keeps, if any
   // The path index of each tail loss (same order), or empty when not known.
   std::vector<std::uint64_t> tail_paths;
@@ -94,9 +96,12 @@ class LossAccumulator {
   int sum_sq_exponent() const { return sum_sq_.exponent(); }
   std::size_t tail_size() const { return tail_.capacity(); }
 
-  std::uint64_t count() const { return n_; }           // finite losses
-  // Losses that are NaN, infinite, or beyond ~1e9 times the scale: excluded from all stats.
+  std::uint64_t count() const { return n_; }  // finite losses, whatever their size
+  // Losses that are NaN or infinite: excluded from all stats.
   std::uint64_t non_finite() const { return bad_; }
+  // Finite losses beyond the grids (over about 256 times the scale), counted in every
+  // statistic through the wide sums.
+  std::uint64_t far() const { return far_; }
   std::uint64_t positive() const { return positive_; }
   double max() const { return max_; }
   double mean() const;
@@ -122,6 +127,15 @@ class LossAccumulator {
   double loss_scale() const { return loss_scale_; }
   Int128 sum_units() const { return sum_.units(); }
   Int128 sum_sq_units() const { return sum_sq_.units(); }
+  const WideSum& wide_sum() const { return wide_sum_; }
+  const WideSum& wide_sum_sq() const { return wide_sum_sq_; }
+  // Restores saved wide sums and the count of far losses (into an accumulator restored from an
+  // image; the far losses are also in count()).
+  void restore_wide(WideSum sum, WideSum sum_sq, std::uint64_t far) {
+    wide_sum_ = std::move(sum);
+    wide_sum_sq_ = std::move(sum_sq);
+    far_ = far;
+  }
   // Replaces the histogram, bins and counts, with a saved one.
   void restore_histogram(const LossHistogram& saved) { hist_ = saved; }
   // Adds a GPU run's counts per histogram slot (LossSummary::histogram; empty: nothing).
@@ -146,10 +160,14 @@ class LossAccumulator {
   // --- end of importance sampling ---
 
  private:
+  // Counts one loss in every statistic (false: not finite, counted as such).
+  bool count_loss(double x, std::uint64_t path);
+
   double loss_scale_;
-  std::uint64_t n_ = 0, bad_ = 0, positive_ = 0;
+  std::uint64_t n_ = 0, bad_ = 0, positive_ = 0, far_ = 0;
   double max_;
   ExactSum sum_, sum_sq_;
+  WideSum wide_sum_, wide_sum_sq_;  // the far losses (empty in most runs)
   TailKeeper tail_;
   LossHistogram hist_;
   bool weighted_on_ = false;
