@@ -172,21 +172,91 @@ toml::table parse_toml_file(const std::string& path) {
   return parse_toml_text(buf.str(), path);
 }
 
-toml::table parse_toml_text(const std::string& text, const std::string& path) {
-  // toml++ recurses once per dotted-key level: refuse absurd nesting before it overflows the
-  // stack. No chipshock file needs more than a few levels.
-  constexpr int kMaxDotsPerLine = 256;
+namespace {
+
+bool bare_key_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '+';
+}
+
+// The index just past the string that starts at text[i] (a quote), counting its newlines.
+std::size_t skip_string(const std::string& text, std::size_t i, long& line) {
+  const char q = text[i];
+  const bool triple = text.compare(i, 3, std::string(3, q)) == 0;
+  const bool escapes = q == '"';
+  i += triple ? 3 : 1;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (escapes && c == '\\') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++line;
+      i += 2;
+      continue;
+    }
+    if (c == '\n') {
+      ++line;
+      if (!triple) return i;  // unterminated: the parser says so
+    }
+    if (c == q && (!triple || text.compare(i, 3, std::string(3, q)) == 0))
+      return i + (triple ? 3 : 1);
+    ++i;
+  }
+  return i;
+}
+
+// toml++ recurses once per part of a dotted key (a.b.c ...): refuse absurd nesting before it
+// overflows the stack. Only a chain of key parts joined by dots counts, outside strings and
+// comments: a decimal point is a chain of one dot, a dot in a string or a comment none, so a
+// long correlation row, a wide table or a long description pass. No chipshock file needs more
+// than a few parts.
+void check_dotted_key_depth(const std::string& text, const std::string& path) {
+  constexpr int kMaxKeyDots = 256;
   long line = 1;
-  int dots = 0;
-  for (char c : text) {
+  int dots = 0;           // dots in the current chain
+  bool element = false;   // the chain ends with a key part
+  bool after_dot = false; // ... or with a dot
+  const auto part = [&] {
+    if (!after_dot) dots = 0;  // a part after no dot starts a chain
+    after_dot = false;
+    element = true;
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
     if (c == '\n') {
       ++line;
       dots = 0;
-    } else if (c == '.' && ++dots > kMaxDotsPerLine) {
-      throw InputError(path, line, "", "more than " + std::to_string(kMaxDotsPerLine) +
-                                           " dots on one line: keys nested too deep");
+      element = after_dot = false;
+      ++i;
+    } else if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;  // a . b is a dotted key too
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      i = skip_string(text, i, line);
+      part();
+    } else if (c == '.') {
+      if (element && ++dots > kMaxKeyDots)
+        throw InputError(path, line, "",
+                         "a dotted key of more than " + std::to_string(kMaxKeyDots) +
+                             " parts: keys nested too deep");
+      after_dot = element;
+      element = false;
+      if (!after_dot) dots = 0;
+      ++i;
+    } else if (bare_key_char(c)) {
+      while (i < text.size() && bare_key_char(text[i])) ++i;
+      part();
+    } else {
+      dots = 0;
+      element = after_dot = false;
+      ++i;
     }
   }
+}
+
+}  // namespace
+
+toml::table parse_toml_text(const std::string& text, const std::string& path) {
+  check_dotted_key_depth(text, path);
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
