@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <utility>
 
@@ -383,7 +384,7 @@ ScenarioResult summarize_weighted(const std::string& name,
   r.paths = paths;
   r.non_finite = bad;
   const std::uint64_t n = sorted.size();
-  require_finite_losses(n, paths, confidences);
+  require_finite_losses(name, n, paths, confidences);
   const WeightedSummary s = weighted_summary(n, sorted);
   r.mean_loss = s.mean;
   r.stdev_loss = s.stdev;
@@ -401,16 +402,18 @@ ScenarioResult summarize_weighted(const std::string& name,
 }
 
 
-void require_finite_losses(std::uint64_t n, std::uint64_t paths,
+void require_finite_losses(const std::string& scenario, std::uint64_t n, std::uint64_t paths,
                            const std::vector<double>& confidences) {
   for (double c : confidences)
-    if (tail_mass(n, c) < 1.0)
-      throw InputError("", 0, "--paths",
+    if (tail_mass(n, c) < 1.0) {
+      char level[32];
+      std::snprintf(level, sizeof level, "%.10g%%", 100 * c);
+      throw InputError("", 0, "scenario '" + scenario + "'",
                        "only " + std::to_string(n) + " of " + std::to_string(paths) +
-                           " paths had a finite loss in range: too few for the " +
-                           std::to_string(c) + " level",
-                       "the model produces NaN, infinite or absurd losses: check vols, drifts, "
-                       "dof and position sizes");
+                           " paths had a finite loss: too few for the " + level + " level",
+                       "the model gives NaN or infinite losses: check the market's vols, drifts "
+                       "and dof, and the scenario's jumps and regimes");
+    }
 }
 
 ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& acc,
@@ -421,7 +424,7 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
   r.paths = paths;
   r.non_finite = acc.non_finite();
   const std::uint64_t n = acc.count();
-  require_finite_losses(n, paths, confidences);
+  require_finite_losses(name, n, paths, confidences);
   r.mean_loss = acc.mean();
   r.stdev_loss = acc.stdev();
   r.prob_loss = static_cast<double>(acc.positive()) / static_cast<double>(n);

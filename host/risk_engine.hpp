@@ -170,8 +170,9 @@ ScenarioResult summarize_weighted(const std::string& name,
                                   const std::vector<WeightedLoss>& sorted, std::uint64_t paths,
                                   std::uint64_t bad, const std::vector<double>& confidences);
 
-// Throws InputError when n finite losses of `paths` leave less than one beyond a level's VaR.
-void require_finite_losses(std::uint64_t n, std::uint64_t paths,
+// Throws InputError, naming the scenario (the model is at fault, not --paths), when n finite
+// losses of `paths` leave less than one beyond a level's VaR.
+void require_finite_losses(const std::string& scenario, std::uint64_t n, std::uint64_t paths,
                            const std::vector<double>& confidences);
 
 // The same from an explicit tail (largest first), e.g. one cut to a shorter run's size.

@@ -1,6 +1,7 @@
 // Price files: good folders load and inner-join on date; every malformed file is refused with
 // an InputError naming the file, the line and the column.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,13 @@ TEST_CASE("a folder of price files loads in the order asked, inner-joined on dat
             "date,close\r\n2025-01-02,100\r\n2025-01-06,101.5\r\n2025-01-07,99\r\n"
             "2025-01-08,98\r\n\r\n");
   dir.write("notes.txt", "not a price file");
+  CHECK(available_tickers(dir.path().string()) == std::vector<std::string>{"AAA", "BBB"});
+  // A .csv whose name is no ticker is reported, not skipped (issue 16), where the folder is
+  // read as every CSV in it; with the tickers named, it does not matter.
   dir.write("bad name.csv", "date,close\n");
   CHECK(available_tickers(dir.path().string()) == std::vector<std::string>{"AAA", "BBB"});
+  CHECK_THROWS_WITH(every_ticker_file(dir.path().string()),
+                    Contains("bad name.csv") && Contains("is not a ticker name"));
 
   const PriceHistory h = load_price_history(dir.path().string(), {"BBB", "AAA"});
   CHECK(h.tickers == std::vector<std::string>{"BBB", "AAA"});
@@ -64,7 +70,9 @@ TEST_CASE("a folder of price files loads in the order asked, inner-joined on dat
   CHECK_THAT(h.notes[0], Contains("BBB.csv: 1 of 4 dates dropped") && Contains("2025-01-08"));
   CHECK_THAT(h.notes[1], Contains("AAA.csv: 1 of 4 dates dropped") && Contains("2025-01-03"));
 
-  // No list: every file, sorted.
+  // No list: every file, sorted, once the odd one is gone.
+  CHECK_THROWS_AS(load_price_history(dir.path().string(), {}), InputError);
+  std::filesystem::remove(dir.path() / "bad name.csv");
   CHECK(load_price_history(dir.path().string(), {}).tickers ==
         std::vector<std::string>{"AAA", "BBB"});
 }

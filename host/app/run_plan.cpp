@@ -206,7 +206,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                            confidence_key(c) + " quantile",
                        "use at least " +
                            std::to_string(static_cast<long long>(std::ceil(1.0 / (1.0 - c)))) +
-                           " paths, and many more for a stable estimate");
+                           " paths (many more for a stable estimate), or a lower --confidence");
   // Path i is Sobol' point i of cuRAND's 32-bit generator, which has 2^32 of them.
   if (o.rng == RngKind::kSobol && settings.path_bound() > (std::uint64_t{1} << 32))
     throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
@@ -227,8 +227,8 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   const std::uint64_t memory = physical_memory_bytes();
   if (memory > 0 && tail_bytes > memory / 2)
     throw InputError(
-        "", 0, "--paths",
-        "keeping the loss tail of " + std::to_string(settings.paths) + " paths needs " +
+        "", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
+        "keeping the loss tail of " + std::to_string(settings.path_bound()) + " paths needs " +
             std::to_string(tail_bytes >> 20) + " MiB, more than half of this machine's memory",
         o.importance_sampling
             ? std::string("importance sampling keeps 24 bytes per path") +
@@ -272,6 +272,15 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   std::vector<ReplayRequest> replays;
   for (const std::string& d : o.replays) replays.push_back(parse_replay(d, false));
   for (const std::string& w : o.replay_windows) replays.push_back(parse_replay(w, true));
+  // A day or window given twice is refused, as a scenario given twice is (one rule for every
+  // repeatable option: each value once).
+  for (std::size_t i = 0; i < replays.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (replays[i].from == replays[j].from && replays[i].to == replays[j].to)
+        throw InputError("", 0, i < o.replays.size() ? "--replay" : "--replay-window",
+                         "'" + replays[i].label() + "' is given twice",
+                         "each --scenario, --replay and --replay-window value counts once: give "
+                         "it once");
   const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
   if (world.is_root()) {
     if (o.method == RunMethod::kHistorical) {

@@ -176,7 +176,7 @@ int calibrate_command(const CalibrateOptions& o) {
   // than shortening everyone's window. An explicit --tickers list is taken as given.
   std::vector<std::string> left_out;
   if (o.tickers.empty()) {
-    for (const std::string& t : available_tickers(o.prices)) {
+    for (const std::string& t : every_ticker_file(o.prices)) {
       const PriceHistory one = load_price_history(o.prices, {t});
       std::size_t closes = 0;
       for (const std::string& d : one.dates) closes += settings.as_of.empty() || d <= settings.as_of;

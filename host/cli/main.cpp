@@ -67,20 +67,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// Command-line text echoed back: at most 60 characters, control characters escaped.
-std::string bounded_text(const std::string& s) {
-  std::string out;
-  for (const char c : s.substr(0, 60)) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
-      out += hex;
-    } else {
-      out += c;
-    }
-  }
-  return s.size() > 60 ? out + "..." : out;
-}
 
 const char* const kExitCodes =
     "Exit codes: 0 ok, 1 internal error or stdout not written in full (disk full, closed),\n"
@@ -430,7 +416,7 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
           }
         std::string all;
         for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
-        std::cerr << "chipshock: command line: unknown command '" << bounded_text(given) << "'"
+        std::cerr << "chipshock: command line: unknown command '" << echo_text(given) << "'"
                   << (closest.empty() ? "" : "; did you mean '" + closest + "'?") << "\n"
                   << "hint: the commands are " << all << " ('chipshock --help' says more)\n";
       }
@@ -448,11 +434,21 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // One line naming the option, then a hint, like every other input error.
-    if (world->is_root())
-      std::cerr << "chipshock: command line: " << e.what() << "\n"
-                << "hint: 'chipshock --help' lists the commands, 'chipshock run --help' the "
-                   "options, each with an example\n";
+    // One line naming the option, then a hint, like every other input error. An option given
+    // twice is said so (CLI11's "At Most 1 required but received 3" counts its default too).
+    if (world->is_root()) {
+      const std::string what = e.what();
+      const std::size_t twice = what.find(": At Most 1 required but received");
+      if (twice != std::string::npos)
+        std::cerr << "chipshock: command line: " << what.substr(0, twice)
+                  << ": given more than once\n"
+                  << "hint: give each option once; only --scenario, --replay and "
+                     "--replay-window repeat (each value once)\n";
+      else
+        std::cerr << "chipshock: command line: " << what << "\n"
+                  << "hint: 'chipshock --help' lists the commands, 'chipshock run --help' the "
+                     "options, each with an example\n";
+    }
     return kExitBadInput;
   }
 

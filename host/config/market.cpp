@@ -82,8 +82,8 @@ void read_correlation(Market& m, const toml::table& corr) {
     if (!t) throw InputError(m.file, tickers_line, f, "expected a ticker string");
     const int i = m.index_of(*t);
     if (i < 0)
-      throw InputError(m.file, tickers_line, f, "unknown ticker '" + *t + "'",
-                       "every correlation ticker needs an [assets." + *t + "] table");
+      throw InputError(m.file, tickers_line, f, "unknown ticker '" + echo_text(*t) + "'",
+                       "every correlation ticker needs an [assets." + echo_text(*t) + "] table");
     for (int j : idx)
       if (j == i) throw InputError(m.file, tickers_line, f, "duplicate ticker '" + *t + "'");
     idx.push_back(i);

@@ -41,8 +41,8 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   p.line = r.line();
   p.ticker = r.string("ticker");
   if (market.index_of(p.ticker) < 0)
-    r.fail("ticker", "unknown ticker '" + p.ticker + "'",
-           "the market file " + market.file + " has no [assets." + p.ticker + "]");
+    r.fail("ticker", "unknown ticker '" + echo_text(p.ticker) + "'",
+           "the market file " + market.file + " has no [assets." + echo_text(p.ticker) + "]");
   p.quantity = r.number("quantity");
   if (std::fabs(p.quantity) > 1e12) r.fail("quantity", "magnitude above 1e12 is not plausible");
   const std::string type = r.optional_string("type").value_or("equity");

@@ -153,17 +153,41 @@ std::vector<std::string> available_tickers(const std::string& dir) {
     const fs::path& p = it->path();
     if (p.extension() != ".csv") continue;
     const std::string stem = p.stem().string();
-    if (valid_ticker(stem) && it->is_regular_file(ec)) out.push_back(stem);
+    std::error_code type_ec;
+    if (valid_ticker(stem) && it->is_regular_file(type_ec)) out.push_back(stem);
   }
   if (ec) throw InputError(dir, 0, "", "cannot list folder: " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
 }
 
+std::vector<std::string> every_ticker_file(const std::string& dir) {
+  require_folder(dir);
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() != ".csv") continue;
+    const std::string stem = p.stem().string();
+    // Meant to count, so said rather than skipped.
+    if (!valid_ticker(stem))
+      throw InputError(p.string(), 0, "",
+                       "'" + echo_text(stem) + "' is not a ticker name, so this file would be left out",
+                       "rename it (tickers are 1-16 letters, digits, '.', '_' or '-', starting with "
+                       "a letter or digit), move it out of the folder, or name the tickers with "
+                       "--tickers");
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec))
+      throw InputError(p.string(), 0, "", "not a regular file (a folder, FIFO or device)",
+                       "move it out of the price folder, or name the tickers with --tickers");
+  }
+  if (ec) throw InputError(dir, 0, "", "cannot list folder: " + ec.message());
+  return available_tickers(dir);
+}
+
 PriceHistory load_price_history(const std::string& dir, const std::vector<std::string>& asked) {
   PriceHistory h;
   h.dir = dir;
-  h.tickers = asked.empty() ? available_tickers(dir) : asked;
+  h.tickers = asked.empty() ? every_ticker_file(dir) : asked;
   require_folder(dir);
   if (h.tickers.empty()) throw InputError(dir, 0, "", "no <TICKER>.csv files in this folder");
   for (std::size_t i = 0; i < h.tickers.size(); ++i) {

@@ -28,6 +28,9 @@ constexpr long kMaxQuietGapDays = 5;
 // Tickers with a <TICKER>.csv file in dir (names a market file accepts), sorted. Throws
 // InputError when dir is not a readable folder.
 std::vector<std::string> available_tickers(const std::string& dir);
+// The same, for a folder read as "every CSV in it": a .csv whose name is not a ticker, or that is
+// not a regular file, is refused (InputError naming it) instead of skipped.
+std::vector<std::string> every_ticker_file(const std::string& dir);
 
 // Path of a ticker's file: dir/<TICKER>.csv.
 std::string price_file(const std::string& dir, const std::string& ticker);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "host/report/format.hpp"
+#include "host/report/markdown_escape.hpp"
 
 namespace chipshock {
 
@@ -88,7 +89,7 @@ std::string comparison_markdown(const std::vector<BackendComparison>& cs) {
     for (std::size_t k = 0; k < c.gpu.levels.size() && k < c.cpu.levels.size(); ++k) {
       const LevelRisk& g = c.gpu.levels[k];
       const LevelRisk& p = c.cpu.levels[k];
-      md << "| " << c.scenario << " | " << g.confidence * 100 << "% | " << format_money(g.var)
+      md << "| " << escape_markdown(c.scenario) << " | " << g.confidence * 100 << "% | " << format_money(g.var)
          << " | " << format_money(p.var) << " | " << sci(relative_difference(g.var, p.var))
          << " | " << format_money(g.es) << " | " << format_money(p.es) << " | "
          << sci(relative_difference(g.es, p.es)) << " |\n";

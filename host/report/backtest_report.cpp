@@ -7,6 +7,7 @@
 
 #include "host/report/html_escape.hpp"
 #include "host/report/format.hpp"
+#include "host/report/markdown_escape.hpp"
 
 namespace chipshock {
 
@@ -123,7 +124,7 @@ std::string backtest_csv(const BacktestResult& r) {
 
 std::string backtest_markdown(const BacktestResult& r) {
   std::ostringstream md;
-  md << "# chipshock VaR backtest: " << r.portfolio_name << "\n\n";
+  md << "# chipshock VaR backtest: " << escape_markdown(r.portfolio_name) << "\n\n";
   md << "| | |\n|---|---|\n";
   md << "| Period | " << (r.days.empty() ? r.settings.from : r.days.front().date) << " to "
      << (r.days.empty() ? r.settings.to : r.days.back().date) << " (" << r.days.size()
@@ -134,7 +135,7 @@ std::string backtest_markdown(const BacktestResult& r) {
      << (r.settings.ewma ? "EWMA (0.94)" : "sample") << " vols, sample correlation, "
      << (r.settings.student_t ? "Student-t (dof fitted daily)" : "Gaussian") << " |\n";
   md << "| Book | held fixed (same quantities; options keep their expiry_days) |\n";
-  md << "| Prices | `" << r.prices_dir << "` |\n\n";
+  md << "| Prices | " << markdown_code(r.prices_dir) << " |\n\n";
   md << "| Confidence | Days | Exceedances | Expected | Kupiec LR (p) | Independence LR (p) | "
         "Cond. coverage LR (p) | Basel zone |\n|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const CoverageTests& t : r.tests)

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "host/report/format.hpp"
+#include "host/report/markdown_escape.hpp"
 
 namespace chipshock {
 
@@ -69,7 +70,7 @@ std::string path_risk_markdown(const PathRisk& p, const std::string& currency) {
         "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const PathRiskResult& r : p.scenarios) {
     const int day = modal_day(r);
-    md << "| " << r.scenario << " | " << format_money(r.drawdown_mean) << " | "
+    md << "| " << escape_markdown(r.scenario) << " | " << format_money(r.drawdown_mean) << " | "
        << format_money(r.drawdown_p50) << " | " << format_money(r.drawdown_p95) << " | "
        << format_money(r.drawdown_p99) << " | " << pct(r.prob_breach) << " | "
        << pct(r.prob_breach_at_horizon) << " | " << (day > 0 ? std::to_string(day) : "-")

@@ -1,5 +1,6 @@
 #include "host/report/run_report.hpp"
 
+#include "host/report/markdown_escape.hpp"
 #include "host/report/path_risk_report.hpp"
 
 #include <algorithm>
@@ -323,7 +324,7 @@ static std::string convergence_markdown(const RunReport& r) {
   std::ostringstream md;
   for (const ScenarioResult& s : r.scenarios) {
     if (s.convergence.size() < 2) continue;
-    md << "\n### Convergence: " << s.name << "\n\n";
+    md << "\n### Convergence: " << escape_markdown(s.name) << "\n\n";
     if (r.target_rel_error > 0)
       md << "Paths doubled until the 95% interval of the 97.5% ES was within "
          << r.target_rel_error * 100 << "% of ES: "
@@ -347,7 +348,7 @@ static std::string components_markdown(const RunReport& r) {
   for (const ScenarioResult& s : r.scenarios) {
     if (s.allocation.levels.empty()) continue;
     const AllocationLevel& a = s.allocation.levels.back();
-    md << "\n### Component VaR and ES at " << percent(a.confidence) << ": " << s.name << "\n\n"
+    md << "\n### Component VaR and ES at " << percent(a.confidence) << ": " << escape_markdown(s.name) << "\n\n"
        << "Euler allocation on the " << s.allocation.paths_resimulated
        << " tail paths simulated again per position. Components of ES add up to "
        << format_money(a.es_resimulated) << " (run's ES " << format_money(a.es)
@@ -358,7 +359,7 @@ static std::string components_markdown(const RunReport& r) {
           "|---|---:|---:|---:|---:|---:|\n";
     for (const PositionContribution& p : s.components)
       if (p.confidence == a.confidence)
-        md << "| " << p.position << " | " << format_money(p.es_contribution) << " | "
+        md << "| " << escape_markdown(p.position) << " | " << format_money(p.es_contribution) << " | "
            << percent(a.es_resimulated != 0 ? p.es_contribution / a.es_resimulated : 0) << " | "
            << format_money(p.var_contribution) << " | " << format_money(p.var_contribution_se)
            << " | " << format_money(p.marginal_es()) << " |\n";
@@ -368,7 +369,7 @@ static std::string components_markdown(const RunReport& r) {
       md << "\n| " << (by_sector ? "Sector" : "Ticker") << " | ES contribution | VaR contribution |\n"
          << "|---|---:|---:|\n";
       for (const auto& g : groups)
-        md << "| " << g.key << " | " << format_money(g.es) << " | " << format_money(g.var) << " |\n";
+        md << "| " << escape_markdown(g.key) << " | " << format_money(g.es) << " | " << format_money(g.var) << " |\n";
     }
   }
   return md.str();
@@ -377,15 +378,15 @@ static std::string components_markdown(const RunReport& r) {
 static std::string what_if_markdown(const RunReport& r) {
   if (r.what_if.empty()) return "";
   std::ostringstream md;
-  md << "\n### What-if: " << r.what_if.name << "\n\nAdded to the book (`" << r.what_if.file
-     << "`):";
-  for (const std::string& p : r.what_if.positions) md << " " << p << ";";
+  md << "\n### What-if: " << escape_markdown(r.what_if.name) << "\n\nAdded to the book (" << markdown_code(r.what_if.file)
+     << "):";
+  for (const std::string& p : r.what_if.positions) md << " " << escape_markdown(p) << ";";
   md << " every scenario run again with the same seed and paths (common random numbers).\n\n"
         "| Scenario | Confidence | VaR | VaR change | ES | ES change | ES change, first order |\n"
         "|---|---:|---:|---:|---:|---:|---:|\n";
   for (const WhatIfScenario& w : r.what_if.scenarios)
     for (const WhatIfLevel& l : w.levels)
-      md << "| " << w.scenario << " | " << percent(l.confidence) << " | " << format_money(l.var)
+      md << "| " << escape_markdown(w.scenario) << " | " << percent(l.confidence) << " | " << format_money(l.var)
          << " | " << signed_money(l.var_change) << " | " << format_money(l.es) << " | "
          << signed_money(l.es_change) << " | "
          << (std::isfinite(l.es_change_first_order) ? signed_money(l.es_change_first_order) : "–")
@@ -395,7 +396,7 @@ static std::string what_if_markdown(const RunReport& r) {
 
 std::string report_markdown(const RunReport& r) {
   std::ostringstream md;
-  md << "# chipshock risk report: " << r.portfolio_name << "\n\n";
+  md << "# chipshock risk report: " << escape_markdown(r.portfolio_name) << "\n\n";
   md << "| | |\n|---|---|\n";
   md << "| Portfolio value | " << r.currency << " " << format_money(r.portfolio_value) << " |\n";
   md << "| Model | " << model_name(r.dof) << " log-Euler GBM, " << r.n_assets
@@ -410,7 +411,7 @@ std::string report_markdown(const RunReport& r) {
   if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
      << " paths/s) |\n";
-  md << "| Inputs | `" << r.market_file << "`, `" << r.portfolio_file << "` |\n\n";
+  md << "| Inputs | " << markdown_code(r.market_file) << ", " << markdown_code(r.portfolio_file) << " |\n\n";
   md << "Losses are positive numbers in " << r.currency
      << ": value today minus value at the horizon. VaR is the empirical quantile; ES the mean "
         "loss beyond it; the VaR interval is a 95% distribution-free order-statistic interval.\n\n";
@@ -418,7 +419,7 @@ std::string report_markdown(const RunReport& r) {
         "|---|---:|---:|---:|---|---|\n";
   for (const ScenarioResult& s : r.scenarios)
     for (const LevelRisk& l : s.levels)
-      md << "| " << s.name << " | " << percent(l.confidence) << " | " << format_money(l.var)
+      md << "| " << escape_markdown(s.name) << " | " << percent(l.confidence) << " | " << format_money(l.var)
          << " | " << format_money(l.es) << " | " << format_money(l.var_lo) << " – "
          << format_money(l.var_hi) << " | " << format_money(l.es_lo) << " – "
          << format_money(l.es_hi) << " |\n";
@@ -430,14 +431,14 @@ std::string report_markdown(const RunReport& r) {
       for (std::size_t l = 0; l < r.scenarios[k].levels.size() && l < base.levels.size(); ++l) {
         const LevelRisk& a = r.scenarios[k].levels[l];
         const LevelRisk& b = base.levels[l];
-        md << "| " << r.scenarios[k].name << " | " << percent(a.confidence) << " | "
+        md << "| " << escape_markdown(r.scenarios[k].name) << " | " << percent(a.confidence) << " | "
            << signed_money(a.var - b.var) << " | " << signed_money(a.es - b.es) << " |\n";
       }
   }
   md << "\n| Scenario | Mean loss | Stdev | P(loss > 0) | Worst loss | Non-finite paths |\n"
         "|---|---:|---:|---:|---:|---:|\n";
   for (const ScenarioResult& s : r.scenarios)
-    md << "| " << s.name << " | " << format_money(s.mean_loss) << " | "
+    md << "| " << escape_markdown(s.name) << " | " << format_money(s.mean_loss) << " | "
        << format_money(s.stdev_loss) << " | " << percent(s.prob_loss) << " | "
        << format_money(s.worst_loss) << " | " << s.non_finite << " |\n";
   bool any_definition = false;
@@ -446,16 +447,16 @@ std::string report_markdown(const RunReport& r) {
     md << "\n## Scenario definitions\n";
     for (const ScenarioResult& s : r.scenarios) {
       if (s.description.empty()) continue;
-      md << "\n### " << s.name << "\n\n" << s.description << "\n";
-      if (!s.source.empty()) md << "\n**Source.** " << s.source << "\n";
-      if (!s.calibration_date.empty()) md << "\n**Calibration date.** " << s.calibration_date << "\n";
-      if (!s.file.empty()) md << "\n**File.** `" << s.file << "`\n";
+      md << "\n### " << escape_markdown(s.name) << "\n\n" << escape_markdown(s.description) << "\n";
+      if (!s.source.empty()) md << "\n**Source.** " << escape_markdown(s.source) << "\n";
+      if (!s.calibration_date.empty()) md << "\n**Calibration date.** " << escape_markdown(s.calibration_date) << "\n";
+      if (!s.file.empty()) md << "\n**File.** " << markdown_code(s.file) << "\n";
       if (!s.skipped_tickers.empty()) {
         md << "\n**Skipped tickers** (named by the scenario, not in the market):";
-        for (const auto& t : s.skipped_tickers) md << " " << t;
+        for (const auto& t : s.skipped_tickers) md << " " << escape_markdown(t);
         md << "\n";
       }
-      for (const auto& n : s.notes) md << "\n- " << n;
+      for (const auto& n : s.notes) md << "\n- " << escape_markdown(n);
       if (!s.notes.empty()) md << "\n";
     }
   }
