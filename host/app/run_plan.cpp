@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "host/analytics/importance_sampling.hpp"
+#include "host/analytics/path_risk.hpp"
 #include "host/app/arg_parsing.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
@@ -413,6 +414,44 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
 double run_work(const PreparedRun& p) {
   return static_cast<double>(p.settings.paths) * p.spec->n_assets() * p.spec->total_steps() *
          static_cast<double>(1 + p.scenarios.size());
+}
+
+}  // namespace chipshock
+
+namespace chipshock {
+
+RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p) {
+  const std::size_t runs = (1 + p.scenarios.size()) * (o.what_if.empty() ? 1 : 2);
+  RunEstimate e =
+      estimate_run(*p.backend, *p.spec, p.settings, runs, o.importance_sampling);
+  if (o.stop_loss.empty()) return e;
+  const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated in the plan
+  const SimSpec& spec = *p.spec;
+  const std::uint64_t pilot =
+      path_risk_paths(kMinPathRiskPaths, spec.horizon_days(), spec.steps_per_day(), spec.n_assets());
+  const std::uint64_t paths = path_risk_paths(p.settings.paths, spec.horizon_days(),
+                                              spec.steps_per_day(), spec.n_assets());
+  const auto start = std::chrono::steady_clock::now();
+  path_dependent_risk(p.market, p.portfolio, p.sim, p.scenarios, p.backend->cpu(),
+                      p.settings.seed, kMinPathRiskPaths, stop);
+  const double pilot_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = pilot_s * static_cast<double>(paths) / static_cast<double>(pilot);
+  // On the CPU backend the scenario's own run gathers them (run_job's PathRiskTap): the plain
+  // simulation of those paths is already in the estimate.
+  if (!p.backend->on_gpu() && !o.importance_sampling)
+    seconds = std::max(0.0, seconds - e.seconds * static_cast<double>(paths) /
+                                          static_cast<double>(p.settings.paths * runs) *
+                                          static_cast<double>(1 + p.scenarios.size()));
+  e.seconds += seconds;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "; --stop-loss: daily values of %llu paths x %zu scenario(s) over %d days, about "
+                "%s more (a pilot of %llu paths)",
+                static_cast<unsigned long long>(paths), 1 + p.scenarios.size(), spec.horizon_days(),
+                duration_text(seconds).c_str(), static_cast<unsigned long long>(pilot));
+  e.text += buf;
+  return e;
 }
 
 }  // namespace chipshock

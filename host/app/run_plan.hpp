@@ -65,6 +65,11 @@ struct RunEstimate {
 RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSettings& settings,
                          std::size_t n_scenarios, bool importance);
 
+// The same estimate for the whole run p plans: every Monte Carlo run (what-if doubles them) and,
+// with --stop-loss, the daily values of its path-risk paths, timed on a pilot of them (a cost
+// that grows with the horizon, not only with paths x steps: issue 16, class 6).
+RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p);
+
 // Runs longer than this print their estimate on stderr before they start.
 constexpr double kAnnounceSeconds = 600;
 // Below this many path-steps x assets a run is short on any machine: no pilot.

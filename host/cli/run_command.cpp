@@ -100,10 +100,6 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   if (!o.quiet && world.is_root())
     for (const std::string& line : p.notices) std::cerr << line << "\n";
   if (p.resuming && world.size() > 1) on_every_rank(world, [&] { reconcile_checkpoints(world, p); });
-  const RunSettings& settings = p.settings;
-  const SimSpec& spec = *p.spec;
-  const std::vector<Scenario>& scenarios = p.scenarios;
-  BackendPlan& backend = *p.backend;
 
   // --dry-run: everything above is checked; time a pilot and stop. A real run big enough to take
   // long on a slow machine says how long before it starts. Rank 0 alone.
@@ -111,8 +107,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   if (o.dry_run && !world.is_root()) return kExitOk;
   if (world.is_root() && (o.dry_run || (work > kPilotWork && !o.quiet))) {
     const PhaseScope estimating(Phase::kEstimate, PhaseScope::kAbsorb);
-    const RunEstimate e =
-        estimate_run(backend, spec, settings, 1 + scenarios.size(), o.importance_sampling);
+    const RunEstimate e = estimate_prepared_run(o, p);
     if (o.dry_run) {
       std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
                    "simulated\nplan: "

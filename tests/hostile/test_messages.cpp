@@ -120,3 +120,16 @@ TEST_CASE("report.md escapes input text as report.html does", "[hostile][message
     CHECK(md[at - 1] == '\\');  // only as the escaped, literal text
   CHECK(md.find("\n# Heading") == std::string::npos);
 }
+
+TEST_CASE("a dry run counts --stop-loss and what-if in its estimate (class 6)",
+          "[hostile][messages]") {
+  const CliResult r = run_chipshock(kRun + "--paths 20k --horizon 300 --stop-loss 500000");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("--stop-loss: daily values of ") && Contains("over 300 days, about"));
+  const CliResult w =
+      run_chipshock(kRun + "--paths 20k --what-if scenarios/portfolio/what_if_nvda_hedge.toml");
+  INFO(w.err);
+  REQUIRE(w.code == 0);
+  CHECK_THAT(w.out, Contains("20000 paths x 2 scenario(s)"));  // the book with and without it
+}
