@@ -5,9 +5,11 @@ Each run draws a market (1-60 assets, random spots, vols from 1e-8 to 5.0 (500%)
 sectors, factor exposures, a random positive definite correlation, Gaussian or Student-t), a
 book (equities, calls and puts, long and short), 0-2 built-in scenarios and 0-1 random scenario
 file (jumps, random events, recoveries, regimes with correlation stress), a horizon of 1-10 days
-and 1,000-10,000 paths, and checks that the run exits 0, that stderr carries no sanitizer
-report, and that the JSON report is sane: finite VaR <= ES for every scenario and level and no
-non-finite path. Half the runs print the report with --json, the others write every report file
+and 1,000-10,000 paths, and checks that the run exits 0 (or 2 with a one-line refusal), that
+stderr carries no sanitizer report, and that the JSON report is sane: every statistic finite,
+stdev >= 0, VaR <= worst loss and ES >= VaR for every scenario and level, and no non-finite path.
+Books include extreme ones: cash up to 1e15, notionals scaled by 1e-6 or 1e6, market-neutral
+pairs. Half the runs print the report with --json, the others write every report file
 with --out; a quarter of them save a checkpoint after every batch (--checkpoint, small
 batches), which must be gone once the run completed. Inputs are drawn from --seed, so a failing run can be replayed; its files are kept
 and named in the message. Used by scripts/ci_sanitize.sh under ASan/UBSan/LSan.
@@ -79,11 +81,20 @@ def market_text(rng, tickers):
 
 
 def portfolio_text(rng, tickers, horizon):
-    lines = ['name = "soak book"', "cash = %r" % round(rng.uniform(-1e5, 1e6), 2)]
+    # Extreme books too (issue 16, class 1): cash up to 1e15, notionals from 1e-6 to 1e9 units,
+    # market-neutral pairs.
+    cash = rng.choice([round(rng.uniform(-1e5, 1e6), 2), 0.0, rng.choice([-1.0, 1.0]) * 1e15])
+    scale = rng.choice([1.0, 1.0, 1.0, 1e-6, 1e6])
+    lines = ['name = "soak book"', "cash = %r" % cash]
+    if rng.random() < 0.15 and len(tickers) >= 2:
+        a, b = rng.sample(tickers, 2)
+        q = round(rng.uniform(1, 1000), 1) * scale
+        lines += ["", "[[positions]]", 'ticker = "%s"' % a, "quantity = %r" % q,
+                  "", "[[positions]]", 'ticker = "%s"' % b, "quantity = %r" % -q]
     for _ in range(rng.randint(1, min(12, 2 * len(tickers)))):
         t = rng.choice(tickers)
         kind = rng.choice(["equity", "equity", "call", "put"])
-        qty = round(rng.uniform(-1000, 5000), 1) or 1.0
+        qty = (round(rng.uniform(-1000, 5000), 1) or 1.0) * scale
         lines += ["", "[[positions]]", 'ticker = "%s"' % t, "quantity = %r" % qty]
         if kind != "equity":
             lines += ['type = "%s"' % kind, "strike = %r" % round(rng.uniform(1, 1200), 2),
@@ -140,6 +151,12 @@ def check_report(report, where):
             continue
         if s["non_finite_paths"] != 0:
             raise AssertionError("%s: %s: %d non-finite paths" % (where, s["name"], s["non_finite_paths"]))
+        for key in ["mean_loss", "stdev_loss", "prob_loss", "worst_loss"]:
+            v = s[key]
+            if not (isinstance(v, (int, float)) and math.isfinite(v)):
+                raise AssertionError("%s: %s: %s not finite: %r" % (where, s["name"], key, v))
+        if s["stdev_loss"] < 0:
+            raise AssertionError("%s: %s: negative stdev %r" % (where, s["name"], s["stdev_loss"]))
         for key, var in s["var"].items():
             es = s["es"][key]
             if not (isinstance(var, (int, float)) and isinstance(es, (int, float))
@@ -147,6 +164,9 @@ def check_report(report, where):
                 raise AssertionError("%s: %s: VaR/ES at %s not finite: %r %r" % (where, s["name"], key, var, es))
             if var > es + 1e-9 * max(1.0, abs(es)):
                 raise AssertionError("%s: %s: VaR %r above ES %r at %s" % (where, s["name"], var, es, key))
+            if var > s["worst_loss"]:
+                raise AssertionError("%s: %s: VaR %r above the worst loss %r at %s" %
+                                     (where, s["name"], var, s["worst_loss"], key))
 
 
 def main():
@@ -158,6 +178,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = os.path.abspath(args.binary)
     start = time.monotonic()
+    refused = []
     for run in range(args.runs):
         rng = random.Random(args.seed * 1000003 + run)
         work = tempfile.mkdtemp(prefix="chipshock-soak-")
@@ -190,6 +211,13 @@ def main():
         p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=300)
         try:
+            # Valid inputs run (0); a refusal (2) must be one clear line naming what is at fault.
+            if p.returncode == 2:
+                if not p.stderr.startswith("chipshock: ") or "Traceback" in p.stderr:
+                    raise AssertionError("%s: exit code 2 without a clear message" % where)
+                refused.append(p.stderr.splitlines()[0][:200])
+                shutil.rmtree(work)
+                continue
             if p.returncode != 0:
                 raise AssertionError("%s: exit code %d" % (where, p.returncode))
             if checkpoint and os.path.exists(checkpoint):
@@ -212,8 +240,13 @@ def main():
                   (e, " ".join(cmd), p.stderr[-4000:]), file=sys.stderr)
             return 1
         shutil.rmtree(work)
-    print("soak.py: %d runs on random valid inputs passed in %.0f s (seed %d)" %
-          (args.runs, time.monotonic() - start, args.seed))
+    print("soak.py: %d runs on random valid inputs passed in %.0f s (seed %d); %d refused with "
+          "exit 2%s" % (args.runs, time.monotonic() - start, args.seed, len(refused),
+                        "".join("\n  " + r for r in refused[:5])))
+    # Valid inputs are meant to run: most refusals would mean the generator or a limit is wrong.
+    if len(refused) > args.runs // 4:
+        print("soak.py: FAILED: more than a quarter of the runs were refused", file=sys.stderr)
+        return 1
     return 0
 
 
