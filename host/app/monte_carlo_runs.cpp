@@ -27,6 +27,35 @@ void MonteCarloRuns::save(std::size_t index, const std::string& name, const Scen
   write_checkpoint(file_, checkpoint_);
 }
 
+// A checkpoint's header (its stops and next path) and its saved losses must agree: a damaged or
+// edited one would otherwise resume into an internal error or a report of paths that were never
+// simulated (issue 16, class 2). This process's losses are its paths [0, next_path) of its
+// share: all of them in one process, at most that many under MPI.
+void MonteCarloRuns::check_against_itself(const ScenarioProgress& p, const std::string& name,
+                                          const RunSettings& settings) const {
+  const auto bad = [&](const std::string& why) {
+    return InputError(file_, 0, "--resume",
+                      "the checkpoint disagrees with itself for '" + name + "': " + why,
+                      "delete the checkpoint to start over");
+  };
+  if (p.done > p.reached || p.reached > settings.path_bound() ||
+      p.next_path > settings.path_bound())
+    throw bad("its stops (done " + std::to_string(p.done) + ", reached " +
+              std::to_string(p.reached) + ", next path " + std::to_string(p.next_path) +
+              ") are out of order or beyond the run's " + std::to_string(settings.path_bound()) +
+              " paths");
+  if (p.complete && p.done < settings.paths)
+    throw bad("it says complete after " + std::to_string(p.done) + " of " +
+              std::to_string(settings.paths) + " paths");
+  if (!p.acc) return;
+  const std::uint64_t held = p.acc->count() + p.acc->non_finite();
+  const bool merged = p.complete && world_.is_root();  // every process's paths
+  if (merged ? held != p.done
+             : (world_.size() == 1 ? held != p.next_path : held > p.next_path))
+    throw bad("its losses hold " + std::to_string(held) + " paths, its header says " +
+              std::to_string(merged ? p.done : p.next_path));
+}
+
 ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
                                    const SimSpec& spec, const RunSettings& settings,
                                    const ProgressFn& progress, PathObserver* observer) {
@@ -50,6 +79,7 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
     } catch (const AccumulatorStateError& e) {
       throw InputError(file_, 0, "--resume", e.what(), "delete the checkpoint to start over");
     }
+    check_against_itself(p, name, settings);
   }
   const double prior_seconds = p.seconds;
   const std::unique_ptr<PathSource> source =

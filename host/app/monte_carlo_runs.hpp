@@ -41,6 +41,9 @@ class MonteCarloRuns {
   const MpiTeam& team() const { return team_; }
 
  private:
+  // Refuses (InputError naming the file) a resumed scenario whose header and losses disagree.
+  void check_against_itself(const ScenarioProgress& p, const std::string& name,
+                            const RunSettings& settings) const;
   void save(std::size_t index, const std::string& name, const ScenarioProgress& progress,
             std::chrono::steady_clock::time_point start, double prior_seconds);
 
