@@ -114,12 +114,16 @@ class WideSum {
   void grow() {
     if (digits_.empty()) digits_.assign(kDigits, 0);
   }
-  // Adds m * 2^e, |m| < 2^106, e >= kLowest (every double and square is on this grid).
+  // Adds m * 2^e, |m| < 2^106, whose lowest set bit is at or above 2^kLowest (true of every
+  // double and every double's square).
   void add_scaled(Int128 m, int e) {
     if (m == 0) return;
     grow();
     const bool negative = m < 0;
     UInt128 mag = negative ? static_cast<UInt128>(-m) : static_cast<UInt128>(m);
+    // A subnormal's mantissa (or its square) can sit below digit 0 while its lowest set bit
+    // does not (2^-1074, and 2^-2148 squared): shift out its trailing zeros, exactly.
+    for (; e < kLowest; ++e) mag >>= 1;
     const int pos = e - kLowest;
     int d = pos / 32;
     const int shift = pos % 32;

@@ -158,7 +158,11 @@ TEST_CASE("a wide sum is exact for any finite doubles and squares, in any order"
   WideSum tiny;
   tiny.add(std::numeric_limits<double>::denorm_min());
   tiny.add_square(std::numeric_limits<double>::denorm_min());
-  CHECK(tiny.value() > 0);
+  CHECK(tiny.value() == std::ldexp(1.0L, -1074));  // + 2^-2148, below a long double's ulp
+  WideSum tiny_sq;  // subnormal squares, exactly: below any double, not below the wide sum
+  tiny_sq.add_square(std::numeric_limits<double>::denorm_min());
+  tiny_sq.add_square(3 * std::numeric_limits<double>::denorm_min());
+  CHECK(tiny_sq.value() == std::ldexp(10.0L, -2148));
 
   // Random terms over the whole double range, summed in two orders and in merged parts.
   std::mt19937_64 rng(3);
