@@ -99,8 +99,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // Each tap is made just before its scenario's run and keeps the runs cut at each day only
   // while that run goes (they are O(horizon) specs each).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
-  const bool tapped =
-      !o.stop_loss.empty() && !backend.on_gpu() && world.size() == 1 && !o.importance_sampling;
+  const bool tapped = path_risk_in_run(o, p, world.size());
   for (std::size_t k = 0; k < names.size(); ++k) {
     if (tapped) {
       const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above

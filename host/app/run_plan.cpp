@@ -411,19 +411,13 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
   return e;
 }
 
-double run_work(const PreparedRun& p) {
-  return static_cast<double>(p.settings.paths) * p.spec->n_assets() * p.spec->total_steps() *
-         static_cast<double>(1 + p.scenarios.size());
+bool path_risk_in_run(const RunOptions& o, const PreparedRun& p, int ranks) {
+  return !o.stop_loss.empty() && !p.backend->on_gpu() && ranks == 1 && !o.importance_sampling;
 }
 
-}  // namespace chipshock
-
-namespace chipshock {
-
-RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p) {
+RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p, int ranks) {
   const std::size_t runs = (1 + p.scenarios.size()) * (o.what_if.empty() ? 1 : 2);
-  RunEstimate e =
-      estimate_run(*p.backend, *p.spec, p.settings, runs, o.importance_sampling);
+  RunEstimate e = estimate_run(*p.backend, *p.spec, p.settings, runs, o.importance_sampling);
   if (o.stop_loss.empty()) return e;
   const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated in the plan
   const SimSpec& spec = *p.spec;
@@ -437,12 +431,13 @@ RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p) {
   const double pilot_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double seconds = pilot_s * static_cast<double>(paths) / static_cast<double>(pilot);
-  // On the CPU backend the scenario's own run gathers them (run_job's PathRiskTap): the plain
-  // simulation of those paths is already in the estimate.
-  if (!p.backend->on_gpu() && !o.importance_sampling)
-    seconds = std::max(0.0, seconds - e.seconds * static_cast<double>(paths) /
-                                          static_cast<double>(p.settings.paths * runs) *
-                                          static_cast<double>(1 + p.scenarios.size()));
+  // Gathered by the scenarios' own runs (run_job's PathRiskTap), the plain simulation of those
+  // paths is already in the estimate: only the rest is extra.
+  if (path_risk_in_run(o, p, ranks)) {
+    const double plain_per_path = e.seconds / static_cast<double>(p.settings.paths * runs);
+    seconds -= plain_per_path * static_cast<double>(paths * (1 + p.scenarios.size()));
+    seconds = std::max(0.0, seconds);
+  }
   e.seconds += seconds;
   char buf[256];
   std::snprintf(buf, sizeof buf,
@@ -452,6 +447,11 @@ RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p) {
                 duration_text(seconds).c_str(), static_cast<unsigned long long>(pilot));
   e.text += buf;
   return e;
+}
+
+double run_work(const PreparedRun& p) {
+  return static_cast<double>(p.settings.paths) * p.spec->n_assets() * p.spec->total_steps() *
+         static_cast<double>(1 + p.scenarios.size());
 }
 
 }  // namespace chipshock

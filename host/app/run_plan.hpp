@@ -68,7 +68,11 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
 // The same estimate for the whole run p plans: every Monte Carlo run (what-if doubles them) and,
 // with --stop-loss, the daily values of its path-risk paths, timed on a pilot of them (a cost
 // that grows with the horizon, not only with paths x steps: issue 16, class 6).
-RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p);
+RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p, int ranks);
+
+// Whether --stop-loss is gathered by each scenario's own run (the CPU backend in one process,
+// without importance sampling) rather than simulated again after the runs.
+bool path_risk_in_run(const RunOptions& o, const PreparedRun& p, int ranks);
 
 // Runs longer than this print their estimate on stderr before they start.
 constexpr double kAnnounceSeconds = 600;

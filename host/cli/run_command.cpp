@@ -107,7 +107,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   if (o.dry_run && !world.is_root()) return kExitOk;
   if (world.is_root() && (o.dry_run || (work > kPilotWork && !o.quiet))) {
     const PhaseScope estimating(Phase::kEstimate, PhaseScope::kAbsorb);
-    const RunEstimate e = estimate_prepared_run(o, p);
+    const RunEstimate e = estimate_prepared_run(o, p, world.size());
     if (o.dry_run) {
       std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
                    "simulated\nplan: "

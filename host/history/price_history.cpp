@@ -145,7 +145,11 @@ std::string price_file(const std::string& dir, const std::string& ticker) {
   return (fs::path(dir) / (ticker + ".csv")).string();
 }
 
-std::vector<std::string> available_tickers(const std::string& dir) {
+namespace {
+
+// The tickers with a <TICKER>.csv file in dir, sorted. strict: a .csv whose name is not a ticker,
+// or that is not a regular file, is refused (it was meant to count) instead of skipped.
+std::vector<std::string> ticker_files(const std::string& dir, bool strict) {
   require_folder(dir);
   std::vector<std::string> out;
   std::error_code ec;
@@ -154,34 +158,31 @@ std::vector<std::string> available_tickers(const std::string& dir) {
     if (p.extension() != ".csv") continue;
     const std::string stem = p.stem().string();
     std::error_code type_ec;
-    if (valid_ticker(stem) && it->is_regular_file(type_ec)) out.push_back(stem);
+    const bool regular = it->is_regular_file(type_ec);
+    if (strict && !valid_ticker(stem))
+      throw InputError(p.string(), 0, "",
+                       "'" + echo_text(stem) + "' is not a ticker name, so this file would be left out",
+                       "rename it (tickers are 1-16 letters, digits, '.', '_' or '-', starting with "
+                       "a letter or digit), move it out of the folder, or name the tickers with "
+                       "--tickers");
+    if (strict && !regular)
+      throw InputError(p.string(), 0, "", "not a regular file (a folder, FIFO or device)",
+                       "move it out of the price folder, or name the tickers with --tickers");
+    if (valid_ticker(stem) && regular) out.push_back(stem);
   }
   if (ec) throw InputError(dir, 0, "", "cannot list folder: " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> available_tickers(const std::string& dir) {
+  return ticker_files(dir, false);
+}
+
 std::vector<std::string> every_ticker_file(const std::string& dir) {
-  require_folder(dir);
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (p.extension() != ".csv") continue;
-    const std::string stem = p.stem().string();
-    // Meant to count, so said rather than skipped.
-    if (!valid_ticker(stem))
-      throw InputError(p.string(), 0, "",
-                       "'" + echo_text(stem) + "' is not a ticker name, so this file would be left out",
-                       "rename it (tickers are 1-16 letters, digits, '.', '_' or '-', starting with "
-                       "a letter or digit), move it out of the folder, or name the tickers with "
-                       "--tickers");
-    std::error_code type_ec;
-    if (!it->is_regular_file(type_ec))
-      throw InputError(p.string(), 0, "", "not a regular file (a folder, FIFO or device)",
-                       "move it out of the price folder, or name the tickers with --tickers");
-  }
-  if (ec) throw InputError(dir, 0, "", "cannot list folder: " + ec.message());
-  return available_tickers(dir);
+  return ticker_files(dir, true);
 }
 
 PriceHistory load_price_history(const std::string& dir, const std::vector<std::string>& asked) {

@@ -20,9 +20,7 @@ inline void put_control(std::string& out, char c) {
   std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
   out += hex;
 }
-inline bool control(char c) {
-  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-}
+inline bool control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 }  // namespace markdown_detail
 
 // Text for a paragraph, a heading or a table cell: every character Markdown gives a meaning
@@ -44,12 +42,27 @@ inline std::string escape_markdown(const std::string& text) {
       continue;
     }
     switch (c) {
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-      case '|': case '~': case '#': case '!': case '&': case '{': case '}':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '<':
+      case '>':
+      case '|':
+      case '~':
+      case '#':
+      case '!':
+      case '&':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
-      case '-': case '+': case '=':
+      case '-':
+      case '+':
+      case '=':
         if (out.empty()) out += '\\';  // a list item or a setext underline at the start
         out += c;
         break;

@@ -77,7 +77,7 @@ double es_standard_error(std::uint64_t n, double confidence, const std::vector<d
 }
 
 namespace {
-// The grids' scale: a positive power of two's worth (a book of cash only loses nothing).
+// The grids' scale: the loss scale, or 1 when it is 0 (a book of cash only loses nothing).
 double grid_scale(double loss_scale) {
   return loss_scale > 0 && std::isfinite(loss_scale) ? loss_scale : 1.0;
 }
@@ -95,7 +95,7 @@ LossAccumulator::LossAccumulator(double loss_scale, std::size_t tail_size)
       sum_sq_(ExactSum::exponent_for(grid_scale(loss_scale) * grid_scale(loss_scale), 64)),
       tail_(tail_size) {}
 
-bool LossAccumulator::count_loss(double x, std::uint64_t path) {
+void LossAccumulator::count_loss(double x, std::uint64_t path) {
   const double sq = x * x;
   if (sum_.representable(x) && sum_sq_.representable(sq)) {
     sum_.add(x);
@@ -106,14 +106,13 @@ bool LossAccumulator::count_loss(double x, std::uint64_t path) {
     ++far_;
   } else {
     ++bad_;
-    return false;
+    return;
   }
   ++n_;
   if (x > 0) ++positive_;
   if (x > max_) max_ = x;
   tail_.add(x, path);
   hist_.add(x);
-  return true;
 }
 
 void LossAccumulator::add(const double* losses, std::size_t count) {

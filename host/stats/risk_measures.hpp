@@ -160,8 +160,8 @@ class LossAccumulator {
   // --- end of importance sampling ---
 
  private:
-  // Counts one loss in every statistic (false: not finite, counted as such).
-  bool count_loss(double x, std::uint64_t path);
+  // Counts one loss in every statistic, or as non-finite.
+  void count_loss(double x, std::uint64_t path);
 
   double loss_scale_;
   std::uint64_t n_ = 0, bad_ = 0, positive_ = 0, far_ = 0;
