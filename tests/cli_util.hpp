@@ -13,6 +13,10 @@
 
 namespace chipshock::testing {
 
+// `chipshock run` on the sample market and book, for tests to add options to.
+inline const std::string kSampleRun =
+    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml ";
+
 struct CliResult {
   int code;
   std::string out, err;

@@ -25,7 +25,8 @@ TEST_CASE("a checkpoint whose header and losses disagree is refused", "[hostile]
       "--backend cpu --threads 1 --paths 400k --horizon 10 --batch 2000 --quiet --checkpoint '" +
       ckpt + "' --out '" + tmp.file("out") + "'";
   const RunCheckpoint killed = kill_when(args, ckpt, tmp.file("log"), [](const RunCheckpoint& c) {
-    return !c.scenarios.empty() && c.scenarios[0].next_path >= 10000 && !c.scenarios[0].state.empty();
+    return !c.scenarios.empty() && c.scenarios[0].next_path >= 10000 &&
+           !c.scenarios[0].state.empty();
   });
   const std::vector<std::pair<std::string, std::function<void(ScenarioCheckpoint&)>>> edits = {
       {"losses hold", [](ScenarioCheckpoint& s) { s.next_path += 2000; }},
@@ -41,8 +42,8 @@ TEST_CASE("a checkpoint whose header and losses disagree is refused", "[hostile]
     std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(c);
     const CliResult r = run_chipshock(args + " --resume");
     CHECK(r.code == 2);
-    CHECK_THAT(r.err, Contains("run.ckpt") && Contains("disagrees with itself") &&
-                          Contains(expect));
+    CHECK_THAT(r.err,
+               Contains("run.ckpt") && Contains("disagrees with itself") && Contains(expect));
   }
   // The checkpoint as it was resumes and completes.
   std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(killed);

@@ -3,8 +3,8 @@
 // NaN or infinite loss is counted and said. Each engine case is checked against an independent
 // computation on the same paths (CpuBackend::simulate_losses, then sorting and long double sums
 // here), and the sums are checked to be bit-identical for any split and merge order.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -87,7 +87,8 @@ void check_close(double got, long double want, double rel, long double abs = 0) 
 
 // simulate_scenario against the independent statistics of the same paths. The sums' grids
 // round a loss to 2^-51 of the book's gross exposure g and a square to 2^-65 g^2 at most (what
-// README's "Reliability" states), so the mean may differ by that much and the variance by 2^-65 g^2.
+// README's "Reliability" states), so the mean may differ by that much and the variance by 2^-65
+// g^2.
 ScenarioResult check_run(const SimSpec& spec, std::uint64_t paths) {
   const long double g = spec.gross_exposure();
   RunSettings s;
@@ -205,8 +206,8 @@ TEST_CASE("losses of every size count in every statistic, bit-identically for an
   check_close(whole.mean(), ind.mean, 1e-15, 1e-16L * total / v.size());
   check_close(whole.stdev(), ind.stdev, 1e-12);
   CHECK(whole.max() == ind.max);
-  CHECK(whole.tail(2000) == std::vector<double>(ind.descending.begin(),
-                                                ind.descending.begin() + 2000));
+  CHECK(whole.tail(2000) ==
+        std::vector<double>(ind.descending.begin(), ind.descending.begin() + 2000));
 
   for (const std::size_t parts : {2u, 7u, 64u}) {
     INFO(parts << " parts, merged in reverse");
@@ -253,7 +254,8 @@ TEST_CASE("a short book under huge upward jumps keeps its whole tail", "[hostile
   for (int d = 1; d <= 60; ++d)
     jumps += "[[jumps]]\nday = " + std::to_string(d) + "\nreturns = { X = 10.0 }\n" +
              (d % 2 ? "size = { distribution = \"normal\", sd = 0.5 }\n" : "");
-  const Scenario sc = load_scenario_text("name = \"moon\"\ndescription = \"rockets\"\n" + jumps, "moon.toml");
+  const Scenario sc =
+      load_scenario_text("name = \"moon\"\ndescription = \"rockets\"\n" + jumps, "moon.toml");
   const SimSpec spec(m, p, horizon(252), apply_scenario(sc, m, 252));
   const ScenarioResult r = check_run(spec, 20000);
   CHECK(r.non_finite == 0);
@@ -265,8 +267,8 @@ TEST_CASE("tiny and huge notionals give the same numbers, scaled exactly",
   // Quantities and spots that are powers of two scale every loss exactly; the grids follow the
   // book, so every statistic scales exactly too.
   const auto run = [](double quantity, double spot) {
-    const Market m = load_market_text(market_text(asset("X", spot, 0.45) + asset("Y", spot, 0.3)),
-                                      "m.toml");
+    const Market m =
+        load_market_text(market_text(asset("X", spot, 0.45) + asset("Y", spot, 0.3)), "m.toml");
     const Portfolio p =
         load_portfolio_text(book({{"X", quantity}, {"Y", -0.5 * quantity}}), "p.toml", m);
     const SimSpec spec(m, p, horizon(10));
@@ -288,8 +290,8 @@ TEST_CASE("tiny and huge notionals give the same numbers, scaled exactly",
 }
 
 TEST_CASE("cash changes no statistic of the loss", "[hostile][large-losses]") {
-  const Market m = load_market_text(market_text(asset("X", 120, 0.5) + asset("Y", 80, 0.35)),
-                                    "m.toml");
+  const Market m =
+      load_market_text(market_text(asset("X", 120, 0.5) + asset("Y", 80, 0.35)), "m.toml");
   const auto run = [&](double cash) {
     const Portfolio p = load_portfolio_text(book({{"X", 3}, {"Y", 2}}, cash), "p.toml", m);
     return check_run(SimSpec(m, p, horizon(5)), 20000);

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -49,12 +48,9 @@ std::string repeat(const std::string& part, const std::string& sep, int n) {
   return out;
 }
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-// Daily closes of n tickers on `days` dates: one common factor and an own shock each.
-void write_prices(const std::string& dir, int n, int days) {
+// Daily closes of n tickers on `days` dates, in tmp's folder `dir`: one common factor and an own
+// shock each.
+void write_prices(const TempDir& tmp, const std::string& dir, int n, int days) {
   std::mt19937_64 rng(17);
   std::normal_distribution<double> z;
   std::vector<double> close(static_cast<std::size_t>(n), 100.0);
@@ -71,7 +67,7 @@ void write_prices(const std::string& dir, int n, int days) {
       files[i] << date << "," << close[i] << "\n";
     }
   }
-  for (int i = 0; i < n; ++i) write(dir + "/T" + std::to_string(i) + ".csv", files[i].str());
+  for (int i = 0; i < n; ++i) tmp.write(dir + "/T" + std::to_string(i) + ".csv", files[i].str());
 }
 
 }  // namespace
@@ -89,31 +85,33 @@ TEST_CASE("valid files with many dots on a line load", "[hostile][limits]") {
   }
   SECTION("a 300-ticker returns table on one line") {
     std::string table;
-    for (int i = 0; i < 300; ++i) table += (i ? ", " : "") + ("T" + std::to_string(i)) + " = -0.125";
-    const std::string text = "name = \"wide\"\ndescription = \"d\"\n[[jumps]]\nday = 1\nreturns = { " +
-                             table + " }\n";
+    for (int i = 0; i < 300; ++i)
+      table += (i ? ", " : "") + ("T" + std::to_string(i)) + " = -0.125";
+    const std::string text =
+        "name = \"wide\"\ndescription = \"d\"\n[[jumps]]\nday = 1\nreturns = { " + table + " }\n";
     CHECK(load_scenario_text(text, "wide.toml").jumps.at(0).returns.size() == 300);
   }
   SECTION("multi-line strings and escaped quotes with dots in them") {
-    const std::string text = "name = \"s\"\ndescription = \"\"\"\n" +
-                             repeat("a.b", ".", 400) + "\n\"\"\"\nsource = \"\\\"" +
-                             repeat("x", ".", 400) + "\\\"\"\n[[jumps]]\nday = 1\nreturns = { T0 = 0.5 }\n";
+    const std::string text = "name = \"s\"\ndescription = \"\"\"\n" + repeat("a.b", ".", 400) +
+                             "\n\"\"\"\nsource = \"\\\"" + repeat("x", ".", 400) +
+                             "\\\"\"\n[[jumps]]\nday = 1\nreturns = { T0 = 0.5 }\n";
     CHECK(load_scenario_text(text, "s.toml").name == "s");
   }
 }
 
 TEST_CASE("deeply dotted keys are refused however they are spelled", "[hostile][limits]") {
   const std::vector<std::string> keys = {
-      repeat("a", ".", 300),          // bare
-      repeat("\"a\"", ".", 300),      // quoted parts
-      repeat("'a'", ".", 300),        // literal parts
-      repeat("1", ".", 300),          // digit parts (not decimal points: many in one chain)
-      repeat("a", " . ", 300),        // spaced
+      repeat("a", ".", 300),              // bare
+      repeat("\"a\"", ".", 300),          // quoted parts
+      repeat("'a'", ".", 300),            // literal parts
+      repeat("1", ".", 300),              // digit parts (not decimal points: many in one chain)
+      repeat("a", " . ", 300),            // spaced
       "[" + repeat("t", ".", 300) + "]",  // a table header
   };
   for (const std::string& key : keys) {
     INFO(key.substr(0, 40));
-    const std::string text = "currency = \"USD\"\nrate = 0.0\n" + key + (key[0] == '[' ? "\n" : " = 1\n");
+    const std::string text =
+        "currency = \"USD\"\nrate = 0.0\n" + key + (key[0] == '[' ? "\n" : " = 1\n");
     CHECK_THROWS_WITH(load_market_text(text, "deep.toml"),
                       Contains("deep.toml:3") && Contains("nested too deep"));
   }
@@ -126,10 +124,11 @@ TEST_CASE("a 1,000-asset market: calibrate, read back, run and report", "[hostil
   TempDir tmp;
   const std::string prices = tmp.file("prices");
   REQUIRE(std::system(("mkdir -p '" + prices + "'").c_str()) == 0);
-  write_prices(prices, 1000, 120);
-  const CliResult cal =
-      run_chipshock("calibrate --prices '" + prices + "' --window 100 --correlation ledoit-wolf "
-                    "--dof none --quiet --out '" + tmp.file("m.toml") + "'");
+  write_prices(tmp, "prices", 1000, 120);
+  const CliResult cal = run_chipshock("calibrate --prices '" + prices +
+                                      "' --window 100 --correlation ledoit-wolf "
+                                      "--dof none --quiet --out '" +
+                                      tmp.file("m.toml") + "'");
   INFO(cal.err);
   REQUIRE(cal.code == 0);
   const Market m = load_market(tmp.file("m.toml"));
@@ -138,10 +137,10 @@ TEST_CASE("a 1,000-asset market: calibrate, read back, run and report", "[hostil
   book << "name = \"all\"\n";
   for (int i = 0; i < 1000; i += 3)
     book << "[[positions]]\nticker = \"T" << i << "\"\nquantity = " << (i % 2 ? -3 : 5) << "\n";
-  write(tmp.file("p.toml"), book.str());
-  const CliResult run = run_chipshock("run --market '" + tmp.file("m.toml") + "' --portfolio '" +
-                                      tmp.file("p.toml") + "' --paths 4000 --backend cpu " +
-                                      "--quiet --out '" + tmp.file("out") + "'");
+  tmp.write("p.toml", book.str());
+  const CliResult run =
+      run_chipshock("run --market '" + tmp.file("m.toml") + "' --portfolio '" + tmp.file("p.toml") +
+                    "' --paths 4000 --backend cpu " + "--quiet --out '" + tmp.file("out") + "'");
   INFO(run.err);
   CHECK(run.code == 0);
   CHECK(slurp_file(tmp.file("out/report.json")).find("\"assets\"") != std::string::npos);

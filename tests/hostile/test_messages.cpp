@@ -4,7 +4,6 @@
 // the one named, repeated arguments follow one rule, a price file that is no ticker is said, and
 // report.md escapes input text. Exit 2 each refusal.
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,13 +14,7 @@ using namespace chipshock::testing;
 using Catch::Matchers::Contains;
 
 namespace {
-const std::string kRun =
-    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml "
-    "--backend cpu --dry-run ";
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+const std::string kRun = kSampleRun + "--backend cpu --dry-run ";
 }  // namespace
 
 TEST_CASE("messages name what is at fault and what to do", "[hostile][messages]") {
@@ -71,11 +64,12 @@ TEST_CASE("a price file whose name is no ticker is said, not skipped", "[hostile
       for (int d = 1; d <= 28; ++d)
         closes += "2024-0" + std::to_string(m) + (d < 10 ? "-0" : "-") + std::to_string(d) + "," +
                   std::to_string(100 + (d * 7 + m * 3 + t[0]) % 11) + "\n";
-    write(tmp.file(std::string(t) + ".csv"), closes);
+    tmp.write(std::string(t) + ".csv", closes);
   }
-  const std::string args = "calibrate --prices '" + tmp.path().string() + "' --window 30 --quiet --out -";
+  const std::string args =
+      "calibrate --prices '" + tmp.path().string() + "' --window 30 --quiet --out -";
   REQUIRE(run_chipshock(args).code == 0);
-  write(tmp.file("BRK B.csv"), "date,close\n");
+  tmp.write("BRK B.csv", "date,close\n");
   const CliResult r = run_chipshock(args);
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Contains("BRK B.csv") && Contains("'BRK B' is not a ticker name"));
@@ -87,8 +81,8 @@ TEST_CASE("text from input files is echoed bounded, control characters escaped",
           "[hostile][messages]") {
   TempDir tmp;
   // An unknown ticker of 5,000 characters with an escape sequence in it.
-  write(tmp.file("p.toml"), "name = \"b\"\n[[positions]]\nticker = \"\\u001b[2J" +
-                                std::string(5000, 'N') + "\"\nquantity = 1\n");
+  tmp.write("p.toml", "name = \"b\"\n[[positions]]\nticker = \"\\u001b[2J" +
+                          std::string(5000, 'N') + "\"\nquantity = 1\n");
   const CliResult r = run_chipshock("run --market scenarios/market/ai_chips.toml --portfolio '" +
                                     tmp.file("p.toml") + "' --backend cpu --dry-run");
   CHECK(r.code == 2);
@@ -98,16 +92,17 @@ TEST_CASE("text from input files is echoed bounded, control characters escaped",
 
 TEST_CASE("report.md escapes input text as report.html does", "[hostile][messages]") {
   TempDir tmp;
-  write(tmp.file("p.toml"),
-        "name = \"Evil | book <img src=x> [link](http://e.x) *em* _u_\"\n"
-        "[[positions]]\nticker = \"NVDA\"\nquantity = 10\n");
-  write(tmp.file("s.toml"),
-        "name = \"evil\"\ndescription = \"# Heading\\n- item\\n| a | b | <script>x</script>\"\n"
-        "source = \"1. first `tick` ![img](y)\"\n[[jumps]]\nday = 1\nreturns = { NVDA = -0.1 }\n");
-  const CliResult r = run_chipshock(
-      "run --market scenarios/market/ai_chips.toml --portfolio '" + tmp.file("p.toml") +
-      "' --scenario '" + tmp.file("s.toml") + "' --backend cpu --paths 2000 --quiet --out '" +
-      tmp.file("out") + "'");
+  tmp.write("p.toml",
+            "name = \"Evil | book <img src=x> [link](http://e.x) *em* _u_\"\n"
+            "[[positions]]\nticker = \"NVDA\"\nquantity = 10\n");
+  tmp.write(
+      "s.toml",
+      "name = \"evil\"\ndescription = \"# Heading\\n- item\\n| a | b | <script>x</script>\"\n"
+      "source = \"1. first `tick` ![img](y)\"\n[[jumps]]\nday = 1\nreturns = { NVDA = -0.1 }\n");
+  const CliResult r =
+      run_chipshock("run --market scenarios/market/ai_chips.toml --portfolio '" +
+                    tmp.file("p.toml") + "' --scenario '" + tmp.file("s.toml") +
+                    "' --backend cpu --paths 2000 --quiet --out '" + tmp.file("out") + "'");
   INFO(r.err);
   REQUIRE(r.code == 0);
   const std::string md = slurp_file(tmp.file("out/report.md"));

@@ -21,9 +21,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-const std::string kRun =
-    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml "
-    "--paths 10k --backend cpu --threads 2 --quiet ";
+const std::string kRun = kSampleRun + "--paths 10k --backend cpu --threads 2 --quiet ";
 const std::string kCalibrate = "calibrate --prices scenarios/data/prices --window 250 --quiet ";
 
 // `chipshock args` with a 30 s limit (a blocked open is a failure, not a hang of the suite).

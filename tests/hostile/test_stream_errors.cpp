@@ -17,9 +17,7 @@ using namespace chipshock::testing;
 
 namespace {
 
-const std::string kSample =
-    "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml "
-    "--paths 10k --backend cpu --threads 2 ";
+const std::string kSample = kSampleRun + "--paths 10k --backend cpu --threads 2 ";
 
 // Exit code and stderr of `chipshock args` with stdout on `target`.
 CliResult run_into(const std::string& args, const std::string& target) {
