@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-asan}
 seconds=${FUZZ_SECONDS:-20}
-targets=(market portfolio scenario price_csv)
+targets=(market portfolio scenario price_csv checkpoint)
 
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -22,7 +22,7 @@ mkdir -p "$work" "$artifacts"
 
 fuzz_one() {
   local t=$1 dict=()
-  [ "$t" = price_csv ] || dict=(-dict=tests/fuzz/toml.dict)
+  case "$t" in price_csv | checkpoint) ;; *) dict=(-dict=tests/fuzz/toml.dict) ;; esac
   mkdir -p "$work/$t"
   # -close_fd_mask=3: the loaders print nothing, and libFuzzer's own log goes to stderr.
   "$build/tests/fuzz_$t" "$work/$t" "tests/fuzz/corpus/$t" "${dict[@]}" \

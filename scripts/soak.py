@@ -11,7 +11,10 @@ stdev >= 0, VaR <= worst loss and ES >= VaR for every scenario and level, and no
 Books include extreme ones: cash up to 1e15, notionals scaled by 1e-6 or 1e6, market-neutral
 pairs. Half the runs print the report with --json, the others write every report file
 with --out; a quarter of them save a checkpoint after every batch (--checkpoint, small
-batches), which must be gone once the run completed. Inputs are drawn from --seed, so a failing run can be replayed; its files are kept
+batches), which must be gone once the run completed. Each --out folder starts with an older
+set and a file of the user's: the new set must replace the one whole and keep the other, and
+every other such run first asks --dry-run for its bound on the reports' size, which the run
+must stay within. Inputs are drawn from --seed, so a failing run can be replayed; its files are kept
 and named in the message. Used by scripts/ci_sanitize.sh under ASan/UBSan/LSan.
 """
 import argparse
@@ -19,6 +22,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -208,6 +212,27 @@ def main():
             with open(os.path.join(work, name), "w") as f:
                 f.write(text)
         where = "soak run %d (seed %d, files in %s)" % (run, args.seed, work)
+        out = os.path.join(work, "out")
+        bound = None
+        if not use_json:
+            # The folder holds an old set and a file of the user's: the run replaces the one
+            # whole and keeps the other. Every other such run first asks --dry-run for its
+            # bound on the reports' size, which the real run must stay within.
+            os.makedirs(out)
+            for name in ["report.json", "report.md", "scenarios.csv"]:
+                with open(os.path.join(out, name), "w") as f:
+                    f.write("an older run's %s\n" % name)
+            with open(os.path.join(out, "notes.txt"), "w") as f:
+                f.write("mine\n")
+            if run % 4 == 3:
+                d = subprocess.run(cmd + ["--dry-run"], cwd=root, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, timeout=300)
+                m = re.search(r"at most about ([0-9.]+) (bytes|KiB|MiB|GiB)", d.stdout)
+                if d.returncode == 0:
+                    if not m:
+                        raise AssertionError("%s: --dry-run states no bound on the reports" % where)
+                    bound = float(m.group(1)) * {"bytes": 1, "KiB": 1024, "MiB": 1024**2,
+                                                 "GiB": 1024**3}[m.group(2)]
         p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=300)
         try:
@@ -230,10 +255,25 @@ def main():
             else:
                 with open(os.path.join(work, "out", "report.json")) as f:
                     report = json.load(f)
-                for name in ["report.html", "report.md", "scenarios.csv", "loss_histogram.csv",
-                             "components.csv"]:
-                    if not os.path.isfile(os.path.join(work, "out", name)):
+                names = ["report.json", "report.html", "report.md", "scenarios.csv",
+                         "loss_histogram.csv", "components.csv"]
+                for name in names:
+                    if not os.path.isfile(os.path.join(out, name)):
                         raise AssertionError("%s: %s not written" % (where, name))
+                    with open(os.path.join(out, name), errors="replace") as f:
+                        if f.read().startswith("an older run's"):
+                            raise AssertionError("%s: %s is the old set's" % (where, name))
+                with open(os.path.join(out, "notes.txt")) as f:
+                    if f.read() != "mine\n":
+                        raise AssertionError("%s: a file of the user's in --out changed" % where)
+                if [e for e in os.listdir(work) if "chipshock-set" in e]:
+                    raise AssertionError("%s: a set's temporary folder is left" % where)
+                if [e for e in os.listdir(out) if ".tmp." in e or "chipshock-new" in e]:
+                    raise AssertionError("%s: a temporary file is left in --out" % where)
+                size = sum(os.path.getsize(os.path.join(out, n)) for n in names)
+                if bound is not None and size > bound:
+                    raise AssertionError("%s: the reports take %d bytes, more than the dry "
+                                         "run's bound of %d" % (where, size, bound))
             check_report(report, where)
         except (AssertionError, ValueError, KeyError) as e:
             print("soak.py: FAILED: %s\ncommand: %s\nstderr (end):\n%s" %

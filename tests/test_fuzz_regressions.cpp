@@ -18,7 +18,8 @@ using chipshock::testing::source_path;
 
 namespace {
 
-const std::vector<std::string> kTargets = {"market", "portfolio", "scenario", "price_csv"};
+const std::vector<std::string> kTargets = {"market", "portfolio", "scenario", "price_csv",
+                                           "checkpoint"};
 
 std::vector<fs::path> files_in(const fs::path& dir) {
   std::vector<fs::path> out;

@@ -17,7 +17,8 @@
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/parallel/mpi_world.hpp"
-#include "host/report/atomic_file.hpp"
+#include "host/files/durable_file.hpp"
+#include "host/files/free_space.hpp"
 #include "host/report/format.hpp"
 #include "host/report/report_files.hpp"
 #include "host/scenario/scenario_library.hpp"
@@ -316,26 +317,56 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   if (!p.backend->notice().empty()) p.notices.push_back(p.backend->notice());
 
   // Create the output folder before the run, so a bad --out fails fast and loses no work.
-  if (!o.out_dir.empty() && world.is_root()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec || !std::filesystem::is_directory(o.out_dir))
-      throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
-    const std::filesystem::path dir(o.out_dir);
-    for (const std::string& name : report_file_names())
-      if (const std::string kind = not_a_file_target((dir / name).string()); !kind.empty())
-        throw InputError("", 0, "--out",
-                         (dir / name).string() + " is " + kind + ", not a regular file",
-                         "remove it, or write the reports to another folder");
-    try {  // a folder we cannot write into fails now, not after the run
-      write_file_atomically((dir / ".chipshock-write-probe").string(), "");
-      std::filesystem::remove(dir / ".chipshock-write-probe", ec);
-    } catch (const std::exception&) {
-      throw InputError("", 0, "--out", "cannot write into folder '" + o.out_dir + "'");
-    }
-  }
+  if (!o.out_dir.empty() && world.is_root()) prepare_set_folder(o.out_dir, report_file_names(), "--out");
 
   prepare_checkpoint(o, world, p);
+  // Room for what the run writes, before any path runs (a full disk or a small `ulimit -f` is
+  // a refusal now, not an error after the work): the reports on rank 0, each rank's checkpoint.
+  const OutputSizes sizes = estimate_output_sizes(o, p, world.size());
+  std::vector<SpaceNeed> needs;
+  if (!o.out_dir.empty() && world.is_root())
+    needs.push_back({o.out_dir, sizes.report_set, sizes.largest_report, "--out", "the reports"});
+  if (o.json && world.is_root())
+    needs.push_back({"", sizes.report_json, sizes.report_json, "--json", "report.json"});
+  if (!p.checkpoint_file.empty()) {
+    const std::filesystem::path folder = std::filesystem::path(p.checkpoint_file).parent_path();
+    needs.push_back({folder.empty() ? "." : folder.string(),
+                     sizes.checkpoint * (p.resuming ? 1 : 2), sizes.checkpoint, "--checkpoint",
+                     "the checkpoint and its temporary copy"});
+  }
+  check_space(needs);
+}
+
+OutputSizes estimate_output_sizes(const RunOptions& o, const PreparedRun& p, int ranks) {
+  // Bounds from the reports' shape, about twice the sizes measured on sample runs (one to seven
+  // scenarios, 10 to 300 positions, 1 to 252 days; tests/hostile/test_space.cpp checks that
+  // they bound real runs): a base, and per result (baseline, each scenario, each replay or
+  // historical result) its table rows, per-position components and, with --stop-loss, daily
+  // values.
+  const std::uint64_t positions = p.portfolio.positions.size();
+  const std::uint64_t results = 1 + p.scenarios.size() + p.history_results.size();
+  const RunSettings& s = p.settings;
+  std::uint64_t steps = 1;  // rows of a --target-rel-error convergence table
+  if (s.target_rel_error > 0)
+    for (std::uint64_t n = s.paths; n < s.max_paths; n *= 2) ++steps;
+  const std::uint64_t per_result =
+      (24 << 10) + (2 << 10) * s.confidences.size() + (3 << 10) * positions + 512 * steps +
+      (o.stop_loss.empty() ? 0 : 160 * static_cast<std::uint64_t>(o.horizon_days));
+  const std::uint64_t base = (48 << 10) + (o.what_if.empty() ? 0 : (8 << 10) + 1024 * positions);
+  OutputSizes sizes;
+  sizes.report_set = 2 * (base + results * per_result);
+  sizes.report_json = sizes.report_set * 6 / 10;
+  sizes.largest_report = sizes.report_json;
+  // A checkpoint holds every Monte Carlo run's image: its tail (loss and path index), under
+  // importance sampling every path's loss, weight and index, the histogram and a header.
+  const std::uint64_t runs = (1 + p.scenarios.size()) * (o.what_if.empty() ? 1 : 2);
+  const std::uint64_t paths = s.path_bound();
+  const std::uint64_t image =
+      (16 << 10) + 16 * tail_size_needed(paths, s.confidences) +
+      8 * static_cast<std::uint64_t>(s.histogram_bins) +
+      (o.importance_sampling ? kImportanceBytesPerPath * (paths / std::max(ranks, 1) + 1) : 0);
+  sizes.checkpoint = runs * image;
+  return sizes;
 }
 
 // Under mpirun with --resume: rank 0's progress is the reference; every rank brings its own in

@@ -51,6 +51,14 @@ void check_option_rules(const RunOptions& o, int world_size);
 // Throws InputError, GpuUnavailable (exit 3) or std::runtime_error.
 void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p);
 
+// Upper bounds on the bytes the run writes (about twice what its shape needs), for the space
+// check before the run and the dry run's plan: the report set in --out, report.json alone
+// (--json), the largest report file, and one rank's checkpoint file.
+struct OutputSizes {
+  std::uint64_t report_set = 0, report_json = 0, largest_report = 0, checkpoint = 0;
+};
+OutputSizes estimate_output_sizes(const RunOptions& o, const PreparedRun& p, int ranks);
+
 // Under mpirun with --resume: rank 0's progress is the reference; every rank brings its own in
 // line with it (run_checkpoint.hpp: reconcile_with_root). Collective.
 void reconcile_checkpoints(const MpiWorld& world, PreparedRun& p);

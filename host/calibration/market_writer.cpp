@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "host/config/market.hpp"
+#include "host/files/durable_file.hpp"
 #include "host/input_error.hpp"
 #include "host/sim_spec.hpp"
 
@@ -235,33 +236,14 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
 }
 
 void write_market_file(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." +
-                                               std::to_string(getpid()) + ".toml");
-  std::error_code ec;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    out.flush();
-    if (!out) {
-      fs::remove(tmp, ec);
-      throw std::runtime_error("error writing " + tmp.string() + " (disk full?)");
+  write_file_durably(path, text, [](const std::string& written) {
+    try {
+      load_market(written);
+    } catch (const InputError& e) {
+      throw std::runtime_error(std::string("the calibrated market file does not load: ") +
+                               e.what());
     }
-  }
-  try {
-    load_market(tmp.string());
-  } catch (const InputError& e) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error(std::string("the calibrated market file does not load: ") + e.what());
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename onto " + path + ": " + why);
-  }
+  });
 }
 
 }  // namespace chipshock

@@ -3,10 +3,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
+#include <type_traits>
 
-#include "host/checkpoint/durable_file.hpp"
+#include "host/files/durable_file.hpp"
 #include "host/content_hash.hpp"
 #include "host/input_error.hpp"
 #include "host/stats/accumulator_state.hpp"
@@ -62,11 +65,29 @@ nlohmann::json row_json(const ConvergencePoint& row) {
   return {row.paths, levels};
 }
 
+// A whole number from the header: nlohmann's get<T>() of a fraction, or of a value out of T's
+// range, is undefined behaviour, so anything but a JSON integer in range is refused.
+template <typename T>
+T whole_number(const nlohmann::json& v) {
+  static_assert(std::is_integral_v<T>, "a whole number");
+  constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  if (v.is_number_unsigned()) {
+    if (const auto u = v.get<std::uint64_t>(); u <= most) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i >= 0 && static_cast<std::uint64_t>(i) <= most) return static_cast<T>(i);
+    if (i < 0 && std::is_signed_v<T> &&
+        i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()))
+      return static_cast<T>(i);
+  }
+  throw std::domain_error("not a whole number in range: " + v.dump().substr(0, 40));
+}
+
 ConvergencePoint row_of(const nlohmann::json& j) {
   ConvergencePoint row;
-  row.paths = j.at(0).get<std::uint64_t>();
+  row.paths = whole_number<std::uint64_t>(j.at(0));
   for (const nlohmann::json& l : j.at(1)) {
-    const auto at = [&](std::size_t k) { return double_of(l.at(k).get<std::uint64_t>()); };
+    const auto at = [&](std::size_t k) { return double_of(whole_number<std::uint64_t>(l.at(k))); };
     LevelRisk r;
     r.confidence = at(0);
     r.var = at(1);
@@ -196,14 +217,20 @@ RunCheckpoint decode_checkpoint(const std::string& bytes, const std::string& pat
     if (h.at("schema") != kSchema) throw bad("unknown schema");
     c.settings = h.at("settings");
     c.inputs = h.at("inputs");
-    c.rank = h.at("rank").get<int>();
-    c.ranks = h.at("ranks").get<int>();
+    // What check_resumable reads: settings by key, inputs as {file, bytes, fnv1a64} objects.
+    if (!c.settings.is_object()) throw bad("bad header: settings is not an object");
+    if (!c.inputs.is_array()) throw bad("bad header: inputs is not a list");
+    for (const nlohmann::json& in : c.inputs)
+      if (!in.is_object() || !in.contains("file") || !in.at("file").is_string())
+        throw bad("bad header: an input without its file name");
+    c.rank = whole_number<int>(h.at("rank"));
+    c.ranks = whole_number<int>(h.at("ranks"));
     for (const nlohmann::json& s : h.at("scenarios")) {
       ScenarioCheckpoint sc;
       sc.name = s.at("name").get<std::string>();
-      sc.done = s.at("done").get<std::uint64_t>();
-      sc.reached = s.at("reached").get<std::uint64_t>();
-      sc.next_path = s.at("next_path").get<std::uint64_t>();
+      sc.done = whole_number<std::uint64_t>(s.at("done"));
+      sc.reached = whole_number<std::uint64_t>(s.at("reached"));
+      sc.next_path = whole_number<std::uint64_t>(s.at("next_path"));
       sc.complete = s.at("complete").get<bool>();
       sc.target_met = s.at("target_met").get<bool>();
       sc.seconds = s.at("seconds").get<double>();
@@ -212,6 +239,8 @@ RunCheckpoint decode_checkpoint(const std::string& bytes, const std::string& pat
       c.scenarios.push_back(std::move(sc));
     }
   } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("bad header: ") + e.what());
+  } catch (const std::domain_error& e) {
     throw bad(std::string("bad header: ") + e.what());
   }
   if (pos + 8 != bytes.size()) throw bad("unexpected length");
@@ -270,8 +299,8 @@ void check_resumable(const RunCheckpoint& saved, const RunCheckpoint& now,
       throw InputError(path, 0, "--resume",
                        "input file " + b.at("file").get<std::string>() +
                            " changed since the checkpoint was written (" +
-                           std::to_string(a.at("bytes").get<std::uint64_t>()) + " bytes then, " +
-                           std::to_string(b.at("bytes").get<std::uint64_t>()) + " now)",
+                           a.value("bytes", nlohmann::json()).dump() + " bytes then, " +
+                           b.value("bytes", nlohmann::json()).dump() + " now)",
                        kStartOver);
   }
 }

@@ -1,5 +1,7 @@
 #include "host/cli/backtest_command.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -9,7 +11,9 @@
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
 #include "host/report/backtest_report.hpp"
-#include "host/report/atomic_file.hpp"
+#include "host/cli/file_set_notice.hpp"
+#include "host/files/file_set.hpp"
+#include "host/files/free_space.hpp"
 #include "host/scenario/scenario_library.hpp"
 
 #ifndef CHIPSHOCK_VERSION
@@ -21,6 +25,27 @@ namespace chipshock {
 namespace {
 
 constexpr std::uint64_t kMaxBacktestPaths = 10000000;
+
+const std::vector<std::string> kBacktestFiles = {"backtest.json", "backtest.csv", "backtest.md",
+                                                 "backtest.html"};
+
+// What the backtest writes, bounded before it runs: about twice the sizes measured on the
+// sample book (a base and, per calendar day of --from..--to, a row per confidence level in each
+// file and a chart point).
+std::vector<SpaceNeed> backtest_space(const BacktestOptions& o, const std::vector<double>& conf) {
+  const auto day_number = [](const std::string& date) {
+    int y = 0, m = 0, d = 0;
+    if (std::sscanf(date.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return 0L;
+    return 372L * y + 31L * m + d;  // an upper bound on the day count, enough for a size
+  };
+  const long days = std::max(1L, day_number(o.to) - day_number(o.from) + 1);
+  const std::uint64_t set =
+      2 * ((32 << 10) + static_cast<std::uint64_t>(days) * (192 + 384 * conf.size()));
+  std::vector<SpaceNeed> needs;
+  if (!o.out_dir.empty()) needs.push_back({o.out_dir, set, set / 2, "--out", "the backtest"});
+  if (o.json) needs.push_back({"", set / 2, set / 2, "--json", "backtest.json"});
+  return needs;
+}
 
 // Every ticker with a price file, as a market the portfolio can be checked against.
 Market universe_from_prices(const std::string& dir, double rate) {
@@ -75,22 +100,20 @@ int backtest_command(const BacktestOptions& o) {
     s.rate = o.rate;
   }
   const Portfolio portfolio = load_portfolio(o.portfolio, universe);
-  if (!o.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec || !std::filesystem::is_directory(o.out_dir))
-      throw InputError("", 0, "--out", "cannot create folder '" + o.out_dir + "'");
-  }
+  if (!o.out_dir.empty()) prepare_set_folder(o.out_dir, kBacktestFiles, "--out");
+  check_space(backtest_space(o, s.confidences));
   const BacktestResult r = run_backtest(s, universe, portfolio, prices);
   const std::string json =
       backtest_json(r, CHIPSHOCK_VERSION)
           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (!o.out_dir.empty()) {
-    const std::filesystem::path dir(o.out_dir);
-    write_file_atomically((dir / "backtest.json").string(), json);
-    write_file_atomically((dir / "backtest.csv").string(), backtest_csv(r));
-    write_file_atomically((dir / "backtest.md").string(), backtest_markdown(r));
-    write_file_atomically((dir / "backtest.html").string(), backtest_html(r, CHIPSHOCK_VERSION));
+    say_set_written(write_file_set(o.out_dir,
+                                   {{"backtest.csv", backtest_csv(r)},
+                                    {"backtest.md", backtest_markdown(r)},
+                                    {"backtest.html", backtest_html(r, CHIPSHOCK_VERSION)},
+                                    {"backtest.json", json}},
+                                   kBacktestFiles),
+                    o.out_dir, o.quiet);
   }
   if (o.json) {
     std::cout << json;

@@ -15,7 +15,8 @@
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
-#include "host/report/atomic_file.hpp"
+#include "host/files/durable_file.hpp"
+#include "host/files/free_space.hpp"
 
 #ifndef CHIPSHOCK_VERSION
 #define CHIPSHOCK_VERSION "unknown"
@@ -193,6 +194,15 @@ int calibrate_command(const CalibrateOptions& o) {
                            (settings.as_of.empty() ? "" : " up to " + settings.as_of),
                        "use a shorter --window or a later --as-of");
   }
+  // Room for the market file before the calibration: about twice its size (a header, a line
+  // per ticker and the correlation matrix's n x n cells of at most 8 characters).
+  const std::uint64_t n = tickers.size();
+  const std::uint64_t bound = 2 * ((16 << 10) + 256 * n + 12 * n * n);
+  if (o.out == "-")
+    check_space({{"", bound, bound, "--out", "the market file"}});
+  else
+    check_space({{std::filesystem::path(std::filesystem::absolute(o.out)).parent_path().string(),
+                  2 * bound, bound, "--out", "the market file and its temporary copy"}});
   const PriceHistory history = load_price_history(o.prices, tickers);
   MarketCalibration c = calibrate_market(history, settings);
   for (const std::string& t : left_out)

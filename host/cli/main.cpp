@@ -1,4 +1,5 @@
 // chipshock command-line entry point: argument parsing and the mapping of errors to exit codes.
+#include <csignal>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
@@ -230,7 +231,8 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       ->type_name("N");
   run->add_option("--out", o.out_dir,
                   "Folder for the reports: report.html, report.json, report.md, scenarios.csv, "
-                  "loss_histogram.csv, components.csv")
+                  "loss_histogram.csv, components.csv; written as one set (a reader never sees "
+                  "files of two runs; other files there are kept), free space checked first")
       ->type_name("DIR");
   run->add_flag("--no-components", o.no_components,
                 "Skip component VaR/ES (the tail paths simulated again per position)");
@@ -360,7 +362,8 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       ->capture_default_str();
   bt->add_option("--threads", bo.threads, "CPU threads (0 = all cores)")->type_name("N");
   bt->add_option("--out", bo.out_dir,
-                 "Folder for backtest.json, backtest.csv, backtest.md and backtest.html")
+                 "Folder for backtest.json, backtest.csv, backtest.md and backtest.html, "
+                 "written as one set (as run --out), free space checked first")
       ->type_name("DIR");
   bt->add_flag("--quiet", bo.quiet, "No summary table");
   bt->add_flag("--json", bo.json, "Print backtest.json to stdout");
@@ -499,6 +502,9 @@ int checked_stdout(int code) {
 
 int main(int argc, char** argv) {
   using namespace chipshock;
+  // A write past the file-size limit (ulimit -f) fails with EFBIG, said and exit 1, instead of
+  // the signal killing the process half-way through a report set or checkpoint.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Under mpirun every process joins the job here; otherwise a world of one (mpi_world.hpp).
   std::unique_ptr<MpiWorld> world;
   try {

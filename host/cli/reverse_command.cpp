@@ -9,6 +9,7 @@
 #include "host/analytics/reverse_stress.hpp"
 #include "host/app/arg_parsing.hpp"
 #include "host/cli/run_command.hpp"
+#include "host/files/free_space.hpp"
 #include "host/input_error.hpp"
 #include "host/report/format.hpp"
 
@@ -40,6 +41,9 @@ int reverse_command(const ReverseOptions& o) {
   s.seed = parse_unsigned(o.seed, "--seed");
   const Market market = load_market(o.market);
   const Portfolio portfolio = load_portfolio(o.portfolio, market);
+  // Its only output is standard output: room for it when that is a file (a few KiB per
+  // evaluation; 64 KiB bounds every search).
+  check_space({{"", 64 << 10, 64 << 10, o.json ? "--json" : "standard output", "the result"}});
   const ReverseResult r = reverse_stress(s, market, portfolio, CpuBackend(o.threads));
 
   nlohmann::ordered_json j;

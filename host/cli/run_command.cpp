@@ -17,6 +17,8 @@
 #include "host/app/run_plan.hpp"
 #include "host/checkpoint/run_checkpoint.hpp"
 #include "host/cli/cli_failure.hpp"
+#include "host/cli/file_set_notice.hpp"
+#include "host/files/free_space.hpp"
 #include "host/parallel/mpi_world.hpp"
 #include "host/report/report_files.hpp"
 #include "host/report/run_report.hpp"
@@ -25,6 +27,19 @@
 namespace chipshock {
 
 namespace {
+
+// The dry run's line on what the run will write.
+std::string output_plan(const RunOptions& o, const PreparedRun& p, int ranks) {
+  const OutputSizes sizes = estimate_output_sizes(o, p, ranks);
+  std::string s;
+  if (!o.out_dir.empty())
+    s += "writes: the reports in " + o.out_dir + ", at most about " + bytes_text(sizes.report_set) +
+         " (free space checked)\n";
+  if (!p.checkpoint_file.empty())
+    s += "checkpoint: " + p.checkpoint_file + ", at most about " + bytes_text(sizes.checkpoint) +
+         " (twice that while it is saved; free space checked)\n";
+  return s;
+}
 
 // Progress on stderr while a run takes more than a second, only when stderr is a terminal.
 class Progress {
@@ -111,7 +126,8 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     if (o.dry_run) {
       std::cout << "dry run: inputs, scenarios, backend and output folder are valid; nothing "
                    "simulated\nplan: "
-                << e.text << "\n";
+                << e.text << "\n"
+                << output_plan(o, p, world.size());
       if (world.size() > 1)
         std::cout << "MPI: " << world.size() << " ranks, each a share of the paths\n";
       return kExitOk;
@@ -142,7 +158,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     report.phases.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start).count();
     const std::string json = report_json_text(report);
-    if (!o.out_dir.empty()) write_report_files(o.out_dir, json, files);
+    if (!o.out_dir.empty()) say_set_written(write_report_files(o.out_dir, json, files), o.out_dir, o.quiet);
     // --- end of reports ---
     if (o.json) {
       std::cout << json;

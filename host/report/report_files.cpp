@@ -1,7 +1,5 @@
 #include "host/report/report_files.hpp"
 
-#include <filesystem>
-
 #include "host/report/csv_report.hpp"
 #include "host/report/html_report.hpp"
 
@@ -26,15 +24,12 @@ std::vector<ReportFile> render_report_files(const RunReport& r) {
           {"components.csv", components_csv(r)}};
 }
 
-void write_report_files(const std::string& out_dir, const std::string& json,
-                        const std::vector<ReportFile>& files) {
-  const std::filesystem::path dir(out_dir);
-  write_file_atomically((dir / "report.json").string(), json);
-  for (const ReportFile& f : files) write_file_atomically((dir / f.name).string(), f.content);
-}
-
-void write_reports(const RunReport& r, const std::string& out_dir) {
-  write_report_files(out_dir, report_json_text(r), render_report_files(r));
+FileSetWrite write_report_files(const std::string& out_dir, const std::string& json,
+                                const std::vector<ReportFile>& files) {
+  std::vector<SetFile> set;
+  for (const ReportFile& f : files) set.push_back({f.name, f.content});
+  set.push_back({"report.json", json});  // last: where the set is written file by file
+  return write_file_set(out_dir, set, report_file_names());
 }
 
 }  // namespace chipshock

@@ -1,11 +1,12 @@
-// The files `chipshock run --out DIR` writes, each atomically (temporary file, then rename):
-// report.json (the contract), report.md, report.html, scenarios.csv, loss_histogram.csv and
-// components.csv.
+// The files `chipshock run --out DIR` writes, as one set (host/files/file_set.hpp: a reader sees
+// one run's set, never a mix): report.json (the contract), report.md, report.html,
+// scenarios.csv, loss_histogram.csv and components.csv.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "host/files/file_set.hpp"
 #include "host/report/run_report.hpp"
 
 namespace chipshock {
@@ -23,12 +24,9 @@ struct ReportFile {
 };
 std::vector<ReportFile> render_report_files(const RunReport& r);
 
-// Writes report.json (`json`, from report_json_text) and `files` into `out_dir` (which must
-// exist), in report_file_names() order. Throws std::runtime_error.
-void write_report_files(const std::string& out_dir, const std::string& json,
-                        const std::vector<ReportFile>& files);
-
-// Both: every report file of r into `out_dir`.
-void write_reports(const RunReport& r, const std::string& out_dir);
+// Replaces the set in `out_dir` (which must exist) with report.json (`json`, from
+// report_json_text) and `files`, as one set. Throws std::runtime_error (the old set then stays).
+FileSetWrite write_report_files(const std::string& out_dir, const std::string& json,
+                                const std::vector<ReportFile>& files);
 
 }  // namespace chipshock

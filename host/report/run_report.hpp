@@ -10,7 +10,6 @@
 
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
-#include "host/report/atomic_file.hpp"
 #include "host/report/format.hpp"
 #include "host/risk_engine.hpp"
 #include "host/run_phases.hpp"

@@ -229,12 +229,16 @@ Image read_image(const std::string& bytes) {
   m.counts.resize(static_cast<std::size_t>(m.bins.count));
   for (std::uint64_t& c : m.counts) c = r.u64();
   const std::uint64_t tail_length = r.u64();
-  if (tail_length > m.tail_size || tail_length > (bytes.size() - r.pos()) / 16)
+  if (tail_length > m.tail_size || tail_length > m.n ||
+      tail_length > (bytes.size() - r.pos()) / 16)
     throw AccumulatorStateError("accumulator state: bad tail length");
   m.tail.resize(static_cast<std::size_t>(tail_length));
   for (TailEntry& e : m.tail) {
     e.loss = r.f64();
     e.path = r.u64();
+    // The tail keeps finite losses only (NaN would also break the order checked below).
+    if (!std::isfinite(e.loss))
+      throw AccumulatorStateError("accumulator state: a kept loss that no run keeps");
   }
   {
     const std::uint32_t weighted = r.u32();

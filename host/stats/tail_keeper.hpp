@@ -48,8 +48,11 @@ struct TailOrder {
 
 class TailKeeper {
  public:
+  // Room for 2k + 1 entries is taken as they come (at most 2^16 at first, then doubling, never
+  // past 2k + 1): a large k costs memory only once the tail holds that much, so that a damaged
+  // state image naming an absurd k is refused by the checks after it, not by an allocation.
   explicit TailKeeper(std::size_t k) : k_(std::max<std::size_t>(k, 1)) {
-    buffer_.reserve(2 * k_ + 1);
+    buffer_.reserve(std::min<std::size_t>(2 * k_ + 1, std::size_t{1} << 16));
   }
 
   void add(double x, std::uint64_t path = kUnknownPath) {
@@ -57,6 +60,8 @@ class TailKeeper {
     // Cannot enter the top k: k kept values (here, or where the floor came from) precede it.
     if ((floored_ || buffer_.size() >= k_) && !tail_before(e, threshold_)) return;
     sorted_.clear();  // the cached order is out of date
+    if (buffer_.size() == buffer_.capacity())
+      buffer_.reserve(std::min<std::size_t>(2 * k_ + 1, 2 * buffer_.capacity()));
     buffer_.push_back(e);
     if (buffer_.size() >= 2 * k_ + 1) compact();
   }

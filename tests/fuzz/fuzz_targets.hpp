@@ -1,7 +1,8 @@
 // The fuzzed entry points: one function per loader, shared by the libFuzzer executables
 // (fuzz_main.cpp, clang only) and by test_fuzz_regressions.cpp, which replays the seed corpus and
 // every saved crash on each build. Bad input must end in an InputError, which these functions
-// swallow; anything else (another exception, a crash, a sanitizer report, a hang) is a bug.
+// swallow once they have checked that its message is one bounded line of printable text (what
+// the CLI prints); anything else (another exception, a crash, a sanitizer report, a hang) is a bug.
 #pragma once
 
 #include <string>
@@ -17,8 +18,14 @@ void scenario_input(const std::string& text);
 // A price CSV: the text up to a line "--" is A.csv, the rest (if any) B.csv; both are loaded and
 // inner-joined by load_price_history.
 void price_csv_input(const std::string& text);
+// A checkpoint file's bytes: decoded, each run's accumulator image restored, and a checkpoint
+// or image that decodes encoded and decoded again to the same bytes; bad bytes must be refused
+// with an InputError (exit 2, naming the file) or, for an image, AccumulatorStateError, never a
+// crash, another exception or a huge allocation. Tried as they are, with their checksum made
+// right (to reach the parsing behind it), and as one accumulator image.
+void checkpoint_input(const std::string& bytes);
 
-// The target called `name` (market, portfolio, scenario, price_csv), or nullptr.
+// The target called `name` (market, portfolio, scenario, price_csv, checkpoint), or nullptr.
 using Target = void (*)(const std::string&);
 Target target_named(const std::string& name);
 

@@ -1,4 +1,4 @@
-#include "host/checkpoint/durable_file.hpp"
+#include "host/files/durable_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 
 namespace chipshock {
@@ -39,7 +40,8 @@ class Fd {
 
 }  // namespace
 
-void write_file_durably(const std::string& path, const std::string& content) {
+void write_file_durably(const std::string& path, const std::string& content,
+                        const std::function<void(const std::string& written)>& check) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -71,6 +73,14 @@ void write_file_durably(const std::string& path, const std::string& content) {
       fail("cannot close", tmp, error);
     }
   }
+  if (check) {
+    try {
+      check(tmp);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(tmp.c_str());
@@ -79,6 +89,30 @@ void write_file_durably(const std::string& path, const std::string& content) {
   Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0) fail("cannot open the folder of", path, errno);
   if (::fsync(dir.get()) != 0) fail("cannot flush (fsync) the folder of", path, errno);
+}
+
+std::string not_a_file_target(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (ec) return "";  // absent (or unreadable: the write itself will say)
+  switch (st.type()) {
+    case fs::file_type::not_found:
+    case fs::file_type::regular:
+    case fs::file_type::symlink:
+      return "";
+    case fs::file_type::directory:
+      return "a folder";
+    case fs::file_type::fifo:
+      return "a FIFO";
+    case fs::file_type::block:
+    case fs::file_type::character:
+      return "a device";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "not a regular file";
+  }
 }
 
 }  // namespace chipshock
