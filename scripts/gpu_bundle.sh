@@ -5,17 +5,17 @@
 # libraries that are neither in a base system nor in the CUDA toolkit (toml++, libgomp, Highway), and
 # an Open MPI runtime (scripts/pack_openmpi.sh) for the mpirun tests and runs.
 # On the GPU machine, in a checkout of the same commit:
-#     scripts/gpu_check.sh --bundle gpu-bundle/chipshock-gpu.tar.gz
+#     scripts/gpu_check.sh --bundle gpu-bundle/chipshock-gpu.tar.xz
 #
 # Usage: scripts/gpu_bundle.sh [build-dir] [bundle-file]
-#        (defaults: build-gpu and gpu-bundle/chipshock-gpu.tar.gz; both are git-ignored)
+#        (defaults: build-gpu and gpu-bundle/chipshock-gpu.tar.xz; both are git-ignored)
 # The host code is compiled for x86-64-v3 (AVX2 and FMA; every build is), so that it runs on
 # the GPU machine's processor too. MPI is on (Debian's Open MPI, which the bundle carries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${1:-build-gpu}
-bundle=${2:-gpu-bundle/chipshock-gpu.tar.gz}
+bundle=${2:-gpu-bundle/chipshock-gpu.tar.xz}
 export PATH=/usr/local/cuda/bin:$PATH
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_CUDA=ON \
@@ -43,7 +43,9 @@ scripts/pack_openmpi.sh "$build/bundle-mpi"
 } >"$build/bundle-info"
 
 mkdir -p "$(dirname "$bundle")"
-# Everything but the objects, the static libraries and Ninja's state.
-tar -czf "$bundle" --exclude='*.o' --exclude='*.a' --exclude='.ninja_*' \
+# Everything but the objects, the static libraries and Ninja's state; xz, since the programs
+# (each linking the CUDA kernels) come to about 60 MB with gzip and the working tree that travels
+# to a GPU machine with the bundle is limited (xz: about half).
+XZ_OPT=${XZ_OPT:--6 -T0} tar -cJf "$bundle" --exclude='*.o' --exclude='*.a' --exclude='.ninja_*' \
   --exclude='build.ninja' --exclude='CMakeFiles' --exclude='Testing' "$build"
 echo "gpu_bundle: $bundle, $(du -h "$bundle" | cut -f1), built from $(git rev-parse --short HEAD)"
