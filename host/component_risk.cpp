@@ -48,9 +48,26 @@ LevelWeights level_weights(std::uint64_t n, double confidence,
 
 }  // namespace
 
+TailLineSums CpuTailLines::tail_lines(const SimSpec& spec, std::uint64_t seed,
+                                      const TailLineRequest& q) const {
+  const std::size_t p = spec.positions().size(), cols = p + 1;
+  std::vector<double> pl, path_loss;
+  backend_.simulate_lines(spec, seed, q.paths, pl, path_loss);
+  const std::size_t n = q.paths.size();
+  // The path's loss as the sum of its lines, so that the components add up to it exactly.
+  for (std::size_t i = 0; i < n; ++i) {
+    double total = 0;
+    for (std::size_t j = 0; j < p; ++j) total += pl[i * p + j];
+    path_loss[i] = total;
+  }
+  return host_tail_line_sums(q, static_cast<int>(cols), [&](std::size_t i, std::size_t c) {
+    return c < p ? pl[i * p + c] : path_loss[i];
+  });
+}
+
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
-                   const std::vector<TailEntry>& tail, std::uint64_t n, const CpuBackend& backend,
-                   const std::vector<double>& likelihood) {
+                   const std::vector<TailEntry>& tail, std::uint64_t n,
+                   const TailLineSimulator& simulator, const std::vector<double>& likelihood) {
   const PhaseScope phase(Phase::kComponents);
   const auto start = std::chrono::steady_clock::now();
   r.components.clear();
@@ -75,58 +92,86 @@ void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
       r.allocation.note = "not computed: the loss tail carries no path indices";
       return;
     }
-  const std::size_t p = lines.size();
-  // pl[i * p + j]: line j on tail path i, from the SIMD kernel's horizon spots (those its path
-  // losses come from); path_loss[i] their sum, so that the components add up to it exactly.
-  std::vector<std::uint64_t> paths(need);
-  for (std::size_t i = 0; i < need; ++i) paths[i] = tail[i].path;
-  std::vector<double> pl, path_loss;
-  backend.simulate_lines(spec, seed, paths, pl, path_loss);
-  for (std::size_t i = 0; i < need; ++i) {
-    double total = 0;
-    for (std::size_t j = 0; j < p; ++j) total += pl[i * p + j];
-    path_loss[i] = total;
+  const std::size_t p = lines.size(), cols = p + 1;
+  // What each level needs of the tail paths' lines: the ES sums over the paths before its VaR
+  // path (each weighted by its likelihood ratio, 1 in a plain run), then, row by row, its VaR
+  // window (whose middle is the VaR path) and the VaR path itself.
+  struct LevelRows {
+    std::size_t jv = 0, lo = 0, hi = 0;  // the VaR path and the window [lo, hi]
+    std::size_t window_row = 0, var_row = 0;  // their first rows in the reply
+  };
+  TailLineRequest q;
+  q.paths.resize(need);
+  for (std::size_t i = 0; i < need; ++i) q.paths[i] = tail[i].path;
+  if (!likelihood.empty())
+    q.weights.assign(likelihood.begin(), likelihood.begin() + static_cast<std::ptrdiff_t>(need));
+  std::vector<LevelRows> at(r.levels.size());
+  std::size_t rows = 0;
+  for (std::size_t k = 0; k < r.levels.size(); ++k) {
+    LevelRows& a = at[k];
+    a.jv = weights[k].var_index;  // 0-based index of the VaR path
+    const std::size_t h =
+        window_half_width(tail_mass(n, r.levels[k].confidence), a.jv, likelihood);
+    a.lo = a.jv >= h ? a.jv - h : 0;
+    a.hi = std::min(need - 1, a.jv + h);
+    q.ends.push_back(std::min(a.jv, need));
+    a.window_row = rows;
+    if (a.lo <= a.hi) {
+      q.rows.push_back({a.lo, a.hi + 1});
+      rows += a.hi - a.lo + 1;
+    }
+    a.var_row = rows;
+    const std::size_t v = std::min(a.jv, need - 1);  // the VaR path, or the last one kept
+    q.rows.push_back({v, v + 1});
+    rows += 1;
   }
+  const TailLineSums got = simulator.tail_lines(spec, seed, q);
   r.allocation.paths_resimulated = need;
   const auto lr = [&likelihood](std::size_t i) { return likelihood.empty() ? 1.0 : likelihood[i]; };
   for (std::size_t k = 0; k < r.levels.size(); ++k) {
     const LevelRisk& level = r.levels[k];
+    const LevelRows& rw = at[k];
     const double m = tail_mass(n, level.confidence);
-    const std::size_t jv = weights[k].var_index;  // 0-based index of the VaR path
+    const std::size_t jv = rw.jv;
+    const double* var_path = got.rows.data() + rw.var_row * cols;
+    // Row i of the window (lo <= i <= hi): its lines, then the path's loss.
+    const auto row = [&](std::size_t i) { return got.rows.data() + (rw.window_row + i - rw.lo) * cols; };
     AllocationLevel a;
     a.confidence = level.confidence;
     a.es = level.es;
     a.var = level.var;
     std::vector<long double> es_c(p, 0.0L), var_c(p, 0.0L), var_sq(p, 0.0L);
-    long double es_total = 0;
-    for (std::size_t i = 0; i <= jv && i < need; ++i) {
-      const long double w = weights[k].es[i];
-      if (w == 0) continue;
-      for (std::size_t j = 0; j < p; ++j) es_c[j] += w * pl[i * p + j];
-      es_total += w * path_loss[i];
+    for (std::size_t j = 0; j < p; ++j) es_c[j] = got.sums[k * cols + j];
+    long double es_total = got.sums[k * cols + p];
+    // The VaR path's share of ES (the rest of the tail mass), as the last term of the sums.
+    if (jv < need) {
+      const long double w = weights[k].es[jv];
+      if (w != 0) {
+        for (std::size_t j = 0; j < p; ++j) es_c[j] += w * var_path[j];
+        es_total += w * var_path[p];
+      }
     }
     a.es_resimulated = static_cast<double>(es_total / m);
-    a.var_resimulated = jv < need ? path_loss[jv] : path_loss.back();
-    const std::size_t h = window_half_width(m, jv, likelihood);
-    const std::size_t lo = jv >= h ? jv - h : 0;
-    const std::size_t hi = std::min(need - 1, jv + h);
+    a.var_resimulated = var_path[p];
+    const std::size_t lo = rw.lo, hi = rw.hi;
     // The window's paths weighted by their likelihood ratios (1 in a plain run): the mean is
     // a ratio estimate of E[. | L near VaR], its standard error the weighted sample's over Kish's
     // effective size (sum w)^2 / sum w^2 (= the path count in a plain run).
     long double sw = 0, sw2 = 0, sum = 0, sum_sq = 0;
-    a.var_window_lo = path_loss[hi];
-    a.var_window_hi = path_loss[lo];
+    a.var_window_lo = lo <= hi ? row(hi)[p] : var_path[p];
+    a.var_window_hi = lo <= hi ? row(lo)[p] : var_path[p];
     for (std::size_t i = lo; i <= hi; ++i) {
+      const double* pl = row(i);
       const long double wi = lr(i);
       sw += wi;
       sw2 += wi * wi;
-      sum += wi * path_loss[i];
-      sum_sq += wi * static_cast<long double>(path_loss[i]) * path_loss[i];
-      a.var_window_lo = std::min(a.var_window_lo, path_loss[i]);
-      a.var_window_hi = std::max(a.var_window_hi, path_loss[i]);
+      sum += wi * pl[p];
+      sum_sq += wi * static_cast<long double>(pl[p]) * pl[p];
+      a.var_window_lo = std::min(a.var_window_lo, pl[p]);
+      a.var_window_hi = std::max(a.var_window_hi, pl[p]);
       for (std::size_t j = 0; j < p; ++j) {
-        var_c[j] += wi * pl[i * p + j];
-        var_sq[j] += wi * static_cast<long double>(pl[i * p + j]) * pl[i * p + j];
+        var_c[j] += wi * pl[j];
+        var_sq[j] += wi * static_cast<long double>(pl[j]) * pl[j];
       }
     }
     const long double ess = sw2 > 0 ? sw * sw / sw2 : 0;

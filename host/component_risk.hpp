@@ -7,10 +7,11 @@
 // floor(m) worst paths, m - floor(m) for the next one), m = N (1 - alpha), and l_j(i) position
 // j's loss on path i. The re-simulated path loss is L'(i) = sum_j l_j(i), so the components add
 // up to ES' = sum_i w_i L'(i) / m exactly (to the rounding of a sum). The tail paths are
-// simulated again by the CPU backend's SIMD kernel (CpuBackend::simulate_lines), whose path
-// losses are the CPU run's bit for bit: on the CPU backend ES' differs from ES only by the
-// rounding of adding the lines; after a GPU run also by the float rounding of the GPU's path
-// function against the CPU's lanes. Both are reported.
+// simulated again by the backend that ran the scenario (TailLineSimulator): on the CPU by its
+// SIMD kernel (CpuBackend::simulate_lines), whose path losses are the CPU run's bit for bit, so
+// ES' differs from ES only by the rounding of adding the lines; on the GPU by the device, which
+// also sums the lines over the tail (in double, chunk by chunk), so only the sums and the VaR
+// windows' rows reach the host. Both ES and ES' are reported.
 //
 // Component VaR (Hallerbach 2003; Gourieroux, Laurent & Scaillet 2000): E[l_j | L = VaR]
 // estimated by the mean of l_j over the 2h + 1 paths whose ranks are nearest the VaR order
@@ -20,6 +21,7 @@
 // Part of the engine: a scenario's run ends with it (finish_scenario, host/risk_engine.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -27,8 +29,63 @@
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 #include "host/stats/tail_keeper.hpp"
+#include "kernels/tail_lines.cuh"
 
 namespace chipshock {
+
+// The line losses of a scenario's tail paths, simulated again by the backend that ran it and
+// reduced there (kernels/tail_lines.cuh): the CPU's SIMD kernel (CpuTailLines, below), or the
+// GPU's device (host/gpu/device_path_source.hpp). Each path is the spec's under its own measure
+// (importance sampling included).
+class TailLineSimulator {
+ public:
+  virtual ~TailLineSimulator() = default;
+  virtual TailLineSums tail_lines(const SimSpec& spec, std::uint64_t seed,
+                                  const TailLineRequest& request) const = 0;
+};
+
+// The sums and rows of request q on the host, in long double in tail order (one pass for every
+// end), from value(i, c): path i's loss on column c (the lines, then the path's loss).
+template <class Value>
+TailLineSums host_tail_line_sums(const TailLineRequest& q, int columns, Value&& value) {
+  const std::size_t cols = static_cast<std::size_t>(columns), n = q.paths.size();
+  TailLineSums out;
+  out.columns = columns;
+  out.sums.assign(q.ends.size() * cols, 0.0L);
+  std::vector<std::size_t> order(q.ends.size());
+  for (std::size_t e = 0; e < order.size(); ++e) order[e] = e;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return q.ends[a] < q.ends[b]; });
+  std::vector<long double> acc(cols, 0.0L);
+  std::size_t next = 0;  // sums[order[next]] is taken when i reaches its end
+  for (std::size_t i = 0; next < order.size(); ++i) {
+    while (next < order.size() && std::min<std::uint64_t>(q.ends[order[next]], n) == i) {
+      std::copy(acc.begin(), acc.end(),
+                out.sums.begin() + static_cast<std::ptrdiff_t>(order[next] * cols));
+      ++next;
+    }
+    if (next == order.size() || i >= n) break;
+    const long double w = q.weights.empty() ? 1.0L : q.weights[i];
+    if (w == 0) continue;
+    for (std::size_t c = 0; c < cols; ++c) acc[c] += w * value(i, c);
+  }
+  for (const TailRows& range : q.rows)
+    for (std::uint64_t i = range.first; i < range.last; ++i)
+      for (std::size_t c = 0; c < cols; ++c) out.rows.push_back(value(i, c));
+  return out;
+}
+
+// The CPU backend's: every requested path's lines from CpuBackend::simulate_lines, summed on
+// the host in long double in tail order.
+class CpuTailLines final : public TailLineSimulator {
+ public:
+  explicit CpuTailLines(const CpuBackend& backend) : backend_(backend) {}
+  TailLineSums tail_lines(const SimSpec& spec, std::uint64_t seed,
+                          const TailLineRequest& request) const override;
+
+ private:
+  CpuBackend backend_;
+};
 
 // Fills r.components (one per position and level) and r.allocation from the main run's tail
 // (largest first, with path indices) over n finite paths. Leaves them empty, with a note in
@@ -37,10 +94,10 @@ namespace chipshock {
 // those of weighted_risk_at (host/stats/weighted_risk.hpp), so the components still add up to
 // the re-simulated ES, and the VaR window's means are weighted; the tail paths are simulated
 // again under the spec's sampling measure. Empty = a plain run (every weight 1).
-// `backend` simulates the tail paths again (its kernel and threads).
+// `lines` simulates the tail paths again on the run's backend.
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
-                   const std::vector<TailEntry>& tail, std::uint64_t n, const CpuBackend& backend,
-                   const std::vector<double>& likelihood = {});
+                   const std::vector<TailEntry>& tail, std::uint64_t n,
+                   const TailLineSimulator& lines, const std::vector<double>& likelihood = {});
 
 // The half-width (in ranks) of the component-VaR window at this tail mass.
 std::size_t var_window_half_width(double tail_mass);

@@ -46,6 +46,22 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
 LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& s) {
   return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.path_bound(), s.confidences));
 }
+LossAccumulator start_accumulator(const SimSpec& spec, const RunSettings& s,
+                                  const std::function<void(std::uint64_t, double*)>& pilot) {
+  if (spec.importance_sampling()) {
+    LossAccumulator acc(spec.gross_exposure(), 1);
+    acc.keep_weighted();
+    return acc;
+  }
+  LossAccumulator acc = scenario_accumulator(spec, s);
+  if (s.histogram_bins > 0) {
+    std::vector<double> losses(static_cast<std::size_t>(histogram_pilot_paths(s.paths)));
+    pilot(losses.size(), losses.data());
+    acc.set_histogram(histogram_bins_from_pilot(losses.data(), losses.size(), s.histogram_bins));
+  }
+  return acc;
+}
+
 LossGrid loss_grid(const LossAccumulator& acc) {
   return LossGrid{std::ldexp(1.0, -acc.sum_exponent()), std::ldexp(1.0, -acc.sum_sq_exponent())};
 }
@@ -124,27 +140,21 @@ class CpuPathSource final : public PathSource {
         observer_(spec.importance_sampling() ? nullptr : observer),
         weighted_(spec.importance_sampling()),
         batch_(std::max<std::uint64_t>(1, std::min(s.batch_paths, s.path_bound()))),
-        pilot_paths_(s.histogram_bins > 0 && !weighted_ ? histogram_pilot_paths(s.paths) : 0) {}
+        pilot_paths_(s.histogram_bins > 0 && !weighted_ ? histogram_pilot_paths(s.paths) : 0),
+        lines_(backend) {}
 
   std::uint64_t batch() const override { return batch_; }
   std::uint64_t first_stop() const override { return pilot_paths_; }
+  const TailLineSimulator& tail_lines() const override { return lines_; }
 
   // Pilot: the first paths of the run (by index, so independent of batch size, threads and the
   // shares) fix the histogram's bins; their losses are kept and folded in by the process whose
   // share holds them, so they cost nothing extra there.
   LossAccumulator start() override {
-    if (weighted_) {  // every path kept with its weight: no tail keeper, no histogram
-      LossAccumulator acc(spec_.gross_exposure(), 1);
-      acc.keep_weighted();
-      return acc;
-    }
-    LossAccumulator acc = scenario_accumulator(spec_, s_);
-    if (pilot_paths_ > 0) {
-      pilot_.resize(pilot_paths_);
-      simulate(0, pilot_paths_, pilot_.data());
-      acc.set_histogram(histogram_bins_from_pilot(pilot_.data(), pilot_paths_, s_.histogram_bins));
-    }
-    return acc;
+    return start_accumulator(spec_, s_, [this](std::uint64_t count, double* out) {
+      simulate(0, count, out);
+      pilot_.assign(out, out + count);
+    });
   }
 
   void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
@@ -192,6 +202,7 @@ class CpuPathSource final : public PathSource {
   bool weighted_;  // importance sampling: paths folded with their likelihood ratios
   std::uint64_t batch_, pilot_paths_;
   std::vector<double> pilot_, losses_, log_weights_;
+  CpuTailLines lines_;
 };
 
 }  // namespace
@@ -209,6 +220,9 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
   const PhaseScope phase(Phase::kTail);  // the sources' scopes count their kernels as simulate
   const auto saved = [&] {
     if (!save) return;
+    // While the scenario runs, this process's whole tail goes into the checkpoint; once it is
+    // complete, p.acc is what the last stop settled (rank 0: every process's, merged).
+    if (!p.complete && p.acc) source.settle(*p.acc, p.acc->tail_size());
     const PhaseScope writing(Phase::kCheckpoint);
     save(p);
   };
@@ -218,6 +232,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
                              [&](std::uint64_t cp) { return cp < source.first_stop(); }),
               stops.end());
   if (!p.acc) p.acc = source.start();
+  source.adopt(*p.acc);
   // The rows and the target test need this many of the largest losses at a stop.
   const auto tail_needed = [&](std::uint64_t cp) {
     std::size_t k = tail_size_needed(cp, s.confidences);
@@ -249,6 +264,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       p.reached = cp;
       saved();
     }
+    source.settle(*p.acc, tail_needed(cp));
     const LossAccumulator* all = team.gather(*p.acc, tail_needed(cp));
     bool last = cp == stops.back();
     if (all != nullptr) {  // rank 0: the row of this stop, and whether the target is met
@@ -287,7 +303,7 @@ namespace {
 // VaR at the highest level (the one the shift aims at), and the components from every kept
 // path weighted by its likelihood ratio.
 void finish_weighted(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
-                     const LossAccumulator& acc, const CpuBackend& host) {
+                     const LossAccumulator& acc, const TailLineSimulator& lines) {
   const std::vector<WeightedLoss>& kept = acc.weighted_sorted();
   const double target = s.importance_target > 0
                             ? s.importance_target
@@ -310,36 +326,35 @@ void finish_weighted(ScenarioResult& r, const SimSpec& spec, const RunSettings& 
     tail[i] = {kept[i].loss, kept[i].path};
     likelihood[i] = kept[i].weight;
   }
-  allocate_risk(r, spec, s.seed, tail, kept.size(), host, likelihood);
+  allocate_risk(r, spec, s.seed, tail, kept.size(), lines, likelihood);
 }
 
 }  // namespace
 
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& p,
                                const SimSpec& spec, const RunSettings& s,
-                               const CpuBackend& host) {
+                               const TailLineSimulator& lines) {
   if (!p.complete || !p.acc) throw std::logic_error("finish_scenario: the scenario is not done");
   const PhaseScope phase(Phase::kTail);
   ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
   r.convergence = p.table;
   r.target_met = p.target_met;
   if (p.acc->weighted()) {
-    finish_weighted(r, spec, s, *p.acc, host);
+    finish_weighted(r, spec, s, *p.acc, lines);
     return r;
   }
-  if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, host);
+  if (s.components) allocate_scenario_risk(r, spec, s, *p.acc, lines);
   return r;
 }
 
 ScenarioResult run_scenario(const std::string& name, const SimSpec& spec, PathSource& source,
-                            const RunSettings& s, const CpuBackend& host,
-                            const ProgressFn& progress) {
+                            const RunSettings& s, const ProgressFn& progress) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");
   const auto start = std::chrono::steady_clock::now();
   PathTeam alone;
   ScenarioProgress p;
   advance_scenario(p, s, source, alone, progress);
-  ScenarioResult r = finish_scenario(name, p, spec, s, host);
+  ScenarioResult r = finish_scenario(name, p, spec, s, source.tail_lines());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
@@ -348,13 +363,13 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const CpuBackend& backend, const RunSettings& s,
                                  const ProgressFn& progress) {
   const std::unique_ptr<PathSource> source = cpu_path_source(spec, backend, s);
-  return run_scenario(name, spec, *source, s, backend, progress);
+  return run_scenario(name, spec, *source, s, progress);
 }
 
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
-                            const LossAccumulator& acc, const CpuBackend& backend) {
+                            const LossAccumulator& acc, const TailLineSimulator& lines) {
   const std::vector<TailEntry> tail = acc.tail_entries(tail_size_needed(r.paths, s.confidences));
-  allocate_risk(r, spec, s.seed, tail, acc.count(), backend);
+  allocate_risk(r, spec, s.seed, tail, acc.count(), lines);
 }
 
 ScenarioResult summarize_losses(const std::string& name, const LossAccumulator& acc,

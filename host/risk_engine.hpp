@@ -151,12 +151,12 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
                                  const ProgressFn& progress = {});
 
 class PathSource;
+class TailLineSimulator;  // host/component_risk.hpp
 // The same from any backend's paths, in one process: advance_scenario to the last stop, then
-// finish_scenario with the components' tail paths simulated again on `host`. Every backend's
-// simulate_scenario is this (the GPU's with its own source).
+// finish_scenario with the components' tail paths simulated again by the source's backend.
+// Every backend's simulate_scenario is this (the GPU's with its own source).
 ScenarioResult run_scenario(const std::string& name, const SimSpec& spec, PathSource& source,
-                            const RunSettings& settings, const CpuBackend& host,
-                            const ProgressFn& progress = {});
+                            const RunSettings& settings, const ProgressFn& progress = {});
 
 // The statistics of an accumulator over `paths` paths (count() of them finite). Throws
 // InputError when too few finite losses are left for a confidence level.
@@ -181,7 +181,7 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
                               const std::vector<double>& tail);
 // Fills r.components and r.allocation from the accumulator's tail paths (component_risk.hpp).
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& settings,
-                            const LossAccumulator& acc, const CpuBackend& backend);
+                            const LossAccumulator& acc, const TailLineSimulator& lines);
 
 // --- A scenario run in pieces: shared between processes (MPI ranks), saved and resumed ---
 //
@@ -222,6 +222,18 @@ class PathSource {
   // Folds paths [first, first + count) into acc; folded(k) as the first k of them are in.
   virtual void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
                     const std::function<void(std::uint64_t)>& folded) = 0;
+  // A backend that keeps the scenario's loss tail where its paths are (the GPU's, on the
+  // device) folds moments and counts into acc but not the tail. adopt(acc) hands it acc's tail
+  // once acc exists (empty, or restored from a checkpoint); settle(acc, m) brings the top m of
+  // its tail into acc's (replacing it) before acc's tail is read: at a stop, before a
+  // checkpoint is saved. Sources that fold the tail into acc do nothing.
+  virtual void adopt(const LossAccumulator& acc) { (void)acc; }
+  // The backend's simulation of tail paths' line losses, for the components (finish_scenario).
+  virtual const TailLineSimulator& tail_lines() const = 0;
+  virtual void settle(LossAccumulator& acc, std::size_t m) {
+    (void)acc;
+    (void)m;
+  }
 };
 
 // A run's first paths simulated with more than their losses, in the same pass (the path-risk
@@ -291,16 +303,22 @@ void advance_scenario(ScenarioProgress& progress, const RunSettings& settings,
                       const SaveProgress& save = {});
 
 // Rank 0, a complete scenario: VaR, ES and moments at its last stop, its convergence table and,
-// with settings.components, the allocation from the merged tail paths, simulated again on
-// `host` (seconds left 0).
+// with settings.components, the allocation from the merged tail paths, simulated again by
+// `lines` (the run's source's tail_lines(); seconds left 0).
 ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& progress,
                                const SimSpec& spec, const RunSettings& settings,
-                               const CpuBackend& host);
+                               const TailLineSimulator& lines);
 // --- end of the scenario run in pieces ---
 // The pieces simulate_scenario is made of, for backends that reduce losses elsewhere (the GPU
 // backend sums on the accumulator's grids and keeps its tail on the device):
 // the accumulator a scenario's losses fold into,
 LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& settings);
+// the accumulator a source starts a scenario with: under importance sampling a weighted one
+// (every path kept with its weight: no tail keeper, no histogram), else scenario_accumulator with
+// the histogram's bins (when settings.histogram_bins > 0) from the pilot of the run's first
+// paths, whose losses pilot(count, out) writes,
+LossAccumulator start_accumulator(const SimSpec& spec, const RunSettings& settings,
+                                  const std::function<void(std::uint64_t, double*)>& pilot);
 // the fixed-point grids of its sums, as a device needs them,
 LossGrid loss_grid(const LossAccumulator& acc);
 // the statistics a device gathered on those grids, folded in (the second form leaves the

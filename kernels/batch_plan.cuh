@@ -41,24 +41,33 @@ inline std::uint64_t device_bytes_needed(std::uint64_t paths, std::uint64_t tail
          kDeviceBytesPerBatchPath * std::min<std::uint64_t>(paths, 1u << 16);
 }
 
-// The largest batch that fits `budget_bytes` of device memory next to the tail, at most
-// `requested` paths when requested > 0, at most max_batch and at most the run.
-inline BatchPlan plan_batches(std::uint64_t paths, std::uint64_t tail_k, std::uint64_t budget_bytes,
-                              std::uint64_t requested = 0,
-                              std::uint64_t max_batch = kMaxBatchPaths) {
-  const std::uint64_t k = kept_tail_size(paths, tail_k);
-  const std::uint64_t fixed = tail_device_bytes(paths, tail_k);
-  if (budget_bytes < device_bytes_needed(paths, tail_k))
+// The largest batch that fits `budget_bytes` of device memory next to a tail that keeps `k`
+// losses, at most `requested` paths when requested > 0, at most max_batch and at most `paths`.
+inline BatchPlan plan_batches_for_tail(std::uint64_t paths, std::uint64_t k,
+                                       std::uint64_t budget_bytes, std::uint64_t requested = 0,
+                                       std::uint64_t max_batch = kMaxBatchPaths) {
+  k = std::max<std::uint64_t>(k, 1);
+  const std::uint64_t fixed = kDeviceBytesPerTailLoss * k + kDeviceSlackBytes;
+  const std::uint64_t least =
+      fixed + kDeviceBytesPerBatchPath * std::min<std::uint64_t>(paths, 1u << 16);
+  if (budget_bytes < least)
     throw DeviceMemoryShortage("the loss tail of " + std::to_string(paths) + " paths (" +
                                std::to_string(k) + " losses) needs " +
-                               std::to_string(device_bytes_needed(paths, tail_k) >> 20) +
-                               " MiB of GPU memory; " + std::to_string(budget_bytes >> 20) +
-                               " MiB are available");
+                               std::to_string(least >> 20) + " MiB of GPU memory; " +
+                               std::to_string(budget_bytes >> 20) + " MiB are available");
   std::uint64_t b = (budget_bytes - fixed) / kDeviceBytesPerBatchPath;
   b = std::min({b, max_batch, paths});
   if (requested > 0) b = std::min(b, requested);
   b = std::max<std::uint64_t>(b, 1);
   return {b, 2 * k + b, kDeviceBytesPerBatchPath * b + fixed};
+}
+
+// The same for a run of `paths` with a tail of its own (tail_k losses at most).
+inline BatchPlan plan_batches(std::uint64_t paths, std::uint64_t tail_k, std::uint64_t budget_bytes,
+                              std::uint64_t requested = 0,
+                              std::uint64_t max_batch = kMaxBatchPaths) {
+  return plan_batches_for_tail(paths, kept_tail_size(paths, tail_k), budget_bytes, requested,
+                               max_batch);
 }
 
 }  // namespace chipshock

@@ -18,6 +18,7 @@
 #include "loss_pipeline.cuh"
 #include "packed_spec.cuh"
 #include "single_path.cuh"
+#include "tail_line_pipeline.cuh"
 
 #ifndef CHIPSHOCK_CUDA_ARCHITECTURES
 #define CHIPSHOCK_CUDA_ARCHITECTURES "unknown"
@@ -138,6 +139,84 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
     for (; k < count; k += stride)
       losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
   }
+}
+
+// Path `path`'s log-returns under the model's own measure (the importance-sampling one when the
+// model has it), returning the log-likelihood ratio (0 without): what the CPU's lanes and the
+// scalar reference run, with cuRAND's device API.
+template <bool kSobol, class Model>
+__device__ double weighted_log_returns(const Model& m, std::uint64_t seed, std::uint64_t path,
+                                       float* x, float* z, float* eps, double* bridge) {
+  if constexpr (kSobol)
+    return path_log_returns_weighted<SobolDiffusion<CurandSobol>>(m, seed, path, x, z, eps,
+                                                                  bridge);
+  else
+    return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(m, seed, path, x, z, eps,
+                                                                     nullptr);
+}
+
+// One thread's scratch for the per-path functions on the generic layout (any asset count).
+template <bool kSobol>
+struct GenericScratch {
+  float x[kMaxGpuAssets], z[kMaxGpuAssets], eps[kMaxGpuAssets];
+  double spot[kMaxGpuAssets];
+  double bridge[kSobol ? gpu_bridge_capacity(0) : 1];
+};
+
+// Importance sampling: each path's loss and log-likelihood ratio. The generic layout (data in
+// global memory): a weighted run's share of the GPU's time is its paths, not their speed.
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    weighted_path_losses(PackedLayout layout, const unsigned char* spec, std::uint64_t seed,
+                         std::uint64_t first_path, std::uint64_t count, double* losses,
+                         double* log_weights) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const BookView b = layout.book_at(spec);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += stride) {
+    log_weights[k] =
+        weighted_log_returns<kSobol>(m, seed, first_path + k, t.x, t.z, t.eps, t.bridge);
+    losses[k] = horizon_loss(m, b, t.x, t.spot);
+  }
+}
+
+// The components' tail paths: for path paths[k], each line's loss at the horizon (revalue.cuh's
+// position_loss, from the spots its loss comes from) into out[j * stride + k], and their sum, in
+// line order from 0, into out[n_lines * stride + k], as the CPU's lanes and host form them.
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    tail_path_lines(PackedLayout layout, const unsigned char* spec, const LineView* lines,
+                    int n_lines, std::uint64_t seed, const std::uint64_t* paths,
+                    std::uint64_t count, std::uint64_t stride, double* out) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const BookView b = layout.book_at(spec);
+  double* spot = t.spot;
+  const std::uint64_t grid = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += grid) {
+    weighted_log_returns<kSobol>(m, seed, paths[k], t.x, t.z, t.eps, t.bridge);
+    for (int h = 0; h < b.n_held; ++h) {
+      const int i = b.held_assets[h];
+      spot[i] = b.spot0[i] * exp(static_cast<double>(t.x[i]));
+    }
+    double total = 0;
+    for (int j = 0; j < n_lines; ++j) {
+      const LineView& l = lines[j];
+      const double v = position_loss(b, l.option, l.quantity, l.unit_value0, spot[l.asset]);
+      out[static_cast<std::uint64_t>(j) * stride + k] = v;
+      total += v;
+    }
+    out[static_cast<std::uint64_t>(n_lines) * stride + k] = total;
+  }
+}
+
+// Blocks for a grid-stride launch over `count` items: enough for all, at most 2^16.
+unsigned grid_blocks_for(std::uint64_t count) {
+  return static_cast<unsigned>(std::clamp<std::uint64_t>((count + kBlockThreads - 1) / kBlockThreads,
+                                                         1, std::uint64_t{1} << 16));
 }
 
 using PathLossKernel = void (*)(PackedLayout, const unsigned char*, std::uint64_t, std::uint64_t,
@@ -286,7 +365,8 @@ struct GpuEngine::Impl {
   int kernel_index = 0;                      // into kKernels[sobol]
   bool sobol = false;                         // the model's generator is Sobol'
   std::vector<unsigned char> constant_bytes;  // what c_spec must hold for the fixed kernel
-  std::unique_ptr<DeviceBuffer<unsigned char>> global_spec;
+  std::unique_ptr<DeviceBuffer<unsigned char>> device_spec;  // the same in global memory
+  TailLinePipeline lines;
   int grid_blocks = 0;
   LossPipeline pipeline;
   LossSummary spare;  // recycled tail vectors for the next run
@@ -312,7 +392,7 @@ struct GpuEngine::Impl {
     const std::uint64_t needed = (count + kBlockThreads - 1) / kBlockThreads;
     const unsigned blocks =
         static_cast<unsigned>(std::min<std::uint64_t>(needed, static_cast<std::uint64_t>(grid_blocks)));
-    const unsigned char* spec = global_spec ? global_spec->get() : nullptr;
+    const unsigned char* spec = device_spec->get();
     kKernels[sobol][kernel_index]<<<blocks, kBlockThreads>>>(layout, spec, seed, first, count,
                                                              losses);
     CHIPSHOCK_LAUNCH_CHECK(kernel_name().c_str());
@@ -345,28 +425,30 @@ void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice 
   if (model.n_events > kMaxEvents)
     throw std::invalid_argument("more than " + std::to_string(kMaxEvents) + " events");
   Impl& s = *impl_;
-  s.loaded = false;
   PackedSpec packed = pack_spec(model, book);
   const int padded = packed.layout.model.n_assets;
   const bool fixed = choice == KernelChoice::kAuto && padded <= kMaxFixedAssets &&
                      packed.bytes.size() <= kConstantBytes;
+  const int kernel_index = fixed ? padded / 4 : 0;
+  s.loaded = false;
   s.sobol = model.rng == RngKind::kSobol;
   if (s.sobol && (model.bridge_depth + 1) * model.qmc_assets >
                      gpu_bridge_capacity(fixed ? padded : 0))
     throw std::invalid_argument("the model's Brownian bridge does not fit the GPU kernel's "
                                 "scratch");
   s.layout = packed.layout;
-  s.kernel_index = fixed ? padded / 4 : 0;
-  s.global_spec.reset();
+  s.kernel_index = kernel_index;
+  // Global memory always holds the data: the generic, weighted and line kernels read it there.
+  if (!s.device_spec || s.device_spec->size() != packed.bytes.size())
+    s.device_spec = std::make_unique<DeviceBuffer<unsigned char>>(packed.bytes.size());
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(s.device_spec->get(), packed.bytes.data(), packed.bytes.size(),
+                                  cudaMemcpyHostToDevice));
   if (fixed) {
     s.constant_bytes = std::move(packed.bytes);
     if (g_constant_owner == impl_.get()) g_constant_owner = nullptr;  // new data: upload again
     s.bind_constant();
   } else {
     s.constant_bytes.clear();
-    s.global_spec = std::make_unique<DeviceBuffer<unsigned char>>(packed.bytes.size());
-    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(s.global_spec->get(), packed.bytes.data(), packed.bytes.size(),
-                                    cudaMemcpyHostToDevice));
   }
   int per_sm = 0;
   CHIPSHOCK_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
@@ -402,6 +484,35 @@ LossSummary GpuEngine::run(std::uint64_t seed, std::uint64_t first, std::uint64_
   return out;
 }
 
+void GpuEngine::begin_tail(std::uint64_t tail_k) { impl_->pipeline.begin_tail(tail_k); }
+
+LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
+                            const LossGrid& grid, std::uint64_t batch, const Progress& progress,
+                            const HistogramGrid& hist) {
+  Impl& s = *impl_;
+  const BatchPlan plan = plan_batches_for_tail(
+      paths, s.pipeline.tail_room(paths), memory_budget() + s.pipeline.held_bytes() / 4 * 3,
+      batch);
+  LossSummary out = s.pipeline.fold(
+      first, paths, grid, plan,
+      [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
+        s.launch(seed, f, count, losses);
+      },
+      progress, hist);
+  CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
+  return out;
+}
+
+std::uint64_t GpuEngine::tail_count() const { return impl_->pipeline.tail_count(); }
+
+void GpuEngine::copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths) {
+  impl_->pipeline.copy_tail(m, losses, paths);
+}
+
+void GpuEngine::load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n) {
+  impl_->pipeline.load_tail(losses, paths, n);
+}
+
 void GpuEngine::recycle(LossSummary&& used) {
   impl_->spare = LossSummary{};
   impl_->spare.tail = std::move(used.tail);
@@ -418,6 +529,49 @@ void GpuEngine::simulate_losses(std::uint64_t seed, std::uint64_t first, std::ui
     CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, d.get(), n * sizeof(double),
                                     cudaMemcpyDeviceToHost));
   }
+}
+
+void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                                  double* losses, double* log_weights) {
+  Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  const std::uint64_t chunk = std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), 1u << 24);
+  DeviceBuffer<double> d_losses(static_cast<std::size_t>(chunk));
+  DeviceBuffer<double> d_weights(static_cast<std::size_t>(chunk));
+  const auto kernel = s.sobol ? weighted_path_losses<true> : weighted_path_losses<false>;
+  for (std::uint64_t done = 0; done < count; done += chunk) {
+    const std::uint64_t n = std::min(chunk, count - done);
+    kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(), seed,
+                                                  first + done, n, d_losses.get(),
+                                                  d_weights.get());
+    CHIPSHOCK_LAUNCH_CHECK("weighted_path_losses");
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, d_losses.get(), n * sizeof(double),
+                                    cudaMemcpyDeviceToHost));
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(log_weights + done, d_weights.get(), n * sizeof(double),
+                                    cudaMemcpyDeviceToHost));
+  }
+}
+
+TailLineSums GpuEngine::tail_lines(const std::vector<LineView>& lines, std::uint64_t seed,
+                                   const TailLineRequest& request) {
+  Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  DeviceBuffer<LineView> d_lines(lines.size());
+  if (!lines.empty())
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(d_lines.get(), lines.data(), lines.size() * sizeof(LineView),
+                                    cudaMemcpyHostToDevice));
+  const auto kernel = s.sobol ? tail_path_lines<true> : tail_path_lines<false>;
+  const int n_lines = static_cast<int>(lines.size());
+  TailLineSums out = s.lines.run(
+      request, n_lines + 1,
+      [&](const std::uint64_t* paths, std::uint64_t count, std::uint64_t stride, double* o) {
+        kernel<<<grid_blocks_for(count), kBlockThreads>>>(s.layout, s.device_spec->get(),
+                                                          d_lines.get(), n_lines, seed, paths,
+                                                          count, stride, o);
+        CHIPSHOCK_LAUNCH_CHECK("tail_path_lines");
+      });
+  s.lines.release();  // its buffers are the main runs' memory again
+  return out;
 }
 
 double GpuEngine::time_kernel(std::uint64_t seed, std::uint64_t count) {

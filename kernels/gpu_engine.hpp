@@ -8,10 +8,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "loss_moments.cuh"
 #include "sim_view.cuh"
+#include "revalue.cuh"
 #include "sobol_normals.cuh"
+#include "tail_lines.cuh"
 
 namespace chipshock {
 
@@ -77,6 +80,30 @@ class GpuEngine {
   LossSummary run(std::uint64_t seed, std::uint64_t first, std::uint64_t paths, const LossGrid& grid,
                   std::uint64_t tail_k, std::uint64_t batch = 0, const Progress& progress = {},
                   const HistogramGrid& hist = {});
+  // --- A scenario's loss tail, kept on the device from run to run (LossPipeline's) ---
+  // begin_tail starts it empty, keeping the tail_k largest losses; fold runs paths
+  // [first, first + paths) into it (in increasing path order from run to run), returning the
+  // moments, far losses and histogram counts with empty tail vectors; copy_tail copies its
+  // first m entries (largest first) to host memory (paths: nullptr for none); load_tail
+  // replaces it with saved entries (a resume). run() above starts a tail of its own.
+  void begin_tail(std::uint64_t tail_k);
+  LossSummary fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
+                   const LossGrid& grid, std::uint64_t batch = 0, const Progress& progress = {},
+                   const HistogramGrid& hist = {});
+  std::uint64_t tail_count() const;
+  void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths);
+  void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n);
+
+  // Under the loaded model's importance-sampling measure: the losses and log-likelihood ratios
+  // of paths [first, first + count), copied to the host.
+  void simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                         double* losses, double* log_weights);
+
+  // The Euler allocation's sums over the requested tail paths' line losses (tail_lines.cuh),
+  // each path simulated under the loaded model's own measure (importance sampling included).
+  TailLineSums tail_lines(const std::vector<LineView>& lines, std::uint64_t seed,
+                          const TailLineRequest& request);
+
   // Keeps a used summary's tail vectors (their capacity, host memory held until the next run)
   // for the next run. Writing a fresh 40 MB vector cost about 20 ms on the H200 machine (host
   // page faults), copying the tail into one already written 3 ms.

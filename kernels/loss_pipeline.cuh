@@ -217,30 +217,58 @@ class LossPipeline {
 #endif
 
  public:
-  // Streams paths [first_path, first_path + paths) in batches of plan.batch_paths.
-  // launch(first, count, losses) computes the losses of paths [first, first + count) into the
-  // device pointer `losses`; it may return before they are written, as long as Thrust's later
-  // calls on the device system's default queue wait for them (the CUDA default stream does).
-  // hist: the loss histogram's bins (count 0: none); its counts per slot come back in
-  // LossSummary::histogram. storage: a used summary whose tail vectors the result reuses.
+  // --- A scenario's tail, kept on the device from run to run ---
+  // The losses of every run folded in after begin_tail(k) enter one tail of the k largest (in
+  // the tail's order), which stays on the device: a convergence stop reads its top from there
+  // (copy_tail), and nothing is merged on the host. The runs must fold paths in increasing
+  // index order (a later path ranks after an equal loss already kept), as a scenario's
+  // stretches and a process's shares of them do.
+
+  // Starts an empty tail that keeps the tail_k largest losses.
+  void begin_tail(std::uint64_t tail_k) {
+    tail_k_ = std::max<std::uint64_t>(tail_k, 1);
+    kept_ = 0;
+  }
+  // Losses the tail holds (in the tail's order, at most tail_k).
+  std::uint64_t tail_count() const { return kept_; }
+  // The losses the tail must have room for while `paths` more paths are folded in.
+  std::uint64_t tail_room(std::uint64_t paths) const {
+    return std::max<std::uint64_t>(1, std::min(tail_k_, kept_ + paths));
+  }
+
+  // Streams paths [first_path, first_path + paths) in batches of plan.batch_paths into the
+  // tail (plan.tail_capacity >= 2 tail_room(paths) + batch). launch(first, count, losses)
+  // computes the losses of paths [first, first + count) into the device pointer `losses`; it
+  // may return before they are written, as long as Thrust's later calls on the device system's
+  // default queue wait for them (the CUDA default stream does). hist: the loss histogram's bins
+  // (count 0: none); its counts per slot come back in LossSummary::histogram. The summary's
+  // tail vectors stay empty: the tail is on the device.
   template <class Launch>
-  LossSummary run(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
-                  std::uint64_t tail_k, const BatchPlan& plan, Launch&& launch,
-                  const PipelineProgress& progress = {}, const HistogramGrid& hist = {},
-                  LossSummary storage = {}) {
-    const std::uint64_t k = kept_tail_size(paths, tail_k);
+  LossSummary fold(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
+                   const BatchPlan& plan, Launch&& launch, const PipelineProgress& progress = {},
+                   const HistogramGrid& hist = {}) {
+    const std::uint64_t k = tail_room(paths);
     if (plan.batch_paths == 0 || plan.tail_capacity < 2 * k + plan.batch_paths)
       throw std::invalid_argument("LossPipeline: batch plan does not fit the tail");
     device_step("allocating the loss and tail buffers (thrust::device_vector)", [&] {
-      // Buffers of an earlier run are reused when large enough; otherwise all are freed first,
-      // so that old and new never need the device memory together.
-      if (losses_.capacity() < plan.batch_paths || tail_keys_.capacity() < plan.tail_capacity ||
-          tail_paths_.capacity() < plan.tail_capacity)
-        release();
+      if (kept_ == 0) {
+        // Buffers of an earlier run are reused when large enough; otherwise all are freed
+        // first, so that old and new never need the device memory together.
+        if (losses_.capacity() < plan.batch_paths ||
+            tail_keys_.capacity() < plan.tail_capacity ||
+            tail_paths_.capacity() < plan.tail_capacity)
+          release();
+      } else if (losses_.capacity() < plan.batch_paths) {  // the kept tail stays
+        losses_.clear();
+        losses_.shrink_to_fit();
+      }
       losses_.resize(static_cast<std::size_t>(plan.batch_paths));
       slots_.assign(static_cast<std::size_t>(hist.count > 0 ? hist.count + 2 : 0), 0ull);
-      tail_keys_.resize(static_cast<std::size_t>(plan.tail_capacity));
-      tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
+      // Growing keeps the tail's entries (a resize copies them).
+      if (tail_keys_.size() < plan.tail_capacity)
+        tail_keys_.resize(static_cast<std::size_t>(plan.tail_capacity));
+      if (tail_paths_.size() < plan.tail_capacity)
+        tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
       return 0;
     });
     using Clock = std::chrono::steady_clock;
@@ -249,11 +277,14 @@ class LossPipeline {
     };
     auto phase_start = Clock::now();
     LossSummary out;
-    out.tail = std::move(storage.tail);
-    out.tail_paths = std::move(storage.tail_paths);
     out.batch_paths = plan.batch_paths;
-    std::uint64_t kept = 0;
-    double threshold = -HUGE_VAL;
+    std::uint64_t kept = kept_;
+    // A full tail (sorted, kept_ == k) sets the threshold: a later path whose loss is not above
+    // the k-th ranks after it.
+    double threshold = kept >= k ? device_step("reading the tail threshold", [&] {
+      return tail_loss(tail_keys_[static_cast<std::size_t>(k - 1)]);
+    })
+                                 : -HUGE_VAL;
     for (std::uint64_t done = 0; done < paths;) {
       const std::uint64_t count = std::min(plan.batch_paths, paths - done);
       launch(first_path + done, count, thrust::raw_pointer_cast(losses_.data()));
@@ -301,29 +332,10 @@ class LossPipeline {
     // the threshold are read on the host), so the host's clock times each phase.
     out.batch_seconds = seconds_since(phase_start);
     phase_start = Clock::now();
-    sort_tail(kept);
+    if (kept > 0) sort_tail(kept);
+    kept_ = std::min(kept, k);
     out.sort_seconds = seconds_since(phase_start);
     phase_start = Clock::now();
-    // The tail crosses as losses and path indices, straight into the summary's vectors (those
-    // of `storage`: resizing them writes only what they gain). The keys become losses again on
-    // the device, in the loss buffer (free after the last batch), one buffer's worth at a time.
-    const std::uint64_t n = std::min(kept, k);
-    if (out.tail.capacity() < n) out.tail.clear();  // growing: nothing old worth moving
-    if (out.tail_paths.capacity() < n) out.tail_paths.clear();
-    out.tail.resize(static_cast<std::size_t>(n));
-    out.tail_paths.resize(static_cast<std::size_t>(n));
-    device_step("copying the tail to the host (thrust::copy)", [&] {
-      for (std::uint64_t at = 0; at < n; at += plan.batch_paths) {
-        const auto from = tail_keys_.begin() + static_cast<std::ptrdiff_t>(at);
-        const auto m = static_cast<std::ptrdiff_t>(std::min(plan.batch_paths, n - at));
-        thrust::transform(policy(), from, from + m, losses_.begin(), TailLossOf{});
-        thrust::copy(losses_.begin(), losses_.begin() + m,
-                     out.tail.begin() + static_cast<std::ptrdiff_t>(at));
-      }
-      thrust::copy(tail_paths_.begin(), tail_paths_.begin() + static_cast<std::ptrdiff_t>(n),
-                   out.tail_paths.begin());
-      return 0;
-    });
     if (hist.count > 0) {
       std::vector<unsigned long long> slots(slots_.size());
       device_step("copying the histogram to the host (thrust::copy)", [&] {
@@ -333,6 +345,75 @@ class LossPipeline {
       out.histogram.assign(slots.begin(), slots.end());
     }
     out.copy_seconds = seconds_since(phase_start);
+    return out;
+  }
+
+  // The tail's first m entries (at most tail_count()), largest first, into host memory: losses
+  // into `losses`, path indices into `paths` when not null.
+  void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths) {
+    m = std::min(m, kept_);
+    if (m == 0) return;
+    device_step("copying the tail to the host (thrust::copy)", [&] {
+      // The keys become losses again on the device, in the loss buffer (free between runs),
+      // one buffer's worth at a time.
+      if (losses_.empty()) losses_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m, 1u << 20)));
+      const std::uint64_t chunk = losses_.size();
+      for (std::uint64_t at = 0; at < m; at += chunk) {
+        const auto from = tail_keys_.begin() + static_cast<std::ptrdiff_t>(at);
+        const auto n = static_cast<std::ptrdiff_t>(std::min(chunk, m - at));
+        thrust::transform(policy(), from, from + n, losses_.begin(), TailLossOf{});
+        thrust::copy(losses_.begin(), losses_.begin() + n,
+                     losses + static_cast<std::ptrdiff_t>(at));
+      }
+      if (paths != nullptr)
+        thrust::copy(tail_paths_.begin(), tail_paths_.begin() + static_cast<std::ptrdiff_t>(m),
+                     paths);
+      return 0;
+    });
+  }
+
+  // Replaces the tail with n saved entries (finite losses, in the tail's order, n <= tail_k):
+  // a resumed scenario's.
+  void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n) {
+    kept_ = 0;
+    if (n == 0) return;
+    if (n > tail_k_) throw std::invalid_argument("LossPipeline: more saved losses than the tail keeps");
+    std::vector<std::uint64_t> keys(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = tail_key(losses[i]);
+    device_step("copying a saved tail to the device (thrust::copy)", [&] {
+      if (tail_keys_.size() < n) tail_keys_.resize(static_cast<std::size_t>(n));
+      if (tail_paths_.size() < n) tail_paths_.resize(static_cast<std::size_t>(n));
+      thrust::copy(keys.begin(), keys.end(), tail_keys_.begin());
+      thrust::copy(paths, paths + n, tail_paths_.begin());
+      return 0;
+    });
+    sort_tail(n);  // already in order; a stable sort keeps it and checks nothing
+    kept_ = n;
+  }
+  // --- end of the scenario's tail ---
+
+  // One run with a tail of its own: begin_tail(tail_k), fold, and the tail (largest first, at
+  // most tail_k) into the summary's vectors. storage: a used summary whose tail vectors the
+  // result reuses (their host memory, already written, is not faulted in again).
+  template <class Launch>
+  LossSummary run(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
+                  std::uint64_t tail_k, const BatchPlan& plan, Launch&& launch,
+                  const PipelineProgress& progress = {}, const HistogramGrid& hist = {},
+                  LossSummary storage = {}) {
+    begin_tail(kept_tail_size(paths, tail_k));
+    LossSummary out = fold(first_path, paths, grid, plan, launch, progress, hist);
+    const auto start = std::chrono::steady_clock::now();
+    out.tail = std::move(storage.tail);
+    out.tail_paths = std::move(storage.tail_paths);
+    const std::uint64_t n = kept_;
+    // Resizing writes only what the vectors gain.
+    if (out.tail.capacity() < n) out.tail.clear();  // growing: nothing old worth moving
+    if (out.tail_paths.capacity() < n) out.tail_paths.clear();
+    out.tail.resize(static_cast<std::size_t>(n));
+    out.tail_paths.resize(static_cast<std::size_t>(n));
+    copy_tail(n, out.tail.data(), out.tail_paths.data());
+    out.copy_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   }
 
@@ -346,8 +427,9 @@ class LossPipeline {
     return bytes;
   }
 
-  // Frees the device buffers (a later run allocates them again).
+  // Frees the device buffers (a later run allocates them again), the tail with them.
   void release() {
+    kept_ = 0;
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
     scratch_.release();
 #endif
@@ -432,6 +514,7 @@ class LossPipeline {
   thrust::device_vector<double> losses_, sample_;
   thrust::device_vector<unsigned long long> slots_;
   thrust::device_vector<std::uint64_t> tail_keys_, tail_paths_;
+  std::uint64_t tail_k_ = 1, kept_ = 0;  // the scenario's tail: its size and what it holds
 };
 
 }  // namespace CHIPSHOCK_THRUST_SYSTEM

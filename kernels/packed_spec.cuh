@@ -28,8 +28,11 @@ struct PackedLayout {
   std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0;
   // --rng sobol: the bridge plan and the Sobol' tables of the dimensions the model uses
   std::uint32_t bridge_first_op = 0, bridge_ops = 0, sobol_directions = 0, sobol_scramble = 0;
+  // importance sampling: each step's mean shift of the normals, padded like the assets
+  std::uint32_t is_shift = 0;
   std::uint32_t bytes = 0;
   bool has_day_segment = false;
+  bool has_is_shift = false;
 
   CHIPSHOCK_HD ModelView model_at(const unsigned char* base) const {
     ModelView m = model;
@@ -45,6 +48,7 @@ struct PackedLayout {
       m.sobol_directions = reinterpret_cast<const std::uint32_t*>(base + sobol_directions);
       m.sobol_scramble = reinterpret_cast<const std::uint32_t*>(base + sobol_scramble);
     }
+    m.is_shift = has_is_shift ? reinterpret_cast<const float*>(base + is_shift) : nullptr;
     return m;
   }
   CHIPSHOCK_HD BookView book_at(const unsigned char* base) const {
@@ -123,6 +127,7 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.model.bridge_ops = nullptr;
   l.model.sobol_directions = nullptr;
   l.model.sobol_scramble = nullptr;
+  l.model.is_shift = nullptr;
   l.book = b;
   l.book.held_assets = nullptr;
   l.book.spot0 = nullptr;
@@ -147,6 +152,15 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
     l.bridge_ops = w.put(m.bridge_ops, steps);
     l.sobol_directions = w.put(m.sobol_directions, dims * 32);
     l.sobol_scramble = w.put(m.sobol_scramble, dims);
+  }
+  if (m.is_shift != nullptr) {  // the padded assets' shift is 0: their normals stay as drawn
+    const std::size_t steps =
+        static_cast<std::size_t>(m.horizon_days) * static_cast<std::size_t>(m.steps_per_day);
+    std::vector<float> shift(steps * pn, 0.0f);
+    for (std::size_t t = 0; t < steps; ++t)
+      for (std::size_t i = 0; i < nn; ++i) shift[t * pn + i] = m.is_shift[t * nn + i];
+    l.has_is_shift = true;
+    l.is_shift = w.put(shift.data(), shift.size());
   }
   out.bytes = w.take();
   l.bytes = static_cast<std::uint32_t>(out.bytes.size());

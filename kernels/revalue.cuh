@@ -36,6 +36,14 @@ CHIPSHOCK_HD inline double path_loss(const BookView& b, LogReturn log_return, do
   return b.value0 - book_value(b, spot);
 }
 
+// One portfolio line as the kernels revalue it (host/sim_spec.hpp's PositionLine, without names).
+struct LineView {
+  int asset = 0;    // index into the model's assets
+  int option = -1;  // index into BookView::options, or -1 for an equity line
+  double quantity = 0;
+  double unit_value0 = 0;
+};
+
 // One portfolio line's loss at the horizon (value today minus value at the horizon), for the
 // allocation of risk to positions: an equity line from its spot, an option line (option >= 0,
 // an index into b.options) revalued as book_value does. The lines' losses add up to path_loss

@@ -65,8 +65,8 @@ struct ModelView {
   // Antithetic variates: paths 2k and 2k+1 share the diffusion and mixing streams of path 2k,
   // path 2k+1 with its normals negated (see antithetic_source in philox.cuh).
   int antithetic = 0;
-  // Importance sampling (importance_sampling.cuh); null = plain Monte Carlo. Only the host
-  // backends read these.
+  // Importance sampling (importance_sampling.cuh); null = plain Monte Carlo. The GPU packs the
+  // shift padded like the assets (packed_spec.cuh).
   const float* is_shift = nullptr;  // [horizon_days * steps_per_day * n_assets]: mean of each
                                     // step's normals
   float is_chi2_scale = 1.0f;       // lambda: each step's chi-square mixing draw is scaled by it

@@ -155,7 +155,9 @@ CHIPSHOCK_HD inline void path_log_returns(const Model& m, std::uint64_t seed, st
 // The same under the model's importance-sampling measure when m.is_shift is set (the normals
 // shifted for the paths drawn shifted, the mixing twisted): returns the path's log-likelihood
 // ratio under the defensive mixture (kernels/importance_sampling.cuh), 0 when m.is_shift is
-// null. Host backends only (the GPU kernels call path_log_returns, so none of this is in them).
+// null. Every backend: the CPU's lanes, the scalar reference, and the GPU's weighted and line
+// kernels (gpu_engine.cu; its fast loss kernels call path_log_returns, so none of this is in
+// them).
 template <class Diffusion, class Model>
 CHIPSHOCK_HD inline double path_log_returns_weighted(const Model& m, std::uint64_t seed,
                                                      std::uint64_t path, float* x, float* z,

@@ -110,6 +110,25 @@ print("%.2f s / engine %.2f s = %.2f" % (wall, engine, (wall - float(sys.argv[4]
 PY
 }
 
+# same_reports A B: report.json without timings, phases and thread counts, and the CSVs byte for
+# byte, equal in report folders A and B (one line each; exit 1 when any differs).
+same_reports() {
+  python3 -c 'import json, sys, filecmp
+def strip(j):
+    if isinstance(j, dict):
+        return {k: strip(v) for k, v in j.items()
+                if k not in ("elapsed_seconds", "paths_per_second", "seconds", "threads", "phases")}
+    return [strip(v) for v in j] if isinstance(j, list) else j
+a, b = sys.argv[1], sys.argv[2]
+same = strip(json.load(open(a + "/report.json"))) == strip(json.load(open(b + "/report.json")))
+print("report.json without timings, phases and thread counts:", "equal" if same else "DIFFERENT")
+for f in ("scenarios.csv", "loss_histogram.csv", "components.csv"):
+    eq = filecmp.cmp(a + "/" + f, b + "/" + f, shallow=False)
+    print(f + ":", "equal" if eq else "DIFFERENT")
+    same = same and eq
+sys.exit(0 if same else 1)' "$1" "$2"
+}
+
 ratio() {  # ratio A B -> A/B with 3 significant digits, or n/a
   awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a";
                                            else printf "%.3g", a / b }'
@@ -173,6 +192,9 @@ print_table() {
   echo "| whole CLI run, 100M paths, every default output: wall / engine, minus 1 s (target <= 1.5) | $(wall_over_engine "$logs/report_100M" 1e8 "$e100" 1) |"
   echo "| its phases | $(phases "$logs/report_100M") |"
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
+  echo "| --importance-sampling --backend both, 1M paths, Student-t, 99% and 99.9% | $(grep -E "max rel. diff" "$logs/is_both.log" 2>/dev/null | head -2 | sed -E 's/^ +//' | paste -sd ';' -) |"
+  echo "| its phases | $(phases "$logs/report_is") |"
+  echo "| --checkpoint (20 saves) against none, GPU, 20M paths | reports $(grep -c DIFFERENT "$logs/ckpt_same.log" 2>/dev/null | sed 's/^0$/equal/;s/^[1-9][0-9]*$/DIFFER/') |"
   local rate_mpi rate_one
   rate_mpi=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1)
   rate_one=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_one/report.json" 2>/dev/null | head -1)
@@ -297,6 +319,20 @@ if [ "${status[build]:-}" = ok ]; then
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
+  # Importance sampling on the GPU (its weighted kernel, the components' line sums on the device)
+  # against the CPU on the same paths.
+  run_step is_both 120 "$build/chipshock" run --market scenarios/market/ai_chips_t.toml \
+    --portfolio scenarios/portfolio/ai_book.toml --paths 1M --horizon 1 --seed 9 \
+    --confidence 0.99,0.999 --importance-sampling --scenario export_restrictions --backend both \
+    --timings --out "$logs/report_is"
+  # A checkpointed GPU run (the device tail settled into every checkpoint, 20 of them) writes the
+  # report of the same run without one.
+  ckpt_run=(run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
+            --paths 20M --horizon 10 --seed 7 --scenario cheaper_model_disruption --backend gpu)
+  run_step plain_20M 120 "$build/chipshock" "${ckpt_run[@]}" --out "$logs/report_20M"
+  run_step checkpoint_20M 120 "$build/chipshock" "${ckpt_run[@]}" --batch 1M \
+    --checkpoint "$logs/run.ckpt" --out "$logs/report_ckpt"
+  run_step ckpt_same 30 bash -c "$(declare -f same_reports); same_reports '$logs/report_ckpt' '$logs/report_20M'"
   # Two MPI ranks on the GPU backend (each rank's GPU: its rank on the node modulo the GPUs),
   # and the same run in one process.
   mpi_run=(run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_book.toml
@@ -305,20 +341,7 @@ if [ "${status[build]:-}" = ok ]; then
     run_step mpi_gpu 120 env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
       "$mpiexec" --oversubscribe -np 2 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_mpi"
     run_step one_gpu 120 "$build/chipshock" "${mpi_run[@]}" --out "$logs/report_one"
-    run_step mpi_same 30 python3 -c 'import json, sys, filecmp
-def strip(j):
-    if isinstance(j, dict):
-        return {k: strip(v) for k, v in j.items()
-                if k not in ("elapsed_seconds", "paths_per_second", "seconds", "threads", "phases")}
-    return [strip(v) for v in j] if isinstance(j, list) else j
-a, b = sys.argv[1], sys.argv[2]
-same = strip(json.load(open(a + "/report.json"))) == strip(json.load(open(b + "/report.json")))
-print("report.json without timings, phases and thread counts:", "equal" if same else "DIFFERENT")
-for f in ("scenarios.csv", "loss_histogram.csv", "components.csv"):
-    eq = filecmp.cmp(a + "/" + f, b + "/" + f, shallow=False)
-    print(f + ":", "equal" if eq else "DIFFERENT")
-    same = same and eq
-sys.exit(0 if same else 1)' "$logs/report_mpi" "$logs/report_one"
+    run_step mpi_same 30 bash -c "$(declare -f same_reports); same_reports '$logs/report_mpi' '$logs/report_one'"
   fi
   # 10^10 paths in bounded memory: the baseline of the sample book at 99.9%, with the peak
   # host memory of the process and the peak device memory in use (nvidia-smi every 0.5 s).

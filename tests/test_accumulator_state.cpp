@@ -182,7 +182,7 @@ std::optional<ScenarioResult> run_team(
           if (kill && kill(r, now)) throw Killed();
           saved[static_cast<std::size_t>(r)] = to_checkpoint("baseline", now);
         });
-        if (r == 0) result = finish_scenario("baseline", p, f.spec, s, CpuBackend(1));
+        if (r == 0) result = finish_scenario("baseline", p, f.spec, s, source->tail_lines());
       } catch (const Killed&) {
         std::lock_guard<std::mutex> lock(m);
         killed = true;

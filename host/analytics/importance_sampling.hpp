@@ -18,12 +18,15 @@
 // one with the smallest estimated second moment E[w^2 1{L >= VaR}] at the pilot's VaR wins:
 // that is what the variance of the VaR estimator is proportional to.
 //
-// The run is the engine's pipeline (host/risk_engine.hpp): its CPU source folds each path with
-// its likelihood ratio into an accumulator that keeps every path's loss, weight and index
+// The run is the engine's pipeline (host/risk_engine.hpp) on any backend: its source (the CPU's
+// SIMD kernel, or the GPU's weighted kernel, whose losses and log weights come to the host) folds
+// each path with its likelihood ratio into an accumulator that keeps every path's loss, weight
+// and index
 // (24 bytes a path: under the shifted measure most paths lie beyond the lower levels' VaR, so
 // there is no small tail to keep), which merges between MPI ranks and saves in checkpoints like
 // any other; the estimates are host/stats/weighted_risk.hpp's. Component ES/VaR re-simulate the
-// tail paths under the same measure and weight them. The CPU backend only.
+// tail paths under the same measure, on the run's backend, and weight them. The pilot runs on
+// the CPU's SIMD kernel whatever the backend (at most 24 x 8,192 paths).
 #pragma once
 
 #include <cstdint>

@@ -75,7 +75,7 @@ BackendPlan::BackendPlan(BackendChoice requested, int threads, int n_assets,
   if (check.usable) {
     try {
       gpu_ = std::make_unique<Gpu>(
-          Gpu{GpuBackend(gpu_device, KernelChoice::kAuto, cpu_)});
+          Gpu{GpuBackend(gpu_device, KernelChoice::kAuto)});
     } catch (const std::exception& e) {
       check.usable = false;
       check.reason = e.what();

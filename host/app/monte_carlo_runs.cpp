@@ -92,7 +92,7 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
   if (!p.acc)
     throw InputError(file_, 0, "--resume", "the checkpoint holds no losses for '" + name + "'",
                      "delete the checkpoint to start over");
-  ScenarioResult r = finish_scenario(name, p, spec, settings, backend_.cpu());
+  ScenarioResult r = finish_scenario(name, p, spec, settings, source->tail_lines());
   r.seconds = prior_seconds +
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -72,12 +72,6 @@ void check_option_rules(const RunOptions& o, int world_size) {
     throw InputError("", 0, "--antithetic", "not with --rng sobol",
                      "quasi-random points are already balanced: drop --antithetic, or use "
                      "--rng philox");
-  if (o.importance_sampling &&
-      (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth))
-    throw InputError("", 0, "--importance-sampling",
-                     std::string("runs on the CPU backend only, not with --backend ") +
-                         backend_choice_name(o.backend),
-                     "use --backend cpu (or auto)");
   if (o.backend == BackendChoice::kBoth && (world_size > 1 || !o.checkpoint.empty()))
     throw InputError("", 0, "--backend",
                      "both runs whole scenarios in one process: not with mpirun or --checkpoint",
@@ -304,16 +298,12 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   if (threads == 0 && world.local_size() > 1)
     threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / world.local_size());
-  // Importance sampling runs on the CPU backend (validate refused gpu and both).
   try {
-    p.backend = std::make_unique<BackendPlan>(
-        o.importance_sampling ? BackendChoice::kCpu : o.backend, threads, spec.n_assets(), settings,
-        gpu_for_local_rank(world.local_rank()), o.cpu_isa);
+    p.backend = std::make_unique<BackendPlan>(o.backend, threads, spec.n_assets(), settings,
+                                              gpu_for_local_rank(world.local_rank()), o.cpu_isa);
   } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
     throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
   }
-  if (o.importance_sampling && o.backend == BackendChoice::kAuto)
-    p.notices.push_back("chipshock: importance sampling runs on the CPU backend");
   if (!p.backend->notice().empty()) p.notices.push_back(p.backend->notice());
 
   // Create the output folder before the run, so a bad --out fails fast and loses no work.

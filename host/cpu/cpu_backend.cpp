@@ -54,7 +54,7 @@ void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
                                 const std::vector<std::uint64_t>& paths,
                                 std::vector<double>& line_losses,
                                 std::vector<double>& losses) const {
-  std::vector<cpu_kernel::LineView> lines;
+  std::vector<LineView> lines;
   for (const PositionLine& p : spec.positions())
     lines.push_back({p.asset, p.option, p.quantity, p.unit_value0});
   line_losses.assign(paths.size() * lines.size(), 0.0);

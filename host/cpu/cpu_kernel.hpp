@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/revalue.cuh"
 #include "kernels/sim_view.cuh"
 
 namespace chipshock::cpu_kernel {
@@ -25,13 +26,8 @@ using SimulateDaysFn = void (*)(const ModelView& m, const BookView* day_books,
                                 std::uint64_t first_path, std::uint64_t count, double* losses,
                                 int threads);
 
-// One portfolio line as the kernel revalues it (host/sim_spec.hpp's PositionLine, without names).
-struct LineView {
-  int asset = 0;    // index into the model's assets
-  int option = -1;  // index into BookView::options, or -1 for an equity line
-  double quantity = 0;
-  double unit_value0 = 0;
-};
+// One portfolio line as the kernel revalues it (kernels/revalue.cuh).
+using LineView = chipshock::LineView;
 
 // Each line's loss on chosen paths, for the components of the tail paths: path paths[k]
 // (any order, repeats allowed) is simulated as simulate_* does, under the model's measure

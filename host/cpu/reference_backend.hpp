@@ -4,10 +4,16 @@
 // sincos. Used to check the SIMD CPU backend lane by lane and, on a GPU machine, the CUDA kernel.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
+#include "host/component_risk.hpp"
+#include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
+#include "host/stats/loss_histogram.hpp"
+#include "kernels/revalue.cuh"
 #include "kernels/single_path.cuh"
 
 namespace chipshock {
@@ -38,5 +44,79 @@ inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::
   std::vector<double> spot(m.n_assets);
   return horizon_loss(m, spec.book(), x.data(), spot.data());
 }
+
+// Path `path`'s line losses at the horizon (revalue.cuh's position_loss, from the spots its loss
+// comes from), under the spec's measure, into out[0 .. lines), and their sum (in line order,
+// from 0) into out[lines]: what the CPU's lanes and the GPU's line kernel compute.
+inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
+                                 double* out) {
+  const BookView b = spec.book();
+  const std::vector<float> x = reference_log_returns(spec, seed, path);
+  std::vector<double> spot(x.size(), 0.0);
+  for (int h = 0; h < b.n_held; ++h) {
+    const int i = b.held_assets[h];
+    spot[static_cast<std::size_t>(i)] =
+        b.spot0[i] * std::exp(static_cast<double>(x[static_cast<std::size_t>(i)]));
+  }
+  const std::vector<PositionLine>& lines = spec.positions();
+  double total = 0;
+  for (std::size_t j = 0; j < lines.size(); ++j) {
+    const PositionLine& l = lines[j];
+    out[j] = position_loss(b, l.option, l.quantity, l.unit_value0,
+                           spot[static_cast<std::size_t>(l.asset)]);
+    total += out[j];
+  }
+  out[lines.size()] = total;
+}
+
+// The scalar reference's tail lines: reference_path_lines, summed on the host.
+class ReferenceTailLines final : public TailLineSimulator {
+ public:
+  TailLineSums tail_lines(const SimSpec& spec, std::uint64_t seed,
+                          const TailLineRequest& q) const override {
+    const std::size_t cols = spec.positions().size() + 1;
+    std::vector<double> values(q.paths.size() * cols);
+    for (std::size_t i = 0; i < q.paths.size(); ++i)
+      reference_path_lines(spec, seed, q.paths[i], values.data() + i * cols);
+    return host_tail_line_sums(q, static_cast<int>(cols),
+                               [&](std::size_t i, std::size_t c) { return values[i * cols + c]; });
+  }
+};
+
+// The scalar reference as a scenario's path source (risk_engine.hpp), the third backend of the
+// one pipeline beside the SIMD CPU's and the GPU's, against which tests check them: every path
+// through reference_path_loss, one at a time, folded by the host statistics (under importance
+// sampling, into the weighted accumulator); the histogram's bins from a pilot of the first
+// paths, as the GPU's source fixes them; the components' lines from the same scalar path.
+class ReferencePathSource final : public PathSource {
+ public:
+  ReferencePathSource(const SimSpec& spec, const RunSettings& s, std::uint64_t batch)
+      : spec_(spec), s_(s), batch_(batch) {}
+  std::uint64_t batch() const override { return batch_; }
+  std::uint64_t first_stop() const override { return 0; }
+  const TailLineSimulator& tail_lines() const override { return lines_; }
+  LossAccumulator start() override {
+    return start_accumulator(spec_, s_, [this](std::uint64_t count, double* out) {
+      for (std::uint64_t k = 0; k < count; ++k) out[k] = reference_path_loss(spec_, s_.seed, k);
+    });
+  }
+  void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
+            const std::function<void(std::uint64_t)>& folded) override {
+    std::vector<double> losses(static_cast<std::size_t>(count)), log_weights(losses.size());
+    for (std::size_t k = 0; k < losses.size(); ++k)
+      losses[k] = reference_path_loss(spec_, s_.seed, first + k, &log_weights[k]);
+    if (spec_.importance_sampling())
+      acc.add_weighted(losses.data(), log_weights.data(), losses.size(), first);
+    else
+      acc.add(losses.data(), losses.size(), first);
+    if (folded) folded(count);
+  }
+
+ private:
+  const SimSpec& spec_;
+  const RunSettings& s_;
+  std::uint64_t batch_;
+  ReferenceTailLines lines_;
+};
 
 }  // namespace chipshock

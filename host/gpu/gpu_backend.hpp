@@ -1,5 +1,7 @@
-// The GPU backend: the same role as CpuBackend, but the losses of a scenario are reduced on the
-// device (moments and the loss tail), so only those cross to the host. Exists only in CUDA
+// The GPU backend: the same role as CpuBackend, but a scenario's losses are reduced on the device
+// (moments, histogram counts and the loss tail, kept there for the whole scenario), and its
+// components' tail paths are simulated and summed there, so only O(k) numbers cross to the host
+// (host/gpu/device_path_source.hpp). Exists only in CUDA
 // builds (CHIPSHOCK_HAVE_CUDA); kernels/gpu_engine.hpp is the device side.
 #pragma once
 
@@ -16,11 +18,8 @@ namespace chipshock {
 
 class GpuBackend {
  public:
-  // Throws CudaError (std::runtime_error) when the device cannot be used. host: the CPU
-  // backend for the host's part of a scenario (the components' re-simulation of the tail
-  // paths).
-  explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto,
-                      CpuBackend host = CpuBackend());
+  // Throws CudaError (std::runtime_error) when the device cannot be used.
+  explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto);
 
   const GpuDeviceInfo& device() const { return engine_->device(); }
   std::string name() const { return device().name; }
@@ -43,7 +42,6 @@ class GpuBackend {
  private:
   std::unique_ptr<GpuEngine> engine_;
   KernelChoice kernel_;
-  CpuBackend host_;
 };
 
 }  // namespace chipshock

@@ -315,7 +315,10 @@ LossAccumulator decode_accumulator(const std::string& bytes) {
   p.sum_sq_units = m.sum_sq_units;
   acc.merge(p);
   acc.restore_wide(std::move(m.wide_sum), std::move(m.wide_sum_sq), m.far);
-  acc.restore_tail(m.tail);
+  // Checked to be in the tail's order (read_image): kept as it is, never sorted again.
+  acc.replace_tail(m.tail.size(), [&m](TailEntry* out) {
+    std::copy(m.tail.begin(), m.tail.end(), out);
+  });
   if (m.weighted) {
     if (m.weighted_entries.size() != m.n)
       throw AccumulatorStateError("accumulator state: weighted paths do not match the count");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/stats/exact_sum.hpp"
@@ -120,6 +121,12 @@ class LossAccumulator {
   // tail: counts and sums are restored or merged separately.
   void restore_tail(const std::vector<TailEntry>& entries) {
     for (const TailEntry& e : entries) tail_.add(e.loss, e.path);
+  }
+  // Replaces the kept tail with n entries in the tail's order, written by fill(TailEntry*):
+  // the top of this process's tail where a backend keeps it (the GPU's device tail).
+  template <class Fill>
+  void replace_tail(std::size_t n, Fill&& fill) {
+    tail_.assign_in_order(n, std::forward<Fill>(fill));
   }
   const LossHistogram& histogram() const { return hist_; }
 

@@ -60,6 +60,7 @@ class TailKeeper {
     // Cannot enter the top k: k kept values (here, or where the floor came from) precede it.
     if ((floored_ || buffer_.size() >= k_) && !tail_before(e, threshold_)) return;
     sorted_.clear();  // the cached order is out of date
+    in_order_ = false;
     if (buffer_.size() == buffer_.capacity())
       buffer_.reserve(std::min<std::size_t>(2 * k_ + 1, 2 * buffer_.capacity()));
     buffer_.push_back(e);
@@ -72,6 +73,12 @@ class TailKeeper {
 
   // The k largest values seen (fewer if fewer were added), in descending order.
   std::vector<double> sorted(std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    if (in_order_) {
+      m = std::min(m, buffer_.size());
+      std::vector<double> out(m);
+      for (std::size_t i = 0; i < m; ++i) out[i] = buffer_[i].loss;
+      return out;
+    }
     const std::vector<TailEntry> e = sorted_entries(m);
     std::vector<double> out(e.size());
     for (std::size_t i = 0; i < e.size(); ++i) out[i] = e[i].loss;
@@ -85,6 +92,9 @@ class TailKeeper {
   std::vector<TailEntry> sorted_entries(
       std::size_t m = std::numeric_limits<std::size_t>::max()) const {
     m = std::min({m, k_, buffer_.size()});
+    if (in_order_)
+      return std::vector<TailEntry>(buffer_.begin(),
+                                    buffer_.begin() + static_cast<std::ptrdiff_t>(m));
     if (sorted_.size() < m) {
       sorted_ = buffer_;
       if (sorted_.size() > m) {
@@ -100,6 +110,21 @@ class TailKeeper {
 
   std::size_t capacity() const { return k_; }
 
+  // Replaces the kept values with n entries, in the tail's order, that fill(TailEntry* out)
+  // writes: the top of a tail kept elsewhere (a GPU's), brought to the host. The buffer's
+  // memory is reused from call to call. Values added later are kept as usual.
+  template <class Fill>
+  void assign_in_order(std::size_t n, Fill&& fill) {
+    n = std::min(n, k_);
+    sorted_.clear();
+    buffer_.resize(n);  // its capacity stays (no fresh pages for a tail of the same size)
+    fill(buffer_.data());
+    floored_ = false;
+    threshold_ = n == k_ ? buffer_.back()
+                         : TailEntry{-std::numeric_limits<double>::infinity(), 0};
+    in_order_ = true;
+  }
+
   // For a partial keeper whose values will be merged into `into`: values that `into` already
   // has k better ones than are not kept. The merged top k is unchanged (exact), and a thread's
   // partial holds only candidates.
@@ -111,6 +136,7 @@ class TailKeeper {
 
  private:
   void compact() {
+    in_order_ = false;
     std::nth_element(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(k_ - 1),
                      buffer_.end(), TailOrder{});
     buffer_.resize(k_);
@@ -126,6 +152,7 @@ class TailKeeper {
   // sorted_entries' last result: the buffer's first sorted_.size() values in order (empty =
   // none cached).
   mutable std::vector<TailEntry> sorted_;
+  bool in_order_ = false;  // buffer_ itself is in the tail's order (assign_in_order)
 };
 
 }  // namespace chipshock
