@@ -25,10 +25,11 @@ std::size_t window_half_width(double m, std::size_t j, const std::vector<double>
                             : var_window_half_width(static_cast<double>(j + 1));
 }
 
-// Where a level's VaR path sits in the tail and each tail path's weight in its ES.
+// Where a level's VaR path sits in the tail and its weight in ES (the rest of the tail mass after
+// the paths before it, each of which has its likelihood ratio as weight: 1 in a plain run).
 struct LevelWeights {
   std::size_t var_index = 0;
-  std::vector<double> es;  // empty beyond the last path with a weight
+  double var_weight = 0;
 };
 
 // weighted: the tail with its likelihood ratios under importance sampling; empty in a plain run.
@@ -37,12 +38,11 @@ LevelWeights level_weights(std::uint64_t n, double confidence,
   LevelWeights out;
   if (weighted.empty()) {
     out.var_index = static_cast<std::size_t>(std::floor(tail_mass(n, confidence)));
-    for (std::size_t i = 0; i <= out.var_index; ++i) out.es.push_back(es_weight(n, confidence, i));
+    out.var_weight = es_weight(n, confidence, out.var_index);
     return out;
   }
   out.var_index = weighted_var_index(n, confidence, weighted);
-  out.es = weighted_es_weights(n, confidence, weighted);
-  out.es.resize(out.var_index + 1);
+  out.var_weight = weighted_es_weights(n, confidence, weighted)[out.var_index];
   return out;
 }
 
@@ -145,7 +145,7 @@ void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,
     long double es_total = got.sums[k * cols + p];
     // The VaR path's share of ES (the rest of the tail mass), as the last term of the sums.
     if (jv < need) {
-      const long double w = weights[k].es[jv];
+      const long double w = weights[k].var_weight;
       if (w != 0) {
         for (std::size_t j = 0; j < p; ++j) es_c[j] += w * var_path[j];
         es_total += w * var_path[p];

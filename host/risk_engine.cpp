@@ -275,7 +275,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
             all->weighted()
                 ? weighted_risk_at(all->count(), s.target_confidence, all->weighted_sorted())
                 : risk_at(all->count(), s.target_confidence,
-                          all->tail(tail_size_needed(cp, {s.target_confidence})));
+                          all->tail_ref(tail_size_needed(cp, {s.target_confidence})));
         if (target_error_met(t, s)) {
           p.target_met = true;
           last = true;
@@ -368,7 +368,8 @@ ScenarioResult simulate_scenario(const std::string& name, const SimSpec& spec,
 
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& s,
                             const LossAccumulator& acc, const TailLineSimulator& lines) {
-  const std::vector<TailEntry> tail = acc.tail_entries(tail_size_needed(r.paths, s.confidences));
+  const std::vector<TailEntry>& tail =
+      acc.tail_entries_ref(tail_size_needed(r.paths, s.confidences));
   allocate_risk(r, spec, s.seed, tail, acc.count(), lines);
 }
 
@@ -384,7 +385,7 @@ ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
   if (acc.weighted())
     return summarize_weighted(name, acc.weighted_sorted(), paths, acc.non_finite(), confidences);
   return summarize_tail(name, acc, paths, confidences,
-                        acc.tail(tail_size_needed(paths, confidences)));
+                        acc.tail_ref(tail_size_needed(paths, confidences)));
 }
 
 }  // namespace

@@ -294,8 +294,7 @@ std::string encode_accumulator(const LossAccumulator& acc, std::size_t max_tail)
   m.underflow = h.underflow();
   m.overflow = h.overflow();
   m.counts = h.counts();
-  m.tail = acc.tail_entries();
-  if (m.tail.size() > max_tail) m.tail.resize(max_tail);
+  m.tail = acc.tail_entries_ref(max_tail);
   m.weighted = acc.weighted();
   if (m.weighted) m.weighted_entries = acc.weighted_sorted();
   return write_image(m);

@@ -117,6 +117,12 @@ class LossAccumulator {
       std::size_t m = std::numeric_limits<std::size_t>::max()) const {
     return tail_.sorted_entries(m);
   }
+  // The same as references to vectors the accumulator reuses (valid until the next call of
+  // either or the next change): what a stop reads.
+  const std::vector<double>& tail_ref(std::size_t m) const { return tail_.sorted_ref(m); }
+  const std::vector<TailEntry>& tail_entries_ref(std::size_t m) const {
+    return tail_.sorted_entries_ref(m);
+  }
   // Folds saved tail entries back in (into an empty accumulator: restores the tail). Only the
   // tail: counts and sums are restored or merged separately.
   void restore_tail(const std::vector<TailEntry>& entries) {

@@ -95,17 +95,34 @@ class TailKeeper {
     if (in_order_)
       return std::vector<TailEntry>(buffer_.begin(),
                                     buffer_.begin() + static_cast<std::ptrdiff_t>(m));
-    if (sorted_.size() < m) {
-      sorted_ = buffer_;
-      if (sorted_.size() > m) {
-        std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(m - 1),
-                         sorted_.end(), TailOrder{});
-        sorted_.resize(m);
-      }
-      std::sort(sorted_.begin(), sorted_.end(), TailOrder{});
-    }
+    sort_prefix(m);
     return std::vector<TailEntry>(sorted_.begin(),
                                   sorted_.begin() + static_cast<std::ptrdiff_t>(m));
+  }
+
+  // The same as sorted(m) and sorted_entries(m), as references to vectors the keeper reuses
+  // (valid until the next call of either or the next change): a stop reads a tail of millions
+  // of losses without writing fresh memory each time (for a tail in order, the entries are the
+  // keeper's own).
+  const std::vector<double>& sorted_ref(
+      std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    const std::vector<TailEntry>& e = sorted_entries_ref(m);
+    losses_.resize(e.size());
+    for (std::size_t i = 0; i < e.size(); ++i) losses_[i] = e[i].loss;
+    return losses_;
+  }
+  const std::vector<TailEntry>& sorted_entries_ref(
+      std::size_t m = std::numeric_limits<std::size_t>::max()) const {
+    m = std::min({m, k_, buffer_.size()});
+    if (in_order_ && m == buffer_.size()) return buffer_;
+    if (in_order_) {
+      prefix_.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(m));
+      return prefix_;
+    }
+    sort_prefix(m);
+    if (sorted_.size() == m) return sorted_;
+    prefix_.assign(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(m));
+    return prefix_;
   }
 
   std::size_t capacity() const { return k_; }
@@ -117,7 +134,10 @@ class TailKeeper {
   void assign_in_order(std::size_t n, Fill&& fill) {
     n = std::min(n, k_);
     sorted_.clear();
-    buffer_.resize(n);  // its capacity stays (no fresh pages for a tail of the same size)
+    // Room for the whole tail at once: a tail that grows from stop to stop then writes each page
+    // once, instead of moving to fresh memory at every growth.
+    if (buffer_.capacity() < n) buffer_.reserve(k_);
+    buffer_.resize(n);
     fill(buffer_.data());
     floored_ = false;
     threshold_ = n == k_ ? buffer_.back()
@@ -135,6 +155,18 @@ class TailKeeper {
   }
 
  private:
+  // Fills the sorted_ cache with at least the first m (m <= buffer_.size()) in order.
+  void sort_prefix(std::size_t m) const {
+    if (sorted_.size() >= m) return;
+    sorted_ = buffer_;
+    if (sorted_.size() > m) {
+      std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(m - 1),
+                       sorted_.end(), TailOrder{});
+      sorted_.resize(m);
+    }
+    std::sort(sorted_.begin(), sorted_.end(), TailOrder{});
+  }
+
   void compact() {
     in_order_ = false;
     std::nth_element(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(k_ - 1),
@@ -153,6 +185,8 @@ class TailKeeper {
   // none cached).
   mutable std::vector<TailEntry> sorted_;
   bool in_order_ = false;  // buffer_ itself is in the tail's order (assign_in_order)
+  mutable std::vector<double> losses_;     // sorted_ref's
+  mutable std::vector<TailEntry> prefix_;  // sorted_entries_ref's, when not a whole vector
 };
 
 }  // namespace chipshock
