@@ -135,13 +135,16 @@ void LossAccumulator::add_weighted(const double* losses, const double* log_weigh
     weighted_.push_back({losses[k], w, first_path + k});
     ++n_;
   }
-  if (count > 0) weighted_sorted_ = false;
 }
 
 const std::vector<WeightedLoss>& LossAccumulator::weighted_sorted() const {
-  if (!weighted_sorted_) {
-    std::sort(weighted_.begin(), weighted_.end(), WeightedOrder{});
-    weighted_sorted_ = true;
+  // The paths added since the last call are sorted on their own and merged in: a stop costs
+  // O(new log new + all), not a sort of every path (the order is strict, so it is the same).
+  if (weighted_in_order_ < weighted_.size()) {
+    const auto mid = weighted_.begin() + static_cast<std::ptrdiff_t>(weighted_in_order_);
+    std::sort(mid, weighted_.end(), WeightedOrder{});
+    std::inplace_merge(weighted_.begin(), mid, weighted_.end(), WeightedOrder{});
+    weighted_in_order_ = weighted_.size();
   }
   return weighted_;
 }
@@ -150,17 +153,16 @@ void LossAccumulator::restore_weighted(std::vector<WeightedLoss> entries) {
   weighted_on_ = true;
   if (weighted_.empty()) {
     weighted_ = std::move(entries);
+    weighted_in_order_ = 0;
   } else {
     weighted_.insert(weighted_.end(), entries.begin(), entries.end());
   }
-  weighted_sorted_ = false;
 }
 
 void LossAccumulator::merge(const LossAccumulator& o) {
   if (o.weighted_on_) {
     weighted_on_ = true;
     weighted_.insert(weighted_.end(), o.weighted_.begin(), o.weighted_.end());
-    if (!o.weighted_.empty()) weighted_sorted_ = false;
   }
   n_ += o.n_;
   bad_ += o.bad_;

@@ -184,8 +184,8 @@ class LossAccumulator {
   TailKeeper tail_;
   LossHistogram hist_;
   bool weighted_on_ = false;
-  mutable std::vector<WeightedLoss> weighted_;  // sorted when weighted_sorted_ is set
-  mutable bool weighted_sorted_ = true;
+  mutable std::vector<WeightedLoss> weighted_;  // its first weighted_in_order_ are in order
+  mutable std::size_t weighted_in_order_ = 0;
 };
 
 }  // namespace chipshock
