@@ -202,6 +202,7 @@ print_table() {
   echo "| 10^10 paths, 99.9%, GPU | $(grep -E "paths/s|peak" "$logs/stream_10B.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| 10^10 paths: wall / engine (target <= 1.2) | $(wall_over_engine "$logs/report_10B" 1e10 "$e100") |"
   echo "| its phases | $(phases "$logs/report_10B") |"
+  echo "| around the engine, stop by stop (bench_stop_cost): 100M; 10^10 | $(grep -E '^start' "$logs/stop_cost.log" 2>/dev/null | paste -sd ';' -) |"
   echo "| total | $((SECONDS - start)) s, logs in $logs/ |"
 }
 trap print_table EXIT
@@ -303,6 +304,9 @@ if [ "${status[build]:-}" = ok ]; then
   run_step parity 120 "$build/bench/gpu_parity" --paths 100000
   run_step parity_sobol 120 "$build/bench/gpu_parity" --paths 100000 --rng sobol
   run_step gpu_bench 150 "$build/bench/bench_gpu_throughput" --paths 10M,100M --repeat 3
+  # The run around the engine, stop by stop: 100M paths with components, 10^10 at 99.9%.
+  run_step stop_cost 90 bash -c "'$build/bench/bench_stop_cost' --paths 100M && \
+    '$build/bench/bench_stop_cost' --paths 10B --confidence 0.999 --components 0"
   run_step cpu_bench 90 "$build/bench/bench_cpu_throughput" --threads 2 --paths 1M --repeat 3
   run_step backend_both 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 \
