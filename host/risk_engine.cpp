@@ -268,7 +268,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
     const LossAccumulator* all = team.gather(*p.acc, tail_needed(cp));
     bool last = cp == stops.back();
     if (all != nullptr) {  // rank 0: the row of this stop, and whether the target is met
-      const ScenarioResult r = summarize_at("", *all, cp, s.confidences);
+      ScenarioResult r = summarize_at("", *all, cp, s.confidences);
       p.table.push_back({cp, r.levels});
       if (s.target_rel_error > 0) {
         const LevelRisk t =
@@ -283,6 +283,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       }
       p.done = cp;
       p.complete = last;
+      if (last) p.last_row = std::move(r);
       if (last && all != &*p.acc) p.acc = *all;
       saved();  // before the others learn of the stop
     }
@@ -336,7 +337,10 @@ ScenarioResult finish_scenario(const std::string& name, const ScenarioProgress& 
                                const TailLineSimulator& lines) {
   if (!p.complete || !p.acc) throw std::logic_error("finish_scenario: the scenario is not done");
   const PhaseScope phase(Phase::kTail);
-  ScenarioResult r = summarize_at(name, *p.acc, p.done, s.confidences);
+  ScenarioResult r = p.last_row && p.last_row->paths == p.done
+                         ? *p.last_row
+                         : summarize_at(name, *p.acc, p.done, s.confidences);
+  r.name = name;
   r.convergence = p.table;
   r.target_met = p.target_met;
   if (p.acc->weighted()) {

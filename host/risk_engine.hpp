@@ -286,9 +286,13 @@ struct ScenarioProgress {
   // before the scenario starts and, on other ranks, once it is complete.
   std::optional<LossAccumulator> acc;
   double seconds = 0;  // time spent on it in earlier runs (before a --resume)
+  // Rank 0, in memory only (not in a checkpoint): the statistics of the last stop, which
+  // finish_scenario takes instead of computing them again.
+  std::optional<ScenarioResult> last_row;
 };
 
-// Called with the progress after every batch and every stop (to save a checkpoint). Rank 0
+// Called with the progress after every batch and every stop (to save a checkpoint); empty
+// when nothing is saved. Rank 0
 // saves a stop before the other processes learn of it, so that no process is ever ahead of a
 // saved rank 0 by more than the stop it is waiting at (see reconcile in run_checkpoint.hpp).
 using SaveProgress = std::function<void(const ScenarioProgress&)>;

@@ -509,10 +509,6 @@ void GpuEngine::copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths)
   impl_->pipeline.copy_tail(m, losses, paths);
 }
 
-void GpuEngine::copy_tail_entries(std::uint64_t m, void* out) {
-  impl_->pipeline.copy_tail_entries(m, out);
-}
-
 void GpuEngine::load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n) {
   impl_->pipeline.load_tail(losses, paths, n);
 }

@@ -92,9 +92,6 @@ class GpuEngine {
                    const HistogramGrid& hist = {});
   std::uint64_t tail_count() const;
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths);
-  // The same as 16-byte entries (the loss, a double, then the path index), m of them at `out`:
-  // one copy into where the host keeps its tail (loss_pipeline.cuh's TailPair).
-  void copy_tail_entries(std::uint64_t m, void* out);
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n);
 
   // Under the loaded model's importance-sampling measure: the losses and log-likelihood ratios

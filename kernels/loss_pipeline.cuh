@@ -102,22 +102,7 @@ CHIPSHOCK_HD CHIPSHOCK_INLINE double tail_loss(std::uint64_t key) {
   return x;
 }
 
-// One tail entry as the host keeps it (host/stats/tail_keeper.hpp's TailEntry has this layout):
-// copy_tail_entries writes these, 16 bytes each, straight into the host's tail.
-struct TailPair {
-  double loss;
-  std::uint64_t path;
-};
-
 inline namespace CHIPSHOCK_THRUST_SYSTEM {
-
-// (key, path) -> the entry.
-struct TailPairOf {
-  template <class KeyPath>
-  CHIPSHOCK_HD TailPair operator()(const KeyPath& t) const {
-    return TailPair{tail_loss(thrust::get<0>(t)), thrust::get<1>(t)};
-  }
-};
 
 struct TailKeyOf {
   CHIPSHOCK_HD std::uint64_t operator()(double loss) const { return tail_key(loss); }
@@ -387,38 +372,6 @@ class LossPipeline {
     });
   }
 
-  // The same as TailPair entries (losses and path indices together), into host memory at `out`
-  // (m x 16 bytes): one copy a chunk, straight into where the host keeps its tail.
-  void copy_tail_entries(std::uint64_t m, void* out) {
-    m = std::min(m, kept_);
-    if (m == 0) return;
-    device_step("copying the tail to the host (thrust::transform, copy)", [&] {
-      const std::uint64_t chunk = std::min<std::uint64_t>(m, std::uint64_t{1} << 22);
-      pairs_.resize(static_cast<std::size_t>(chunk));
-      auto* to = static_cast<unsigned char*>(out);
-      for (std::uint64_t at = 0; at < m; at += chunk) {
-        const auto n = static_cast<std::ptrdiff_t>(std::min(chunk, m - at));
-        const auto from = tail_at(at);
-        thrust::transform(policy(), from, from + n, pairs_.begin(), TailPairOf{});
-        const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(TailPair);
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-        const cudaError_t e = cudaMemcpy(to + at * sizeof(TailPair),
-                                         thrust::raw_pointer_cast(pairs_.data()), bytes,
-                                         cudaMemcpyDeviceToHost);
-        if (e != cudaSuccess) {
-          (void)cudaGetLastError();
-          throw std::runtime_error(std::string("cudaMemcpy: ") + cudaGetErrorString(e));
-        }
-#else
-        std::memcpy(to + at * sizeof(TailPair), thrust::raw_pointer_cast(pairs_.data()), bytes);
-#endif
-      }
-      pairs_.clear();
-      pairs_.shrink_to_fit();
-      return 0;
-    });
-  }
-
   // Replaces the tail with n saved entries (finite losses, in the tail's order, n <= tail_k):
   // a resumed scenario's.
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n) {
@@ -561,7 +514,6 @@ class LossPipeline {
   thrust::device_vector<double> losses_, sample_;
   thrust::device_vector<unsigned long long> slots_;
   thrust::device_vector<std::uint64_t> tail_keys_, tail_paths_;
-  thrust::device_vector<TailPair> pairs_;  // copy_tail_entries' staging
   std::uint64_t tail_k_ = 1, kept_ = 0;  // the scenario's tail: its size and what it holds
 };
 

@@ -62,7 +62,6 @@ class OmpEngine {
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths) {
     pipeline_.copy_tail(m, losses, paths);
   }
-  void copy_tail_entries(std::uint64_t m, void* out) { pipeline_.copy_tail_entries(m, out); }
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n) {
     pipeline_.load_tail(losses, paths, n);
   }
@@ -193,13 +192,6 @@ TEST_CASE("a scenario's tail kept on the device from run to run is one run's tai
     for (std::size_t i = 0; i < want.size(); ++i) {
       CHECK(top[i] == want[i].loss);
       CHECK(paths[i] == want[i].path);
-    }
-    // As 16-byte entries, straight into memory laid out as the host's TailEntry.
-    std::vector<TailEntry> entries(want.size());
-    pipeline.copy_tail_entries(want.size(), entries.data());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-      CHECK(entries[i].loss == want[i].loss);
-      CHECK(entries[i].path == want[i].path);
     }
     // A prefix, losses only.
     std::vector<double> three(3, -1.0);

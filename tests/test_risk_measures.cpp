@@ -70,6 +70,49 @@ TEST_CASE("TailKeeper keeps exactly the k largest values", "[stats]") {
   }
 }
 
+TEST_CASE("a tail assigned in order keeps the k largest with what comes after, as if added",
+          "[stats]") {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> dist;
+  std::vector<double> v(30000);
+  for (auto& x : v) x = std::round(100 * dist(rng));  // many ties
+  for (std::size_t k : {1u, 50u, 4000u}) {
+    for (std::size_t cut : {0u, 10u, 20000u}) {
+      CAPTURE(k, cut);
+      TailKeeper all(k);
+      for (std::size_t i = 0; i < v.size(); ++i) all.add(v[i], i);
+      // The first `cut` values' top, as a device hands it over (its size at most k), then the
+      // rest added one by one, and the same merged into another keeper.
+      TailKeeper first(k);
+      for (std::size_t i = 0; i < cut; ++i) first.add(v[i], i);
+      const std::vector<TailEntry> top = first.sorted_entries();
+      TailKeeper resumed(k);
+      resumed.assign_in_order(top.size(), [&](double* losses, std::uint64_t* paths) {
+        for (std::size_t i = 0; i < top.size(); ++i) {
+          losses[i] = top[i].loss;
+          paths[i] = top[i].path;
+        }
+      });
+      CHECK(resumed.sorted_entries().size() == top.size());
+      CHECK(resumed.sorted_ref(3) == first.sorted(3));
+      TailKeeper merged(k);
+      merged.merge(resumed);
+      for (std::size_t i = cut; i < v.size(); ++i) resumed.add(v[i], i);
+      for (std::size_t i = cut; i < v.size(); ++i) merged.add(v[i], i);
+      const std::vector<TailEntry> want = all.sorted_entries();
+      for (const TailKeeper* t : {&resumed, &merged}) {
+        const std::vector<TailEntry>& got = t->sorted_entries_ref();
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < want.size(); ++i) {
+          CHECK(got[i].loss == want[i].loss);
+          CHECK(got[i].path == want[i].path);
+        }
+        CHECK(t->sorted_ref() == all.sorted());
+      }
+    }
+  }
+}
+
 TEST_CASE("LossAccumulator gives bit-identical results for any split and order", "[stats]") {
   std::mt19937_64 rng(6);
   std::lognormal_distribution<double> dist(10, 2);

@@ -84,9 +84,12 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
   const double prior_seconds = p.seconds;
   const std::unique_ptr<PathSource> source =
       backend_.path_source(spec, settings, !file_.empty(), observer);
-  advance_scenario(p, settings, *source, team_, progress, [&](const ScenarioProgress& now) {
-    save(index, name, now, start, prior_seconds);
-  });
+  // Without a checkpoint there is nothing to save (and a source that keeps its tail elsewhere
+  // need not bring it to the host after every batch).
+  SaveProgress saving;
+  if (!file_.empty())
+    saving = [&](const ScenarioProgress& now) { save(index, name, now, start, prior_seconds); };
+  advance_scenario(p, settings, *source, team_, progress, saving);
   paths_[index] = p.done;
   if (!world_.is_root()) return {};
   if (!p.acc)

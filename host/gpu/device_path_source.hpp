@@ -6,13 +6,12 @@
 // An Engine has: load(model, book, kernel); simulate_losses(seed, first, count, losses);
 // simulate_weighted(seed, first, count, losses, log_weights) (the model's importance-sampling
 // measure); and the scenario's tail on the device: begin_tail(k), fold(seed, first, count, grid,
-// batch, progress, hist) -> LossSummary, tail_count(), copy_tail_entries(m, out) (16 bytes an
-// entry: the loss, then the path index), load_tail(losses, paths, n); and the components' lines: tail_lines(lines, seed, request)
+// batch, progress, hist) -> LossSummary, tail_count(), copy_tail(m, losses, paths),
+// load_tail(losses, paths, n); and the components' lines: tail_lines(lines, seed, request)
 // (kernels/gpu_engine.hpp).
 #pragma once
 
 #include <algorithm>
-#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -126,12 +125,11 @@ class DevicePathSource final : public PathSource {
     if (weighted_) return;
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(m, engine_.tail_count()));
-    // Straight from the device into the accumulator's tail (which keeps its memory from stop to
-    // stop), one 16-byte entry a loss.
-    static_assert(sizeof(TailEntry) == 16 && offsetof(TailEntry, loss) == 0 &&
-                      offsetof(TailEntry, path) == 8,
-                  "TailEntry is the engine's 16-byte tail entry");
-    acc.replace_tail(n, [&](TailEntry* out) { engine_.copy_tail_entries(n, out); });
+    // Straight from the device into the accumulator's tail, which keeps its memory from stop
+    // to stop.
+    acc.replace_tail(n, [&](double* losses, std::uint64_t* paths) {
+      engine_.copy_tail(n, losses, paths);
+    });
   }
 
  private:

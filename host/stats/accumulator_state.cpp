@@ -315,8 +315,11 @@ LossAccumulator decode_accumulator(const std::string& bytes) {
   acc.merge(p);
   acc.restore_wide(std::move(m.wide_sum), std::move(m.wide_sum_sq), m.far);
   // Checked to be in the tail's order (read_image): kept as it is, never sorted again.
-  acc.replace_tail(m.tail.size(), [&m](TailEntry* out) {
-    std::copy(m.tail.begin(), m.tail.end(), out);
+  acc.replace_tail(m.tail.size(), [&m](double* losses, std::uint64_t* paths) {
+    for (std::size_t i = 0; i < m.tail.size(); ++i) {
+      losses[i] = m.tail[i].loss;
+      paths[i] = m.tail[i].path;
+    }
   });
   if (m.weighted) {
     if (m.weighted_entries.size() != m.n)

@@ -128,8 +128,9 @@ class LossAccumulator {
   void restore_tail(const std::vector<TailEntry>& entries) {
     for (const TailEntry& e : entries) tail_.add(e.loss, e.path);
   }
-  // Replaces the kept tail with n entries in the tail's order, written by fill(TailEntry*):
-  // the top of this process's tail where a backend keeps it (the GPU's device tail).
+  // Replaces the kept tail with n entries in the tail's order, whose losses and path indices
+  // fill(double*, std::uint64_t*) writes: the top of this process's tail where a backend keeps
+  // it (the GPU's device tail).
   template <class Fill>
   void replace_tail(std::size_t n, Fill&& fill) {
     tail_.assign_in_order(n, std::forward<Fill>(fill));

@@ -58,9 +58,9 @@ class TailKeeper {
   void add(double x, std::uint64_t path = kUnknownPath) {
     const TailEntry e{x, path};
     // Cannot enter the top k: k kept values (here, or where the floor came from) precede it.
-    if ((floored_ || buffer_.size() >= k_) && !tail_before(e, threshold_)) return;
+    if ((floored_ || size() >= k_) && !tail_before(e, threshold_)) return;
+    if (in_order_) unorder();
     sorted_.clear();  // the cached order is out of date
-    in_order_ = false;
     if (buffer_.size() == buffer_.capacity())
       buffer_.reserve(std::min<std::size_t>(2 * k_ + 1, 2 * buffer_.capacity()));
     buffer_.push_back(e);
@@ -68,21 +68,18 @@ class TailKeeper {
   }
 
   void merge(const TailKeeper& other) {
-    for (const TailEntry& e : other.buffer_) add(e.loss, e.path);
+    if (other.in_order_) {
+      for (std::size_t i = 0; i < other.losses_in_order_.size(); ++i)
+        add(other.losses_in_order_[i], other.paths_in_order_[i]);
+    } else {
+      for (const TailEntry& e : other.buffer_) add(e.loss, e.path);
+    }
   }
 
   // The k largest values seen (fewer if fewer were added), in descending order.
   std::vector<double> sorted(std::size_t m = std::numeric_limits<std::size_t>::max()) const {
-    if (in_order_) {
-      m = std::min(m, buffer_.size());
-      std::vector<double> out(m);
-      for (std::size_t i = 0; i < m; ++i) out[i] = buffer_[i].loss;
-      return out;
-    }
-    const std::vector<TailEntry> e = sorted_entries(m);
-    std::vector<double> out(e.size());
-    for (std::size_t i = 0; i < e.size(); ++i) out[i] = e[i].loss;
-    return out;
+    const std::vector<double>& all = sorted_ref(m);
+    return all;
   }
 
   // The same with their path indices, in the order tail_before; at most the first `m` of them
@@ -91,32 +88,32 @@ class TailKeeper {
   // of a scenario's last stretch sort its tail once.
   std::vector<TailEntry> sorted_entries(
       std::size_t m = std::numeric_limits<std::size_t>::max()) const {
-    m = std::min({m, k_, buffer_.size()});
-    if (in_order_)
-      return std::vector<TailEntry>(buffer_.begin(),
-                                    buffer_.begin() + static_cast<std::ptrdiff_t>(m));
-    sort_prefix(m);
-    return std::vector<TailEntry>(sorted_.begin(),
-                                  sorted_.begin() + static_cast<std::ptrdiff_t>(m));
+    return sorted_entries_ref(m);
   }
 
-  // The same as sorted(m) and sorted_entries(m), as references to vectors the keeper reuses
-  // (valid until the next call of either or the next change): a stop reads a tail of millions
-  // of losses without writing fresh memory each time (for a tail in order, the entries are the
-  // keeper's own).
+  // The same as references to vectors the keeper reuses (valid until the next call of either or
+  // the next change): a stop reads a tail of millions of losses without copying it into fresh
+  // memory (for a tail assigned in order, sorted_ref of all of it is the keeper's own losses).
   const std::vector<double>& sorted_ref(
       std::size_t m = std::numeric_limits<std::size_t>::max()) const {
-    const std::vector<TailEntry>& e = sorted_entries_ref(m);
-    losses_.resize(e.size());
-    for (std::size_t i = 0; i < e.size(); ++i) losses_[i] = e[i].loss;
+    m = std::min({m, k_, size()});
+    if (in_order_) {
+      if (m == losses_in_order_.size()) return losses_in_order_;
+      losses_.assign(losses_in_order_.begin(),
+                     losses_in_order_.begin() + static_cast<std::ptrdiff_t>(m));
+      return losses_;
+    }
+    sort_prefix(m);
+    losses_.resize(m);
+    for (std::size_t i = 0; i < m; ++i) losses_[i] = sorted_[i].loss;
     return losses_;
   }
   const std::vector<TailEntry>& sorted_entries_ref(
       std::size_t m = std::numeric_limits<std::size_t>::max()) const {
-    m = std::min({m, k_, buffer_.size()});
-    if (in_order_ && m == buffer_.size()) return buffer_;
+    m = std::min({m, k_, size()});
     if (in_order_) {
-      prefix_.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(m));
+      prefix_.resize(m);
+      for (std::size_t i = 0; i < m; ++i) prefix_[i] = {losses_in_order_[i], paths_in_order_[i]};
       return prefix_;
     }
     sort_prefix(m);
@@ -127,20 +124,25 @@ class TailKeeper {
 
   std::size_t capacity() const { return k_; }
 
-  // Replaces the kept values with n entries, in the tail's order, that fill(TailEntry* out)
-  // writes: the top of a tail kept elsewhere (a GPU's), brought to the host. The buffer's
-  // memory is reused from call to call. Values added later are kept as usual.
+  // Replaces the kept values with n entries in the tail's order, whose losses and path indices
+  // fill(double* losses, std::uint64_t* paths) writes: the top of a tail kept elsewhere (a
+  // GPU's), brought to the host. The arrays keep their memory from call to call (room for the
+  // whole tail is taken at the first, so a tail that grows from stop to stop writes each page
+  // once). Values added later are kept as usual.
   template <class Fill>
   void assign_in_order(std::size_t n, Fill&& fill) {
     n = std::min(n, k_);
     sorted_.clear();
-    // Room for the whole tail at once: a tail that grows from stop to stop then writes each page
-    // once, instead of moving to fresh memory at every growth.
-    if (buffer_.capacity() < n) buffer_.reserve(k_);
-    buffer_.resize(n);
-    fill(buffer_.data());
+    buffer_ = std::vector<TailEntry>();
+    if (losses_in_order_.capacity() < n) {
+      losses_in_order_.reserve(k_);
+      paths_in_order_.reserve(k_);
+    }
+    losses_in_order_.resize(n);
+    paths_in_order_.resize(n);
+    fill(losses_in_order_.data(), paths_in_order_.data());
     floored_ = false;
-    threshold_ = n == k_ ? buffer_.back()
+    threshold_ = n == k_ ? TailEntry{losses_in_order_[n - 1], paths_in_order_[n - 1]}
                          : TailEntry{-std::numeric_limits<double>::infinity(), 0};
     in_order_ = true;
   }
@@ -149,12 +151,24 @@ class TailKeeper {
   // has k better ones than are not kept. The merged top k is unchanged (exact), and a thread's
   // partial holds only candidates.
   void floor_from(const TailKeeper& into) {
-    if (into.buffer_.size() < into.k_ && !into.floored_) return;  // nothing known yet
+    if (into.size() < into.k_ && !into.floored_) return;  // nothing known yet
     if (tail_before(into.threshold_, threshold_)) threshold_ = into.threshold_;  // the stricter
     floored_ = true;
   }
 
  private:
+  std::size_t size() const { return in_order_ ? losses_in_order_.size() : buffer_.size(); }
+
+  // From the arrays of assign_in_order back to the buffer, before a value is added.
+  void unorder() {
+    buffer_.resize(losses_in_order_.size());
+    for (std::size_t i = 0; i < buffer_.size(); ++i)
+      buffer_[i] = {losses_in_order_[i], paths_in_order_[i]};
+    losses_in_order_ = std::vector<double>();
+    paths_in_order_ = std::vector<std::uint64_t>();
+    in_order_ = false;
+  }
+
   // Fills the sorted_ cache with at least the first m (m <= buffer_.size()) in order.
   void sort_prefix(std::size_t m) const {
     if (sorted_.size() >= m) return;
@@ -168,7 +182,6 @@ class TailKeeper {
   }
 
   void compact() {
-    in_order_ = false;
     std::nth_element(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(k_ - 1),
                      buffer_.end(), TailOrder{});
     buffer_.resize(k_);
@@ -184,9 +197,12 @@ class TailKeeper {
   // sorted_entries' last result: the buffer's first sorted_.size() values in order (empty =
   // none cached).
   mutable std::vector<TailEntry> sorted_;
-  bool in_order_ = false;  // buffer_ itself is in the tail's order (assign_in_order)
-  mutable std::vector<double> losses_;     // sorted_ref's
-  mutable std::vector<TailEntry> prefix_;  // sorted_entries_ref's, when not a whole vector
+  // assign_in_order's tail (then buffer_ is empty): losses and path indices in the tail's order.
+  bool in_order_ = false;
+  std::vector<double> losses_in_order_;
+  std::vector<std::uint64_t> paths_in_order_;
+  mutable std::vector<double> losses_;     // sorted_ref's, when not losses_in_order_
+  mutable std::vector<TailEntry> prefix_;  // sorted_entries_ref's, when not sorted_
 };
 
 }  // namespace chipshock
