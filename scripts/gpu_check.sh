@@ -2,10 +2,12 @@
 # One-shot check on a GPU machine (H100/H200, sm_90): a fresh CUDA build for sm_90 (plus PTX)
 # with warnings as errors, every test (the GPU tests must run, not skip), the GPU/CPU parity
 # check, the GPU benchmark (10M and 100M paths) with its two references, the CPU benchmark for
-# the speedup, --backend both runs (2M paths, and 100M for the whole-scenario speedup), a whole
-# CLI run of 100M paths with every default output against the engine's time, two MPI ranks on
-# the GPU backend (where mpiexec is found), and 10^10 paths against the engine's time. Prints a
-# short table last, whatever failed; each run's phases (report.json run.phases) are in it.
+# the speedup, the run around the engine stop by stop (bench_stop_cost), --backend both runs (2M
+# paths, and 100M for the whole-scenario speedup), a whole CLI run of 100M paths with every
+# default output against the engine's time, importance sampling with --backend both, a
+# checkpointed GPU run against an unsaved one, two MPI ranks on the GPU backend (where mpiexec is
+# found), and 10^10 paths against the engine's time. Prints a short table last, whatever failed;
+# each run's phases (report.json run.phases) are in it.
 #
 # Usage: scripts/gpu_check.sh [build-dir]        (default build-gpu; logs in <build-dir>-logs/)
 #        scripts/gpu_check.sh --bundle FILE      (no build: runs what scripts/gpu_bundle.sh built
@@ -14,7 +16,7 @@
 # Needs nothing from the network when scripts/setup.sh's packages and the CUDA toolkit are
 # installed; with --bundle it needs neither a compiler nor those packages, only the CUDA
 # toolkit's libraries, CMake's ctest and a checkout of the bundle's commit (the bundle carries
-# Open MPI). Expected: about 3-5 minutes on an H200 machine; every step has a timeout and the
+# Open MPI). Expected: about 2 minutes on an H200 machine (115 s with a bundle); every step has a timeout and the
 # whole script stops starting steps after 8 minutes (CHECK_BUDGET_S), so it ends within 9.
 #
 # Not `set -e`: a failing step must not stop the later ones or the table. Each step's status is
