@@ -238,13 +238,13 @@ class PathSource {
 
 // A run's first paths simulated with more than their losses, in the same pass (the path-risk
 // statistics of --stop-loss: host/analytics/path_risk.hpp's PathRiskTap). The CPU source hands
-// it every path below paths() that it simulates; simulate() must give their losses bit for bit
-// as CpuBackend::simulate_losses does.
+// it every path below paths() that it simulates, with its CpuBackend as `backend`; simulate()
+// must give their losses bit for bit as CpuBackend::simulate_losses does.
 class PathObserver {
  public:
   virtual ~PathObserver() = default;
   virtual std::uint64_t paths() const = 0;
-  virtual void simulate(const SimSpec& spec, const CpuBackend& backend, std::uint64_t seed,
+  virtual void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                         std::uint64_t first, std::uint64_t count, double* losses) = 0;
 };
 

@@ -65,7 +65,7 @@ std::vector<double> value_percentiles(double value0, const std::vector<double>& 
 
 ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
                            const SimSettings& sim, const std::vector<Scenario>& scenarios,
-                           const CpuBackend& backend, std::uint64_t seed,
+                           const DayValueSimulator& backend, std::uint64_t seed,
                            std::uint64_t main_paths, const ProgressFn& progress) {
   const PhaseScope phase(Phase::kValuePaths);
   const auto start = std::chrono::steady_clock::now();
@@ -78,7 +78,7 @@ ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
   fan.days.insert(fan.days.end(), days.begin(), days.end());
 
   // Every path once over the horizon, its value read at the end of each fan day
-  // (CpuBackend::simulate_days): the same numbers as a run cut at each day, in O(H).
+  // (DayValueSimulator::simulate_days): the same numbers as a run cut at each day, in O(H).
   std::vector<double> losses(fan.paths * days.size());
   std::vector<double> day_losses;
   const std::uint64_t total = days.size() * (1 + scenarios.size());

@@ -3,7 +3,8 @@
 // random numbers (counter-based, step-major) and options revalue at the maturity left on day d.
 // So the fan is the engine run once over the horizon on a modest number of paths with the same
 // seed, the book revalued at the end of each fan day (at most kMaxFanDays of them;
-// CpuBackend::simulate_days): the numbers of runs cut at each day, in one pass.
+// DayValueSimulator::simulate_days, on the run's backend): the numbers of runs cut at each day,
+// in one pass.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +52,7 @@ std::uint64_t fan_paths(std::uint64_t main_paths, int horizon, const std::vector
 // run's horizon and steps per day. Called after each simulated day with (done, total) days.
 ValueFan compute_value_fan(const Market& market, const Portfolio& portfolio,
                            const SimSettings& sim, const std::vector<Scenario>& scenarios,
-                           const CpuBackend& backend, std::uint64_t seed,
+                           const DayValueSimulator& backend, std::uint64_t seed,
                            std::uint64_t main_paths, const ProgressFn& progress = {});
 
 }  // namespace chipshock

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "day_values.cuh"
 #include "gpu_engine.hpp"
 #include "loss_pipeline.cuh"
 #include "packed_spec.cuh"
@@ -213,6 +214,55 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
+// Path `path` over the horizon with an observer at the end of each day (day_values.cuh).
+template <bool kSobol, class DayEnd>
+__device__ void day_log_returns(const ModelView& m, std::uint64_t seed, std::uint64_t path,
+                                GenericScratch<kSobol>& t, DayEnd day_end) {
+  if constexpr (kSobol)
+    path_log_returns<SobolDiffusion<CurandSobol>>(m, seed, path, t.x, t.z, t.eps, t.bridge,
+                                                  day_end);
+  else
+    path_log_returns<PhiloxDiffusion<CurandNormals>>(m, seed, path, t.x, t.z, t.eps, nullptr,
+                                                     day_end);
+}
+
+// The fan chart's daily values: path first_path + k's loss on each day d with rows[d] >= 0 into
+// out[rows[d] * count + k], under books[d] (the run cut at day d + 1).
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    path_day_losses(PackedLayout layout, const unsigned char* spec, const BookView* books,
+                    const int* rows, std::uint64_t seed, std::uint64_t first_path,
+                    std::uint64_t count, double* out) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += stride)
+    day_log_returns<kSobol>(m, seed, first_path + k, t, DayLosses{books, rows, count, out + k,
+                                                                  t.spot});
+}
+
+// --stop-loss: each path's horizon loss, maximum drawdown and first day of breach.
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    path_risk_days(PackedLayout layout, const unsigned char* spec, const BookView* books,
+                   double stop_loss, std::uint64_t seed, std::uint64_t first_path,
+                   std::uint64_t count, double* losses, double* drawdowns,
+                   std::int32_t* first_breach) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += stride) {
+    PathRiskState state;
+    day_log_returns<kSobol>(m, seed, first_path + k, t,
+                            PathRiskDays{books, stop_loss, t.spot, &state});
+    losses[k] = state.last;
+    drawdowns[k] = state.worst;
+    first_breach[k] = state.first;
+  }
+}
+
 // Blocks for a grid-stride launch over `count` items: enough for all, at most 2^16.
 unsigned grid_blocks_for(std::uint64_t count) {
   return static_cast<unsigned>(std::clamp<std::uint64_t>((count + kBlockThreads - 1) / kBlockThreads,
@@ -292,6 +342,54 @@ class DeviceBuffer {
 };
 
 const void* g_constant_owner = nullptr;  // the engine whose data is in c_spec
+
+// The books of the runs cut at each day, on the device: their arrays in one buffer, their views
+// (with pointers into it) in another. A book with no arrays (a day not asked for) keeps null
+// pointers, which the kernels never read.
+class DeviceDayBooks {
+ public:
+  DeviceDayBooks(const std::vector<BookView>& books, int n_assets)
+      : views_(books.size()) {
+    struct Offsets {
+      std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0;
+    };
+    const std::size_t n = static_cast<std::size_t>(n_assets);
+    packing::Writer w;
+    std::vector<Offsets> at(books.size());
+    for (std::size_t d = 0; d < books.size(); ++d) {
+      const BookView& b = books[d];
+      if (b.spot0 == nullptr) continue;
+      at[d].held = w.put(b.held_assets, static_cast<std::size_t>(b.n_held));
+      at[d].spot0 = w.put(b.spot0, n);
+      at[d].qty = w.put(b.equity_qty, n);
+      at[d].options = w.put(b.options, static_cast<std::size_t>(b.n_options));
+    }
+    const std::vector<unsigned char> bytes = w.take();
+    bytes_ = std::make_unique<DeviceBuffer<unsigned char>>(bytes.size());
+    if (!bytes.empty())
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(bytes_->get(), bytes.data(), bytes.size(),
+                                      cudaMemcpyHostToDevice));
+    const unsigned char* base = bytes_->get();
+    std::vector<BookView> views(books);
+    for (std::size_t d = 0; d < books.size(); ++d) {
+      if (books[d].spot0 == nullptr) continue;
+      views[d].held_assets = reinterpret_cast<const int*>(base + at[d].held);
+      views[d].spot0 = reinterpret_cast<const double*>(base + at[d].spot0);
+      views[d].equity_qty = reinterpret_cast<const double*>(base + at[d].qty);
+      views[d].options =
+          views[d].n_options > 0 ? reinterpret_cast<const OptionView*>(base + at[d].options)
+                                 : nullptr;
+    }
+    if (!views.empty())
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(views_.get(), views.data(),
+                                      views.size() * sizeof(BookView), cudaMemcpyHostToDevice));
+  }
+  const BookView* views() const { return views_.get(); }
+
+ private:
+  std::unique_ptr<DeviceBuffer<unsigned char>> bytes_;
+  DeviceBuffer<BookView> views_;
+};
 
 }  // namespace
 
@@ -549,6 +647,69 @@ void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::
                                     cudaMemcpyDeviceToHost));
     CHIPSHOCK_CUDA_CHECK(cudaMemcpy(log_weights + done, d_weights.get(), n * sizeof(double),
                                     cudaMemcpyDeviceToHost));
+  }
+}
+
+void GpuEngine::simulate_days(const std::vector<BookView>& day_books, int n_assets,
+                              const std::vector<int>& rows, std::uint64_t seed,
+                              std::uint64_t first, std::uint64_t count, double* losses) {
+  Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  if (rows.size() != day_books.size() ||
+      day_books.size() != static_cast<std::size_t>(s.layout.model.horizon_days))
+    throw std::invalid_argument("GpuEngine::simulate_days: one book and row per day");
+  const std::uint64_t n_rows =
+      static_cast<std::uint64_t>(std::count_if(rows.begin(), rows.end(), [](int r) { return r >= 0; }));
+  if (n_rows == 0 || count == 0) return;
+  const DeviceDayBooks books(day_books, n_assets);
+  DeviceBuffer<int> d_rows(rows.size());
+  CHIPSHOCK_CUDA_CHECK(cudaMemcpy(d_rows.get(), rows.data(), rows.size() * sizeof(int),
+                                  cudaMemcpyHostToDevice));
+  // Paths a launch: their rows at most 2^27 doubles (1 GiB).
+  const std::uint64_t chunk =
+      std::max<std::uint64_t>(1, std::min(count, (std::uint64_t{1} << 27) / n_rows));
+  DeviceBuffer<double> out(static_cast<std::size_t>(chunk * n_rows));
+  const auto kernel = s.sobol ? path_day_losses<true> : path_day_losses<false>;
+  for (std::uint64_t done = 0; done < count; done += chunk) {
+    const std::uint64_t n = std::min(chunk, count - done);
+    kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(), books.views(),
+                                                  d_rows.get(), seed, first + done, n,
+                                                  out.get());
+    CHIPSHOCK_LAUNCH_CHECK("path_day_losses");
+    for (std::uint64_t r = 0; r < n_rows; ++r)  // the chunk's row r: n losses at r * n
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + r * count + done, out.get() + r * n,
+                                      n * sizeof(double), cudaMemcpyDeviceToHost));
+  }
+}
+
+void GpuEngine::simulate_path_risk(const std::vector<BookView>& day_books, int n_assets,
+                                   double stop_loss, std::uint64_t seed, std::uint64_t first,
+                                   std::uint64_t count, double* losses, double* drawdowns,
+                                   std::int32_t* first_breach) {
+  Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  if (day_books.size() != static_cast<std::size_t>(s.layout.model.horizon_days))
+    throw std::invalid_argument("GpuEngine::simulate_path_risk: one book per day");
+  if (count == 0) return;
+  const DeviceDayBooks books(day_books, n_assets);
+  const std::uint64_t chunk = std::min<std::uint64_t>(count, std::uint64_t{1} << 24);
+  DeviceBuffer<double> d_losses(static_cast<std::size_t>(chunk));
+  DeviceBuffer<double> d_drawdowns(static_cast<std::size_t>(chunk));
+  DeviceBuffer<std::int32_t> d_first(static_cast<std::size_t>(chunk));
+  const auto kernel = s.sobol ? path_risk_days<true> : path_risk_days<false>;
+  for (std::uint64_t done = 0; done < count; done += chunk) {
+    const std::uint64_t n = std::min(chunk, count - done);
+    kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(), books.views(),
+                                                  stop_loss, seed, first + done, n,
+                                                  d_losses.get(), d_drawdowns.get(),
+                                                  d_first.get());
+    CHIPSHOCK_LAUNCH_CHECK("path_risk_days");
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, d_losses.get(), n * sizeof(double),
+                                    cudaMemcpyDeviceToHost));
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(drawdowns + done, d_drawdowns.get(), n * sizeof(double),
+                                    cudaMemcpyDeviceToHost));
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(first_breach + done, d_first.get(),
+                                    n * sizeof(std::int32_t), cudaMemcpyDeviceToHost));
   }
 }
 

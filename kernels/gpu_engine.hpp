@@ -94,6 +94,18 @@ class GpuEngine {
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths);
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n);
 
+  // Daily values of the loaded model's paths [first, first + count) (kernels/day_values.cuh):
+  // day_books[d] is the book of the run cut at day d + 1 (host views over n_assets assets; an
+  // empty one for a day not asked for). simulate_days: the loss on each day d with rows[d] >= 0
+  // into losses[rows[d] * count + k]; simulate_path_risk: each path's horizon loss, maximum
+  // drawdown and first day of breach (DayValueSimulator's contract, host/day_values.hpp).
+  void simulate_days(const std::vector<BookView>& day_books, int n_assets,
+                     const std::vector<int>& rows, std::uint64_t seed, std::uint64_t first,
+                     std::uint64_t count, double* losses);
+  void simulate_path_risk(const std::vector<BookView>& day_books, int n_assets, double stop_loss,
+                          std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                          double* losses, double* drawdowns, std::int32_t* first_breach);
+
   // Under the loaded model's importance-sampling measure: the losses and log-likelihood ratios
   // of paths [first, first + count), copied to the host.
   void simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,

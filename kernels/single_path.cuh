@@ -143,13 +143,16 @@ struct SobolDiffusion {
 // runs is decided where it is called, on ModelView::rng: the GPU kernel (gpu_engine.cu), the CPU
 // lanes (host/cpu/cpu_kernel_impl.hpp, the same composition a register of paths at a time) and
 // the scalar reference (host/cpu/reference_backend.hpp).
-template <class Diffusion, class Model>
+// day_end: an observer of the log-returns at the end of each day (day_values.cuh; none by
+// default).
+template <class Diffusion, class Model, class DayEnd = NoDayEnd>
 CHIPSHOCK_HD inline void path_log_returns(const Model& m, std::uint64_t seed, std::uint64_t path,
-                                          float* x, float* z, float* eps, double* bridge) {
+                                          float* x, float* z, float* eps, double* bridge,
+                                          DayEnd day_end = DayEnd{}) {
   auto normals = Diffusion::make(m, seed, path, bridge);
   PathMixing mixing(m.dof, seed, Diffusion::mixing_path(m, path));
   const PathEvents events(m, seed, path);
-  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps, day_end);
 }
 
 // The same under the model's importance-sampling measure when m.is_shift is set (the normals

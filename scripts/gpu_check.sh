@@ -196,6 +196,7 @@ print_table() {
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
   echo "| --importance-sampling --backend both, 1M paths, Student-t, 99% and 99.9% | $(grep -E "max rel. diff" "$logs/is_both.log" 2>/dev/null | head -2 | sed -E 's/^ +//' | paste -sd ';' -) |"
   echo "| its phases | $(phases "$logs/report_is") |"
+  echo "| --stop-loss on the GPU, 100k paths x 1,260 days: with / without (target <= 3) | $(grep -E "^(with|without|ratio)" "$logs/stop_loss_gpu.log" 2>/dev/null | sed -E 's/ +/ /g' | paste -sd ';' -) |"
   echo "| --checkpoint (20 saves) against none, GPU, 20M paths | ${status[ckpt_same]:-not run}: $(paste -sd ';' "$logs/ckpt_same.log" 2>/dev/null) |"
   local rate_mpi rate_one
   rate_mpi=$(sed -n 's/.*"paths_per_second": *\([0-9.e+]*\).*/\1/p' "$logs/report_mpi/report.json" 2>/dev/null | head -1)
@@ -325,6 +326,8 @@ if [ "${status[build]:-}" = ok ]; then
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
+  # --stop-loss on the GPU (its path-risk kernel): 100k paths over 1,260 days, with and without.
+  run_step stop_loss_gpu 90 bench/stop_loss_cost.sh "$build" 100k 1260 1 gpu
   # Importance sampling on the GPU (its weighted kernel, the components' line sums on the device)
   # against the CPU on the same paths.
   run_step is_both 120 "$build/chipshock" run --market scenarios/market/ai_chips_t.toml \

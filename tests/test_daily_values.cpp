@@ -19,6 +19,7 @@
 #include "host/cpu/cpu_backend.hpp"
 #include "host/cpu/cpu_isa.hpp"
 #include "host/cpu/cpu_kernel.hpp"
+#include "host/cpu/reference_backend.hpp"
 #include "host/qmc/sobol_tables.hpp"
 #include "host/risk_engine.hpp"
 #include "test_util.hpp"
@@ -278,4 +279,61 @@ TEST_CASE("a scenario's own run gathers its path risk: the same numbers as simul
   CHECK(fallback.from_main_run == 0);
   CHECK(fallback.scenarios[1].drawdown_mean == b.drawdown_mean);
   CHECK(fallback.scenarios[1].first_breach == b.first_breach);
+}
+
+TEST_CASE("the scalar day observers (the GPU's) give the runs cut at each day bit for bit, and "
+          "the SIMD kernel's to float rounding",
+          "[daily][path_risk]") {
+  const AllFeaturesInputs in;
+  for (const bool sobol : {false, true}) {
+    if (sobol && !sobol_tables_available()) {
+      WARN("SKIPPED: no cuRAND in this build (--rng sobol needs it)");
+      continue;
+    }
+    SimSettings sim{6, 2};
+    if (sobol) sim.rng = RngKind::kSobol;
+    INFO((sobol ? "Sobol'" : "Philox"));
+    std::vector<std::unique_ptr<SimSpec>> cut;
+    std::vector<const SimSpec*> at;
+    for (int d = 1; d <= sim.horizon_days; ++d) {
+      cut.push_back(spec_at_day(in.market, in.book, sim, &in.scenario, d));
+      at.push_back(cut.back().get());
+    }
+    const SimSpec& full = *cut.back();
+    const std::uint64_t seed = 17, first = 777, n = 301;
+    const ReferenceDayValues reference;
+    std::vector<double> daily(n * at.size()), simd(n * at.size());
+    reference.simulate_days(full, at, seed, first, n, daily.data());
+    CpuBackend(2).simulate_days(full, at, seed, first, n, simd.data());
+    std::uint64_t differ = 0;
+    double worst = 0;
+    for (std::size_t d = 0; d < at.size(); ++d)
+      for (std::uint64_t k = 0; k < n; ++k) {
+        const double want = reference_path_loss(*cut[d], seed, first + k);
+        differ += std::memcmp(&want, &daily[d * n + k], sizeof(double)) != 0;
+        worst = std::max(worst, std::fabs(daily[d * n + k] - simd[d * n + k]) /
+                                    std::max(std::fabs(simd[d * n + k]), 0.01 * full.gross_exposure()));
+      }
+    CHECK(differ == 0);
+    CAPTURE(worst);
+    CHECK(worst <= 1e-5);
+    // Path risk from the same observers: its arithmetic over those daily losses.
+    const double stop = 0.05 * full.gross_exposure();
+    std::vector<double> losses(n), drawdowns(n);
+    std::vector<std::int32_t> breach(n);
+    reference.simulate_path_risk(full, at, stop, seed, first, n, losses.data(), drawdowns.data(),
+                                 breach.data());
+    std::uint64_t wrong = 0, breaches = 0;
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const PathStats want = stats_from_days(daily, at.size(), n, k, stop);
+      wrong += breach[k] != want.first;
+      wrong += want.first != kNonFinitePath &&
+               std::memcmp(&drawdowns[k], &want.drawdown, sizeof(double)) != 0;
+      wrong += std::memcmp(&losses[k], &daily[(at.size() - 1) * n + k], sizeof(double)) != 0;
+      breaches += breach[k] >= 0;
+    }
+    CHECK(wrong == 0);
+    CHECK(breaches > 0);
+    CHECK(breaches < n);
+  }
 }

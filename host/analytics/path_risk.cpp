@@ -14,7 +14,7 @@ namespace chipshock {
 
 std::uint64_t path_risk_paths(std::uint64_t run_paths, int horizon_days, int steps_per_day,
                               int n_assets) {
-  // One pass over the horizon per path (CpuBackend::simulate_path_risk).
+  // One pass over the horizon per path (DayValueSimulator::simulate_path_risk).
   const double per_path =
       static_cast<double>(horizon_days) * steps_per_day * std::max(n_assets, 1);
   const auto budget = static_cast<std::uint64_t>(kPathRiskBudget / per_path);
@@ -104,7 +104,8 @@ PathRiskResult PathRiskTap::result(const std::string& name) const {
   return r;
 }
 
-void PathRiskTap::simulate(const SimSpec& spec, const CpuBackend& backend, std::uint64_t seed,
+void PathRiskTap::simulate(const SimSpec& spec, const DayValueSimulator& backend,
+                           std::uint64_t seed,
                            std::uint64_t first, std::uint64_t count, double* losses) {
   std::vector<double> drawdowns(count);
   std::vector<std::int32_t> first_breach(count);
@@ -115,7 +116,7 @@ void PathRiskTap::simulate(const SimSpec& spec, const CpuBackend& backend, std::
 
 PathRisk path_dependent_risk(const Market& market, const Portfolio& portfolio,
                              const SimSettings& sim, const std::vector<Scenario>& scenarios,
-                             const CpuBackend& backend, std::uint64_t seed,
+                             const DayValueSimulator& backend, std::uint64_t seed,
                              std::uint64_t run_paths, double stop_loss,
                              const std::vector<const PathRiskTap*>& taps) {
   if (!(stop_loss > 0) || !std::isfinite(stop_loss))

@@ -6,7 +6,8 @@
 // first d days draw the same random numbers; options revalue at the maturity left on day d). The
 // daily values come from one pass over the horizon per path, the kernel revaluing the book at
 // the end of each day and keeping each path's running peak, drawdown and first breach
-// (CpuBackend::simulate_path_risk): bit for bit the horizon-d runs, in O(H) time and O(1)
+// (DayValueSimulator::simulate_path_risk, on the run's backend): the horizon-d runs' numbers,
+// in O(H) time and O(1)
 // memory a path. On the CPU backend the scenario's own run does it for its first paths
 // (PathRiskTap), so they are simulated once; otherwise they are simulated here again.
 #pragma once
@@ -70,11 +71,11 @@ class PathRiskTap final : public PathObserver {
   const std::vector<const SimSpec*>& days() const { return cut_.at; }  // [d - 1]: cut at day d
 
   // Paths [first, first + count) (within paths()) of `spec` (the scenario's model over the full
-  // horizon): their horizon losses into losses, bit for bit CpuBackend::simulate_losses', and
-  // their path statistics recorded.
-  void simulate(const SimSpec& spec, const CpuBackend& backend, std::uint64_t seed,
+  // horizon): their horizon losses into losses (on the CPU backend bit for bit
+  // CpuBackend::simulate_losses'), and their path statistics recorded.
+  void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                 std::uint64_t first, std::uint64_t count, double* losses) override;
-  // The same from CpuBackend::simulate_path_risk's outputs.
+  // The same from DayValueSimulator::simulate_path_risk's outputs.
   void record(std::uint64_t first, std::uint64_t count, const double* losses,
               const double* drawdowns, const std::int32_t* first_breach);
   // Every path recorded (a run resumed from a checkpoint, or split between MPI ranks, is not).
@@ -100,7 +101,7 @@ class PathRiskTap final : public PathObserver {
 // InputError for a non-positive stop-loss.
 PathRisk path_dependent_risk(const Market& market, const Portfolio& portfolio,
                              const SimSettings& sim, const std::vector<Scenario>& scenarios,
-                             const CpuBackend& backend, std::uint64_t seed,
+                             const DayValueSimulator& backend, std::uint64_t seed,
                              std::uint64_t run_paths, double stop_loss,
                              const std::vector<const PathRiskTap*>& taps = {});
 

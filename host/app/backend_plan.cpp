@@ -95,6 +95,13 @@ BackendPlan::BackendPlan(BackendChoice requested, int threads, int n_assets,
 
 BackendPlan::~BackendPlan() = default;
 
+const DayValueSimulator& BackendPlan::day_values() const {
+#if CHIPSHOCK_HAVE_CUDA
+  if (gpu_) return gpu_->backend;
+#endif
+  return cpu_;
+}
+
 ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spec,
                                      const RunSettings& settings, const ProgressFn& progress) {
 #if CHIPSHOCK_HAVE_CUDA

@@ -46,7 +46,11 @@ class BackendPlan {
   const std::string& notice() const { return notice_; }  // auto on the CPU: why (one line)
   int threads() const { return cpu_.threads(); }
   const std::string& gpu_name() const { return gpu_name_; }
-  const CpuBackend& cpu() const { return cpu_; }  // for work kept on the CPU (the fan chart)
+  // For work kept on the CPU (the importance-sampling pilot, run-time estimates).
+  const CpuBackend& cpu() const { return cpu_; }
+  // The daily values (the fan chart, --stop-loss's path risk) on the planned backend: the GPU's
+  // (the first of --backend both) or the CPU's.
+  const DayValueSimulator& day_values() const;
 
   ScenarioResult simulate(const std::string& name, const SimSpec& spec,
                           const RunSettings& settings, const ProgressFn& progress = {});

@@ -171,13 +171,13 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
       const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
       std::vector<const PathRiskTap*> gathered;
       for (const auto& t : taps) gathered.push_back(t.get());
-      report.path_risk = path_dependent_risk(market, portfolio, p.sim, scenarios, backend.cpu(),
+      report.path_risk = path_dependent_risk(market, portfolio, p.sim, scenarios, backend.day_values(),
                                              settings.seed, settings.paths, stop, gathered);
     }
     // --- the value fan chart (cheap, see value_fan.hpp; rank 0 only), for the reports ---
     if (fan)
       report.fan =
-          compute_value_fan(market, portfolio, p.sim, scenarios, backend.cpu(), settings.seed,
+          compute_value_fan(market, portfolio, p.sim, scenarios, backend.day_values(), settings.seed,
                             settings.paths, [&](std::uint64_t done, std::uint64_t total) {
                               update("value fan chart", done, total, "horizons");
                             });

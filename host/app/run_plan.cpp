@@ -447,7 +447,7 @@ RunEstimate estimate_prepared_run(const RunOptions& o, PreparedRun& p, int ranks
   const std::uint64_t paths = path_risk_paths(p.settings.paths, spec.horizon_days(),
                                               spec.steps_per_day(), spec.n_assets());
   const auto start = std::chrono::steady_clock::now();
-  path_dependent_risk(p.market, p.portfolio, p.sim, p.scenarios, p.backend->cpu(),
+  path_dependent_risk(p.market, p.portfolio, p.sim, p.scenarios, p.backend->day_values(),
                       p.settings.seed, kMinPathRiskPaths, stop);
   const double pilot_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -10,32 +10,6 @@
 
 namespace chipshock {
 
-namespace {
-
-// The books of the runs cut at each day (day_specs[d - 1]: day d; null where the day is not
-// asked for, unless every day is needed), each checked to be a cut of spec's run. Throws
-// std::invalid_argument naming `who`.
-std::vector<BookView> day_books(const char* who, const SimSpec& spec,
-                                const std::vector<const SimSpec*>& day_specs, bool every_day) {
-  if (spec.importance_sampling())
-    throw std::invalid_argument(std::string(who) + ": importance sampling is not supported");
-  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
-    throw std::invalid_argument(std::string(who) + ": one entry per day of the horizon");
-  std::vector<BookView> books(day_specs.size());
-  for (std::size_t d = 0; d < day_specs.size(); ++d) {
-    const SimSpec* cut = day_specs[d];
-    if (cut == nullptr && !every_day) continue;
-    if (cut == nullptr || cut->horizon_days() != static_cast<int>(d) + 1 ||
-        cut->n_assets() != spec.n_assets())
-      throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
-                                  "'s spec is not the run cut at that day");
-    books[d] = cut->book();
-  }
-  return books;
-}
-
-}  // namespace
-
 CpuBackend::CpuBackend(int threads, CpuIsa isa)
     : threads_(threads > 0 ? threads : omp_get_max_threads()), isa_(resolve_cpu_isa(isa)) {}
 

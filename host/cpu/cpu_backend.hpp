@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "host/cpu/cpu_isa.hpp"
+#include "host/day_values.hpp"
 #include "host/sim_spec.hpp"
 
 namespace chipshock {
 
-class CpuBackend {
+class CpuBackend final : public DayValueSimulator {
  public:
   // threads <= 0: all cores (OpenMP's default). isa: the kernel (kAuto: the best this CPU
   // runs); throws std::invalid_argument if the CPU cannot run the one asked for.
@@ -29,28 +30,16 @@ class CpuBackend {
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
                        std::uint64_t count, double* losses, double* log_weights = nullptr) const;
 
-  // The book's loss on chosen days, every path simulated once over the horizon: for each day
-  // d = 1..spec.horizon_days with day_specs[d - 1] non-null, row r (the r-th such day, in day
-  // order) of losses, losses[r * count + k], receives path first_path + k's loss on day d:
-  // bit for bit the loss of the same path from simulate_losses on *day_specs[d - 1], the run
-  // cut at day d (spec_at_day). day_specs.size() must be spec.horizon_days, and the cut runs
-  // must share spec's model over their days (spec_at_day of one run does). No importance
-  // sampling. Cost: one run of spec, plus a revaluation per path and chosen day.
+  // DayValueSimulator's, on the SIMD kernel (host/cpu/cpu_kernel.hpp's SimulateDaysFn and
+  // SimulatePathRiskFn): bit for bit the losses simulate_losses gives for the runs cut at each
+  // day. Cost: one run of spec, plus a revaluation per path and chosen day.
   void simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
-                     double* losses) const;
-
-  // Path-dependent risk of paths [first_path, first_path + count) in one pass over the horizon
-  // (host/cpu/cpu_kernel.hpp's SimulatePathRiskFn): day_specs[d - 1] is the run cut at day d
-  // for every day d = 1..spec.horizon_days (spec_at_day), the last one spec itself or its
-  // equal. losses[k] is the path's loss at the horizon (simulate_losses' on the last cut),
-  // drawdowns[k] its maximum drawdown, first_breach[k] the 0-based day its loss first reached
-  // stop_loss (-1: never; cpu_kernel::kNonFinitePath: a day's value was not finite). No
-  // importance sampling.
+                     double* losses) const override;
   void simulate_path_risk(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                           double stop_loss, std::uint64_t seed, std::uint64_t first_path,
                           std::uint64_t count, double* losses, double* drawdowns,
-                          std::int32_t* first_breach) const;
+                          std::int32_t* first_breach) const override;
 
   // Each portfolio line's loss on chosen paths (the tail paths, for component VaR/ES): for
   // k < paths.size(), line_losses[k * spec.positions().size() + j] is line j's loss on path

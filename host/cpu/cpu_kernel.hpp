@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/day_values.cuh"
 #include "kernels/revalue.cuh"
 #include "kernels/sim_view.cuh"
 
@@ -46,7 +47,7 @@ using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const Li
 // (-loss) from its running peak (today's value, 0, included), first_breach[k] the first day
 // whose loss is >= stop_loss (-1: none; kNonFinitePath: some day's value was not finite, and
 // drawdowns[k] is then meaningless). No importance sampling.
-constexpr std::int32_t kNonFinitePath = -2;
+using chipshock::kNonFinitePath;  // kernels/day_values.cuh
 using SimulatePathRiskFn = void (*)(const ModelView& m, const BookView* day_books,
                                     double stop_loss, std::uint64_t seed,
                                     std::uint64_t first_path, std::uint64_t count, double* losses,

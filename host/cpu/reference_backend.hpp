@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "host/component_risk.hpp"
+#include "host/day_values.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 #include "host/stats/loss_histogram.hpp"
+#include "kernels/day_values.cuh"
 #include "kernels/revalue.cuh"
 #include "kernels/single_path.cuh"
 
@@ -68,6 +70,57 @@ inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::u
   }
   out[lines.size()] = total;
 }
+
+// Path `path`'s log-returns over the horizon with an observer at the end of each day
+// (kernels/day_values.cuh): the GPU's day kernels with the host mirror of cuRAND.
+template <class DayEnd>
+void reference_day_values(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
+                          DayEnd day_end) {
+  const ModelView m = spec.model();
+  std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
+  std::vector<double> bridge(
+      m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
+  if (m.rng == RngKind::kSobol)
+    path_log_returns<SobolDiffusion<MirrorSobol>>(m, seed, path, x.data(), z.data(), eps.data(),
+                                                  bridge.data(), day_end);
+  else
+    path_log_returns<PhiloxDiffusion<MirrorNormals>>(m, seed, path, x.data(), z.data(),
+                                                     eps.data(), nullptr, day_end);
+}
+
+// The scalar reference's daily values (DayValueSimulator), one path at a time through the
+// observers the GPU runs: each day's loss is reference_path_loss of the run cut at that day.
+class ReferenceDayValues final : public DayValueSimulator {
+ public:
+  void simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                     std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                     double* losses) const override {
+    const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
+    std::vector<int> rows(books.size(), -1);
+    int next = 0;
+    for (std::size_t d = 0; d < books.size(); ++d)
+      if (day_specs[d] != nullptr) rows[d] = next++;
+    std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
+    for (std::uint64_t k = 0; k < count; ++k)
+      reference_day_values(spec, seed, first_path + k,
+                           DayLosses{books.data(), rows.data(), count, losses + k, spot.data()});
+  }
+  void simulate_path_risk(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                          double stop_loss, std::uint64_t seed, std::uint64_t first_path,
+                          std::uint64_t count, double* losses, double* drawdowns,
+                          std::int32_t* first_breach) const override {
+    const std::vector<BookView> books = day_books("simulate_path_risk", spec, day_specs, true);
+    std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
+    for (std::uint64_t k = 0; k < count; ++k) {
+      PathRiskState state;
+      reference_day_values(spec, seed, first_path + k,
+                           PathRiskDays{books.data(), stop_loss, spot.data(), &state});
+      losses[k] = state.last;
+      drawdowns[k] = state.worst;
+      first_breach[k] = state.first;
+    }
+  }
+};
 
 // The scalar reference's tail lines: reference_path_lines, summed on the host.
 class ReferenceTailLines final : public TailLineSimulator {

@@ -28,6 +28,32 @@ ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimS
   return run_scenario(name, spec, *source, s, progress);
 }
 
+void GpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                               std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                               double* losses) const {
+  const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
+  std::vector<int> rows(day_specs.size(), -1);
+  int next_row = 0;
+  for (std::size_t d = 0; d < day_specs.size(); ++d)
+    if (day_specs[d] != nullptr) rows[d] = next_row++;
+  if (next_row == 0 || count == 0) return;
+  engine_->load(spec.model(), spec.book(), kernel_);
+  engine_->simulate_days(books, spec.n_assets(), rows, seed, first_path, count, losses);
+}
+
+void GpuBackend::simulate_path_risk(const SimSpec& spec,
+                                    const std::vector<const SimSpec*>& day_specs,
+                                    double stop_loss, std::uint64_t seed,
+                                    std::uint64_t first_path, std::uint64_t count,
+                                    double* losses, double* drawdowns,
+                                    std::int32_t* first_breach) const {
+  const std::vector<BookView> books = day_books("simulate_path_risk", spec, day_specs, true);
+  if (count == 0) return;
+  engine_->load(spec.model(), spec.book(), kernel_);
+  engine_->simulate_path_risk(books, spec.n_assets(), stop_loss, seed, first_path, count, losses,
+                              drawdowns, first_breach);
+}
+
 void GpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,
                                  std::uint64_t count, double* losses) {
   engine_->load(spec.model(), spec.book(), kernel_);

@@ -8,15 +8,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host/cpu/cpu_backend.hpp"
+#include "host/day_values.hpp"
 #include "host/risk_engine.hpp"
 #include "host/sim_spec.hpp"
 #include "kernels/gpu_engine.hpp"
 
 namespace chipshock {
 
-class GpuBackend {
+class GpuBackend final : public DayValueSimulator {
  public:
   // Throws CudaError (std::runtime_error) when the device cannot be used.
   explicit GpuBackend(int device = 0, KernelChoice kernel = KernelChoice::kAuto);
@@ -34,6 +36,16 @@ class GpuBackend {
   // saved between them; otherwise one run per stretch between stops.
   std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
                                           bool batched);
+
+  // DayValueSimulator's on the device (kernels/day_values.cuh's observers in the generic
+  // layout): the numbers of the CPU's to float rounding.
+  void simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                     std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                     double* losses) const override;
+  void simulate_path_risk(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
+                          double stop_loss, std::uint64_t seed, std::uint64_t first_path,
+                          std::uint64_t count, double* losses, double* drawdowns,
+                          std::int32_t* first_breach) const override;
 
   // losses[k] = loss of path first_path + k (tests and parity checks).
   void simulate_losses(const SimSpec& spec, std::uint64_t seed, std::uint64_t first_path,

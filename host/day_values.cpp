@@ -1,0 +1,27 @@
+#include "host/day_values.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace chipshock {
+
+std::vector<BookView> day_books(const char* who, const SimSpec& spec,
+                                const std::vector<const SimSpec*>& day_specs, bool every_day) {
+  if (spec.importance_sampling())
+    throw std::invalid_argument(std::string(who) + ": importance sampling is not supported");
+  if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
+    throw std::invalid_argument(std::string(who) + ": one entry per day of the horizon");
+  std::vector<BookView> books(day_specs.size());
+  for (std::size_t d = 0; d < day_specs.size(); ++d) {
+    const SimSpec* cut = day_specs[d];
+    if (cut == nullptr && !every_day) continue;
+    if (cut == nullptr || cut->horizon_days() != static_cast<int>(d) + 1 ||
+        cut->n_assets() != spec.n_assets())
+      throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
+                                  "'s spec is not the run cut at that day");
+    books[d] = cut->book();
+  }
+  return books;
+}
+
+}  // namespace chipshock
