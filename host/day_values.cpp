@@ -5,6 +5,14 @@
 
 namespace chipshock {
 
+std::vector<int> day_rows(const std::vector<const SimSpec*>& day_specs, int& rows) {
+  std::vector<int> out(day_specs.size(), -1);
+  rows = 0;
+  for (std::size_t d = 0; d < day_specs.size(); ++d)
+    if (day_specs[d] != nullptr) out[d] = rows++;
+  return out;
+}
+
 std::vector<BookView> day_books(const char* who, const SimSpec& spec,
                                 const std::vector<const SimSpec*>& day_specs, bool every_day) {
   if (spec.importance_sampling())

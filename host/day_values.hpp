@@ -36,6 +36,10 @@ class DayValueSimulator {
                                   std::int32_t* first_breach) const = 0;
 };
 
+// The output row of each day whose cut run is given (-1 for the others), in day order; `rows`
+// is how many have one.
+std::vector<int> day_rows(const std::vector<const SimSpec*>& day_specs, int& rows);
+
 // The books of the runs cut at each day (day_specs[d - 1]: day d; a default, empty book where
 // the day is not asked for, unless every day is needed), each checked to be a cut of spec's run.
 // Throws std::invalid_argument naming `who`.

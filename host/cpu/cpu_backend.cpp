@@ -60,11 +60,9 @@ void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimS
                                std::uint64_t seed, std::uint64_t first_path,
                                std::uint64_t count, double* losses) const {
   const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
-  std::vector<int> rows(day_specs.size(), -1);
-  int next_row = 0;
-  for (std::size_t d = 0; d < day_specs.size(); ++d)
-    if (day_specs[d] != nullptr) rows[d] = next_row++;
-  if (next_row == 0 || count == 0) return;
+  int n_rows = 0;
+  const std::vector<int> rows = day_rows(day_specs, n_rows);
+  if (n_rows == 0 || count == 0) return;
   const cpu_kernel::SimulateDaysFn kernel = isa_ == CpuIsa::kAvx512
                                                 ? cpu_kernel::simulate_days_avx512
                                                 : cpu_kernel::simulate_days_avx2;

@@ -96,10 +96,8 @@ class ReferenceDayValues final : public DayValueSimulator {
                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                      double* losses) const override {
     const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
-    std::vector<int> rows(books.size(), -1);
-    int next = 0;
-    for (std::size_t d = 0; d < books.size(); ++d)
-      if (day_specs[d] != nullptr) rows[d] = next++;
+    int n_rows = 0;
+    const std::vector<int> rows = day_rows(day_specs, n_rows);
     std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
     for (std::uint64_t k = 0; k < count; ++k)
       reference_day_values(spec, seed, first_path + k,

@@ -32,11 +32,9 @@ void GpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimS
                                std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                                double* losses) const {
   const std::vector<BookView> books = day_books("simulate_days", spec, day_specs, false);
-  std::vector<int> rows(day_specs.size(), -1);
-  int next_row = 0;
-  for (std::size_t d = 0; d < day_specs.size(); ++d)
-    if (day_specs[d] != nullptr) rows[d] = next_row++;
-  if (next_row == 0 || count == 0) return;
+  int n_rows = 0;
+  const std::vector<int> rows = day_rows(day_specs, n_rows);
+  if (n_rows == 0 || count == 0) return;
   engine_->load(spec.model(), spec.book(), kernel_);
   engine_->simulate_days(books, spec.n_assets(), rows, seed, first_path, count, losses);
 }
