@@ -44,7 +44,7 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
 }  // namespace
 
 LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& s) {
-  return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.path_bound(), s.confidences));
+  return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.path_bound(), s.tail_levels()));
 }
 LossAccumulator start_accumulator(const SimSpec& spec, const RunSettings& s,
                                   const std::function<void(std::uint64_t, double*)>& pilot) {
@@ -234,12 +234,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
   if (!p.acc) p.acc = source.start();
   source.adopt(*p.acc);
   // The rows and the target test need this many of the largest losses at a stop.
-  const auto tail_needed = [&](std::uint64_t cp) {
-    std::size_t k = tail_size_needed(cp, s.confidences);
-    if (s.target_rel_error > 0)
-      k = std::max<std::size_t>(k, tail_size_needed(cp, {s.target_confidence}));
-    return k;
-  };
+  const auto tail_needed = [&](std::uint64_t cp) { return tail_size_needed(cp, s.tail_levels()); };
   for (const std::uint64_t cp : stops) {
     if (cp <= p.done) continue;
     const PathRange share = share_of({p.done, cp}, team.rank(), team.size());

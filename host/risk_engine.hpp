@@ -41,6 +41,13 @@ struct RunSettings {
   // Importance sampling: the level the shift aims at, for the tail's effective sample size
   // (0 = the highest of `confidences`).
   double importance_target = 0;
+  // The levels whose VaR and ES the run's tail must serve: the confidences, and the target
+  // error's level when there is one (its stops test it).
+  std::vector<double> tail_levels() const {
+    std::vector<double> out = confidences;
+    if (target_rel_error > 0) out.push_back(target_confidence);
+    return out;
+  }
   // The paths a run may reach: `paths`, or the cap of a run to a target error.
   std::uint64_t path_bound() const {
     return target_rel_error > 0 ? std::max(paths, max_paths > 0 ? max_paths : 64 * paths) : paths;
@@ -224,9 +231,11 @@ class PathSource {
                     const std::function<void(std::uint64_t)>& folded) = 0;
   // A backend that keeps the scenario's loss tail where its paths are (the GPU's, on the
   // device) folds moments and counts into acc but not the tail. adopt(acc) hands it acc's tail
-  // once acc exists (empty, or restored from a checkpoint); settle(acc, m) brings the top m of
-  // its tail into acc's (replacing it) before acc's tail is read: at a stop, before a
-  // checkpoint is saved. Sources that fold the tail into acc do nothing.
+  // once acc exists (empty, or restored from a checkpoint, which holds the whole tail);
+  // settle(acc, m) brings the top m of its tail into acc's (replacing it) before acc's tail is
+  // read: at a stop, before a checkpoint is saved. Between stops acc holds only the top the last
+  // stop needed, so a progress is resumed from a checkpoint's copy, not from one in memory
+  // (advance_scenario runs once per source). Sources that fold the tail into acc do nothing.
   virtual void adopt(const LossAccumulator& acc) { (void)acc; }
   // The backend's simulation of tail paths' line losses, for the components (finish_scenario).
   virtual const TailLineSimulator& tail_lines() const = 0;

@@ -588,9 +588,12 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
                             const LossGrid& grid, std::uint64_t batch, const Progress& progress,
                             const HistogramGrid& hist) {
   Impl& s = *impl_;
-  const BatchPlan plan = plan_batches_for_tail(
-      paths, s.pipeline.tail_room(paths), memory_budget() + s.pipeline.held_bytes() / 4 * 3,
-      batch);
+  // What the pipeline holds counts as free, as in run(), except a kept tail, which is not
+  // freed before its buffers grow (they briefly exist twice then; the plan's tail is the new one).
+  const std::uint64_t reusable =
+      s.pipeline.held_bytes() - (s.pipeline.tail_count() > 0 ? s.pipeline.tail_bytes() : 0);
+  const BatchPlan plan = plan_batches_for_tail(paths, s.pipeline.tail_room(paths),
+                                               memory_budget() + reusable / 4 * 3, batch);
   LossSummary out = s.pipeline.fold(
       first, paths, grid, plan,
       [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {

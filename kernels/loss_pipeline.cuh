@@ -7,9 +7,11 @@
 // forms the moments (integer fixed-point sums, so the order of reduction does not matter);
 // copy_if appends the losses above the running threshold, with their path indices, to the
 // tail buffer, which a sort (larger loss first, ties by smaller index: the host TailKeeper's
-// order) trims back to the k largest whenever it holds 2k. Only the moments (per batch) and the final
-// tail (once) cross to the host, so device and host memory are bounded by the batch and the
-// tail, never by the path count, and the results do not depend on the batch size.
+// order) trims back to the k largest whenever it holds 2k. The tail stays on the device from run
+// to run of a scenario (begin_tail, fold); only the moments (per batch) and the top of the tail
+// a convergence stop needs (copy_tail) cross to the host, so device and host memory are bounded
+// by the batch and the tail, never by the path count, and the results do not depend on the
+// batch size.
 //
 // The tail holds each loss as a 64-bit key (tail_key) whose ascending order is the tail's
 // order, so that the sort is a stable radix sort of (key, path) pairs: the buffer always holds
@@ -264,11 +266,16 @@ class LossPipeline {
       }
       losses_.resize(static_cast<std::size_t>(plan.batch_paths));
       slots_.assign(static_cast<std::size_t>(hist.count > 0 ? hist.count + 2 : 0), 0ull);
-      // Growing keeps the tail's entries (a resize copies them).
-      if (tail_keys_.size() < plan.tail_capacity)
+      // Growing keeps the tail's entries (a reserve copies them), to exactly the capacity the
+      // plan counted (a plain resize would take twice the old capacity).
+      if (tail_keys_.size() < plan.tail_capacity) {
+        tail_keys_.reserve(static_cast<std::size_t>(plan.tail_capacity));
         tail_keys_.resize(static_cast<std::size_t>(plan.tail_capacity));
-      if (tail_paths_.size() < plan.tail_capacity)
+      }
+      if (tail_paths_.size() < plan.tail_capacity) {
+        tail_paths_.reserve(static_cast<std::size_t>(plan.tail_capacity));
         tail_paths_.resize(static_cast<std::size_t>(plan.tail_capacity));
+      }
       return 0;
     });
     using Clock = std::chrono::steady_clock;
@@ -417,6 +424,11 @@ class LossPipeline {
     return out;
   }
 
+  // Device bytes of the tail's buffers (held for the scenario while it keeps a tail).
+  std::uint64_t tail_bytes() const {
+    return (tail_keys_.capacity() + tail_paths_.capacity()) * sizeof(std::uint64_t);
+  }
+
   // Device bytes the pipeline holds between runs (its buffers and Thrust's scratch blocks).
   std::uint64_t held_bytes() const {
     std::uint64_t bytes = (losses_.capacity() + sample_.capacity()) * sizeof(double) +
@@ -427,7 +439,8 @@ class LossPipeline {
     return bytes;
   }
 
-  // Frees the device buffers (a later run allocates them again), the tail with them.
+  // Frees the device buffers (a later run allocates them again), and with them a scenario's
+  // tail: only between scenarios.
   void release() {
     kept_ = 0;
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA

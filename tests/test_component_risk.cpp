@@ -217,3 +217,23 @@ TEST_CASE("a run to a target error stops at the first doubling that meets it and
   CHECK(half_run.levels[1].es == rows[rows.size() - 2].levels[1].es);
   CHECK(half_run.levels[1].es_lo == rows[rows.size() - 2].levels[1].es_lo);
 }
+
+TEST_CASE("a run to a target error keeps the tail its target level needs, above every confidence",
+          "[components][target]") {
+  // --confidence 0.999 with the target's ES at 0.975 (the default): the tail must hold 2.5% of
+  // the paths at the stops, not the 0.1% the confidence alone needs (the stops' test read past
+  // the kept tail before).
+  const Book b(kTwoAssets, kTwoLines);
+  const SimSpec spec(b.market, b.portfolio, SimSettings{2, 1});
+  RunSettings s;
+  s.paths = 4000;
+  s.seed = 8;
+  s.confidences = {0.999};
+  s.target_rel_error = 1e-9;  // never met: the run goes to its cap
+  s.max_paths = 64000;
+  const ScenarioResult t = simulate_scenario("baseline", spec, CpuBackend(1), s);
+  CHECK_FALSE(t.target_met);
+  CHECK(t.paths == 64000);
+  CHECK(t.convergence.size() == 5);
+}
+

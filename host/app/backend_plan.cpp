@@ -38,7 +38,7 @@ GpuCheck check_gpu(int n_assets, const RunSettings& s, int device) {
     return c;
   }
   const std::uint64_t need =
-      device_bytes_needed(s.path_bound(), tail_size_needed(s.path_bound(), s.confidences));
+      device_bytes_needed(s.path_bound(), tail_size_needed(s.path_bound(), s.tail_levels()));
   const std::uint64_t budget = info.free_bytes / 4 * 3;
   if (need > budget) {
     c.reason = "the loss tail of " + std::to_string(s.paths) + " paths needs " +

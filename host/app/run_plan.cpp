@@ -219,7 +219,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   const std::uint64_t tail_bytes =
       o.importance_sampling
           ? settings.path_bound() * kImportanceBytesPerPath * weighted_copies
-          : tail_memory_bytes(settings.path_bound(), settings.confidences) * 2;
+          : tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * 2;
   const std::uint64_t memory = physical_memory_bytes();
   if (memory > 0 && tail_bytes > memory / 2)
     throw InputError(
@@ -424,7 +424,7 @@ RunEstimate estimate_run(BackendPlan& backend, const SimSpec& spec, const RunSet
       static_cast<unsigned long long>(settings.paths), n_scenarios, spec.n_assets(),
       spec.total_steps(), backend.label().c_str(),
       static_cast<double>(importance ? settings.paths * kImportanceBytesPerPath
-                                     : tail_memory_bytes(settings.paths, settings.confidences)) /
+                                     : tail_memory_bytes(settings.paths, settings.tail_levels())) /
           (1 << 20),
       duration_text(e.seconds).c_str(), static_cast<unsigned long long>(pilot.paths),
       per_path > 0 ? 1.0 / per_path : 0.0);

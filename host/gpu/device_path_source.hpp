@@ -1,6 +1,6 @@
 // A scenario's paths on a device engine, as advance_scenario folds them: GpuEngine in CUDA
 // builds; in tests, the same LossPipeline compiled for Thrust's OMP system with the kernel's
-// per-path function run on the host (tests/test_loss_pipeline.cpp), so that this logic runs in
+// per-path function run on the host (tests/test_device_source.cpp), so that this logic runs in
 // CI without a GPU.
 //
 // An Engine has: load(model, book, kernel); simulate_losses(seed, first, count, losses);

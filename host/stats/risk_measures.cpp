@@ -125,7 +125,8 @@ void LossAccumulator::add(const double* losses, std::size_t count, std::uint64_t
 
 void LossAccumulator::add_weighted(const double* losses, const double* log_weights,
                                    std::size_t count, std::uint64_t first_path) {
-  weighted_.reserve(weighted_.size() + count);
+  if (weighted_.capacity() < weighted_.size() + count)  // doubling: appends are amortized O(1)
+    weighted_.reserve(std::max(weighted_.size() + count, 2 * weighted_.capacity()));
   for (std::size_t k = 0; k < count; ++k) {
     const double w = std::exp(log_weights[k]);
     if (!std::isfinite(losses[k]) || !std::isfinite(w)) {
@@ -153,7 +154,9 @@ void LossAccumulator::restore_weighted(std::vector<WeightedLoss> entries) {
   weighted_on_ = true;
   if (weighted_.empty()) {
     weighted_ = std::move(entries);
-    weighted_in_order_ = 0;
+    weighted_in_order_ = std::is_sorted(weighted_.begin(), weighted_.end(), WeightedOrder{})
+                             ? weighted_.size()
+                             : 0;
   } else {
     weighted_.insert(weighted_.end(), entries.begin(), entries.end());
   }

@@ -126,17 +126,20 @@ class TailKeeper {
 
   // Replaces the kept values with n entries in the tail's order, whose losses and path indices
   // fill(double* losses, std::uint64_t* paths) writes: the top of a tail kept elsewhere (a
-  // GPU's), brought to the host. The arrays keep their memory from call to call (room for the
-  // whole tail is taken at the first, so a tail that grows from stop to stop writes each page
-  // once). Values added later are kept as usual.
+  // GPU's), brought to the host, or a decoded image's. The arrays keep their memory from call to
+  // call and grow by doubling (never past what is asked and k), so a tail that grows from stop
+  // to stop writes few fresh pages, and a damaged image naming an absurd k costs nothing.
+  // Values added later are kept as usual.
   template <class Fill>
   void assign_in_order(std::size_t n, Fill&& fill) {
     n = std::min(n, k_);
     sorted_.clear();
     buffer_ = std::vector<TailEntry>();
-    if (losses_in_order_.capacity() < n) {
-      losses_in_order_.reserve(k_);
-      paths_in_order_.reserve(k_);
+    if (losses_in_order_.capacity() < n) {  // doubling, at most k: as the tail grows stop by stop
+      const std::size_t room =
+          std::min(k_, std::max(n, 2 * losses_in_order_.capacity()));
+      losses_in_order_.reserve(room);
+      paths_in_order_.reserve(room);
     }
     losses_in_order_.resize(n);
     paths_in_order_.resize(n);
