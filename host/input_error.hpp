@@ -28,10 +28,22 @@ class InputError : public std::runtime_error {
  public:
   InputError(const std::string& file, long line, const std::string& field,
              const std::string& message, std::string hint = {})
-      : std::runtime_error(format(file, line, field, message)), hint_(echo_text(hint, 2000)) {}
+      : std::runtime_error(format(file, line, field, message)),
+        hint_(echo_text(hint, 2000)),
+        file_(echo_text(file, 2000)),
+        line_(line),
+        field_(echo_text(field, 2000)),
+        message_(echo_text(message, 2000)) {}
 
   // A suggestion for the user, printed on a second line; may be empty.
   const std::string& hint() const { return hint_; }
+  // The parts of what(), for front ends that show them apart (the Python module's InputError):
+  // the file ("" = the command line or a call's arguments), the line (0 = none), the field or
+  // option ("" = none) and the message alone.
+  const std::string& file() const { return file_; }
+  long line() const { return line_; }
+  const std::string& field() const { return field_; }
+  const std::string& message() const { return message_; }
 
  private:
   static std::string format(const std::string& file, long line, const std::string& field,
@@ -42,7 +54,9 @@ class InputError : public std::runtime_error {
     // Whatever a message quotes from its input, the line stays one bounded line.
     return echo_text(s + ": " + message, 2000);
   }
-  std::string hint_;
+  std::string hint_, file_;
+  long line_;
+  std::string field_, message_;
 };
 
 }  // namespace chipshock

@@ -9,6 +9,7 @@
 
 #include "host/component_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/run_cancel.hpp"
 #include "host/run_phases.hpp"
 #include "host/stats/weighted_risk.hpp"
 
@@ -160,9 +161,12 @@ class CpuPathSource final : public PathSource {
   void fold(LossAccumulator& acc, std::uint64_t first, std::uint64_t count,
             const std::function<void(std::uint64_t)>& folded) override {
     const std::uint64_t end = first + count;
+    if (keep_ && weighted_)
+      throw std::invalid_argument("losses drawn under importance sampling are not kept");
     if (!pilot_.empty() && first < pilot_.size()) {  // (a resumed run has no pilot kept)
       const std::uint64_t kept = std::min<std::uint64_t>(end, pilot_.size());
       accumulate(acc, pilot_.data() + first, kept - first, first, backend_.threads());
+      if (keep_) std::copy(pilot_.data() + first, pilot_.data() + kept, keep_(first, kept - first));
       first = kept;
     }
     if (first < end && weighted_) {
@@ -178,6 +182,7 @@ class CpuPathSource final : public PathSource {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
       simulate(first, end - first, losses_.data());
       accumulate(acc, losses_.data(), end - first, first, backend_.threads());
+      if (keep_) std::copy(losses_.data(), losses_.data() + (end - first), keep_(first, end - first));
     }
     if (folded) folded(count);
   }
@@ -244,6 +249,7 @@ void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& sou
       const std::uint64_t count = std::min(source.batch(), share.last - first);
       // Progress of all processes together, judged from this one's share (they run in step).
       const auto folded = [&](std::uint64_t k) {
+        throw_if_run_cancelled();
         if (report)
           report(std::min<std::uint64_t>(
                      cp, p.done + (first + k - share.first) * static_cast<std::uint64_t>(

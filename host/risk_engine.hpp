@@ -214,10 +214,19 @@ struct PathRange {
 // sizes differing by at most one (empty for some ranks when there are fewer paths than ranks).
 PathRange share_of(PathRange range, int rank, int ranks);
 
+// Where a front end keeps every loss of a run (the Python module's keep_losses): called with a
+// batch's paths [first, first + count) before their losses are written, it returns memory for
+// them (valid until the next call); losses arrive in path order, each path once.
+using LossSink = std::function<double*(std::uint64_t first, std::uint64_t count)>;
+
 // A scenario's paths on one backend, as advance_scenario folds them.
 class PathSource {
  public:
   virtual ~PathSource() = default;
+  // Every loss this source folds from now on is also written to `sink` (empty: none). Not under
+  // importance sampling, whose losses are drawn under another measure (refused there: throws
+  // std::invalid_argument).
+  void keep_losses(LossSink sink) { keep_ = std::move(sink); }
   // Paths folded between two progress reports and checkpoint saves (at most).
   virtual std::uint64_t batch() const = 0;
   // An empty accumulator for the scenario, with the histogram's bins set from the pilot (the
@@ -243,6 +252,9 @@ class PathSource {
     (void)acc;
     (void)m;
   }
+
+ protected:
+  LossSink keep_;
 };
 
 // A run's first paths simulated with more than their losses, in the same pass (the path-risk

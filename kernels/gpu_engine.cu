@@ -586,7 +586,7 @@ void GpuEngine::begin_tail(std::uint64_t tail_k) { impl_->pipeline.begin_tail(ta
 
 LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                             const LossGrid& grid, std::uint64_t batch, const Progress& progress,
-                            const HistogramGrid& hist) {
+                            const HistogramGrid& hist, double* keep) {
   Impl& s = *impl_;
   // What the pipeline holds counts as free, as in run(), except a kept tail, which is not
   // freed before its buffers grow (they briefly exist twice then; the plan's tail is the new one).
@@ -599,7 +599,7 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
       [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
         s.launch(seed, f, count, losses);
       },
-      progress, hist);
+      progress, hist, keep);
   CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
   return out;
 }

@@ -87,9 +87,11 @@ class GpuEngine {
   // first m entries (largest first) to host memory (paths: nullptr for none); load_tail
   // replaces it with saved entries (a resume). run() above starts a tail of its own.
   void begin_tail(std::uint64_t tail_k);
+  // keep: host memory for the paths' losses, in path order (nullptr: none), copied from each
+  // device batch.
   LossSummary fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                    const LossGrid& grid, std::uint64_t batch = 0, const Progress& progress = {},
-                   const HistogramGrid& hist = {});
+                   const HistogramGrid& hist = {}, double* keep = nullptr);
   std::uint64_t tail_count() const;
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths);
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n);

@@ -244,11 +244,12 @@ class LossPipeline {
   // may return before they are written, as long as Thrust's later calls on the device system's
   // default queue wait for them (the CUDA default stream does). hist: the loss histogram's bins
   // (count 0: none); its counts per slot come back in LossSummary::histogram. The summary's
-  // tail vectors stay empty: the tail is on the device.
+  // tail vectors stay empty: the tail is on the device. keep: host memory that gets every
+  // path's loss, in path order (nullptr: none).
   template <class Launch>
   LossSummary fold(std::uint64_t first_path, std::uint64_t paths, const LossGrid& grid,
                    const BatchPlan& plan, Launch&& launch, const PipelineProgress& progress = {},
-                   const HistogramGrid& hist = {}) {
+                   const HistogramGrid& hist = {}, double* keep = nullptr) {
     const std::uint64_t k = tail_room(paths);
     if (plan.batch_paths == 0 || plan.tail_capacity < 2 * k + plan.batch_paths)
       throw std::invalid_argument("LossPipeline: batch plan does not fit the tail");
@@ -297,6 +298,11 @@ class LossPipeline {
       launch(first_path + done, count, thrust::raw_pointer_cast(losses_.data()));
       const auto begin = losses_.begin();
       const auto end = begin + static_cast<std::ptrdiff_t>(count);
+      if (keep != nullptr)
+        device_step("copying the losses to the host (thrust::copy)", [&] {
+          thrust::copy(begin, end, keep + done);
+          return 0;
+        });
       const LossMoments m = device_step("thrust::transform_reduce (loss moments)", [&] {
         return thrust::transform_reduce(policy(), begin, end, ClassifyLoss{grid},
                                         LossMoments{}, MergeMoments{});

@@ -20,7 +20,7 @@ export PATH=/usr/local/cuda/bin:$PATH
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DCHIPSHOCK_WERROR=ON \
-  -DCHIPSHOCK_MPI=ON
+  -DCHIPSHOCK_MPI=ON -DCHIPSHOCK_PYTHON=OFF
 cmake --build "$build" -j "$(nproc)"
 
 # The shared libraries to take along: those of chipshock that come from toml++ or GCC's OpenMP.

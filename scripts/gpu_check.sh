@@ -285,7 +285,7 @@ run_step toolchain 30 bash -c 'nvcc --version && cmake --version && ninja --vers
 
 run_step configure 120 bash -c "rm -rf '$build' && cmake -S . -B '$build' -G Ninja \
   -DCMAKE_BUILD_TYPE=Release -DCHIPSHOCK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DCHIPSHOCK_WERROR=ON" &&
+  -DCHIPSHOCK_WERROR=ON -DCHIPSHOCK_PYTHON=OFF" &&
   run_step build 300 cmake --build "$build" -j "$(nproc)"
 fi
 

@@ -3,7 +3,8 @@
 # present are skipped, so CI and developers can call it before every build. Open MPI (library and
 # mpirun) is for `mpirun -np N chipshock run` and its test; clang-14 with its runtimes (libFuzzer,
 # ASan, UBSan), LLVM's OpenMP and lld (faster links) are for the sanitizer and fuzz builds
-# (scripts/ci_sanitize.sh, scripts/ci_fuzz.sh), which CI runs by default.
+# (scripts/ci_sanitize.sh, scripts/ci_fuzz.sh), which CI runs by default; pybind11 and the
+# python3-* packages are for the Python module (python/), its tests and examples/quickstart.py.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   catch2 libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libhwy-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy
+  python3-dev pybind11-dev python3-pybind11 python3-pandas python3-pytest python3-matplotlib
   clang-14 libclang-rt-14-dev libomp-14-dev lld-14
 )
 

@@ -50,13 +50,13 @@ class OmpEngine {
   LossSummary fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                    const LossGrid& grid, std::uint64_t batch,
                    const std::function<void(std::uint64_t, std::uint64_t)>& progress,
-                   const HistogramGrid& hist) {
+                   const HistogramGrid& hist, double* keep = nullptr) {
     const BatchPlan plan = plan_batches_for_tail(paths, pipeline_.tail_room(paths), 1ull << 34,
                                                  batch > 0 ? batch : batch_);
     return pipeline_.fold(
         first, paths, grid, plan,
         [&](std::uint64_t f, std::uint64_t count, double* out) { launch(seed, f, count, out); },
-        progress, hist);
+        progress, hist, keep);
   }
   std::uint64_t tail_count() const { return pipeline_.tail_count(); }
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths) {
@@ -337,4 +337,29 @@ TEST_CASE("the device's line sums are the host's in tail order, to the rounding 
   CHECK(TailLinePipeline::chunk_paths(17) == (1u << 20));
   CHECK(TailLinePipeline::chunk_paths(1) == (1u << 22));
   CHECK(TailLinePipeline::chunk_paths(257) == (1u << 16));
+}
+
+TEST_CASE("a device source keeps every loss it folds, copied from each device batch",
+          "[device][run_control]") {
+  testing::TempDir dir;
+  const testing::TestRun t = testing::all_features_run(dir, 7, 1);
+  const SimSpec& spec = *t.spec;
+  const RunSettings s = run_settings(7001, 3);
+  std::vector<double> kept;
+  std::uint64_t next = 0;
+  OmpEngine engine(spec, 333);
+  DevicePathSource<OmpEngine> source(engine, KernelChoice::kAuto, spec, s, 2500);
+  source.keep_losses([&](std::uint64_t first, std::uint64_t count) {
+    CHECK(first == next);
+    next = first + count;
+    kept.resize(static_cast<std::size_t>(first + count));
+    return kept.data() + first;
+  });
+  const ScenarioResult kept_run = run_scenario("x", spec, source, s);
+  check_same_run(kept_run, device_run(spec, s, 2500, 333), spec.gross_exposure());
+  REQUIRE(kept.size() == s.paths);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    const double want = reference_path_loss(spec, s.seed, i);
+    if (kept[i] != want) FAIL("path " << i << ": kept " << kept[i] << ", reference " << want);
+  }
 }

@@ -58,8 +58,12 @@ void MonteCarloRuns::check_against_itself(const ScenarioProgress& p, const std::
 
 ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
                                    const SimSpec& spec, const RunSettings& settings,
-                                   const ProgressFn& progress, PathObserver* observer) {
+                                   const ProgressFn& progress, PathObserver* observer,
+                                   const LossSink& keep) {
   if (paths_.size() <= index) paths_.resize(index + 1);
+  if (keep && (backend_.both() || world_.size() > 1 || index < checkpoint_.scenarios.size()))
+    throw InputError("", 0, "keep_losses",
+                     "every loss is kept only in one process on one backend, from the start");
   if (backend_.both()) {  // one process, no checkpoint (refused in the set-up)
     ScenarioResult r = backend_.simulate(name, spec, settings, progress);
     paths_[index] = r.paths;
@@ -84,6 +88,7 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
   const double prior_seconds = p.seconds;
   const std::unique_ptr<PathSource> source =
       backend_.path_source(spec, settings, !file_.empty(), observer);
+  source->keep_losses(keep);
   // Without a checkpoint there is nothing to save (and a source that keeps its tail elsewhere
   // need not bring it to the host after every batch).
   SaveProgress saving;

@@ -31,9 +31,11 @@ class MonteCarloRuns {
   // result, whose seconds include the time spent before a --resume; an empty result elsewhere.
   // --backend both (one process, no checkpoint) runs it through BackendPlan::simulate.
   // observer: paths the CPU backend simulates with more output (cpu_path_source).
+  // keep: where every loss of the run goes as well (PathSource::keep_losses; one process, not
+  // --backend both, not resumed).
   ScenarioResult run(std::size_t index, const std::string& name, const SimSpec& spec,
                      const RunSettings& settings, const ProgressFn& progress = {},
-                     PathObserver* observer = nullptr);
+                     PathObserver* observer = nullptr, const LossSink& keep = {});
   // The paths run `index` ended with (every rank, once run() returned): --paths, or where a
   // target error stopped it.
   std::uint64_t paths_of(std::size_t index) const { return paths_.at(index); }

@@ -12,8 +12,11 @@
 #include "host/analytics/path_risk.hpp"
 #include "host/app/monte_carlo_runs.hpp"
 #include "host/app/what_if.hpp"
+#include "host/input_error.hpp"
 #include "host/parallel/mpi_world.hpp"
 #include "host/report/format.hpp"
+#include "host/report/report_files.hpp"
+#include "host/run_phases.hpp"
 #include "host/value_fan.hpp"
 
 #ifndef CHIPSHOCK_VERSION
@@ -124,6 +127,11 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
       shifts.push_back(model.importance_shift());
       // The weighted paths through the same pipeline as any run (shared between MPI ranks,
       // checkpointed); every rank chose the same shift (the pilot is a function of the seed).
+      if (feedback.baseline_losses)
+        throw InputError("", 0, "keep_losses",
+                         "losses drawn under importance sampling are not the model's: each "
+                         "carries a likelihood ratio",
+                         "run without importance sampling to keep the losses");
       res = runs.run(k, name, model, settings, report_progress);
       if (world.is_root()) {
         attach_importance_info(res, info);
@@ -131,7 +139,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
       }
     } else {
       res = runs.run(k, name, model, settings, report_progress,
-                     k < taps.size() ? taps[k].get() : nullptr);
+                     k < taps.size() ? taps[k].get() : nullptr,
+                     k == 0 ? feedback.baseline_losses : LossSink{});
       if (k < taps.size()) taps[k]->release_days();
     }
     if (!world.is_root()) continue;
@@ -184,6 +193,25 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     if (feedback.clear) feedback.clear();
   }
   return report;
+}
+
+RunOutcome complete_reports(const RunOptions& o, RunReport report,
+                            std::chrono::steady_clock::time_point command_start, bool summary) {
+  RunOutcome out;
+  std::vector<ReportFile> files;
+  {
+    const PhaseScope reporting(Phase::kReports);
+    if (!o.out_dir.empty()) files = render_report_files(report);
+    if (summary) out.summary = report_summary(report);
+  }
+  report.phases.measured = true;
+  report.phases.seconds = phase_seconds();
+  report.phases.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start).count();
+  out.json = report_json_text(report);
+  if (!o.out_dir.empty()) out.written = write_report_files(o.out_dir, out.json, files);
+  out.report = std::move(report);
+  return out;
 }
 
 }  // namespace chipshock

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ struct RunOptions {
   bool dry_run = false;         // check everything, time a pilot, print the plan; simulate nothing
   std::string checkpoint;       // --checkpoint FILE: progress saved after every batch
   bool resume = false;          // --resume: continue the run saved in --checkpoint
+  // Inputs given as TOML text rather than files (the Python module's dicts): a market,
+  // portfolio, what-if or scenario argument equal to a key here is read from its text, and the
+  // key stands for the file in messages and reports (e.g. "<market dict>").
+  std::map<std::string, std::string> texts;
 };
 
 // Progress of a run for its front end: (what, done, total, unit), e.g. ("baseline", 250000,

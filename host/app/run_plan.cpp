@@ -113,6 +113,8 @@ void check_checkpoint_clashes(const RunOptions& o, const PreparedRun& p) {
 // the saved progress, refused (InputError, exit 2) when anything differs.
 void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   if (o.checkpoint.empty()) return;
+  if (!o.texts.empty())  // a resume checks its inputs' files against the checkpoint's
+    throw InputError("", 0, "--checkpoint", "needs every input as a file, not as text");
   const RunSettings& s = p.settings;
   RunCheckpoint& c = p.checkpoint;
   // What the saved accumulators depend on. Not the batch size or thread count (results do not
@@ -236,11 +238,21 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     throw InputError("", 0, "--scenario",
                      "more than " + std::to_string(kMaxScenarios) + " scenarios in one run");
 
-  p.market = load_market(o.market);
-  p.portfolio = load_portfolio(o.portfolio, p.market);
+  // An input given as text (RunOptions::texts) or a file.
+  const auto text_of = [&](const std::string& arg) -> const std::string* {
+    const auto it = o.texts.find(arg);
+    return it == o.texts.end() ? nullptr : &it->second;
+  };
+  const auto portfolio_of = [&](const std::string& arg, const Market& m) {
+    const std::string* text = text_of(arg);
+    return text != nullptr ? load_portfolio_text(*text, arg, m) : load_portfolio(arg, m);
+  };
+  const std::string* market_text = text_of(o.market);
+  p.market = market_text != nullptr ? load_market_text(*market_text, o.market) : load_market(o.market);
+  p.portfolio = portfolio_of(o.portfolio, p.market);
   const Market& market = p.market;
   const Portfolio& portfolio = p.portfolio;
-  if (!o.what_if.empty()) p.what_if = load_portfolio(o.what_if, market);
+  if (!o.what_if.empty()) p.what_if = portfolio_of(o.what_if, market);
   SimSettings& sim = p.sim;
   sim.horizon_days = o.horizon_days;
   sim.steps_per_day = o.steps_per_day;
@@ -253,7 +265,9 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   std::vector<Scenario>& scenarios = p.scenarios;
   std::vector<AppliedScenario>& applied = p.applied;
   for (const std::string& arg : o.scenarios) {
-    scenarios.push_back(load_scenario(resolve_scenario(arg)));
+    const std::string* text = text_of(arg);
+    scenarios.push_back(text != nullptr ? load_scenario_text(*text, arg)
+                                        : load_scenario(resolve_scenario(arg)));
     for (std::size_t k = 0; k + 1 < scenarios.size(); ++k)
       if (scenarios[k].name == scenarios.back().name)
         throw InputError(scenarios.back().file, 0, "name",

@@ -65,7 +65,7 @@ Market universe_from_prices(const std::string& dir, double rate) {
 
 }  // namespace
 
-int backtest_command(const BacktestOptions& o) {
+BacktestOutcome backtest_job(const BacktestOptions& o) {
   if (o.portfolio.empty()) throw InputError("", 0, "--portfolio", "required");
   if (o.from.empty()) throw InputError("", 0, "--from", "required", "e.g. --from 2024-01-26");
   if (o.to.empty()) throw InputError("", 0, "--to", "required", "e.g. --to 2025-01-27");
@@ -102,10 +102,12 @@ int backtest_command(const BacktestOptions& o) {
   const Portfolio portfolio = load_portfolio(o.portfolio, universe);
   if (!o.out_dir.empty()) prepare_set_folder(o.out_dir, kBacktestFiles, "--out");
   check_space(backtest_space(o, s.confidences));
-  const BacktestResult r = run_backtest(s, universe, portfolio, prices);
-  const std::string json =
-      backtest_json(r, CHIPSHOCK_VERSION)
-          .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  BacktestOutcome out{run_backtest(s, universe, portfolio, prices), ""};
+  const BacktestResult& r = out.result;
+  out.json = backtest_json(r, CHIPSHOCK_VERSION)
+                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+  const std::string& json = out.json;
   if (!o.out_dir.empty()) {
     say_set_written(write_file_set(o.out_dir,
                                    {{"backtest.csv", backtest_csv(r)},
@@ -115,6 +117,13 @@ int backtest_command(const BacktestOptions& o) {
                                    kBacktestFiles),
                     o.out_dir, o.quiet);
   }
+  return out;
+}
+
+int backtest_command(const BacktestOptions& o) {
+  const BacktestOutcome out = backtest_job(o);
+  const BacktestResult& r = out.result;
+  const std::string& json = out.json;
   if (o.json) {
     std::cout << json;
   } else if (!o.quiet) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "host/backtest/var_backtest.hpp"
+
 namespace chipshock {
 
 struct BacktestOptions {
@@ -23,6 +25,14 @@ struct BacktestOptions {
   bool quiet = false;
   bool json = false;
 };
+
+// The backtest's result and backtest.json's text, with the report set written to out_dir when
+// one is given; prints nothing but the set's notice (not with quiet). Throws InputError.
+struct BacktestOutcome {
+  BacktestResult result;
+  std::string json;
+};
+BacktestOutcome backtest_job(const BacktestOptions& options);
 
 int backtest_command(const BacktestOptions& options);
 

@@ -12,6 +12,7 @@
 
 #include "host/calibration/calibrate_market.hpp"
 #include "host/calibration/market_writer.hpp"
+#include "host/config/market.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
@@ -164,13 +165,13 @@ std::string summary(const MarketCalibration& c, const std::string& out) {
 
 }  // namespace
 
-int calibrate_command(const CalibrateOptions& o) {
+CalibrateOutcome calibrate_job(const CalibrateOptions& o) {
   if (o.prices.empty())
     throw InputError("", 0, "--prices", "required",
                      "give the folder of <TICKER>.csv files (date,close)");
   const CalibrationSettings settings = settings_from(o);
   validate_calibration_settings(settings);
-  check_out(o);
+  if (!o.text_only) check_out(o);
   std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
   // Without --tickers, every file in the folder is a candidate: files whose own history cannot
   // fill the window up to --as-of (a late listing such as ARM's) are left out and listed, rather
@@ -198,18 +199,26 @@ int calibrate_command(const CalibrateOptions& o) {
   // per ticker and the correlation matrix's n x n cells of at most 8 characters).
   const std::uint64_t n = tickers.size();
   const std::uint64_t bound = 2 * ((16 << 10) + 256 * n + 12 * n * n);
-  if (o.out == "-")
+  if (o.text_only) {
+    // nothing written
+  } else if (o.out == "-") {
     check_space({{"", bound, bound, "--out", "the market file"}});
-  else
+  } else {
     check_space({{std::filesystem::path(std::filesystem::absolute(o.out)).parent_path().string(),
                   2 * bound, bound, "--out", "the market file and its temporary copy"}});
+  }
   const PriceHistory history = load_price_history(o.prices, tickers);
   MarketCalibration c = calibrate_market(history, settings);
   for (const std::string& t : left_out)
     c.notes.push_back("left out " + t + ": too short for " + std::to_string(settings.window) +
                       " returns; name the tickers with --tickers to be told instead");
-  const std::string text = market_toml(c, CHIPSHOCK_VERSION);
-  if (o.out == "-") {
+  std::string market_text = market_toml(c, CHIPSHOCK_VERSION);
+  CalibrateOutcome out{std::move(c), std::move(market_text)};
+  const std::string& text = out.text;
+  if (o.text_only) {
+    // What a file would get checked by: the market it holds loads.
+    (void)load_market_text(text, "the calibrated market");
+  } else if (o.out == "-") {
     // Checked the same way as a file: through a temporary file that load_market reads.
     const std::string probe = (std::filesystem::temp_directory_path() /
                                ("chipshock-calibrate-" + std::to_string(::getpid()) + ".toml"))
@@ -221,6 +230,12 @@ int calibrate_command(const CalibrateOptions& o) {
   } else {
     write_market_file(o.out, text);
   }
+  return out;
+}
+
+int calibrate_command(const CalibrateOptions& o) {
+  const CalibrateOutcome out = calibrate_job(o);
+  const MarketCalibration& c = out.calibration;
   if (!o.quiet) (o.out == "-" ? std::cerr : std::cout) << summary(c, o.out);
   std::cout.flush();
   return kExitOk;

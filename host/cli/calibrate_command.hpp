@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "host/calibration/calibrate_market.hpp"
+
 namespace chipshock {
 
 struct CalibrateOptions {
@@ -20,7 +22,16 @@ struct CalibrateOptions {
   std::string out;     // file, or "-" for stdout
   bool force = false;  // replace an existing --out
   bool quiet = false;
+  bool text_only = false;  // write nothing, check nothing of --out: the text is returned
 };
+
+// The calibration and the market file's text, written to --out (a file, or "-": stdout) unless
+// text_only. Prints nothing else. Throws InputError.
+struct CalibrateOutcome {
+  MarketCalibration calibration;
+  std::string text;
+};
+CalibrateOutcome calibrate_job(const CalibrateOptions& options);
 
 // Runs and returns the exit code; throws InputError for the caller to map to exit code 2.
 int calibrate_command(const CalibrateOptions& options);

@@ -146,32 +146,22 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
   if (world.is_root()) {
     // Every file but report.json first, so that report.json's run.phases includes them; then
     // report.json and the summary (their own few milliseconds come after the phases' end).
-    std::vector<ReportFile> files;
-    std::string summary;
-    {
-      const PhaseScope reporting(Phase::kReports);
-      if (!o.out_dir.empty()) files = render_report_files(report);
-      if (!o.json && !o.quiet) summary = report_summary(report);
-    }
-    report.phases.measured = true;
-    report.phases.seconds = phase_seconds();
-    report.phases.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start).count();
-    const std::string json = report_json_text(report);
-    if (!o.out_dir.empty()) say_set_written(write_report_files(o.out_dir, json, files), o.out_dir, o.quiet);
+    const RunOutcome done =
+        complete_reports(o, std::move(report), command_start, !o.json && !o.quiet);
+    if (!o.out_dir.empty()) say_set_written(done.written, o.out_dir, o.quiet);
     // --- end of reports ---
     if (o.json) {
-      std::cout << json;
+      std::cout << done.json;
     } else if (!o.quiet) {
-      std::cout << summary;
-      if (o.timings) std::cout << phases_summary(report);
+      std::cout << done.summary;
+      if (o.timings) std::cout << phases_summary(done.report);
       if (!o.out_dir.empty())
         std::cout << "wrote " << (std::filesystem::path(o.out_dir) / "report.html").string()
                   << ", report.json, report.md and CSV files\n";
     }
-    if (o.timings && (o.json || o.quiet)) std::cerr << phases_summary(report);
+    if (o.timings && (o.json || o.quiet)) std::cerr << phases_summary(done.report);
     std::cout.flush();
-    non_finite = non_finite_warnings(report);
+    non_finite = non_finite_warnings(done.report);
     std::cerr << non_finite;  // loud whatever --json and --quiet say
   }
   // The run is complete and reported: its checkpoints are spent. Removed only once rank 0 has

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/cpu/cpu_kernel.hpp"
+#include "host/run_cancel.hpp"
 
 namespace chipshock {
 
@@ -22,6 +23,7 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
   const cpu_kernel::SimulateFn kernel =
       isa_ == CpuIsa::kAvx512 ? cpu_kernel::simulate_avx512 : cpu_kernel::simulate_avx2;
   kernel(m, spec.book(), seed, first_path, count, losses, log_weights, threads_);
+  throw_if_run_cancelled();  // the kernel skipped the paths left (host/run_cancel.hpp)
 }
 
 void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
@@ -39,6 +41,7 @@ void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
                                                  : cpu_kernel::simulate_lines_avx2;
   kernel(spec.model(), spec.book(), lines.data(), static_cast<int>(lines.size()), seed,
          paths.data(), paths.size(), line_losses.data(), losses.data(), threads_);
+  throw_if_run_cancelled();
 }
 
 void CpuBackend::simulate_path_risk(const SimSpec& spec,
@@ -54,6 +57,7 @@ void CpuBackend::simulate_path_risk(const SimSpec& spec,
                                                     : cpu_kernel::simulate_path_risk_avx2;
   kernel(spec.model(), books.data(), stop_loss, seed, first_path, count, losses, drawdowns,
          first_breach, threads_);
+  throw_if_run_cancelled();
 }
 
 void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
@@ -67,6 +71,7 @@ void CpuBackend::simulate_days(const SimSpec& spec, const std::vector<const SimS
                                                 ? cpu_kernel::simulate_days_avx512
                                                 : cpu_kernel::simulate_days_avx2;
   kernel(spec.model(), books.data(), rows.data(), seed, first_path, count, losses, threads_);
+  throw_if_run_cancelled();
 }
 
 }  // namespace chipshock

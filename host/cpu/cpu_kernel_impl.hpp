@@ -26,6 +26,7 @@
 
 #include "host/cpu/cpu_kernel.hpp"
 #include "host/cpu/simd_lanes.hpp"
+#include "host/run_cancel.hpp"
 #include "kernels/box_muller.cuh"
 #include "kernels/importance_sampling.cuh"
 #include "kernels/path_model.cuh"
@@ -431,6 +432,8 @@ void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int
 
 // fn(offset, valid, scratch) for each group of kLanes paths [offset, offset + kLanes) of
 // [0, count), `valid` of them inside it, on `threads` OpenMP threads (each with its scratch).
+// A cancelled run (host/run_cancel.hpp) skips the groups left, so that even a long-horizon
+// batch stops within milliseconds; CpuBackend then throws RunCancelled.
 template <class Fn>
 void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk, const Fn& fn) {
   const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
@@ -439,6 +442,7 @@ void for_each_group(const ModelView& m, std::uint64_t count, int threads, int ch
     Scratch scratch(m);
 #pragma omp for schedule(dynamic, chunk)
     for (std::int64_t g = 0; g < groups; ++g) {
+      if (run_cancel_flag.load(std::memory_order_relaxed)) continue;
       const std::uint64_t offset = static_cast<std::uint64_t>(g) * kLanes;
       const std::uint64_t left = count - offset;
       const int valid = left < static_cast<std::uint64_t>(kLanes) ? static_cast<int>(left) : kLanes;

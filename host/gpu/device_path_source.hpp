@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -94,6 +95,8 @@ class DevicePathSource final : public PathSource {
             const std::function<void(std::uint64_t)>& folded) override {
     std::optional<PhaseScope> simulating(std::in_place, Phase::kSimulate);
     engine_.load(spec_.model(), spec_.book(), kernel_);
+    if (keep_ && weighted_)
+      throw std::invalid_argument("losses drawn under importance sampling are not kept");
     if (weighted_) {
       // In pieces of at most a batch of the device's, so that the host's staging memory is
       // bounded whatever the stretch.
@@ -116,7 +119,8 @@ class DevicePathSource final : public PathSource {
                                        [&](std::uint64_t done, std::uint64_t) {
                                          if (folded) folded(done);
                                        },
-                                       acc.histogram().bins());
+                                       acc.histogram().bins(),
+                                       keep_ ? keep_(first, count) : nullptr);
     simulating.reset();                       // the device run and its copies are done
     merge_summary(acc, std::move(summary));  // no tail: it stays on the device
   }

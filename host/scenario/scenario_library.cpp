@@ -29,12 +29,20 @@ bool is_data_root(const fs::path& p) {
   return fs::is_directory(p / "builtin", ec) || fs::is_directory(p / "data" / "prices", ec);
 }
 
+std::string& data_root_fallback() {
+  static std::string dir;
+  return dir;
+}
+
 }  // namespace
+
+void set_data_root_fallback(const std::string& dir) { data_root_fallback() = dir; }
 
 std::string data_root() {
   if (const char* env = std::getenv("CHIPSHOCK_DATA_DIR"); env != nullptr && *env != '\0')
     return env;
   std::vector<fs::path> candidates;
+  if (!data_root_fallback().empty()) candidates.push_back(data_root_fallback());
   const fs::path exe = executable_dir();
   if (!exe.empty()) {
     candidates.push_back(exe / ".." / "scenarios");

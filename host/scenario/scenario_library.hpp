@@ -13,6 +13,9 @@ namespace chipshock {
 
 // The `scenarios/` folder, or "" when none is found.
 std::string data_root();
+// The data folder a front end ships beside itself (the installed Python package's scenarios/),
+// tried after CHIPSHOCK_DATA_DIR and before the folders near the executable.
+void set_data_root_fallback(const std::string& dir);
 
 // Built-in scenario files (scenarios/builtin/*.toml), sorted by name.
 std::vector<std::string> builtin_scenario_files();

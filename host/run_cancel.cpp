@@ -1,0 +1,7 @@
+#include "host/run_cancel.hpp"
+
+namespace chipshock {
+
+std::atomic<bool> run_cancel_flag{false};
+
+}  // namespace chipshock

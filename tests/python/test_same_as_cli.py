@@ -1,0 +1,107 @@
+"""chipshock.run(...).report is the CLI's report.json for the same inputs, apart from timing
+fields, for every feature of `chipshock run`."""
+import json
+import os
+import tomllib
+
+import pytest
+
+import chipshock
+from conftest import (BOOK, HEDGED, MARKET, MARKET_T, WHAT_IF, cli_report, gpu_usable,
+                      without_timing)
+
+BASE = {"paths": 20000, "horizon": 5, "seed": 7, "backend": "cpu", "threads": 2}
+BASE_ARGS = ["--paths", "20000", "--horizon", "5", "--seed", "7", "--backend", "cpu",
+             "--threads", "2"]
+
+# (name, run()'s keyword arguments beyond BASE, the CLI's arguments beyond BASE_ARGS)
+CASES = [
+    ("scenarios", {"scenarios": ["cheaper_model_disruption", "export_restrictions"]},
+     ["--scenario", "cheaper_model_disruption", "--scenario", "export_restrictions"]),
+    ("levels", {"confidence": (0.9, 0.99, 0.999)}, ["--confidence", "0.9,0.99,0.999"]),
+    ("antithetic", {"antithetic": True}, ["--antithetic"]),
+    ("sobol", {"rng": "sobol", "scenarios": ["taiwan_supply_disruption"]},
+     ["--rng", "sobol", "--scenario", "taiwan_supply_disruption"]),
+    ("importance_sampling", {"importance_sampling": True, "confidence": (0.99, 0.999)},
+     ["--importance-sampling", "--confidence", "0.99,0.999"]),
+    ("stop_loss", {"stop_loss": 400000, "scenarios": ["cheaper_model_disruption"]},
+     ["--stop-loss", "400000", "--scenario", "cheaper_model_disruption"]),
+    ("what_if", {"what_if": WHAT_IF, "scenarios": ["export_restrictions"]},
+     ["--what-if", WHAT_IF, "--scenario", "export_restrictions"]),
+    ("target_rel_error", {"target_rel_error": 0.02}, ["--target-rel-error", "0.02"]),
+    ("no_components", {"components": False}, ["--no-components"]),
+    ("student_t_steps", {"market": MARKET_T, "portfolio": HEDGED, "steps_per_day": 2},
+     ["--steps-per-day", "2"]),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,args", CASES, ids=[c[0] for c in CASES])
+def test_report_equals_cli(name, kwargs, args):
+    market = kwargs.pop("market", MARKET)
+    portfolio = kwargs.pop("portfolio", BOOK)
+    r = chipshock.run(market, portfolio, **BASE, **kwargs)
+    want = cli_report(["--market", market, "--portfolio", portfolio, *BASE_ARGS, *args])
+    assert without_timing(r.report) == without_timing(want)
+
+
+def test_dict_inputs_equal_their_files():
+    with open(MARKET, "rb") as f:
+        market = tomllib.load(f)
+    with open(BOOK, "rb") as f:
+        book = tomllib.load(f)
+    scenario_file = os.path.join(os.path.dirname(MARKET), "..", "builtin",
+                                 "cheaper_model_disruption.toml")
+    with open(scenario_file, "rb") as f:
+        scenario = tomllib.load(f)
+    r = chipshock.run(market, book, scenarios=[scenario], **BASE)
+    want = cli_report(["--market", MARKET, "--portfolio", BOOK, *BASE_ARGS,
+                       "--scenario", "cheaper_model_disruption"])
+    got = without_timing(r.report)
+    want = without_timing(want)
+    assert got["model"].pop("market_file") == "<market dict>"
+    assert got["model"].pop("portfolio_file") == "<portfolio dict>"
+    want["model"].pop("market_file")
+    want["model"].pop("portfolio_file")
+    assert got["scenarios"][1].pop("definition")["file"] == "<scenario dict 1>"
+    want["scenarios"][1].pop("definition")
+    assert got == want
+
+
+def test_out_folder_is_the_clis(tmp_path):
+    import subprocess
+
+    from conftest import ROOT, cli
+
+    r = chipshock.run(MARKET, BOOK, scenarios="export_restrictions", out=tmp_path / "py",
+                      **BASE)
+    os.mkdir(tmp_path / "cli")
+    subprocess.run([cli(), "run", "--market", MARKET, "--portfolio", BOOK, *BASE_ARGS,
+                    "--scenario", "export_restrictions", "--out", str(tmp_path / "cli"),
+                    "--quiet"], cwd=ROOT, check=True)
+    assert sorted(os.listdir(tmp_path / "py")) == sorted(os.listdir(tmp_path / "cli"))
+    with open(tmp_path / "py" / "report.json") as f:
+        written = json.load(f)
+    assert written == r.report
+    with open(tmp_path / "cli" / "report.json") as f:
+        assert without_timing(written) == without_timing(json.load(f))
+    for name in ("scenarios.csv", "components.csv", "loss_histogram.csv"):
+        a = (tmp_path / "py" / name).read_text()
+        b = (tmp_path / "cli" / name).read_text()
+        assert a == b, name
+    # Result.write makes the same set again.
+    r.write(tmp_path / "again")
+    assert sorted(os.listdir(tmp_path / "again")) == sorted(os.listdir(tmp_path / "py"))
+    for name in ("scenarios.csv", "components.csv", "loss_histogram.csv", "report.json"):
+        assert (tmp_path / "again" / name).read_text() == (tmp_path / "py" / name).read_text()
+
+
+def test_gpu_report_equals_cli_gpu():
+    usable, why = gpu_usable()
+    if not usable:
+        pytest.skip(f"SKIPPED: no usable GPU ({why})")
+    kwargs = dict(BASE, backend="gpu", paths=200000)
+    r = chipshock.run(MARKET, BOOK, scenarios=["cheaper_model_disruption"], **kwargs)
+    want = cli_report(["--market", MARKET, "--portfolio", BOOK, "--paths", "200000",
+                       "--horizon", "5", "--seed", "7", "--backend", "gpu", "--threads", "2",
+                       "--scenario", "cheaper_model_disruption"])
+    assert without_timing(r.report) == without_timing(want)
