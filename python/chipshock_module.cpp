@@ -282,6 +282,8 @@ py::tuple calibrate(const py::dict& d) {
   o.dof = get<std::string>(d, "dof", o.dof);
   o.rate = get<double>(d, "rate", o.rate);
   o.currency = get<std::string>(d, "currency", o.currency);
+  o.factor_prices = get<std::string>(d, "factor_prices", "");
+  o.sectors = get<std::string>(d, "sectors", "");
   o.quiet = true;
   o.text_only = true;
   CalibrateOutcome out;

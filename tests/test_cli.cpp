@@ -432,7 +432,49 @@ TEST_CASE("target relative error: the run stops once the ES interval is narrow e
   };
   CHECK(half(rows.back()) <= 0.012);
   CHECK(half(rows[rows.size() - 2]) > 0.012);
+  CHECK(r.err.find("warning") == std::string::npos);  // met: nothing to warn of
   CHECK(run_chipshock(kSample + "--max-paths 1M").code == 2);  // only with a target
+}
+
+TEST_CASE("target relative error: the paths used are named, a missed target is warned of, 0 is "
+          "refused", "[cli][target]") {
+  // The summary, report.md and report.html name the paths each scenario used, not --paths.
+  TempDir out;
+  const CliResult met = run_chipshock(kSample + "--paths 20k --seed 5 --no-components "
+                                      "--target-rel-error 0.012 --max-paths 640k --out '" +
+                                      out.path().string() + "'");
+  REQUIRE(met.code == 0);
+  const auto used = nlohmann::json::parse(slurp_file(out.file("report.json")))["scenarios"][0]["paths"]
+                        .get<std::uint64_t>();
+  CHECK(used > 20000);
+  const std::string header = std::to_string(used) + " paths (doubled from 20000 toward a 1.2% ES error)";
+  CHECK(met.out.find(header) != std::string::npos);
+  CHECK(slurp_file(out.file("report.md")).find(header) != std::string::npos);
+  CHECK(slurp_file(out.file("report.html")).find(header) != std::string::npos);
+  // Scenarios that stop at different counts are each named.
+  const CliResult two = run_chipshock(kSample + "--paths 20k --seed 5 --no-components "
+                                      "--scenario cheaper_model_disruption "
+                                      "--target-rel-error 0.012 --max-paths 640k");
+  REQUIRE(two.code == 0);
+  CHECK(two.out.find("doubled from 20000") != std::string::npos);
+
+  // A target the cap cannot reach: exit 0 with the report, and a warning on stderr even with
+  // --json and --quiet.
+  for (const char* mode : {"--json", "--quiet"}) {
+    CAPTURE(mode);
+    const CliResult missed = run_chipshock(kSample + "--paths 20k --seed 5 --no-components " +
+                                           mode + " --target-rel-error 0.0005 --max-paths 40k");
+    CHECK(missed.code == 0);
+    CHECK(missed.err.find("warning: baseline: the target error (0.05% of the 97.5% ES) was not "
+                          "met: stopped at the cap of 40000 paths") != std::string::npos);
+  }
+  // 0 is refused like any value outside (0, 1), not taken as "no target".
+  for (const char* bad : {"0", "-0.01", "1"}) {
+    CAPTURE(bad);
+    const CliResult r = run_chipshock(kSample + "--paths 20k --target-rel-error " + bad);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--target-rel-error: must be in (0, 1)") != std::string::npos);
+  }
 }
 
 TEST_CASE("run --importance-sampling reports its measure and refuses the GPU", "[cli][importance]") {
@@ -477,4 +519,57 @@ TEST_CASE("run --importance-sampling reports its measure and refuses the GPU", "
       CHECK(g.out.find("\"method\": \"importance\"") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("run --repair-correlation higham replaces a matrix that is not positive definite and "
+          "says so", "[cli][issue19]") {
+  TempDir dir;
+  const std::string market = dir.write("m.toml", R"(currency = "USD"
+rate = 0.03
+[assets.A]
+spot = 100.0
+vol = 0.3
+[assets.B]
+spot = 50.0
+vol = 0.4
+[assets.C]
+spot = 20.0
+vol = 0.5
+[correlation]
+tickers = ["A", "B", "C"]
+matrix = [[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]]
+)");
+  const std::string book = dir.write("b.toml", R"(name = "abc"
+[[positions]]
+ticker = "A"
+quantity = 10
+[[positions]]
+ticker = "C"
+quantity = -20
+)");
+  const std::string base = "run --market '" + market + "' --portfolio '" + book + "' --paths 20k ";
+  const CliResult refused = run_chipshock(base);
+  CHECK(refused.code == 2);
+  CHECK(refused.err.find("not positive definite") != std::string::npos);
+  CHECK(refused.err.find("--repair-correlation higham") != std::string::npos);
+
+  const CliResult r = run_chipshock(base + "--repair-correlation higham --json");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& repair = j["model"]["correlation_repair"];
+  CHECK(repair["method"] == "higham");
+  CHECK(repair["min_eigenvalue_given"].get<double>() < 0);
+  CHECK(repair["min_eigenvalue_repaired"].get<double>() >= 1e-7);
+  CHECK(repair["frobenius_distance"].get<double>() > 0.1);
+  CHECK(repair["frobenius_distance"].get<double>() < 1.0);
+  const CliResult text = run_chipshock(base + "--repair-correlation higham");
+  CHECK(text.out.find("note: correlation: the market file's matrix is not positive definite") !=
+        std::string::npos);
+
+  // A positive definite matrix is left alone (no repair recorded); an unknown method is refused.
+  const CliResult pd = run_chipshock(kSample + "--paths 20k --repair-correlation higham --json");
+  REQUIRE(pd.code == 0);
+  CHECK(!nlohmann::json::parse(pd.out)["model"].contains("correlation_repair"));
+  CHECK(run_chipshock(base + "--repair-correlation clip").code == 2);
 }

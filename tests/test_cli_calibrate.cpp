@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -109,6 +110,14 @@ TEST_CASE("calibrate reproduces the sample market of scripts/estimate_sample_mar
     CHECK(mine.assets[k].ticker == ref.assets[k].ticker);
     CHECK(std::fabs(mine.assets[k].vol - ref.assets[k].vol) <= 1e-4 + 1e-12);
     CHECK(std::fabs(mine.assets[k].spot - ref.assets[k].spot) <= 0.005 + 1e-9);
+    // The same sectors, and the same OLS loadings on SPY and SMH - SPY (both to 3 decimals).
+    CHECK(mine.assets[k].sector == ref.assets[k].sector);
+    REQUIRE(mine.assets[k].exposures.size() == 2);
+    for (const char* f : {"market", "ai_capex"}) {
+      CAPTURE(f);
+      CHECK(std::fabs(mine.assets[k].exposures.at(f) - ref.assets[k].exposures.at(f)) <=
+            1e-3 + 1e-12);
+    }
   }
   double worst = 0;
   for (std::size_t i = 0; i < n * n; ++i)
@@ -201,4 +210,78 @@ TEST_CASE("calibrate: bad input exits 2 naming the option or the file",
     CHECK_THAT(r.err, Contains(c.expect) && Contains(c.hint));
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("m.toml")));
+}
+
+TEST_CASE("a calibrated market carries sectors and factor loadings: every built-in scenario and "
+          "reverse run on it", "[cli][calibrate][issue19]") {
+  TempDir dir;
+  // Prices in a folder of the user's own, without the factor proxies: they come from the
+  // shipped history, and the file's header says so.
+  std::filesystem::create_directories(dir.path() / "mine");
+  for (const char* t : {"NVDA", "AMD", "MU", "MSFT"})
+    dir.write(std::string("mine/") + t + ".csv",
+              slurp_file(testing::source_path(std::string("scenarios/data/prices/") + t + ".csv")));
+  const std::string market = dir.file("m.toml");
+  const CliResult r = run_chipshock("calibrate --prices '" + dir.file("mine") +
+                                    "' --window 400 --quiet --out '" + market + "'");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  const Market m = load_market(market);
+  for (const Asset& a : m.assets) {
+    CAPTURE(a.ticker);
+    CHECK(!a.sector.empty());
+    CHECK(a.exposures.count("market") == 1);
+    CHECK(a.exposures.count("ai_capex") == 1);
+  }
+  CHECK(m.assets[m.index_of("MSFT")].sector == "software");
+  CHECK(m.assets[m.index_of("NVDA")].exposures.at("ai_capex") > 0.3);  // a semiconductor
+  CHECK(m.assets[m.index_of("MSFT")].exposures.at("ai_capex") < 0.3);
+  CHECK_THAT(slurp_file(market), Contains("exposures = factor loadings, OLS") &&
+                                     Contains("scenarios/data/prices") &&
+                                     Contains("sectors.csv"));
+  const std::string book = dir.write("book.toml",
+                                     "name = \"mine\"\n[[positions]]\nticker = \"NVDA\"\nquantity = 100\n"
+                                     "[[positions]]\nticker = \"MSFT\"\nquantity = 50\n");
+  for (const char* sc : {"ai_capex_cut", "cheaper_model_disruption",
+                         "cheaper_model_disruption_no_rebound", "export_restrictions",
+                         "rates_shock", "taiwan_supply_disruption"}) {
+    CAPTURE(sc);
+    const CliResult run = run_chipshock("run --market '" + market + "' --portfolio '" + book +
+                                        "' --paths 5000 --horizon 5 --quiet --scenario " + sc);
+    CAPTURE(run.err);
+    CHECK(run.code == 0);
+  }
+  const CliResult rev = run_chipshock("reverse --market '" + market + "' --portfolio '" + book +
+                                      "' --factor ai_capex --target-loss 5000 --paths 5000");
+  CAPTURE(rev.err);
+  CHECK(rev.code == 0);
+
+  // --sectors overrides the shipped table; --factor-prices none writes no loadings (and says
+  // why in the header), after which a factor scenario is refused by name.
+  const std::string sectors = dir.write("sectors.csv", "# mine\nticker,sector\nMSFT,cloud\n");
+  const CliResult own = run_chipshock("calibrate --prices '" + dir.file("mine") +
+                                      "' --window 400 --quiet --factor-prices none --sectors '" +
+                                      sectors + "' --out -");
+  REQUIRE(own.code == 0);
+  const Market plain = load_market(dir.write("plain.toml", own.out));
+  CHECK(plain.assets[plain.index_of("MSFT")].sector == "cloud");
+  CHECK(plain.assets[plain.index_of("NVDA")].sector == "semiconductors");
+  CHECK(plain.assets[plain.index_of("NVDA")].exposures.empty());
+  CHECK_THAT(own.out, Contains("exposures = none"));
+  const CliResult refused = run_chipshock("run --market '" + dir.file("plain.toml") +
+                                          "' --portfolio '" + book +
+                                          "' --paths 5000 --scenario ai_capex_cut");
+  CHECK(refused.code == 2);
+  CHECK_THAT(refused.err, Contains("unknown factor"));
+
+  // A bad sector table or a folder without the proxies: exit 2 naming the file or option.
+  const std::string bad = dir.write("bad.csv", "ticker,sector\nMSFT,not a sector\n");
+  const CliResult b = run_chipshock("calibrate --prices '" + dir.file("mine") + "' --window 400 "
+                                    "--sectors '" + bad + "' --out -");
+  CHECK(b.code == 2);
+  CHECK_THAT(b.err, Contains(bad + ":2: sector"));
+  const CliResult f = run_chipshock("calibrate --prices '" + dir.file("mine") + "' --window 400 "
+                                    "--factor-prices '" + dir.file("mine") + "' --out -");
+  CHECK(f.code == 2);
+  CHECK_THAT(f.err, Contains("--factor-prices") && Contains("SPY.csv"));
 }

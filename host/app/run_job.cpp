@@ -73,6 +73,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   report.steps_per_day = o.steps_per_day;
   report.n_assets = spec.n_assets();
   report.dof = market.dof;
+  report.correlation_repair = market.repair;
   report.antithetic = o.antithetic;
   report.rng = rng_name(o.rng);
   report.as_of = market.as_of;

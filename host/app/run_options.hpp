@@ -42,8 +42,10 @@ struct RunOptions {
   bool timings = false;         // --timings: the seconds of each phase after the summary
   bool no_components = false;   // skip component VaR/ES
   double target_rel_error = 0;  // --target-rel-error: 0 = run exactly --paths
+  bool target_rel_error_given = false;  // the option was given (then 0 is refused, not "off")
   std::string max_paths = "0";  // --max-paths: cap of a run to a target error (0 = 64 x --paths)
   std::string what_if;          // --what-if FILE: positions to add (negative: reduce)
+  std::string repair_correlation;  // --repair-correlation higham: repair a matrix not PD
   bool dry_run = false;         // check everything, time a pilot, print the plan; simulate nothing
   std::string checkpoint;       // --checkpoint FILE: progress saved after every batch
   bool resume = false;          // --resume: continue the run saved in --checkpoint

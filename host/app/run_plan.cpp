@@ -14,6 +14,7 @@
 #include "host/analytics/importance_sampling.hpp"
 #include "host/analytics/path_risk.hpp"
 #include "host/app/arg_parsing.hpp"
+#include "host/calibration/correlation_repair.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/parallel/mpi_world.hpp"
@@ -76,7 +77,7 @@ void check_option_rules(const RunOptions& o, int world_size) {
     throw InputError("", 0, "--backend",
                      "both runs whole scenarios in one process: not with mpirun or --checkpoint",
                      "use --backend gpu or cpu");
-  if (o.target_rel_error == 0 && o.max_paths != "0")
+  if (o.target_rel_error == 0 && !o.target_rel_error_given && o.max_paths != "0")
     throw InputError("", 0, "--max-paths", "only applies with --target-rel-error");
   if (o.resume && o.checkpoint.empty())
     throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
@@ -183,7 +184,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     settings.gpu_batch_paths = settings.batch_paths;
   }
   settings.components = !o.no_components;
-  if (o.target_rel_error != 0) {
+  if (o.target_rel_error != 0 || o.target_rel_error_given) {
     if (!(o.target_rel_error > 0 && o.target_rel_error < 1))
       throw InputError("", 0, "--target-rel-error", "must be in (0, 1), e.g. 0.01 for 1%");
     settings.target_rel_error = o.target_rel_error;
@@ -248,7 +249,10 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     return text != nullptr ? load_portfolio_text(*text, arg, m) : load_portfolio(arg, m);
   };
   const std::string* market_text = text_of(o.market);
-  p.market = market_text != nullptr ? load_market_text(*market_text, o.market) : load_market(o.market);
+  const bool as_given = o.repair_correlation.empty();  // else repaired when not PD
+  p.market = market_text != nullptr ? load_market_text(*market_text, o.market, as_given)
+                                    : load_market(o.market, as_given);
+  if (!as_given) repair_market_correlation(p.market, o.repair_correlation);
   p.portfolio = portfolio_of(o.portfolio, p.market);
   const Market& market = p.market;
   const Portfolio& portfolio = p.portfolio;

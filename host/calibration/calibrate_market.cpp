@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <Eigen/QR>
 #include <cstdio>
+#include <fstream>
 #include <regex>
 
 #include "host/config/toml_reader.hpp"
@@ -77,6 +79,94 @@ void validate_calibration_settings(const CalibrationSettings& s) {
   if (!std::regex_match(s.currency, currency))
     throw InputError("", 0, "--currency",
                      "'" + s.currency + "': expected an ISO 4217 code like USD");
+}
+
+namespace {
+
+// OLS loadings of each ticker's window returns on the factor proxies' returns over the same
+// dates (c.loadings; a note when the proxies are missing or share too few dates).
+void estimate_loadings(MarketCalibration& c, const PriceHistory& h, std::size_t first,
+                       std::size_t last, const Eigen::MatrixXd& r, const std::string& dir) {
+  if (dir.empty()) return;
+  const std::vector<std::string> have = available_tickers(dir);
+  for (const char* proxy : {kMarketProxy, kSemisProxy})
+    if (std::find(have.begin(), have.end(), proxy) == have.end()) {
+      c.notes.push_back(std::string("no factor loadings: ") + proxy + ".csv is not in " + dir +
+                        " (the factor proxies are SPY for market, SMH - SPY for ai_capex)");
+      return;
+    }
+  const PriceHistory p = load_price_history(dir, {kMarketProxy, kSemisProxy});
+  std::vector<Eigen::Index> rows;
+  std::vector<double> spy, smh;
+  for (std::size_t d = first + 1; d <= last; ++d) {
+    const int a = p.index_of_date(h.dates[d - 1]), b = p.index_of_date(h.dates[d]);
+    if (a < 0 || b < 0) continue;
+    rows.push_back(static_cast<Eigen::Index>(d - first - 1));
+    spy.push_back(std::log(p.close(static_cast<std::size_t>(b), 0) /
+                           p.close(static_cast<std::size_t>(a), 0)));
+    smh.push_back(std::log(p.close(static_cast<std::size_t>(b), 1) /
+                           p.close(static_cast<std::size_t>(a), 1)));
+  }
+  const auto m = static_cast<Eigen::Index>(rows.size());
+  if (m < kMinWindow) {
+    c.notes.push_back("no factor loadings: the proxies in " + dir + " share only " +
+                      std::to_string(m) + " of the window's dates");
+    return;
+  }
+  Eigen::MatrixXd x(m, 3), y(m, r.cols());
+  for (Eigen::Index i = 0; i < m; ++i) {
+    x(i, 0) = 1.0;
+    x(i, 1) = spy[static_cast<std::size_t>(i)];
+    x(i, 2) = smh[static_cast<std::size_t>(i)] - spy[static_cast<std::size_t>(i)];
+    y.row(i) = r.row(rows[static_cast<std::size_t>(i)]);
+  }
+  const Eigen::MatrixXd beta = x.colPivHouseholderQr().solve(y);
+  const Eigen::MatrixXd resid = y - x * beta;
+  for (Eigen::Index k = 0; k < r.cols(); ++k) {
+    c.loadings.push_back({beta(1, k), beta(2, k)});
+    const double total = (y.col(k).array() - y.col(k).mean()).square().sum();
+    c.loading_r2.push_back(total > 0 ? 1.0 - resid.col(k).squaredNorm() / total : 0.0);
+  }
+  c.loading_returns = static_cast<int>(m);
+  c.factor_prices_dir = dir;
+  if (m < static_cast<Eigen::Index>(last - first))
+    c.notes.push_back("factor loadings from " + std::to_string(m) + " of the window's " +
+                      std::to_string(last - first) + " returns (the dates " + dir +
+                      "'s SPY and SMH share)");
+}
+
+}  // namespace
+
+std::map<std::string, std::string> load_sector_table(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file, 0, "", "cannot open the sector table");
+  std::map<std::string, std::string> out;
+  std::string line;
+  long n = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t comma = line.find(',');
+    if (!header) {
+      if (line != "ticker,sector")
+        throw InputError(file, n, "header", "expected 'ticker,sector', found '" + line + "'");
+      header = true;
+      continue;
+    }
+    if (comma == std::string::npos || line.find(',', comma + 1) != std::string::npos)
+      throw InputError(file, n, "", "expected two fields, ticker,sector");
+    const std::string ticker = line.substr(0, comma), sector = line.substr(comma + 1);
+    if (!valid_ticker(ticker)) throw InputError(file, n, "ticker", "'" + ticker + "' is not a ticker");
+    if (!valid_identifier(sector))
+      throw InputError(file, n, "sector",
+                       "'" + sector + "' is not a sector name (1-32 letters, digits or _)");
+    if (!out.emplace(ticker, sector).second)
+      throw InputError(file, n, "ticker", ticker + " is listed twice");
+  }
+  if (!header) throw InputError(file, 0, "header", "empty: expected 'ticker,sector' and rows");
+  return out;
 }
 
 MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSettings& s) {
@@ -160,6 +250,20 @@ MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSetti
                        "the close on " + c.as_of + " (" + num(c.spots.back()) +
                            ") is outside what a market file accepts as a spot (1e-6 to 1e9)");
   }
+
+  // Sectors from the table, loadings on the factor proxies.
+  for (const std::string& t : h.tickers) {
+    const auto it = s.sectors.find(t);
+    c.sectors.push_back(it == s.sectors.end() ? "" : it->second);
+  }
+  std::string unsectored;
+  for (std::size_t k = 0; k < n; ++k)
+    if (c.sectors[k].empty()) unsectored += (unsectored.empty() ? "" : ", ") + h.tickers[k];
+  if (!unsectored.empty())
+    c.notes.push_back("no sector for " + unsectored +
+                      " (not in the sector table): scenarios' sector defaults do not reach " +
+                      "them; give their sectors with --sectors FILE");
+  estimate_loadings(c, h, first, last, r, s.factor_prices);
 
   c.sample_correlation = sample_correlation(r);
   c.sample_min_eigenvalue = min_eigenvalue(c.sample_correlation);

@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,27 @@ struct CalibrationSettings {
   double dof_value = 0.0;  // DofMethod::kFixed
   double rate = 0.04;      // an assumption written into the file, not an estimate
   std::string currency = "USD";
+  // Factor loadings: the folder holding the proxies' closes (kFactorProxies: SPY.csv, SMH.csv);
+  // "" = no loadings.
+  std::string factor_prices;
+  // Sectors: ticker -> sector (the shipped table, then --sectors); a ticker absent from it gets
+  // none. sector_files: the tables read, for the file's header.
+  std::map<std::string, std::string> sectors;
+  std::vector<std::string> sector_files;
+  std::string sectors_option;  // --sectors FILE as given ("" = the shipped table alone)
 };
+
+// The factors a calibrated market carries loadings on, and their proxies' returns: `market` is
+// SPY's daily log-return, `ai_capex` SMH's minus SPY's (semiconductors in excess of the
+// market), the factors the built-in scenarios and `reverse --factor` shock.
+constexpr const char* kFactorNames[2] = {"market", "ai_capex"};
+constexpr const char* kMarketProxy = "SPY";
+constexpr const char* kSemisProxy = "SMH";
+
+// A ticker -> sector table: CSV with the header `ticker,sector`, '#' comments, one row per
+// ticker (valid tickers, sectors valid identifiers, no ticker twice). Throws InputError naming
+// the file, line and field.
+std::map<std::string, std::string> load_sector_table(const std::string& file);
 
 const char* vol_method_name(VolMethod m);                  // "sample", "ewma"
 const char* correlation_method_name(CorrelationMethod m);  // "sample", "ledoit-wolf", "higham"
@@ -54,6 +75,14 @@ struct MarketCalibration {
   double min_eigenvalue = 0.0;
   Shrinkage shrinkage;         // CorrelationMethod::kLedoitWolf
   NearestCorrelation nearest;  // CorrelationMethod::kHigham
+
+  // Factor loadings (kFactorNames order) per ticker, OLS of its daily log-return on an
+  // intercept and the proxies' returns over the window: empty when no proxies were found.
+  std::vector<std::vector<double>> loadings;
+  std::vector<double> loading_r2;  // per ticker: the regression's R^2
+  int loading_returns = 0;         // returns the regression used (dates the proxies share)
+  std::string factor_prices_dir;   // where the proxies came from
+  std::vector<std::string> sectors;  // per ticker; "" = not in the sector table
 
   DofFit dof_fit;                  // DofMethod::kAuto
   double dof = 0.0;                // what is written; 0 = Gaussian (no dof key)

@@ -117,6 +117,9 @@ std::string calibrate_command_line(const MarketCalibration& c) {
          : s.dof == DofMethod::kNone ? "none"
                                      : shortest(s.dof_value);
   cmd += " --rate " + shortest(s.rate) + " --currency " + s.currency;
+  if (!c.factor_prices_dir.empty() && c.factor_prices_dir != c.prices_dir)
+    cmd += " --factor-prices " + shell_word(printable(c.factor_prices_dir));
+  if (!s.sectors_option.empty()) cmd += " --sectors " + shell_word(printable(s.sectors_option));
   return cmd;
 }
 
@@ -191,6 +194,28 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
   }
   o << "#   drift = 0.0 for every asset: not estimated (a sample mean return over the window is\n"
     << "#           far too noisy to serve as an expected return).\n";
+  if (!c.loadings.empty()) {
+    double r2_lo = 1, r2_hi = 0;
+    for (const double r2 : c.loading_r2) {
+      r2_lo = std::min(r2_lo, r2);
+      r2_hi = std::max(r2_hi, r2);
+    }
+    o << "#   exposures = factor loadings, OLS of each ticker's daily log-return on an intercept,\n"
+      << "#           `market` (" << kMarketProxy << "'s log-return) and `ai_capex` (" << kSemisProxy
+      << "'s minus " << kMarketProxy << "'s log-return:\n"
+      << "#           semiconductors in excess of the market) over " << c.loading_returns
+      << " returns of the window, 3 decimals\n"
+      << "#           (R^2 " << fixed(r2_lo, 2, 2) << " to " << fixed(r2_hi, 2, 2)
+      << "); proxies' closes from " << printable(c.factor_prices_dir) << ".\n"
+      << "#           Scenarios that shock these factors move each ticker by its loadings.\n";
+  } else {
+    o << "#   exposures = none: no factor proxies (" << kMarketProxy << ".csv, " << kSemisProxy
+      << ".csv) were found; scenarios that shock\n"
+      << "#           factors (ai_capex_cut, reverse --factor) need them (--factor-prices DIR).\n";
+  }
+  o << "#   sector = from the ticker -> sector table";
+  for (const std::string& f : s.sector_files) o << "\n#           " << printable(f);
+  o << "\n#           (scenarios' per-sector defaults use it; a ticker not in it has none).\n";
   if (!c.notes.empty()) {
     o << "# Notes on the data:\n";
     for (const std::string& note : c.notes) o << "#   " << note << "\n";
@@ -208,7 +233,12 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
     o << "\n[assets." << toml_key(c.tickers[k]) << "]\n"
       << "spot = " << fixed(c.spots[k], 2, 6) << "\n"
       << "vol = " << fixed(c.vols[k], 4, 4) << "\n"
-      << "drift = 0.0\n";
+      << "drift = 0.0\n"
+      << (k < c.sectors.size() && !c.sectors[k].empty() ? "sector = \"" + c.sectors[k] + "\"\n"
+                                                          : std::string())
+      << (k < c.loadings.size() ? "exposures = { market = " + fixed(c.loadings[k][0], 3, 3) +
+                                      ", ai_capex = " + fixed(c.loadings[k][1], 3, 3) + " }\n"
+                                : std::string());
   if (n > 1) {
     std::size_t width = static_cast<std::size_t>(decimals) + 3;
     for (const std::string& t : c.tickers) width = std::max(width, t.size());

@@ -16,6 +16,7 @@
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
+#include "host/scenario/scenario_library.hpp"
 #include "host/files/durable_file.hpp"
 #include "host/files/free_space.hpp"
 
@@ -91,6 +92,43 @@ CalibrationSettings settings_from(const CalibrateOptions& o) {
   }
   s.rate = o.rate;
   s.currency = o.currency;
+  // Factor proxies: --factor-prices, else --prices when it holds them, else the shipped history.
+  if (o.factor_prices == "none") {
+    s.factor_prices.clear();
+  } else if (!o.factor_prices.empty()) {
+    const std::vector<std::string> have = available_tickers(o.factor_prices);
+    for (const char* proxy : {kMarketProxy, kSemisProxy})
+      if (std::find(have.begin(), have.end(), proxy) == have.end())
+        throw InputError("", 0, "--factor-prices",
+                         o.factor_prices + " holds no " + proxy + ".csv",
+                         "the factor proxies are SPY (market) and SMH (ai_capex = SMH - SPY)");
+    s.factor_prices = o.factor_prices;
+  } else {
+    std::error_code ec;
+    const auto has_proxies = [&](const std::string& dir) {
+      return !dir.empty() &&
+             std::filesystem::is_regular_file(price_file(dir, kMarketProxy), ec) &&
+             std::filesystem::is_regular_file(price_file(dir, kSemisProxy), ec);
+    };
+    if (has_proxies(o.prices))
+      s.factor_prices = o.prices;
+    else if (has_proxies(default_prices_dir()))
+      s.factor_prices = default_prices_dir();
+  }
+  // Sectors: the shipped table, then --sectors over it.
+  const std::string root = data_root();
+  const std::string shipped =
+      root.empty() ? "" : (std::filesystem::path(root) / "data" / "sectors.csv").string();
+  std::error_code ec;
+  if (!shipped.empty() && std::filesystem::is_regular_file(shipped, ec)) {
+    s.sectors = load_sector_table(shipped);
+    s.sector_files.push_back(shipped);
+  }
+  if (!o.sectors.empty()) {
+    for (const auto& [ticker, sector] : load_sector_table(o.sectors)) s.sectors[ticker] = sector;
+    s.sector_files.push_back(o.sectors + " (over the shipped table)");
+    s.sectors_option = o.sectors;
+  }
   return s;
 }
 

@@ -19,6 +19,10 @@ struct CalibrateOptions {
   std::string dof = "auto";            // auto | none | a number
   double rate = 0.04;
   std::string currency = "USD";
+  // The factor proxies' folder (SPY.csv, SMH.csv): "" = --prices when it holds them, else the
+  // shipped price history; "none" = no loadings.
+  std::string factor_prices;
+  std::string sectors;  // a ticker,sector CSV over the shipped table ("" = the table alone)
   std::string out;     // file, or "-" for stdout
   bool force = false;  // replace an existing --out
   bool quiet = false;

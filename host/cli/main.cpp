@@ -234,9 +234,14 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
                   "loss_histogram.csv, components.csv; written as one set (a reader never sees "
                   "files of two runs; other files there are kept), free space checked first")
       ->type_name("DIR");
+  run->add_option("--repair-correlation", o.repair_correlation,
+                  "Replace a market correlation matrix that is not positive definite by the "
+                  "nearest one (higham); the report records the repair and its distance")
+      ->check(CLI::IsMember({"higham"}))
+      ->type_name("METHOD");
   run->add_flag("--no-components", o.no_components,
                 "Skip component VaR/ES (the tail paths simulated again per position)");
-  run->add_option("--target-rel-error", o.target_rel_error,
+  CLI::Option* target_option = run->add_option("--target-rel-error", o.target_rel_error,
                   "Double the paths from --paths until the 95% interval of the 97.5% ES is "
                   "within this fraction of ES (e.g. 0.01)")
       ->type_name("X");
@@ -318,6 +323,14 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   cal->add_option("--currency", co.currency, "Currency code written to the file")
       ->type_name("CODE")
       ->capture_default_str();
+  cal->add_option("--factor-prices", co.factor_prices,
+                  "Folder with the factor proxies SPY.csv and SMH.csv for the market and "
+                  "ai_capex loadings (default: --prices when it holds them, else the shipped "
+                  "history; none: no loadings)")
+      ->type_name("DIR");
+  cal->add_option("--sectors", co.sectors,
+                  "CSV ticker,sector over the shipped sector table (scenarios/data/sectors.csv)")
+      ->type_name("FILE");
   cal->add_option("--out", co.out,
                   "Market file to write (- = stdout); not replaced without "
                   "--force")
@@ -456,7 +469,10 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   }
 
   try {
-    if (run->parsed()) return run_command(o, *world);
+    if (run->parsed()) {
+      o.target_rel_error_given = target_option->count() > 0;
+      return run_command(o, *world);
+    }
     // The other commands are one process's work: under mpirun, rank 0 does it alone.
     if (!world->is_root()) return kExitOk;
     if (bt->parsed()) return backtest_command(bo);

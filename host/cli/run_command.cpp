@@ -162,7 +162,7 @@ int run_command(const RunOptions& o, const MpiWorld& world) {
     if (o.timings && (o.json || o.quiet)) std::cerr << phases_summary(done.report);
     std::cout.flush();
     non_finite = non_finite_warnings(done.report);
-    std::cerr << non_finite;  // loud whatever --json and --quiet say
+    std::cerr << non_finite << target_warnings(done.report);  // whatever --json and --quiet say
   }
   // The run is complete and reported: its checkpoints are spent. Removed only once rank 0 has
   // written the reports (a failure there aborts the job and leaves them to resume from).

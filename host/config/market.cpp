@@ -130,7 +130,8 @@ void read_correlation(Market& m, const toml::table& corr) {
   r.finish();
 }
 
-Market market_from_toml(const toml::table& root, const std::string& path) {
+Market market_from_toml(const toml::table& root, const std::string& path,
+                        bool require_positive_definite) {
   Market m;
   m.file = path;
   TomlReader r(root, path, "");
@@ -162,25 +163,31 @@ Market market_from_toml(const toml::table& root, const std::string& path) {
   for (std::size_t i = 0; i < n; ++i) m.correlation[i * n + i] = 1.0;
   if (const toml::table* corr = r.optional_table("correlation")) read_correlation(m, *corr);
   r.finish();
-  m.cholesky = correlation_cholesky(m);  // refuses a matrix that is not positive definite
+  try {
+    m.cholesky = correlation_cholesky(m);  // refuses a matrix that is not positive definite
+  } catch (const InputError&) {
+    if (require_positive_definite) throw;
+  }
   return m;
 }
 
 }  // namespace
 
-Market load_market(const std::string& path) {
-  return market_from_toml(parse_toml_file(path), path);
+Market load_market(const std::string& path, bool require_positive_definite) {
+  return market_from_toml(parse_toml_file(path), path, require_positive_definite);
 }
 
-Market load_market_text(const std::string& text, const std::string& name) {
-  return market_from_toml(parse_toml_text(text, name), name);
+Market load_market_text(const std::string& text, const std::string& name,
+                        bool require_positive_definite) {
+  return market_from_toml(parse_toml_text(text, name), name, require_positive_definite);
 }
 
 std::vector<double> correlation_cholesky(const Market& m) {
   return positive_definite_cholesky(m.correlation, static_cast<int>(m.size()), m.file,
                                     m.correlation_line, "correlation.matrix",
-                                    "estimate it from one common window of returns, or repair it "
-                                    "(nearest correlation matrix) before use");
+                                    "estimate it from one common window of returns, or repair it: "
+                                    "`chipshock run --repair-correlation higham` (the nearest "
+                                    "correlation matrix)");
 }
 
 std::vector<double> positive_definite_cholesky(const std::vector<double>& corr, int n,

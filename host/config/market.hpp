@@ -27,15 +27,26 @@ struct Market {
   std::vector<double> correlation;    // n*n, row-major; identity where the file is silent
   long correlation_line = 0;
   std::vector<double> cholesky;       // n*n lower factor of correlation, set by load_market
+  // --repair-correlation: how the file's matrix was replaced (method "" = not repaired).
+  struct Repair {
+    std::string method;               // "higham" when the matrix was replaced
+    double distance = 0;              // Frobenius norm of (repaired - given)
+    double min_eigenvalue_given = 0;  // the file's matrix
+    double min_eigenvalue = 0;        // the repaired one
+    int iterations = 0;
+  } repair;
 
   int index_of(const std::string& ticker) const;  // -1 if absent
   std::size_t size() const { return assets.size(); }
 };
 
-// Parses and validates; throws InputError naming file, line and field.
-Market load_market(const std::string& path);
+// Parses and validates; throws InputError naming file, line and field. With
+// require_positive_definite false, a correlation matrix that is not positive definite is kept
+// (cholesky left empty) for the caller to repair (host/calibration/correlation_repair.hpp).
+Market load_market(const std::string& path, bool require_positive_definite = true);
 // The same for the text of a market file; `name` stands for the file (errors, Market::file).
-Market load_market_text(const std::string& text, const std::string& name);
+Market load_market_text(const std::string& text, const std::string& name,
+                        bool require_positive_definite = true);
 
 // Lower Cholesky factor of the market's correlation (n*n row-major); throws InputError naming
 // the smallest eigenvalue when the matrix is not positive definite.

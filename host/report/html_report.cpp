@@ -104,7 +104,10 @@ void header(std::ostringstream& h, const RunReport& r) {
                            (r.horizon_days == 1 ? "" : "s") + ", " +
                            std::to_string(r.steps_per_day) + " step" +
                            (r.steps_per_day == 1 ? "" : "s") + " a day");
-  h << fact("Paths", std::to_string(r.paths) + " per scenario");
+  if (!r.correlation_repair.method.empty())
+    h << fact("Correlation", escape_html(correlation_repair_text(r)));
+  h << fact("Paths", r.target_rel_error > 0 ? escape_html(paths_used(r))
+                                            : std::to_string(r.paths) + " per scenario");
   h << fact("Seed", std::to_string(r.seed));
   h << fact("Random numbers", escape_html(rng_description(r.rng)));
   std::string backend = escape_html(r.backend);

@@ -247,6 +247,13 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                 {"portfolio_file", r.portfolio_file},
                 {"as_of", r.as_of.empty() ? ordered_json(nullptr) : ordered_json(r.as_of)}};
   j["model"]["antithetic"] = r.antithetic;
+  if (!r.correlation_repair.method.empty())  // --repair-correlation replaced the file's matrix
+    j["model"]["correlation_repair"] = {
+        {"method", r.correlation_repair.method},
+        {"frobenius_distance", r.correlation_repair.distance},
+        {"min_eigenvalue_given", r.correlation_repair.min_eigenvalue_given},
+        {"min_eigenvalue_repaired", r.correlation_repair.min_eigenvalue},
+        {"iterations", r.correlation_repair.iterations}};
   j["portfolio"] = {{"name", r.portfolio_name},
                     {"currency", r.currency},
                     {"value", r.portfolio_value}};
@@ -404,7 +411,10 @@ std::string report_markdown(const RunReport& r) {
   md << "| Horizon | " << r.horizon_days << " trading day" << (r.horizon_days == 1 ? "" : "s")
      << ", " << r.steps_per_day << " step" << (r.steps_per_day == 1 ? "" : "s") << " a day |\n";
   if (!r.as_of.empty()) md << "| As of | " << r.as_of << " |\n";
-  md << "| Paths | " << r.paths << " per scenario, seed " << r.seed << " |\n";
+  if (!r.correlation_repair.method.empty()) md << "| Correlation | " << correlation_repair_text(r) << " |\n";
+  md << "| Paths | "
+     << (r.target_rel_error > 0 ? paths_used(r) : std::to_string(r.paths) + " per scenario")
+     << ", seed " << r.seed << " |\n";
   md << "| Random numbers | " << rng_description(r.rng) << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads, CPU kernel "
      << r.cpu_isa << ") |\n";
@@ -469,12 +479,56 @@ std::string report_markdown(const RunReport& r) {
   return md.str();
 }
 
+// The paths the run used: --paths for every scenario, or under --target-rel-error each
+// scenario's own count (the doubling stops where its target is met), not the starting count.
+std::string paths_used(const RunReport& r) {
+  if (!(r.target_rel_error > 0)) return std::to_string(r.paths) + " paths";
+  std::uint64_t lo = 0, hi = 0;
+  std::string by_scenario;
+  for (const ScenarioResult& s : r.scenarios) {
+    if (s.kind != "monte_carlo") continue;
+    lo = lo == 0 ? s.paths : std::min(lo, s.paths);
+    hi = std::max(hi, s.paths);
+    by_scenario += (by_scenario.empty() ? "" : ", ") + s.name + " " + std::to_string(s.paths);
+  }
+  std::ostringstream out;
+  out << (lo == hi ? std::to_string(hi) : std::to_string(lo) + "-" + std::to_string(hi))
+      << " paths (doubled from " << r.paths << " toward a " << r.target_rel_error * 100
+      << "% ES error";
+  if (lo != hi) out << "; " << by_scenario;
+  out << ")";
+  return out.str();
+}
+
+std::string correlation_repair_text(const RunReport& r) {
+  const Market::Repair& c = r.correlation_repair;
+  if (c.method.empty()) return "";
+  std::ostringstream out;
+  out.precision(4);
+  out << "the market file's matrix is not positive definite (smallest eigenvalue "
+      << c.min_eigenvalue_given << "); replaced by the nearest correlation matrix (" << c.method
+      << ", Frobenius distance " << c.distance << ", smallest eigenvalue " << c.min_eigenvalue
+      << ", " << c.iterations << " iterations)";
+  return out.str();
+}
+
+std::string target_warnings(const RunReport& r) {
+  std::ostringstream out;
+  if (!(r.target_rel_error > 0)) return "";
+  for (const ScenarioResult& s : r.scenarios)
+    if (s.kind == "monte_carlo" && !s.target_met)
+      out << "chipshock: warning: " << s.name << ": the target error (" << r.target_rel_error * 100
+          << "% of the 97.5% ES) was not met: stopped at the cap of " << s.paths
+          << " paths (--max-paths); its ES intervals are wider than asked\n";
+  return out.str();
+}
+
 std::string report_summary(const RunReport& r) {
   std::ostringstream out;
   char line[256];
   out << r.portfolio_name << ": " << r.currency << " " << format_money(r.portfolio_value)
       << "\n";
-  out << r.paths << " paths, " << r.horizon_days << "-day horizon, " << r.steps_per_day
+  out << paths_used(r) << ", " << r.horizon_days << "-day horizon, " << r.steps_per_day
       << " step(s)/day, seed " << r.seed << ", rng " << r.rng << ", " << model_name(r.dof)
       << ", " << r.backend
       << " (" << r.threads << " threads)" << (r.gpu_name.empty() ? "" : ", GPU " + r.gpu_name)
@@ -507,6 +561,8 @@ std::string report_summary(const RunReport& r) {
       out << "note: " << s.name << ": " << t << " is not in the market; skipped\n";
   for (const ScenarioResult& s : r.scenarios)
     for (const auto& n : s.notes) out << "note: " << s.name << ": " << n << "\n";
+  if (!r.correlation_repair.method.empty())
+    out << "note: correlation: " << correlation_repair_text(r) << "\n";
   out << path_risk_summary(r.path_risk);
   return out.str();
 }

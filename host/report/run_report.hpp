@@ -11,6 +11,7 @@
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
 #include "host/report/format.hpp"
+#include "host/config/market.hpp"
 #include "host/risk_engine.hpp"
 #include "host/run_phases.hpp"
 #include "host/value_fan.hpp"
@@ -47,6 +48,7 @@ struct RunReport {
   std::uint64_t paths = 0, seed = 0;
   int horizon_days = 1, steps_per_day = 1, n_assets = 0;
   double dof = 0;  // 0 = Gaussian
+  Market::Repair correlation_repair;  // --repair-correlation (method "" = none)
   bool antithetic = false;
   std::string rng = "philox";  // the diffusion's generator: philox or sobol (--rng)
   std::string as_of;  // the market's date ("" = not given)
@@ -90,5 +92,13 @@ std::string report_summary(const RunReport& r);  // the table printed on stdout
 // One warning line per scenario with NaN or infinite losses (empty when none): printed on stderr
 // whatever --json or --quiet say, and the run then exits with code 4.
 std::string non_finite_warnings(const RunReport& r);
+// Warnings for stderr, whatever --json and --quiet say: each Monte Carlo entry whose
+// --target-rel-error was not met by --max-paths ("" when none).
+std::string target_warnings(const RunReport& r);
+// "2000000 paths", or under --target-rel-error the paths each scenario used (the header of the
+// summary, report.md and report.html).
+std::string paths_used(const RunReport& r);
+// One line on --repair-correlation's repair ("" when none).
+std::string correlation_repair_text(const RunReport& r);
 
 }  // namespace chipshock

@@ -133,7 +133,16 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
     if progress is not None and not callable(progress):
         raise TypeError("progress: expected a callable progress(stage, done, total)")
     text, losses, handle = _core.run(options, bool(keep_losses), progress)
-    return Result(_json.loads(text), losses, handle)
+    result = Result(_json.loads(text), losses, handle)
+    if target_rel_error is not None:  # as the CLI warns on stderr
+        import warnings
+
+        for s in result.report["scenarios"]:
+            if s["kind"] == "monte_carlo" and s.get("target_met") is False:
+                warnings.warn(f"{s['name']}: the target error ({100 * float(target_rel_error):g}% "
+                              f"of the 97.5% ES) was not met at the cap of {s['paths']} paths",
+                              RuntimeWarning, stacklevel=2)
+    return result
 
 
 class Result:
@@ -229,7 +238,8 @@ class Result:
 
 
 def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_lambda=None,
-              correlation="sample", dof="auto", rate=0.04, currency="USD"):
+              correlation="sample", dof="auto", rate=0.04, currency="USD", factor_prices=None,
+              sectors=None):
     """Estimates a market from daily closes, as ``chipshock calibrate`` does, and returns the
     market as a dict (ready for run(market=...)).
 
@@ -238,7 +248,10 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
     as_of: the last return's date ("YYYY-MM-DD"; None: the last common date); window: daily
     returns; tickers: a subset (None: every ticker long enough); vol: "sample" or "ewma"
     (ewma_lambda: its decay); correlation: "sample", "ledoit-wolf" or "higham"; dof: "auto",
-    "none" or a number; rate and currency: written as given.
+    "none" or a number; rate and currency: written as given. Each asset gets its sector from
+    the shipped ticker -> sector table (sectors: a ticker,sector CSV over it) and its `market`
+    and `ai_capex` loadings from OLS on SPY and SMH - SPY (factor_prices: their folder; None:
+    `prices` when it holds them, else the shipped history; "none": no loadings).
     """
     import tempfile
     import tomllib
@@ -252,6 +265,10 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
         options["tickers"] = tickers if isinstance(tickers, str) else ",".join(tickers)
     if ewma_lambda is not None:
         options["lambda"] = float(ewma_lambda)
+    if factor_prices is not None:
+        options["factor_prices"] = _os.fspath(factor_prices)
+    if sectors is not None:
+        options["sectors"] = _os.fspath(sectors)
     if isinstance(prices, (str, _os.PathLike)):
         options["prices"] = _os.fspath(prices)
         text, _ = _core.calibrate(options)

@@ -50,7 +50,9 @@ def calibrate(prices: Union[str, os.PathLike[str], Mapping[str, Any]],
               tickers: Optional[Union[str, Sequence[str]]] = ..., vol: str = ...,
               ewma_lambda: Optional[float] = ..., correlation: str = ...,
               dof: Union[str, Number] = ..., rate: float = ...,
-              currency: str = ...) -> dict[str, Any]: ...
+              currency: str = ...,
+              factor_prices: Optional[Union[str, os.PathLike[str]]] = ...,
+              sectors: Optional[Union[str, os.PathLike[str]]] = ...) -> dict[str, Any]: ...
 
 def scenarios() -> list[dict[str, str]]: ...
 
