@@ -101,14 +101,15 @@ def cheaper_model():
     nxt = dt.date(2025, 1, 28)
     moves = day_moves(d)
     sectors = sector_defaults(prev_day(d), d)
-    # Recovery: the share of the fall (in log terms) that the names which fell more than 5%
-    # regained the next day, pooled over those names.
+    # Day 2: each ticker's own 2025-01-28 return (NVDA regained about half its fall, while AMD
+    # and MU kept falling), not one pooled rebound fraction: so that a 2-day run of the
+    # built-in loses what the 2-day replay of 2025-01-27..28 loses, name by name.
+    moves2 = day_moves(nxt)
+    sectors2 = sector_defaults(d, nxt)
     fell = [t for t, r in moves.items() if r < -0.05]
     drop = sum(math.log1p(moves[t]) for t in fell)
-    rebound = sum(math.log1p(simple_return(t, d, nxt)) for t in fell)
-    fraction = rebound / -drop
-    if not 0 < fraction < 1:
-        fail(f"recovery fraction {fraction} out of range")
+    rebound = sum(math.log1p(moves2[t]) for t in fell)
+    fraction = rebound / -drop  # for the log line only: the pooled share the names regained
     common = (
         'calibration_date = 2025-01-27\n'
         'source = "Close-to-close returns on 2025-01-27 (DeepSeek R1 selloff) from the shipped '
@@ -121,14 +122,20 @@ def cheaper_model():
         f"returns = {table(moves)}\n"
         f"sectors = {table(sectors)}\n"
     )
-    rec_note = (f' Recovery: the names that fell more than 5% ({", ".join(fell)}) regained '
-                f'{100 * fraction:.1f}% of their log fall on 2025-01-28 (pooled).')
+    rec_note = (' Day 2: each ticker\'s own close-to-close return on 2025-01-28 (the partial '
+                'rebound differed by name: NVDA ' + f'{100 * moves2["NVDA"]:+.1f}%, AMD '
+                f'{100 * moves2["AMD"]:+.1f}%, MU {100 * moves2["MU"]:+.1f}%), with the same '
+                'sector defaults from that day\'s SMH and QQQ returns.')
+    body2 = (
+        "\n[[jumps]]\nday = 2\n"
+        f"returns = {table(moves2)}\n"
+        f"sectors = {table(sectors2)}\n"
+    )
     write("cheaper_model_disruption", HEADER + (
         'name = "cheaper_model_disruption"\n'
         'description = "A cheaper AI model questions AI-hardware demand: the 2025-01-27 moves on '
-        'day 1, then the partial rebound of 2025-01-28 on day 2."\n'
-        + common + rec_note + '"\n' + body +
-        f"recovery = {{ fraction = {fraction:.4f}, days = 1 }}\n"))
+        'day 1, then each name\'s own 2025-01-28 move (a partial rebound for some) on day 2."\n'
+        + common + rec_note + '"\n' + body + body2))
     write("cheaper_model_disruption_no_rebound", HEADER + (
         'name = "cheaper_model_disruption_no_rebound"\n'
         'description = "A cheaper AI model questions AI-hardware demand: the 2025-01-27 moves on '
@@ -278,7 +285,7 @@ def rates_shock():
 
 def main():
     moves, fraction = cheaper_model()
-    print(f"cheaper_model_disruption: NVDA {100 * moves['NVDA']:.2f}%, recovery fraction {fraction:.4f}")
+    print(f"cheaper_model_disruption: NVDA {100 * moves['NVDA']:.2f}%, pooled rebound {fraction:.4f}")
     ex = export_restrictions()
     print("export_restrictions: " + ", ".join(f"{t} {100 * r:.2f}%" for t, r in ex.items()))
     print("ai_capex_cut: window %s..%s factor %.4f market %.4f" % ai_capex_cut())

@@ -314,10 +314,16 @@ TEST_CASE("every built-in scenario loads, names its source and applies to the sa
   // The 2025-01-27 calibration: NVDA fell 16.97% close to close (see the event notes).
   const Scenario c = load_scenario(resolve_scenario("cheaper_model_disruption"));
   CHECK(c.jumps.at(0).returns.at("NVDA") == Approx(-0.1697).margin(5e-5));
-  CHECK(c.jumps.at(0).recovery_fraction > 0);
-  CHECK(load_scenario(resolve_scenario("cheaper_model_disruption_no_rebound"))
-            .jumps.at(0)
-            .recovery_fraction == 0);
+  // Day 2 is each name's own 2025-01-28 move (NVDA +8.93%, AMD -0.73%), not a pooled recovery.
+  REQUIRE(c.jumps.size() == 2);
+  CHECK(c.jumps.at(0).recovery_fraction == 0);
+  CHECK(c.jumps.at(1).day_first == 2);
+  CHECK(c.jumps.at(1).day_last == 2);
+  CHECK(c.jumps.at(1).returns.at("NVDA") == Approx(0.0893).margin(5e-5));
+  CHECK(c.jumps.at(1).returns.at("AMD") == Approx(-0.0073).margin(5e-5));
+  const Scenario no_rebound = load_scenario(resolve_scenario("cheaper_model_disruption_no_rebound"));
+  CHECK(no_rebound.jumps.size() == 1);
+  CHECK(no_rebound.jumps.at(0).recovery_fraction == 0);
 }
 
 TEST_CASE("unknown scenario names list the built-ins", "[scenario][errors]") {
