@@ -146,7 +146,9 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   CLI::App* run = app.add_subcommand("run", "Simulate the book and report VaR and ES");
   run->add_option("--market", o.market, "Market file (TOML): spots, vols, correlation")
       ->type_name("FILE");
-  run->add_option("--portfolio", o.portfolio, "Portfolio file (TOML): cash and positions")
+  run->add_option("--portfolio", o.portfolio,
+                  "Portfolio file: TOML (cash and positions) or a .csv positions table "
+                  "(ticker,quantity,type,strike,expiry,style,implied_vol)")
       ->type_name("FILE");
   run->add_option("--scenario", o.scenarios, "Scenario name or file (repeatable)")
       ->type_name("NAME|FILE");
@@ -344,7 +346,7 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       "backtest",
       "Backtest the 1-day VaR of a book on real history (Kupiec, Christoffersen, "
       "Basel traffic light)");
-  bt->add_option("--portfolio", bo.portfolio, "Portfolio file (TOML)")->type_name("FILE");
+  bt->add_option("--portfolio", bo.portfolio, "Portfolio file (TOML, or a .csv positions table)")->type_name("FILE");
   bt->add_option("--prices", bo.prices, "Price history folder (default: the shipped history)")
       ->type_name("DIR");
   bt->add_option("--market", bo.market,
@@ -390,7 +392,7 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
       "reverse", "Reverse stress test: the smallest factor shock that lifts ES to a target loss");
   rev->add_option("--market", ro.market, "Market file (TOML) with factor exposures")
       ->type_name("FILE");
-  rev->add_option("--portfolio", ro.portfolio, "Portfolio file (TOML)")->type_name("FILE");
+  rev->add_option("--portfolio", ro.portfolio, "Portfolio file (TOML, or a .csv positions table)")->type_name("FILE");
   rev->add_option("--factor", ro.factor, "Factor to shock (a key of the assets' exposures)")
       ->type_name("NAME");
   rev->add_option("--target-loss", ro.target_loss, "ES to reach, in the book's currency")

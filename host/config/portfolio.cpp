@@ -1,8 +1,18 @@
 #include "host/config/portfolio.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
 
 #include "host/config/toml_reader.hpp"
+#include "host/config/trading_calendar.hpp"
 
 namespace chipshock {
 
@@ -56,17 +66,47 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
     r.fail("type", "unknown position type '" + type + "'", "use equity, call or put");
   }
   if (p.type == PositionType::kEquity) {
-    for (const char* key : {"strike", "expiry_days", "implied_vol"})
+    for (const char* key : {"strike", "expiry_days", "expiry", "style", "implied_vol"})
       if (r.has(key)) r.fail(key, "only options (type = \"call\" or \"put\") take this key");
   } else {
     p.strike = r.number("strike");
     if (!(p.strike > 0)) r.fail("strike", "must be positive");
     if (p.strike < 1e-6 || p.strike > 1e9) r.fail("strike", "must lie in [1e-6, 1e9]");
-    p.expiry_days = static_cast<long>(r.integer("expiry_days"));
-    p.expiry_line = r.line_of("expiry_days");
+    const std::string style = r.optional_string("style").value_or("european");
+    if (style == "american")
+      r.fail("style", "american exercise is not modelled yet",
+             "value the option as european (style = \"european\"), or leave it out");
+    if (style != "european") r.fail("style", "unknown style '" + echo_text(style) + "'",
+                                    "use european");
+    const bool by_date = r.has("expiry");
+    if (by_date == r.has("expiry_days"))
+      r.fail(by_date ? "expiry" : "expiry_days",
+             by_date ? "give expiry (a date) or expiry_days, not both"
+                     : "required: expiry (a date, e.g. 2025-03-21) or expiry_days (trading days)");
+    if (by_date) {
+      p.expiry_date = read_date(r, "expiry");
+      p.expiry_line = r.line_of("expiry");
+      if (market.as_of.empty())
+        r.fail("expiry", "an expiry date is counted in trading days from the market's as_of, "
+                         "and " + market.file + " has none",
+               "set as_of in the market file, or give expiry_days");
+      try {
+        p.expiry_days =
+            TradingCalendar::nyse().trading_days_between(market.as_of, p.expiry_date);
+      } catch (const std::out_of_range& e) {
+        r.fail("expiry", e.what());
+      }
+      if (p.expiry_days < 1)
+        r.fail("expiry", p.expiry_date + " is not after the market's as_of " + market.as_of +
+                             " (no NYSE trading day in between): the option has expired");
+    } else {
+      p.expiry_days = static_cast<long>(r.integer("expiry_days"));
+      p.expiry_line = r.line_of("expiry_days");
+    }
     if (p.expiry_days < 1 || p.expiry_days > kMaxExpiryDays)
-      r.fail("expiry_days", "must be between 1 and " + std::to_string(kMaxExpiryDays) +
-                                " trading days");
+      r.fail(by_date ? "expiry" : "expiry_days",
+             "must be between 1 and " + std::to_string(kMaxExpiryDays) + " trading days" +
+                 (by_date ? " away (" + std::to_string(p.expiry_days) + ")" : std::string()));
     if (const auto iv = r.optional_number("implied_vol")) {
       if (!(*iv > 0) || *iv > 10) r.fail("implied_vol", "must be in (0, 10] (annualised)");
       p.implied_vol = *iv;
@@ -82,6 +122,13 @@ Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
   pf.file = path;
   TomlReader r(root, path, "");
   pf.name = r.string("name");
+  if (r.has("as_of")) {
+    pf.as_of = read_date(r, "as_of");
+    if (!market.as_of.empty() && pf.as_of != market.as_of)
+      r.fail("as_of", "the book is as of " + pf.as_of + ", the market " + market.file +
+                          " as of " + market.as_of,
+             "value the book and the market on the same day");
+  }
   pf.cash = r.optional_number("cash").value_or(0.0);
   if (std::fabs(pf.cash) > 1e15) r.fail("cash", "magnitude above 1e15 is not plausible");
   const toml::array& positions = r.array("positions");
@@ -94,9 +141,147 @@ Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
   return pf;
 }
 
+// One CSV line's fields (double quotes around a field allow commas; "" is a quote).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  for (std::string& f : out) {  // surrounding blanks
+    const std::size_t a = f.find_first_not_of(" \t"), b = f.find_last_not_of(" \t");
+    f = a == std::string::npos ? "" : f.substr(a, b - a + 1);
+  }
+  return out;
+}
+
+bool is_whole_number(const std::string& s) {
+  return !s.empty() && s.size() < 10 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
+Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
+                             const Market& market) {
+  static const std::vector<std::string> kColumns = {"ticker", "quantity", "type", "strike",
+                                                    "expiry", "style", "implied_vol"};
+  Portfolio pf;
+  pf.file = name;
+  pf.name = std::filesystem::path(name).stem().string();
+  std::istringstream in(text);
+  std::string line;
+  long n = 0;
+  std::vector<std::string> header;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t,") == std::string::npos || line[0] == '#') continue;
+    const std::vector<std::string> fields = csv_fields(line);
+    if (header.empty()) {
+      for (const std::string& f : fields) {
+        std::string column = f;
+        std::transform(column.begin(), column.end(), column.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (std::find(kColumns.begin(), kColumns.end(), column) == kColumns.end())
+          throw InputError(name, n, "header",
+                           "unknown column '" + echo_text(f) + "'",
+                           "columns: ticker, quantity, type, strike, expiry, style, implied_vol");
+        if (std::find(header.begin(), header.end(), column) != header.end())
+          throw InputError(name, n, "header", "column '" + column + "' given twice");
+        header.push_back(column);
+      }
+      for (const char* required : {"ticker", "quantity"})
+        if (std::find(header.begin(), header.end(), required) == header.end())
+          throw InputError(name, n, "header", std::string("no '") + required + "' column",
+                           "the header names ticker, quantity and, for options, type, strike, "
+                           "expiry (and optionally style, implied_vol)");
+      continue;
+    }
+    if (fields.size() != header.size())
+      throw InputError(name, n, "", std::to_string(fields.size()) + " fields, the header has " +
+                                        std::to_string(header.size()));
+    if (static_cast<long>(pf.positions.size()) >= kMaxPositions)
+      throw InputError(name, n, "", "more than " + std::to_string(kMaxPositions) + " positions");
+    // The row as a position table, validated as a TOML position is; its errors then name this
+    // line and the column at fault.
+    toml::table row;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const std::string& column = header[c];
+      const std::string& v = fields[c];
+      if (v.empty()) continue;
+      if (column == "quantity" || column == "strike" || column == "implied_vol") {
+        // "1,000" and "-12,345.5" as exports write them: thousands separators, only where they
+        // group digits by three.
+        static const std::regex kGrouped(R"(^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$)");
+        std::string number = v;
+        if (std::regex_match(v, kGrouped)) number.erase(std::remove(number.begin(), number.end(), ','), number.end());
+        char* end = nullptr;
+        const double x = std::strtod(number.c_str(), &end);
+        if (end != number.c_str() + number.size() || !std::isfinite(x))
+          throw InputError(name, n, column, "'" + echo_text(v) + "' is not a number");
+        row.insert(column, x);
+      } else if (column == "expiry" && is_whole_number(v)) {
+        row.insert("expiry_days", static_cast<std::int64_t>(std::stol(v)));
+      } else {
+        std::string value = v;
+        if (column == "type" || column == "style")
+          std::transform(value.begin(), value.end(), value.begin(),
+                         [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        row.insert(column, value);
+      }
+    }
+    try {
+      pf.positions.push_back(read_position(name, pf.positions.size(), row, market));
+    } catch (const InputError& e) {
+      std::string column = e.field();
+      const std::size_t dot = column.find("].");
+      if (dot != std::string::npos) column = column.substr(dot + 2);
+      if (column == "expiry_days") column = "expiry";
+      throw InputError(name, n, column, e.message(), e.hint());
+    }
+    pf.positions.back().line = n;
+    if (pf.positions.back().expiry_line > 0 || !pf.positions.back().expiry_date.empty())
+      pf.positions.back().expiry_line = n;
+  }
+  if (header.empty()) throw InputError(name, 0, "header", "empty: no header and no positions");
+  if (pf.positions.empty()) throw InputError(name, 0, "", "no positions");
+  return pf;
+}
+
 Portfolio load_portfolio(const std::string& path, const Market& market) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".csv" || ext == ".CSV") {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      throw InputError(path, 0, "", "cannot open file: no such file");
+    if (!std::filesystem::is_regular_file(path, ec))
+      throw InputError(path, 0, "", "cannot open file: not a regular file");
+    if (std::filesystem::file_size(path, ec) > (std::uintmax_t{64} << 20))
+      throw InputError(path, 0, "", "larger than 64 MiB: not a positions table");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, "", "cannot open file (permission denied)");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) throw InputError(path, 0, "", "cannot read file");
+    return load_portfolio_csv(buf.str(), path, market);
+  }
   return portfolio_from_toml(parse_toml_file(path), path, market);
 }
 
