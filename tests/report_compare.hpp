@@ -14,7 +14,8 @@ namespace chipshock::testing {
 inline nlohmann::json without_timings(nlohmann::json j) {
   if (j.is_object()) {
     for (const char* key :
-         {"elapsed_seconds", "paths_per_second", "seconds", "phases", "threads", "cpu_isa"})
+         {"elapsed_seconds", "paths_per_second", "seconds", "phases", "threads", "cpu_isa",
+          "ranks", "gpus"})
       j.erase(key);
     for (auto& [key, value] : j.items()) value = without_timings(value);
   } else if (j.is_array()) {

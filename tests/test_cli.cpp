@@ -383,6 +383,10 @@ TEST_CASE("a stop-loss adds path-dependent risk to the reports", "[cli][path_ris
     CHECK(s["first_breach_day"].size() == 5);
   }
   CHECK_THAT(slurp_file(dir.file("rep/report.md")), Contains("## Path-dependent risk"));
+  // report.html has the section too (it lacked it: issue 19, part 7).
+  CHECK_THAT(slurp_file(dir.file("rep/report.html")),
+             Contains("<h2 id=\"path-risk\">Path-dependent risk</h2>") &&
+                 Contains("P(breach, any day)") && Contains("cheaper_model_disruption</td>"));
 }
 
 TEST_CASE("what-if: reports the difference of two runs with the same random numbers",

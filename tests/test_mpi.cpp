@@ -38,6 +38,13 @@ nlohmann::json check_ranks_agree(const std::string& args) {
   const CliResult plain = run_chipshock(args + " --out '" + dir.file("plain") + "'");
   REQUIRE(plain.code == 0);
   check_same_reports(dir.file("two"), dir.file("one"));
+  // The reports name the ranks (issue 19, part 7): report.json's run.ranks, report.md and
+  // report.html; a single process says nothing of MPI.
+  CHECK(nlohmann::json::parse(slurp_file(dir.file("two") + "/report.json"))["run"]["ranks"] == 2);
+  CHECK(nlohmann::json::parse(slurp_file(dir.file("plain") + "/report.json"))["run"]["ranks"] == 1);
+  CHECK_THAT(slurp_file(dir.file("two") + "/report.md"), Contains("2 MPI ranks"));
+  CHECK_THAT(slurp_file(dir.file("two") + "/report.html"), Contains("2 MPI ranks"));
+  CHECK(slurp_file(dir.file("plain") + "/report.md").find("MPI ranks") == std::string::npos);
   return check_same_reports(dir.file("two"), dir.file("plain"));
 }
 

@@ -80,6 +80,19 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();
   report.threads = backend.threads();
+  // Every rank's GPU, gathered on rank 0 (collective), for the reports.
+  report.ranks = world.size();
+  std::string gpus = backend.gpu_name().empty()
+                         ? std::string()
+                         : (world.size() > 1 ? "rank " + std::to_string(world.rank()) + ": " : "") +
+                               backend.gpu_name() + "\n";
+  if (world.size() > 1)
+    gpus = world.reduce_to_root(gpus, [](std::string mine, const std::string& theirs) {
+      return mine + theirs;
+    });
+  for (std::size_t at = 0, end; (end = gpus.find('\n', at)) != std::string::npos; at = end + 1)
+    report.gpus.push_back(gpus.substr(at, end - at));
+  std::sort(report.gpus.begin(), report.gpus.end());
   report.cpu_isa = cpu_isa_name(backend.cpu().isa());
   report.confidences = settings.confidences;
   report.target_rel_error = settings.target_rel_error;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "host/report/html_escape.hpp"
+#include "host/report/path_risk_report.hpp"
 #include "host/report/report_charts.hpp"
 
 namespace chipshock {
@@ -114,6 +115,7 @@ void header(std::ostringstream& h, const RunReport& r) {
   if (!r.gpu_name.empty()) backend += " (" + escape_html(r.gpu_name) + ")";
   if (r.backend == "cpu" || r.backend == "both")
     backend += ", " + std::to_string(r.threads) + " CPU thread" + (r.threads == 1 ? "" : "s");
+  backend += escape_html(ranks_text(r));
   h << fact("Backend", backend);
   h << fact("Run time", seconds_text(r.elapsed_seconds) + ", " + rate_text(r.paths_per_second()));
   // --- backend comparison (--backend both): filled by the GPU backend's code when present ---
@@ -355,6 +357,7 @@ std::string report_html(const RunReport& r) {
   risk_table(h, r);
   convergence_tables(h, r);
   what_if_table(h, r);
+  h << path_risk_html(r.path_risk, r.currency);
   charts(h, r);
   definitions(h, r);
   h << "<footer>chipshock " << escape_html(r.version)

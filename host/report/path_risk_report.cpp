@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "host/report/format.hpp"
+#include "host/report/html_escape.hpp"
 #include "host/report/markdown_escape.hpp"
 
 namespace chipshock {
@@ -77,6 +78,31 @@ std::string path_risk_markdown(const PathRisk& p, const std::string& currency) {
        << " |\n";
   }
   return md.str();
+}
+
+std::string path_risk_html(const PathRisk& p, const std::string& currency) {
+  if (p.scenarios.empty()) return "";
+  std::ostringstream h;
+  h << "<h2 id=\"path-risk\">Path-dependent risk</h2>\n<p>Daily book values over the "
+    << p.horizon_days << "-day horizon on " << p.paths
+    << " paths (the first paths of the run). Stop-loss: a loss of " << escape_html(currency)
+    << " " << format_money(p.stop_loss)
+    << " from today's value.</p>\n<table>\n<tr><th>Scenario</th>"
+       "<th class=\"n\">Max drawdown mean</th><th class=\"n\">p50</th><th class=\"n\">p95</th>"
+       "<th class=\"n\">p99</th><th class=\"n\">P(breach, any day)</th>"
+       "<th class=\"n\">P(breach at horizon)</th><th class=\"n\">Likeliest first breach</th>"
+       "</tr>\n";
+  for (const PathRiskResult& r : p.scenarios) {
+    const int day = modal_day(r);
+    h << "<tr><td>" << escape_html(r.scenario) << "</td><td class=\"n\">"
+      << format_money(r.drawdown_mean) << "</td><td class=\"n\">" << format_money(r.drawdown_p50)
+      << "</td><td class=\"n\">" << format_money(r.drawdown_p95) << "</td><td class=\"n\">"
+      << format_money(r.drawdown_p99) << "</td><td class=\"n\">" << pct(r.prob_breach)
+      << "</td><td class=\"n\">" << pct(r.prob_breach_at_horizon) << "</td><td class=\"n\">"
+      << (day > 0 ? "day " + std::to_string(day) : std::string("\u2014")) << "</td></tr>\n";
+  }
+  h << "</table>\n";
+  return h.str();
 }
 
 std::string path_risk_summary(const PathRisk& p) {

@@ -12,5 +12,7 @@ namespace chipshock {
 nlohmann::ordered_json path_risk_json(const PathRisk& p);  // null when not computed
 std::string path_risk_markdown(const PathRisk& p, const std::string& currency);
 std::string path_risk_summary(const PathRisk& p);
+// report.html's section (a table per scenario, as report.md's); "" when not computed.
+std::string path_risk_html(const PathRisk& p, const std::string& currency);
 
 }  // namespace chipshock

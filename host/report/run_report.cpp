@@ -224,6 +224,8 @@ nlohmann::ordered_json report_json(const RunReport& r) {
               {"steps_per_day", r.steps_per_day},
               {"backend", r.backend},
               {"threads", r.threads},
+              {"ranks", r.ranks},
+              {"gpus", r.gpus},
               {"cpu_isa", r.cpu_isa},
               {"elapsed_seconds", r.elapsed_seconds},
               {"paths_per_second", r.paths_per_second()}};
@@ -417,7 +419,7 @@ std::string report_markdown(const RunReport& r) {
      << ", seed " << r.seed << " |\n";
   md << "| Random numbers | " << rng_description(r.rng) << " |\n";
   md << "| Backend | " << r.backend << " (" << r.threads << " threads, CPU kernel "
-     << r.cpu_isa << ") |\n";
+     << r.cpu_isa << ")" << escape_markdown(ranks_text(r)) << " |\n";
   if (!r.gpu_name.empty()) md << "| GPU | " << r.gpu_name << " |\n";
   md << "| Run time | " << r.elapsed_seconds << " s (" << std::llround(r.paths_per_second())
      << " paths/s) |\n";
@@ -500,6 +502,17 @@ std::string paths_used(const RunReport& r) {
   return out.str();
 }
 
+std::string ranks_text(const RunReport& r) {
+  if (r.ranks <= 1) return "";
+  std::string out = ", " + std::to_string(r.ranks) + " MPI ranks (" + std::to_string(r.threads) +
+                    " threads each)";
+  if (r.gpus.size() > 1) {
+    out += ", GPUs ";
+    for (std::size_t k = 0; k < r.gpus.size(); ++k) out += (k ? "; " : "") + r.gpus[k];
+  }
+  return out;
+}
+
 std::string correlation_repair_text(const RunReport& r) {
   const Market::Repair& c = r.correlation_repair;
   if (c.method.empty()) return "";
@@ -532,7 +545,7 @@ std::string report_summary(const RunReport& r) {
       << " step(s)/day, seed " << r.seed << ", rng " << r.rng << ", " << model_name(r.dof)
       << ", " << r.backend
       << " (" << r.threads << " threads)" << (r.gpu_name.empty() ? "" : ", GPU " + r.gpu_name)
-      << "\n\n";
+      << ranks_text(r) << "\n\n";
   int w = 8;
   for (const ScenarioResult& s : r.scenarios) w = std::max(w, static_cast<int>(s.name.size()));
   w = std::min(w, 48);

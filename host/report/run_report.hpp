@@ -49,6 +49,8 @@ struct RunReport {
   int horizon_days = 1, steps_per_day = 1, n_assets = 0;
   double dof = 0;  // 0 = Gaussian
   Market::Repair correlation_repair;  // --repair-correlation (method "" = none)
+  int ranks = 1;                      // MPI ranks the paths were shared between
+  std::vector<std::string> gpus;      // the GPUs used, "rank R: NAME" under MPI (empty: none)
   bool antithetic = false;
   std::string rng = "philox";  // the diffusion's generator: philox or sobol (--rng)
   std::string as_of;  // the market's date ("" = not given)
@@ -100,5 +102,7 @@ std::string target_warnings(const RunReport& r);
 std::string paths_used(const RunReport& r);
 // One line on --repair-correlation's repair ("" when none).
 std::string correlation_repair_text(const RunReport& r);
+// ", 4 MPI ranks" and the GPUs of every rank when more than one ("" for one process).
+std::string ranks_text(const RunReport& r);
 
 }  // namespace chipshock
