@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> pv(2 * levels.size()), iv(2 * levels.size());
     double plain_s = 0, is_s = 0;
     ImportanceInfo last;
+    int fell_back = 0;  // replications whose pilot chose plain sampling
     s.paths = paths;
     for (int r = 0; r < reps; ++r) {
       s.seed = 1000 + static_cast<std::uint64_t>(r);
@@ -94,7 +95,11 @@ int main(int argc, char** argv) {
       plain_s += seconds_since(t);
       t = std::chrono::steady_clock::now();
       last = plan_importance_sampling(spec, cpu, s.seed, levels.back());
-      const ScenarioResult w = simulate_scenario_weighted("is", spec, cpu, s, last);
+      // a pilot that finds no shift beating plain sampling leaves the spec plain: the run then
+      // draws the same paths as the plain replication
+      const ScenarioResult w = last.fell_back ? simulate_scenario("is", spec, cpu, s)
+                                              : simulate_scenario_weighted("is", spec, cpu, s, last);
+      fell_back += last.fell_back ? 1 : 0;
       is_s += seconds_since(t);
       for (std::size_t k = 0; k < levels.size(); ++k) {
         pv[2 * k].push_back(p.levels[k].var);
@@ -108,8 +113,12 @@ int main(int argc, char** argv) {
                 market_file.c_str(), portfolio_file.c_str(), horizon, steps_per_day,
                 static_cast<unsigned long long>(paths), reps,
                 static_cast<unsigned long long>(reference_paths));
-    std::printf("importance sampling: shift %.3f sd, chi-square scale %.2f, pilot %llu paths\n",
-                last.shift_sd, last.chi2_scale, static_cast<unsigned long long>(last.pilot_paths));
+    std::printf("importance sampling: fell back to plain in %d of %d replications; the last "
+                "pilot: shift %.3f sd, chi-square scale %.2f, %llu paths, estimated variance "
+                "ratio %.3g (tail probability) %.3g (tail loss)\n",
+                fell_back, reps, last.shift_sd, last.chi2_scale,
+                static_cast<unsigned long long>(last.pilot_paths), last.pilot_ratio_tail,
+                last.pilot_ratio_loss);
     std::printf("time per replication: plain %.3f s, importance %.3f s (with pilot)\n",
                 plain_s / reps, is_s / reps);
     std::printf("%-9s %14s %14s %12s %14s %12s %10s %8s\n", "measure", "reference", "plain mean",
@@ -120,7 +129,7 @@ int main(int argc, char** argv) {
         const Stats a = stats(pv[2 * k + e], refv), b = stats(iv[2 * k + e], refv);
         char name[32];
         std::snprintf(name, sizeof name, "%s %.1f%%", e == 0 ? "VaR" : "ES", levels[k] * 100);
-        std::printf("%-9s %14.0f %14.0f %12.0f %14.0f %12.0f %10.1f %8.1f\n", name, refv, a.mean,
+        std::printf("%-9s %14.0f %14.0f %12.0f %14.0f %12.0f %10.2f %8.2f\n", name, refv, a.mean,
                     std::sqrt(a.var), b.mean, std::sqrt(b.var), a.var / b.var,
                     a.var / b.var * plain_s / is_s);
       }

@@ -114,6 +114,12 @@ struct ImportanceInfo {
   double ess = 0;          // Kish's effective sample size (sum w)^2 / sum w^2 of all paths
   double ess_tail = 0;     // the same over the paths at or beyond VaR at target_confidence
   std::uint64_t tail_paths = 0;  // how many paths those are
+  // The pilot's estimate, for the chosen candidate, of its estimators' variance over plain
+  // sampling's at equal paths (< 1: importance sampling wins): of the probability of a loss
+  // beyond the target's VaR, and of the tail loss E[L 1{L >= VaR}]. When either is not below
+  // kImportanceWinRatio the run falls back to plain sampling (on = false, fell_back = true).
+  double pilot_ratio_tail = 0, pilot_ratio_loss = 0;
+  bool fell_back = false;
 };
 
 struct ScenarioResult {

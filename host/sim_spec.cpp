@@ -158,6 +158,7 @@ ModelView SimSpec::model() const {
     m.is_shift = is_.shift.data();
     m.is_chi2_scale = is_.chi2_scale;
     m.is_half_norm2 = is_.half_norm2;
+    m.is_plain_only = is_.plain_only ? 1 : 0;
   }
   m.n_events = static_cast<int>(events_.size());
   m.events = events_.empty() ? nullptr : events_.data();

@@ -34,6 +34,9 @@ struct ImportanceShift {
   std::vector<float> shift;
   float chi2_scale = 1.0f;  // lambda in (0, 1]; 1 = the mixing draws are not twisted
   double half_norm2 = 0;    // |shift|^2 / 2
+  // Draw every path from the original measure p, weighted as under the mixture (ModelView's
+  // is_plain_only): the importance-sampling pilot's plain check, never a run.
+  bool plain_only = false;
 };
 
 struct SimSettings {

@@ -40,6 +40,7 @@ constexpr int kPlainEvery = 4;  // defensive share beta = 1 / kPlainEvery of pat
 // independent draw with P(p) = 1/4 from its own Philox block (stream kImportanceLabel), which is
 // unbiased for any path count.
 CHIPSHOCK_HD inline bool shifted_path(const ModelView& m, std::uint64_t seed, std::uint64_t path) {
+  if (m.is_plain_only != 0) return false;
   if (m.rng != RngKind::kSobol) return path % kPlainEvery != 0;
   PhiloxBlockStream labels(seed, path, stream_offset(RngStream::kImportanceLabel));
   return labels.next4().x >= 0x40000000u;  // P = 3/4

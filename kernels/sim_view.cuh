@@ -71,6 +71,9 @@ struct ModelView {
                                     // step's normals
   float is_chi2_scale = 1.0f;       // lambda: each step's chi-square mixing draw is scaled by it
   double is_half_norm2 = 0.0;       // |shift|^2 / 2
+  // 1: every path is drawn from p, each still weighted by the mixture's likelihood ratio at the
+  // draws it used (the pilot's check of a candidate shift on plain paths); 0: the mixture.
+  int is_plain_only = 0;
   int n_events = 0;                  // at most kMaxEvents
   const EventView* events = nullptr;       // [n_events]
   const float* event_log_jump = nullptr;  // [n_events * n]: each event's log-jump per asset

@@ -51,10 +51,19 @@ RunSettings settings(std::uint64_t paths, std::uint64_t seed, std::vector<double
   return s;
 }
 
-ScenarioResult run_is(SimSpec& spec, const RunSettings& s, const CpuBackend& cpu = CpuBackend()) {
+// The pilot's choice and the weighted run. keep_shift: where the pilot falls back to plain
+// sampling, run its best candidate all the same (the weighted estimators are unbiased under any
+// shift; what these tests check).
+ScenarioResult run_is(SimSpec& spec, const RunSettings& s, const CpuBackend& cpu = CpuBackend(),
+                      bool keep_shift = false) {
   double target = 0;
   for (double c : s.confidences) target = std::max(target, c);
-  const ImportanceInfo info = plan_importance_sampling(spec, cpu, s.seed, target);
+  ImportanceInfo info = plan_importance_sampling(spec, cpu, s.seed, target);
+  if (info.fell_back && keep_shift) {
+    spec.set_importance_shift(importance_shift(loss_direction(spec), info.shift_sd,
+                                               static_cast<float>(info.chi2_scale)));
+    info.on = true;
+  }
   return simulate_scenario_weighted("is", spec, cpu, s, info);
 }
 
@@ -182,7 +191,7 @@ TEST_CASE("importance sampling agrees with a large plain run, Gaussian and Stude
     SimSpec spec(b.market, b.portfolio, SimSettings{3, 2});
     const ScenarioResult plain =
         simulate_scenario("plain", spec, CpuBackend(), settings(1 << 21, 3, {0.99, 0.999}));
-    const ScenarioResult is = run_is(spec, settings(1 << 15, 4, {0.99, 0.999}));
+    const ScenarioResult is = run_is(spec, settings(1 << 15, 4, {0.99, 0.999}), CpuBackend(), true);
     INFO("dof " << dof << " chi2 scale " << is.importance.chi2_scale);
     for (std::size_t k = 0; k < 2; ++k) {
       const LevelRisk &p = plain.levels[k], &w = is.levels[k];
@@ -195,8 +204,81 @@ TEST_CASE("importance sampling agrees with a large plain run, Gaussian and Stude
     CHECK(std::fabs(is.mean_loss - plain.mean_loss) <= 5 * is.stdev_loss / std::sqrt(32768.0));
     CHECK(is.prob_loss == Approx(plain.prob_loss).margin(0.02));
     CHECK(is.importance.weight_mean == Approx(1.0).margin(0.05));
-    CHECK(is.importance.candidates == (dof > 0 ? 24 : 6));
+    // the book is short C: on the Student-t market only the mean shift is tried (no chi-square
+    // twist for a loss without bound, host/analytics/importance_sampling.cpp)
+    CHECK(is.importance.candidates == 6);
+    CHECK(is.importance.chi2_scale == 1.0);
   }
+}
+
+TEST_CASE("the pilot keeps a shift that wins and falls back to plain sampling where none does",
+          "[importance][issue19]") {
+  const CpuBackend cpu;
+  {  // Gaussian, one day: the shift wins by far
+    const Book b(three_assets(0), kThreeBook);
+    SimSpec spec(b.market, b.portfolio, SimSettings{1, 1});
+    const ImportanceInfo info = plan_importance_sampling(spec, cpu, 7, 0.999);
+    CHECK(info.on);
+    CHECK_FALSE(info.fell_back);
+    CHECK(spec.importance_sampling());
+    CHECK(info.pilot_ratio_tail < 0.2);
+    CHECK(info.pilot_ratio_loss < 0.2);
+  }
+  {  // Student-t with 3 degrees of freedom over 20 days: none does
+    const Book b(three_assets(3.0), kThreeBook);
+    SimSpec spec(b.market, b.portfolio, SimSettings{20, 1});
+    const ImportanceInfo info = plan_importance_sampling(spec, cpu, 7, 0.999);
+    CHECK_FALSE(info.on);
+    CHECK(info.fell_back);
+    CHECK_FALSE(spec.importance_sampling());  // the spec is left plain
+    CHECK(std::max(info.pilot_ratio_tail, info.pilot_ratio_loss) >= kImportanceWinRatio);
+    CHECK(info.candidates == 6);  // short C: the mean shifts only
+    // the candidates' own pilots and the plain checks of the best three
+    CHECK(info.pilot_paths == 6 * kImportancePilotPaths + 3 * 65536);
+  }
+}
+
+TEST_CASE("the chi-square twist is tried only for books whose loss is bounded",
+          "[importance][issue19]") {
+  const CpuBackend cpu;
+  const std::string long_only =
+      "name = \"long\"\n[[positions]]\nticker = \"A\"\nquantity = 1000\n"
+      "[[positions]]\nticker = \"B\"\nquantity = 3000\n"
+      "[[positions]]\nticker = \"A\"\ntype = \"call\"\nquantity = -800\nstrike = 110.0\n"
+      "expiry_days = 63\nimplied_vol = 0.45\n";  // covered: A's net upside is long
+  const std::string naked = long_only + "[[positions]]\nticker = \"B\"\ntype = \"call\"\n"
+                                        "quantity = -3500\nstrike = 55.0\nexpiry_days = 63\n"
+                                        "implied_vol = 0.30\n";  // 3,500 calls on 3,000 shares
+  for (const auto& [book, candidates] :
+       {std::pair<std::string, int>{long_only, 24}, {naked, 6}}) {
+    const Book b(three_assets(4.0), book);
+    SimSpec spec(b.market, b.portfolio, SimSettings{1, 1});
+    CHECK(plan_importance_sampling(spec, cpu, 3, 0.999).candidates == candidates);
+  }
+}
+
+TEST_CASE("a plain-only check draws the plain paths and weights them as the mixture would",
+          "[importance][issue19]") {
+  const Book b(three_assets(4.0), kThreeBook);
+  SimSpec spec(b.market, b.portfolio, SimSettings{3, 1});
+  const std::uint64_t count = 64;
+  std::vector<double> plain(count), l(count), w(count);
+  CpuBackend(2).simulate_losses(spec, 9, 0, count, plain.data());
+  ImportanceShift check = importance_shift(loss_direction(spec), 2.0, 0.5f);
+  check.plain_only = true;
+  spec.set_importance_shift(std::move(check));
+  CpuBackend(2).simulate_losses(spec, 9, 0, count, l.data(), w.data());
+  CHECK(l == plain);  // every path as drawn without the shift
+  bool some_weight_differs = false;
+  for (std::uint64_t k = 0; k < count; ++k) {
+    double lw = 0;
+    CHECK(l[k] == Approx(reference_path_loss(spec, 9, k, &lw)).epsilon(1e-5).margin(
+                      1e-6 * spec.gross_exposure()));
+    CHECK(w[k] == Approx(lw).epsilon(1e-4).margin(1e-9));
+    CHECK(w[k] <= std::log(4.0) + 1e-12);  // the mixture's weight is at most 1/beta
+    some_weight_differs = some_weight_differs || std::fabs(w[k]) > 1e-3;
+  }
+  CHECK(some_weight_differs);
 }
 
 TEST_CASE("weighted paths are the scalar reference's and do not depend on threads or batches",

@@ -14,9 +14,14 @@
 // standard normal quantile of the target confidence, and for Student-t also lambda in
 // {1, 0.5, 0.25, 0.12} (a heavy tail comes mostly from small chi-square draws, so it needs strong
 // twists; the defensive mixture keeps every weight below 4). Each
-// candidate simulates the pilot paths under a seed of its own (never the run's paths), and the
-// one with the smallest estimated second moment E[w^2 1{L >= VaR}] at the pilot's VaR wins:
-// that is what the variance of the VaR estimator is proportional to.
+// candidate simulates the pilot paths under a seed of its own (never the run's paths), which
+// estimate its variance over plain sampling's for the tail probability P(L >= VaR) and the tail
+// loss E[L 1{L >= VaR}] at the pilot's VaR (what the VaR and ES estimators' variances follow).
+// Those estimates miss what the candidate seldom draws, so the best three are checked again on
+// plain paths carrying the candidate's weights (E_q[w^2 1_T] = E_p[w 1_T]; the .cpp says more).
+// The one whose largest estimate is smallest wins if that is below kImportanceWinRatio; else the
+// run is plain (ImportanceInfo::fell_back: on a Student-t market over several days no shift of
+// this family beats plain sampling, bench/RESULTS.md).
 //
 // The run is the engine's pipeline (host/risk_engine.hpp) on any backend: its source (the CPU's
 // SIMD kernel, or the GPU's weighted kernel, whose losses and log weights come to the host) folds
@@ -26,9 +31,11 @@
 // there is no small tail to keep), which merges between MPI ranks and saves in checkpoints like
 // any other; the estimates are host/stats/weighted_risk.hpp's. Component ES/VaR re-simulate the
 // tail paths under the same measure, on the run's backend, and weight them. The pilot runs on
-// the CPU's SIMD kernel whatever the backend (at most 24 x 8,192 paths).
+// the CPU's SIMD kernel whatever the backend (24 x 8,192 paths and 3 plain checks of 32,768 to
+// 2^20 paths at most).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,6 +50,13 @@ namespace chipshock {
 constexpr std::uint64_t kImportanceBytesPerPath = sizeof(double) * 2 + sizeof(std::uint64_t);
 // Paths simulated by each candidate of the pilot.
 constexpr std::uint64_t kImportancePilotPaths = 8192;
+// A shift is used only when the pilot estimates both of its variance ratios (ImportanceInfo's
+// pilot_ratio_*) below this, otherwise the run is plain: a margin for the pilot's own noise
+// (with 0.5, a few seeds in 40 kept a shift that did no better than plain sampling on the
+// Student-t sample market over 5 to 20 days; bench/RESULTS.md).
+constexpr double kImportanceWinRatio = 0.3;
+// How many of the best candidates (by their own paths' estimate) are also checked on plain paths.
+constexpr std::size_t kImportancePlainChecks = 3;
 
 // The first-order loss direction: c_s for every step (step-major, n_assets each) scaled to unit
 // length over all steps, and |c|, the delta-linear loss's standard deviation. Throws InputError

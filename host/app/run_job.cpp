@@ -30,20 +30,35 @@ namespace {
 // One line on how an importance-sampling run drew its paths (also in report.json's sampling).
 std::string importance_note(const ScenarioResult& r) {
   const ImportanceInfo& is = r.importance;
-  char text[512];
+  char text[768];
   std::snprintf(
       text, sizeof text,
       "importance sampling aimed at %s: normals shifted %.2f sd along the book's "
       "first-order loss direction (delta-linear loss sd %s)%s, a quarter of the paths "
       "unshifted (defensive mixture); %llu paths at or beyond that VaR, worth %.0f "
-      "plain ones (effective sample size); shift chosen from %d pilot candidates "
-      "(%llu paths, not part of the run)",
+      "plain ones (effective sample size); shift chosen from %d pilot candidates, the best "
+      "checked on plain paths (%llu paths, not part of the run; estimated variance %.2g times "
+      "plain sampling's for the tail probability, %.2g for the tail loss)",
       confidence_key(is.target_confidence).c_str(), is.shift_sd, format_money(is.linear_sd).c_str(),
       is.chi2_scale < 1
           ? (", chi-square mixing scaled by " + std::to_string(is.chi2_scale).substr(0, 4)).c_str()
           : "",
       static_cast<unsigned long long>(is.tail_paths), is.ess_tail, is.candidates,
-      static_cast<unsigned long long>(is.pilot_paths));
+      static_cast<unsigned long long>(is.pilot_paths), is.pilot_ratio_tail, is.pilot_ratio_loss);
+  return text;
+}
+
+// One line on an importance-sampling request that ran plain (also in report.json's sampling).
+std::string fallback_note(const ImportanceInfo& is) {
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "importance sampling aimed at %s fell back to plain Monte Carlo: the best of its "
+                "%d pilot shifts (%llu paths) was estimated at %.3g times plain sampling's "
+                "variance for the tail probability and %.3g times for the tail loss, not below "
+                "%.2g for both",
+                confidence_key(is.target_confidence).c_str(), is.candidates,
+                static_cast<unsigned long long>(is.pilot_paths), is.pilot_ratio_tail,
+                is.pilot_ratio_loss, kImportanceWinRatio);
   return text;
 }
 
@@ -149,7 +164,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
       res = runs.run(k, name, model, settings, report_progress);
       if (world.is_root()) {
         attach_importance_info(res, info);
-        res.notes.push_back(importance_note(res));
+        res.notes.push_back(info.fell_back ? fallback_note(info) : importance_note(res));
       }
     } else {
       res = runs.run(k, name, model, settings, report_progress,

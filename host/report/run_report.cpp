@@ -1,5 +1,6 @@
 #include "host/report/run_report.hpp"
 
+#include "host/analytics/importance_sampling.hpp"
 #include "host/report/markdown_escape.hpp"
 #include "host/report/path_risk_report.hpp"
 
@@ -198,8 +199,19 @@ static nlohmann::ordered_json fan_json(const ValueFan& fan) {
 // How the paths were drawn: plain Monte Carlo, or importance sampling with its measure and
 // diagnostics (host/analytics/importance_sampling.hpp).
 static nlohmann::ordered_json sampling_json(const ImportanceInfo& is) {
+  if (is.fell_back)  // --importance-sampling asked, but no pilot shift beat plain sampling
+    return {{"method", "plain"},
+            {"importance_fallback",
+             {{"target_confidence", is.target_confidence},
+              {"pilot_paths", is.pilot_paths},
+              {"pilot_candidates", is.candidates},
+              {"pilot_variance_ratio_tail", is.pilot_ratio_tail},
+              {"pilot_variance_ratio_loss", is.pilot_ratio_loss},
+              {"used_below", kImportanceWinRatio}}}};
   if (!is.on) return {{"method", "plain"}};
   return {{"method", "importance"},
+          {"pilot_variance_ratio_tail", is.pilot_ratio_tail},
+          {"pilot_variance_ratio_loss", is.pilot_ratio_loss},
           {"target_confidence", is.target_confidence},
           {"shift_sd", is.shift_sd},
           {"linear_loss_sd", is.linear_sd},
