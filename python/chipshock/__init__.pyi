@@ -43,7 +43,8 @@ def run(market: PathOrTable, portfolio: PathOrTable,
         stop_loss: Optional[Union[Number, str]] = ..., what_if: Optional[PathOrTable] = ...,
         target_rel_error: Optional[float] = ..., keep_losses: bool = ...,
         out: Optional[Union[str, os.PathLike[str]]] = ...,
-        progress: Optional[Callable[[str, int, int], Any]] = ...) -> Result: ...
+        progress: Optional[Callable[[str, int, int], Any]] = ...,
+        repair_correlation: Optional[str] = ...) -> Result: ...
 
 def calibrate(prices: Union[str, os.PathLike[str], Mapping[str, Any]],
               as_of: Optional[str] = ..., window: int = ...,

@@ -7,6 +7,7 @@ import tomllib
 import pytest
 
 import chipshock
+from chipshock import _toml
 from conftest import (BOOK, HEDGED, MARKET, MARKET_T, WHAT_IF, cli_report, gpu_usable,
                       without_timing)
 
@@ -33,6 +34,31 @@ CASES = [
     ("student_t_steps", {"market": MARKET_T, "portfolio": HEDGED, "steps_per_day": 2},
      ["--steps-per-day", "2"]),
 ]
+
+
+def test_repair_correlation_equals_cli(tmp_path):
+    """A market whose matrix is not positive definite: refused, or repaired as the CLI does."""
+    market = {"currency": "USD", "rate": 0.03,
+              "assets": {"A": {"spot": 100.0, "vol": 0.3}, "B": {"spot": 50.0, "vol": 0.4},
+                         "C": {"spot": 20.0, "vol": 0.5}},
+              "correlation": {"tickers": ["A", "B", "C"],
+                              "matrix": [[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]]}}
+    book = {"name": "abc", "positions": [{"ticker": "A", "quantity": 10},
+                                         {"ticker": "C", "quantity": -20}]}
+    with pytest.raises(chipshock.InputError) as refused:
+        chipshock.run(market, book, **BASE)
+    assert "--repair-correlation higham" in str(refused.value)
+    r = chipshock.run(market, book, repair_correlation="higham", **BASE)
+    repair = r.report["model"]["correlation_repair"]
+    assert repair["method"] == "higham" and repair["frobenius_distance"] > 0
+    market_file = tmp_path / "m.toml"
+    book_file = tmp_path / "b.toml"
+    market_file.write_text(_toml.dumps(market, "market"))
+    book_file.write_text(_toml.dumps(book, "portfolio"))
+    want = cli_report(["--market", str(market_file), "--portfolio", str(book_file), *BASE_ARGS,
+                       "--repair-correlation", "higham"])
+    assert without_timing(r.report)["scenarios"] == without_timing(want)["scenarios"]
+    assert r.report["model"]["correlation_repair"] == want["model"]["correlation_repair"]
 
 
 @pytest.mark.parametrize("name,kwargs,args", CASES, ids=[c[0] for c in CASES])
