@@ -4,11 +4,14 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "host/config/market.hpp"
 #include "cli_util.hpp"
@@ -284,4 +287,85 @@ TEST_CASE("a calibrated market carries sectors and factor loadings: every built-
                                     "--factor-prices '" + dir.file("mine") + "' --out -");
   CHECK(f.code == 2);
   CHECK_THAT(f.err, Contains("--factor-prices") && Contains("SPY.csv"));
+}
+
+TEST_CASE("calibrate --market --repair-correlation higham repairs a market file in place of its "
+          "correlation table, every other line kept", "[cli][calibrate][issue19]") {
+  TempDir dir;
+  const std::string market = dir.write("m.toml", R"(# my hand-made market
+currency = "USD"
+rate = 0.03
+
+[assets.A]   # first
+spot = 100.0
+vol = 0.3
+[assets.B]
+spot = 50.0
+vol = 0.4
+
+[correlation]   # mixed windows
+tickers = ["A", "B", "C"]
+matrix = [[1.0, 0.9, -0.9],
+          [0.9, 1.0, 0.9],
+          [-0.9, 0.9, 1.0]]
+
+[assets.C]  # after the matrix
+spot = 20.0
+vol = 0.5
+)");
+  const std::string book = dir.write("b.toml", "name = \"abc\"\n[[positions]]\nticker = \"A\"\n"
+                                               "quantity = 10\n[[positions]]\nticker = \"C\"\n"
+                                               "quantity = -20\n");
+  const std::string fixed = dir.file("fixed.toml");
+  const CliResult r = run_chipshock("calibrate --market '" + market +
+                                    "' --repair-correlation higham --out '" + fixed + "'");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("Frobenius distance 0.9798"));
+  const std::string text = slurp_file(fixed);
+  // the user's lines stay, the old table is kept as comments, the repair is named
+  for (const char* kept : {"# my hand-made market", "[assets.A]   # first",
+                           "[assets.C]  # after the matrix", "#   [correlation]   # mixed windows",
+                           "#             [-0.9, 0.9, 1.0]]",
+                           "--repair-correlation higham", "Higham 2002"})
+    CHECK_THAT(text, Contains(kept));
+  const Market m = load_market(fixed);  // positive definite: loads without a repair
+  CHECK(m.size() == 3);
+  CHECK(m.correlation[0 * 3 + 1] == Approx(0.5).margin(1e-5));
+  CHECK(m.correlation[0 * 3 + 2] == Approx(-0.5).margin(1e-5));
+  // a run on the repaired file gives what run --repair-correlation gives (to the file's rounding)
+  const std::string run = "run --portfolio '" + book + "' --paths 20k --seed 3 --json --market '";
+  const CliResult on_file = run_chipshock(run + fixed + "'");
+  const CliResult repaired = run_chipshock(run + market + "' --repair-correlation higham");
+  REQUIRE(on_file.code == 0);
+  REQUIRE(repaired.code == 0);
+  const double a = nlohmann::json::parse(on_file.out)["scenarios"][0]["var"]["0.99"];
+  const double b = nlohmann::json::parse(repaired.out)["scenarios"][0]["var"]["0.99"];
+  CHECK(a == Approx(b).epsilon(1e-3));
+  // a positive definite file: nothing to repair, copied as it is
+  const CliResult again = run_chipshock("calibrate --market '" + fixed +
+                                        "' --repair-correlation higham --out - --quiet");
+  REQUIRE(again.code == 0);
+  CHECK(again.out == text);
+  // refusals: exit 2, naming the option or the file
+  const std::string base = "calibrate --market '" + market + "' ";
+  for (const auto& [args, says] : std::vector<std::pair<std::string, std::string>>{
+           {base + "--out -", "--market: only used with --repair-correlation higham"},
+           {base + "--repair-correlation nearest --out -", "--repair-correlation"},
+           {base + "--repair-correlation higham --prices scenarios/data/prices --out -",
+            "not both"},
+           {base + "--repair-correlation higham --out '" + fixed + "'", "exists"},
+           {base + "--repair-correlation higham --out '" + dir.path().string() + "'",
+            "not a regular file"},
+           {"calibrate --market '" + dir.file("none.toml") + "' --repair-correlation higham "
+            "--out -", "none.toml"},
+           {"calibrate --market '" + dir.path().string() + "' --repair-correlation higham "
+            "--out -", "not a regular file"},
+           {"calibrate --prices scenarios/data/prices --repair-correlation higham --out -",
+            "--repair-correlation: only used with --market"}}) {
+    CAPTURE(args);
+    const CliResult bad = run_chipshock(args);
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Contains(says));
+  }
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -127,7 +128,7 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
   const CalibrationSettings& s = c.settings;
   const std::size_t n = c.tickers.size();
   const int decimals = correlation_decimals(c.correlation);
-  const Eigen::MatrixXd corr = rounded(c.correlation, decimals);
+  const Eigen::MatrixXd corr = rounded(c.correlation, decimals);  // as correlation_toml writes it
   std::ostringstream o;
   o << "# chipshock market: " << n << (n == 1 ? " asset" : " assets")
     << " calibrated from daily closes as of " << c.as_of << ".\n"
@@ -239,29 +240,100 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
       << (k < c.loadings.size() ? "exposures = { market = " + fixed(c.loadings[k][0], 3, 3) +
                                       ", ai_capex = " + fixed(c.loadings[k][1], 3, 3) + " }\n"
                                 : std::string());
-  if (n > 1) {
-    std::size_t width = static_cast<std::size_t>(decimals) + 3;
-    for (const std::string& t : c.tickers) width = std::max(width, t.size());
-    std::vector<std::string> quoted;
-    for (const std::string& t : c.tickers) quoted.push_back("\"" + t + "\"");
-    o << "\n[correlation]\n"
-      << "tickers = [" << join(quoted, ", ") << "]\n"
-      << "# columns, in the order of `tickers`:\n#  ";
-    for (const std::string& t : c.tickers) o << std::string(width + 2 - t.size(), ' ') << t;
-    o << "\nmatrix = [\n";
-    for (std::size_t i = 0; i < n; ++i) {
-      o << "  [";
-      for (std::size_t j = 0; j < n; ++j) {
-        const std::string v =
-            fixed(corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), decimals, 1);
-        char cell[64];
-        std::snprintf(cell, sizeof cell, "%*s", static_cast<int>(width), v.c_str());
-        o << cell << (j + 1 < n ? ", " : "");
-      }
-      o << "],  # " << c.tickers[i] << "\n";
+  if (n > 1) o << "\n" << correlation_toml(c.tickers, c.correlation);
+  return o.str();
+}
+
+std::string correlation_toml(const std::vector<std::string>& tickers,
+                             const Eigen::MatrixXd& correlation) {
+  const int decimals = correlation_decimals(correlation);
+  const Eigen::MatrixXd corr = rounded(correlation, decimals);
+  const std::size_t n = tickers.size();
+  std::ostringstream o;
+  std::size_t width = static_cast<std::size_t>(decimals) + 3;
+  for (const std::string& t : tickers) width = std::max(width, t.size());
+  std::vector<std::string> quoted;
+  for (const std::string& t : tickers) quoted.push_back("\"" + t + "\"");
+  o << "[correlation]\n"
+    << "tickers = [" << join(quoted, ", ") << "]\n"
+    << "# columns, in the order of `tickers`:\n#  ";
+  for (const std::string& t : tickers) o << std::string(width + 2 - t.size(), ' ') << t;
+  o << "\nmatrix = [\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    o << "  [";
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::string v =
+          fixed(corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), decimals, 1);
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%*s", static_cast<int>(width), v.c_str());
+      o << cell << (j + 1 < n ? ", " : "");
     }
-    o << "]\n";
+    o << "],  # " << tickers[i] << "\n";
   }
+  o << "]\n";
+  return o.str();
+}
+
+namespace {
+
+// A table header line: [name] or [[name]], with an optional comment. Matrix rows ("[0.5, 1.0],")
+// hold commas, which no header does.
+bool table_header(const std::string& line) {
+  static const std::regex header(R"(^\s*\[\[?\s*[A-Za-z0-9_."' -]+\s*\]\]?\s*(#.*)?\r?$)");
+  return std::regex_match(line, header);
+}
+
+bool correlation_header(const std::string& line) {
+  static const std::regex header(R"(^\s*\[\s*("correlation"|correlation)\s*\]\s*(#.*)?\r?$)");
+  return std::regex_match(line, header);
+}
+
+}  // namespace
+
+std::string repaired_market_toml(const std::string& text, const Market& m,
+                                 const std::string& command) {
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  std::size_t first = lines.size();
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (correlation_header(lines[i])) {
+      first = i;
+      break;
+    }
+  if (first == lines.size())
+    throw InputError(m.file, m.correlation_line, "correlation",
+                     "not written as a [correlation] table, so it cannot be replaced in place",
+                     "write it as [correlation] with tickers and matrix, or run with "
+                     "--repair-correlation higham");
+  std::size_t last = first + 1;  // one past the table's lines
+  while (last < lines.size() && !table_header(lines[last])) ++last;
+  while (last > first + 1 && lines[last - 1].find_first_not_of(" \t\r") == std::string::npos)
+    --last;  // blank lines before the next table stay where they are
+  const std::size_t n = m.size();
+  std::vector<std::string> tickers;
+  Eigen::MatrixXd corr(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    tickers.push_back(m.assets[i].ticker);
+    for (std::size_t j = 0; j < n; ++j)
+      corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = m.correlation[i * n + j];
+  }
+  std::ostringstream o;
+  for (std::size_t i = 0; i < first; ++i) o << lines[i] << "\n";
+  o << "# Correlation repaired by chipshock:\n#   " << command << "\n"
+    << "# the nearest correlation matrix (Higham 2002) with eigenvalues >= "
+    << shortest(kMinCorrelationEigenvalue) << ", over every asset\n"
+    << "# of the file, " << m.repair.iterations << " iterations: Frobenius distance "
+    << fixed(m.repair.distance, 4, 3) << " from the given one; smallest eigenvalue\n"
+    << "# " << fixed(m.repair.min_eigenvalue_given, 4, 3) << " given, "
+    << fixed(min_eigenvalue(rounded(corr, correlation_decimals(corr))), 6, 3)
+    << " as written.\n"
+    << correlation_toml(tickers, corr)
+    << "# The table as it was:\n";
+  for (std::size_t i = first; i < last; ++i) o << "#   " << lines[i] << "\n";
+  for (std::size_t i = last; i < lines.size(); ++i) o << lines[i] << "\n";
   return o.str();
 }
 

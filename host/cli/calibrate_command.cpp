@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "host/calibration/calibrate_market.hpp"
+#include "host/calibration/correlation_repair.hpp"
+#include "host/config/toml_reader.hpp"
 #include "host/calibration/market_writer.hpp"
 #include "host/config/market.hpp"
 #include "host/cli/run_command.hpp"
@@ -201,6 +203,64 @@ std::string summary(const MarketCalibration& c, const std::string& out) {
   return o.str();
 }
 
+// Writes a market file's text to --out (a file, or "-": stdout, checked the same way through a
+// temporary file that load_market reads).
+void emit_market_text(const CalibrateOptions& o, const std::string& text) {
+  if (o.out == "-") {
+    const std::string probe = (std::filesystem::temp_directory_path() /
+                               ("chipshock-calibrate-" + std::to_string(::getpid()) + ".toml"))
+                                  .string();
+    write_market_file(probe, text);
+    std::error_code ec;
+    std::filesystem::remove(probe, ec);
+    std::cout << text;
+  } else {
+    write_market_file(o.out, text);
+  }
+}
+
+// calibrate --market FILE --repair-correlation higham: the file with its correlation replaced by
+// the nearest correlation matrix, every other line as it was. Returns the summary.
+std::string repair_market_job(const CalibrateOptions& o) {
+  if (!o.prices.empty())
+    throw InputError("", 0, "--market",
+                     "either --prices (calibrate from closes) or --market (repair a market "
+                     "file's correlation), not both");
+  if (o.repair_correlation.empty())
+    throw InputError("", 0, "--market", "only used with --repair-correlation higham",
+                     "chipshock calibrate --market m.toml --repair-correlation higham --out "
+                     "repaired.toml");
+  check_out(o);
+  const std::string text = read_input_file(o.market);
+  Market m = load_market_text(text, o.market, false);
+  repair_market_correlation(m, o.repair_correlation);  // names --repair-correlation if unknown
+  std::ostringstream summary;
+  std::string out_text = text;
+  if (m.repair.method.empty()) {
+    summary << o.market << ": the correlation matrix is positive definite; nothing to repair"
+            << (o.out == "-" ? "" : ", the file copied as it is") << "\n";
+  } else {
+    const std::string command = "chipshock calibrate --market " + o.market +
+                                " --repair-correlation " + o.repair_correlation;
+    out_text = repaired_market_toml(text, m, command);
+    summary << "repaired the correlation of " << o.market << " (" << m.size()
+            << " assets): the nearest correlation matrix (Higham 2002), Frobenius distance "
+            << fmt("%.4g", m.repair.distance) << ", smallest eigenvalue "
+            << fmt("%.4g", m.repair.min_eigenvalue_given) << " given, "
+            << fmt("%.4g", m.repair.min_eigenvalue) << " repaired (" << m.repair.iterations
+            << " iterations)\n";
+  }
+  const std::uint64_t bound = 2 * (out_text.size() + 4096);
+  if (o.out == "-")
+    check_space({{"", bound, bound, "--out", "the market file"}});
+  else
+    check_space({{std::filesystem::path(std::filesystem::absolute(o.out)).parent_path().string(),
+                  2 * bound, bound, "--out", "the market file and its temporary copy"}});
+  emit_market_text(o, out_text);
+  if (o.out != "-") summary << "wrote " << o.out << "\n";
+  return summary.str();
+}
+
 }  // namespace
 
 CalibrateOutcome calibrate_job(const CalibrateOptions& o) {
@@ -256,22 +316,23 @@ CalibrateOutcome calibrate_job(const CalibrateOptions& o) {
   if (o.text_only) {
     // What a file would get checked by: the market it holds loads.
     (void)load_market_text(text, "the calibrated market");
-  } else if (o.out == "-") {
-    // Checked the same way as a file: through a temporary file that load_market reads.
-    const std::string probe = (std::filesystem::temp_directory_path() /
-                               ("chipshock-calibrate-" + std::to_string(::getpid()) + ".toml"))
-                                  .string();
-    write_market_file(probe, text);
-    std::error_code ec;
-    std::filesystem::remove(probe, ec);
-    std::cout << text;
   } else {
-    write_market_file(o.out, text);
+    emit_market_text(o, text);
   }
   return out;
 }
 
 int calibrate_command(const CalibrateOptions& o) {
+  if (!o.market.empty()) {
+    const std::string summary = repair_market_job(o);
+    if (!o.quiet) (o.out == "-" ? std::cerr : std::cout) << summary;
+    std::cout.flush();
+    return kExitOk;
+  }
+  if (!o.repair_correlation.empty())
+    throw InputError("", 0, "--repair-correlation",
+                     "only used with --market (a market file to repair)",
+                     "when calibrating from --prices, use --correlation higham");
   const CalibrateOutcome out = calibrate_job(o);
   const MarketCalibration& c = out.calibration;
   if (!o.quiet) (o.out == "-" ? std::cerr : std::cout) << summary(c, o.out);

@@ -23,6 +23,10 @@ struct CalibrateOptions {
   // shipped price history; "none" = no loadings.
   std::string factor_prices;
   std::string sectors;  // a ticker,sector CSV over the shipped table ("" = the table alone)
+  // An existing market file whose correlation to repair (with repair_correlation), instead of
+  // calibrating from prices.
+  std::string market;
+  std::string repair_correlation;  // "higham" with market
   std::string out;     // file, or "-" for stdout
   bool force = false;  // replace an existing --out
   bool quiet = false;

@@ -121,6 +121,7 @@ const char* const kCalibrateExample =
     "  chipshock calibrate --prices scenarios/data/prices --tickers NVDA,AMD,TSM,AVGO \\\n"
     "                      --as-of 2025-01-24 --vol ewma --correlation ledoit-wolf --out - > "
     "m.toml\n"
+    "  chipshock calibrate --market my_market.toml --repair-correlation higham --out fixed.toml\n"
     "\n"
     "Estimators: vol = stdev of daily log-returns * sqrt(252) (sample, or EWMA with weights\n"
     "(1-lambda) lambda^k); correlation = sample Pearson, refused when not positive definite\n"
@@ -333,6 +334,14 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   cal->add_option("--sectors", co.sectors,
                   "CSV ticker,sector over the shipped sector table (scenarios/data/sectors.csv)")
       ->type_name("FILE");
+  cal->add_option("--market", co.market,
+                  "Instead of --prices: an existing market file whose correlation matrix "
+                  "--repair-correlation repairs (every other line kept)")
+      ->type_name("FILE");
+  cal->add_option("--repair-correlation", co.repair_correlation,
+                  "With --market: higham replaces a matrix that is not positive definite by "
+                  "the nearest correlation matrix (Higham 2002); the file records the distance")
+      ->type_name("higham");
   cal->add_option("--out", co.out,
                   "Market file to write (- = stdout); not replaced without "
                   "--force")

@@ -187,7 +187,8 @@ std::vector<double> correlation_cholesky(const Market& m) {
                                     m.correlation_line, "correlation.matrix",
                                     "estimate it from one common window of returns, or repair it: "
                                     "`chipshock run --repair-correlation higham` (the nearest "
-                                    "correlation matrix)");
+                                    "correlation matrix), or in the file: `chipshock calibrate "
+                                    "--market FILE --repair-correlation higham --out NEW`");
 }
 
 std::vector<double> positive_definite_cholesky(const std::vector<double>& corr, int n,

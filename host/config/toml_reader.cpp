@@ -160,6 +160,10 @@ std::string read_date(TomlReader& r, const std::string& key) {
 }
 
 toml::table parse_toml_file(const std::string& path) {
+  return parse_toml_text(read_input_file(path), path);
+}
+
+std::string read_input_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError(path, 0, "", "cannot open file: no such file");
   if (!std::filesystem::is_regular_file(path, ec))
@@ -169,7 +173,7 @@ toml::table parse_toml_file(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(path, 0, "", "cannot read file");
-  return parse_toml_text(buf.str(), path);
+  return buf.str();
 }
 
 namespace {

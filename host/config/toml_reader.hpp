@@ -70,6 +70,10 @@ long node_line(const toml::node& node);
 // Parses a TOML file, turning syntax errors into InputError with the file and line.
 toml::table parse_toml_file(const std::string& path);
 
+// An input file's bytes; InputError naming it when it is missing, not a regular file (a FIFO,
+// device or folder) or unreadable.
+std::string read_input_file(const std::string& path);
+
 // Parses TOML text; `name` stands for the file in error messages.
 toml::table parse_toml_text(const std::string& text, const std::string& name);
 
