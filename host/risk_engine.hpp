@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host/cpu/cpu_backend.hpp"
+#include "host/config/stressed_window.hpp"
 #include "host/sim_spec.hpp"
 #include "host/stats/loss_histogram.hpp"
 #include "host/stats/risk_measures.hpp"
@@ -129,6 +130,10 @@ struct ScenarioResult {
   std::string description, source, file, calibration_date;
   std::vector<std::string> skipped_tickers;  // named by the scenario, absent from the market
   std::vector<std::string> notes;
+  // run --stressed: the stressed market's window (kind monte_carlo, name "stressed"; first ""
+  // on every other entry) and the date of its spots.
+  StressedWindow stressed;
+  std::string stressed_spots_as_of;
   std::uint64_t paths = 0;       // paths simulated
   std::uint64_t non_finite = 0;  // paths whose loss was NaN or infinite (excluded)
   double mean_loss = 0, stdev_loss = 0, prob_loss = 0, worst_loss = 0;

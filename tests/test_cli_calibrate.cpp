@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "host/config/market.hpp"
+#include "host/history/calendar.hpp"
 #include "cli_util.hpp"
 #include "test_util.hpp"
 
@@ -368,4 +373,156 @@ vol = 0.5
     CHECK(bad.code == 2);
     CHECK_THAT(bad.err, Contains(says));
   }
+}
+
+namespace {
+
+// A synthetic history: tickers A and B, `days` business days from 2015-01-02, independent daily
+// log-returns with sd 1%, 4% on return days [turbulent_first, turbulent_first + 250) (a known
+// turbulent year). Normals from a fixed LCG and Box-Muller (the same on every platform).
+std::vector<std::string> write_turbulent_history(const TempDir& dir, int days,
+                                                 int turbulent_first) {
+  std::filesystem::create_directories(dir.path() / "prices");
+  std::vector<std::string> dates;
+  for (long d = day_number("2015-01-02"); static_cast<int>(dates.size()) < days; ++d)
+    if (weekday(d) != 0 && weekday(d) != 6) dates.push_back(iso_date(d));
+  std::uint64_t state = 12345;
+  const auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
+  };
+  for (const char* ticker : {"A", "B"}) {
+    std::ostringstream csv;
+    csv << "date,close\n";
+    double log_close = std::log(100.0);
+    for (int d = 0; d < days; ++d) {
+      if (d > 0) {
+        const double z = std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+        const bool turbulent = d >= turbulent_first && d < turbulent_first + 250;
+        log_close += (turbulent ? 0.04 : 0.01) * z;
+      }
+      char line[64];
+      std::snprintf(line, sizeof line, "%s,%.6f\n", dates[static_cast<std::size_t>(d)].c_str(),
+                    std::exp(log_close));
+      csv << line;
+    }
+    dir.write(std::string("prices/") + ticker + ".csv", csv.str());
+  }
+  return dates;
+}
+
+}  // namespace
+
+TEST_CASE("calibrate --stressed finds the known turbulent year of a synthetic history, and run "
+          "--stressed reports the book under it beside the current market",
+          "[cli][calibrate][issue19]") {
+  TempDir dir;
+  const int turbulent_first = 600;  // return days 600 .. 849 of 1,200 closes
+  const std::vector<std::string> dates = write_turbulent_history(dir, 1200, turbulent_first);
+  const std::string book = dir.write("book.toml", "name = \"AB\"\n[[positions]]\nticker = \"A\"\n"
+                                                  "quantity = 1000\n[[positions]]\nticker = \"B\"\n"
+                                                  "quantity = 500\n");
+  const std::string prices = (dir.path() / "prices").string();
+  const std::string out = dir.file("stressed.toml");
+  const CliResult r = run_chipshock("calibrate --prices '" + prices + "' --factor-prices none "
+                                    "--window 250 --stressed --portfolio '" + book + "' --out '" +
+                                    out + "'");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Contains("stressed window of"));
+  const Market m = load_market(out);
+  INFO("found " << m.stressed.first << " .. " << m.stressed.last << "; the turbulent year is "
+                << dates[turbulent_first] << " .. " << dates[turbulent_first + 249]);
+  const auto index_of = [&](const std::string& d) {
+    return static_cast<int>(std::find(dates.begin(), dates.end(), d) - dates.begin());
+  };
+  // that year, to a few days (its neighbours share most of its days and all of its worst ones)
+  CHECK(std::abs(index_of(m.stressed.first) - turbulent_first) <= 5);
+  CHECK(std::abs(index_of(m.stressed.last) - (turbulent_first + 249)) <= 5);
+  CHECK(m.stressed.returns == 250);
+  CHECK(m.stressed.portfolio == "AB");
+  CHECK(m.stressed.es > 3 * m.stressed.current_es);  // 4% against 1% daily moves
+  // the window's vols (4% a day), today's spots and as_of
+  const double turbulent_vol = 0.04 * std::sqrt(252.0);
+  for (const Asset& a : m.assets) CHECK(a.vol == Approx(turbulent_vol).epsilon(0.15));
+  CHECK(m.as_of == dates.back());
+  const std::string a_csv = slurp_file((dir.path() / "prices" / "A.csv").string());
+  const std::string last_line = a_csv.substr(a_csv.rfind('\n', a_csv.size() - 2) + 1);
+  CHECK(m.assets[0].spot == Approx(std::stod(last_line.substr(last_line.find(',') + 1))).epsilon(1e-5));
+
+  // run --stressed: the current market (calibrated to the same date) and the stressed one
+  const std::string current = dir.file("current.toml");
+  REQUIRE(run_chipshock("calibrate --prices '" + prices + "' --factor-prices none --window 250 "
+                        "--out '" + current + "' --quiet")
+              .code == 0);
+  const std::string run = "run --market '" + current + "' --portfolio '" + book +
+                          "' --paths 20k --seed 3 --stressed '" + out + "' ";
+  const CliResult j = run_chipshock(run + "--json");
+  CAPTURE(j.err);
+  REQUIRE(j.code == 0);
+  const nlohmann::json report = nlohmann::json::parse(j.out);
+  const nlohmann::json& stressed = report["scenarios"][1];
+  CHECK(stressed["name"] == "stressed");
+  CHECK(stressed["kind"] == "monte_carlo");
+  CHECK(stressed["stressed_window"]["first"] == m.stressed.first);
+  CHECK(stressed["stressed_window"]["last"] == m.stressed.last);
+  CHECK(stressed["stressed_window"]["historical_es"].get<double>() == Approx(m.stressed.es));
+  for (const char* level : {"0.95", "0.975", "0.99"}) {
+    // about 4 times the current vol: the stressed ES is well above the current one
+    CHECK(stressed["es"][level].get<double>() > 2.5 * report["scenarios"][0]["es"][level].get<double>());
+  }
+  const CliResult text = run_chipshock(run);
+  REQUIRE(text.code == 0);
+  CHECK_THAT(text.out, Contains("stressed (window " + m.stressed.first + " .. " + m.stressed.last));
+  // checkpointed like any run: the same numbers
+  const CliResult saved = run_chipshock(run + "--json --checkpoint '" + dir.file("run.ckpt") + "'");
+  REQUIRE(saved.code == 0);
+  CHECK(nlohmann::json::parse(saved.out)["scenarios"][1]["es"] == stressed["es"]);
+  // a malformed [stressed] table: exit 2 naming the file, line and field
+  std::string broken = slurp_file(out);
+  broken.replace(broken.find("returns = 250"), 13, "returns = 1");
+  const std::string bad_market = dir.write("bad.toml", broken);
+  const CliResult bad_table = run_chipshock("run --market '" + current + "' --portfolio '" + book +
+                                            "' --paths 1k --stressed '" + bad_market + "'");
+  CHECK(bad_table.code == 2);
+  CHECK_THAT(bad_table.err, Contains("bad.toml:"));
+  CHECK_THAT(bad_table.err, Contains("stressed.returns"));
+  // refusals
+  for (const auto& [args, says] : std::vector<std::pair<std::string, std::string>>{
+           {"calibrate --prices '" + prices + "' --stressed --out -", "--stressed: needs --portfolio"},
+           {"calibrate --prices '" + prices + "' --portfolio '" + book + "' --out -",
+            "--portfolio: only used with --stressed"},
+           {"calibrate --prices '" + prices + "' --factor-prices none --stressed --portfolio '" +
+                book + "' --stressed-window 2000 --out -",
+            "--stressed-window"},
+           {"run --market '" + current + "' --portfolio '" + book + "' --paths 1k --stressed '" +
+                current + "'",
+            "not a stressed market"}}) {
+    CAPTURE(args);
+    const CliResult bad = run_chipshock(args);
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Contains(says));
+  }
+}
+
+TEST_CASE("calibrate --stressed on the shipped history finds the 2020 crash for the AI book",
+          "[cli][calibrate][issue19]") {
+  TempDir dir;
+  const std::string out = dir.file("s.toml");
+  const CliResult r = run_chipshock(kPrices + kNoArm + "--stressed --portfolio "
+                                    "scenarios/portfolio/ai_book.toml --out '" + out + "'");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  const Market m = load_market(out);
+  CHECK(m.stressed.first.substr(0, 4) == "2020");
+  CHECK(m.stressed.first <= "2020-03-16");  // the window holds the crash's worst days
+  CHECK(m.stressed.last >= "2020-03-16");
+  CHECK(m.stressed.es > m.stressed.current_es);
+  // every built-in scenario runs on it, and the run reports both
+  const CliResult run = run_chipshock("run --market scenarios/market/ai_chips.toml --portfolio "
+                                      "scenarios/portfolio/ai_book.toml --paths 20k --stressed '" +
+                                      out + "' --scenario ai_capex_cut --json");
+  CAPTURE(run.err);
+  REQUIRE(run.code == 0);
+  CHECK(nlohmann::json::parse(run.out)["scenarios"][1]["name"] == "stressed");
 }

@@ -48,6 +48,13 @@ std::string importance_note(const ScenarioResult& r) {
   return text;
 }
 
+// 0.975 -> "97.5%"
+std::string percent_text(double c) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g%%", c * 100);
+  return text;
+}
+
 // One line on an importance-sampling request that ran plain (also in report.json's sampling).
 std::string fallback_note(const ImportanceInfo& is) {
   char text[512];
@@ -132,17 +139,10 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // while that run goes (they are O(horizon) specs each).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
   const bool tapped = path_risk_in_run(o, p, world.size());
-  for (std::size_t k = 0; k < names.size(); ++k) {
-    if (tapped) {
-      const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
-      const std::uint64_t risk_paths =
-          path_risk_paths(settings.paths, p.sim.horizon_days, p.sim.steps_per_day,
-                          static_cast<int>(market.size()));
-      taps.push_back(std::make_unique<PathRiskTap>(
-          market, portfolio, p.sim, k == 0 ? nullptr : &scenarios[k - 1], risk_paths, stop));
-    }
-    const std::string& name = names[k];
-    SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
+  // One Monte Carlo run of a model: under importance sampling its own pilot and measure (kept
+  // in `shifts` for the what-if runs), else plain, with the tap and the baseline's loss sink.
+  const auto simulate_model = [&](std::size_t index, const std::string& name, SimSpec& model,
+                                  PathRiskTap* tap, const LossSink& sink) {
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       update(name, done, total, "paths");
     };
@@ -161,17 +161,30 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
                          "losses drawn under importance sampling are not the model's: each "
                          "carries a likelihood ratio",
                          "run without importance sampling to keep the losses");
-      res = runs.run(k, name, model, settings, report_progress);
+      res = runs.run(index, name, model, settings, report_progress);
       if (world.is_root()) {
         attach_importance_info(res, info);
         res.notes.push_back(info.fell_back ? fallback_note(info) : importance_note(res));
       }
     } else {
-      res = runs.run(k, name, model, settings, report_progress,
-                     k < taps.size() ? taps[k].get() : nullptr,
-                     k == 0 ? feedback.baseline_losses : LossSink{});
-      if (k < taps.size()) taps[k]->release_days();
+      res = runs.run(index, name, model, settings, report_progress, tap, sink);
     }
+    return res;
+  };
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (tapped) {
+      const double stop = std::strtod(o.stop_loss.c_str(), nullptr);  // validated above
+      const std::uint64_t risk_paths =
+          path_risk_paths(settings.paths, p.sim.horizon_days, p.sim.steps_per_day,
+                          static_cast<int>(market.size()));
+      taps.push_back(std::make_unique<PathRiskTap>(
+          market, portfolio, p.sim, k == 0 ? nullptr : &scenarios[k - 1], risk_paths, stop));
+    }
+    const std::string& name = names[k];
+    SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
+    ScenarioResult res = simulate_model(k, name, model, k < taps.size() ? taps[k].get() : nullptr,
+                                        k == 0 ? feedback.baseline_losses : LossSink{});
+    if (k < taps.size()) taps[k]->release_days();
     if (!world.is_root()) continue;
     if (k > 0) {
       const Scenario& sc = scenarios[k - 1];
@@ -188,6 +201,35 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   if (p.what_if) {
     report.what_if = run_what_if(o.what_if, *p.what_if, market, portfolio, p.sim, p.applied, names,
                                  report.scenarios, runs, settings, update, shifts);
+  }
+  // --stressed: the book under the stressed market, after the what-if runs (which take the
+  // indices names.size() .. 2 names.size() - 1), reported right after the baseline.
+  if (p.stressed_spec) {
+    const std::size_t index = names.size() * (p.what_if ? 2 : 1);
+    ScenarioResult res = simulate_model(index, kStressedName, *p.stressed_spec, nullptr, {});
+    if (world.is_root()) {
+      const StressedWindow& w = p.stressed_market.stressed;
+      res.stressed = w;
+      res.stressed_spots_as_of = p.stressed_market.as_of;
+      res.description =
+          "The baseline model estimated over the stressed window " + w.first + " .. " + w.last +
+          " (" + std::to_string(w.returns) + " daily returns: of the price history's windows, "
+          "the one where the book '" + w.portfolio + "' had its largest 1-day historical ES at " +
+          percent_text(w.confidence) + "), with the stressed market's spots" +
+          (p.stressed_market.as_of.empty() ? "" : " as of " + p.stressed_market.as_of) + ".";
+      res.source = "chipshock calibrate --stressed (FRTB's stressed period, BCBS MAR33.5-33.8)";
+      res.file = o.stressed;
+      if (p.stressed_market.as_of != market.as_of)
+        res.notes.push_back("the stressed market's spots are as of " +
+                            (p.stressed_market.as_of.empty() ? std::string("(not given)")
+                                                             : p.stressed_market.as_of) +
+                            ", the current market's as of " +
+                            (market.as_of.empty() ? std::string("(not given)") : market.as_of));
+      if (!w.portfolio.empty() && w.portfolio != portfolio.name)
+        res.notes.push_back("the window was chosen for the book '" + w.portfolio +
+                            "', not this one ('" + portfolio.name + "')");
+      report.scenarios.insert(report.scenarios.begin() + 1, std::move(res));
+    }
   }
   if (feedback.clear) feedback.clear();
   if (world.is_root()) {

@@ -46,6 +46,9 @@ struct RunOptions {
   std::string max_paths = "0";  // --max-paths: cap of a run to a target error (0 = 64 x --paths)
   std::string what_if;          // --what-if FILE: positions to add (negative: reduce)
   std::string repair_correlation;  // --repair-correlation higham: repair a matrix not PD
+  // --stressed FILE: a market from `calibrate --stressed`; the baseline is run again under it
+  // and reported beside the current one (scenario "stressed").
+  std::string stressed;
   bool dry_run = false;         // check everything, time a pilot, print the plan; simulate nothing
   std::string checkpoint;       // --checkpoint FILE: progress saved after every batch
   bool resume = false;          // --resume: continue the run saved in --checkpoint

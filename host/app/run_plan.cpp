@@ -138,9 +138,11 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
   nlohmann::json names = nlohmann::json::array({"baseline"});
   for (const Scenario& sc : p.scenarios) names.push_back(sc.name);
   c.settings["scenarios"] = names;
+  c.settings["stressed"] = o.stressed;
   c.inputs = nlohmann::json::array({input_fingerprint(o.market), input_fingerprint(o.portfolio)});
   for (const Scenario& sc : p.scenarios) c.inputs.push_back(input_fingerprint(sc.file));
   if (!o.what_if.empty()) c.inputs.push_back(input_fingerprint(o.what_if));
+  if (!o.stressed.empty()) c.inputs.push_back(input_fingerprint(o.stressed));
   c.rank = world.rank();
   c.ranks = world.size();
   p.checkpoint_file = checkpoint_path(o.checkpoint, world.rank(), world.size());
@@ -281,6 +283,24 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   }
   for (const AppliedScenario& a : applied)
     p.scenario_specs.push_back(std::make_unique<SimSpec>(market, portfolio, sim, a));
+  if (!o.stressed.empty()) {
+    const std::string* text = text_of(o.stressed);
+    p.stressed_market = text != nullptr ? load_market_text(*text, o.stressed, as_given)
+                                        : load_market(o.stressed, as_given);
+    if (!as_given) repair_market_correlation(p.stressed_market, o.repair_correlation);
+    if (p.stressed_market.stressed.first.empty())
+      throw InputError(o.stressed, 0, "stressed",
+                       "not a stressed market: the file has no [stressed] table naming its window",
+                       "write one with chipshock calibrate --prices DIR --stressed --portfolio "
+                       "BOOK --out stressed.toml");
+    for (const Scenario& sc : scenarios)
+      if (sc.name == kStressedName)
+        throw InputError(sc.file, 0, "name",
+                         "scenario name '" + sc.name + "' is the --stressed entry's",
+                         "rename the scenario");
+    p.stressed_portfolio = portfolio_of(o.portfolio, p.stressed_market);
+    p.stressed_spec = std::make_unique<SimSpec>(p.stressed_market, *p.stressed_portfolio, sim);
+  }
   // Replays and historical simulation are cheap and deterministic: computed before the Monte
   // Carlo run, so bad dates or missing history fail fast; by rank 0, which reports them.
   std::vector<ReplayRequest> replays;

@@ -24,6 +24,9 @@ namespace chipshock {
 class MpiWorld;
 
 // Everything a run needs, read and checked on every rank before any path runs.
+// The name of the --stressed entry among the scenarios.
+inline constexpr const char* kStressedName = "stressed";
+
 struct PreparedRun {
   RunSettings settings;
   Market market;
@@ -34,6 +37,10 @@ struct PreparedRun {
   std::vector<Scenario> scenarios;
   std::vector<AppliedScenario> applied;
   std::vector<std::unique_ptr<SimSpec>> scenario_specs;
+  // --stressed: the stressed market, the book priced in it, and its model
+  Market stressed_market;
+  std::optional<Portfolio> stressed_portfolio;
+  std::unique_ptr<SimSpec> stressed_spec;
   std::vector<ScenarioResult> history_results;  // rank 0 only
   std::unique_ptr<BackendPlan> backend;
   std::string checkpoint_file;       // this rank's checkpoint; "" = none

@@ -10,6 +10,7 @@
 
 #include "host/calibration/estimators.hpp"
 #include "host/history/price_history.hpp"
+#include "host/history/stressed_period.hpp"
 
 namespace chipshock {
 
@@ -87,6 +88,18 @@ struct MarketCalibration {
   DofFit dof_fit;                  // DofMethod::kAuto
   double dof = 0.0;                // what is written; 0 = Gaussian (no dof key)
   std::vector<std::string> notes;  // the price history's notes, then the calibration's
+
+  // calibrate --stressed: the estimates above are over the book's stressed window (as_of is its
+  // last return); the file's spots and as_of are today's.
+  struct Stressed {
+    bool on = false;
+    StressedPeriod period;
+    double confidence = 0.975;
+    std::string portfolio_name, portfolio_file;
+    std::string spots_as_of;
+    std::vector<double> spots;  // per ticker, closes on spots_as_of
+    std::string command;        // the calibrate options that reproduce the file
+  } stressed;
 };
 
 // Throws InputError naming the option (--as-of, --window, ...) or the price file at fault.

@@ -58,6 +58,25 @@ std::string toml_key(const std::string& t) {
   return bare ? t : "\"" + t + "\"";
 }
 
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const unsigned char u = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
 double round_to(double x, int decimals) {
   const double scale = std::pow(10.0, decimals);
   const double v = std::round(x * scale) / scale;
@@ -87,7 +106,8 @@ std::string printable(std::string s) {
   return s;
 }
 
-// Quotes an argument for a POSIX shell when it needs it.
+}  // namespace
+
 std::string shell_word(const std::string& s) {
   const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || std::strchr("@%+=:,./_-", ch);
@@ -97,8 +117,6 @@ std::string shell_word(const std::string& s) {
   for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
   return out + "'";
 }
-
-}  // namespace
 
 int correlation_decimals(const Eigen::MatrixXd& c) {
   const double target = 0.5 * min_eigenvalue(c);
@@ -129,20 +147,42 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
   const std::size_t n = c.tickers.size();
   const int decimals = correlation_decimals(c.correlation);
   const Eigen::MatrixXd corr = rounded(c.correlation, decimals);  // as correlation_toml writes it
+  const MarketCalibration::Stressed& st = c.stressed;
   std::ostringstream o;
-  o << "# chipshock market: " << n << (n == 1 ? " asset" : " assets")
-    << " calibrated from daily closes as of " << c.as_of << ".\n"
-    << "#\n"
+  if (st.on)
+    o << "# chipshock STRESSED market: " << n << (n == 1 ? " asset" : " assets")
+      << " estimated over the stressed window " << st.period.first << " .. " << st.period.last
+      << "\n# of the book " << toml_string(st.portfolio_name) << ", with today's spots (as of "
+      << st.spots_as_of << ").\n";
+  else
+    o << "# chipshock market: " << n << (n == 1 ? " asset" : " assets")
+      << " calibrated from daily closes as of " << c.as_of << ".\n";
+  o << "#\n"
     << "# Generated file; do not edit by hand. chipshock " << version
     << " wrote it; these options reproduce it\n"
     << "# (from the same working folder):\n"
-    << "#   " << calibrate_command_line(c) << " --out FILE\n"
-    << "#\n"
+    << "#   " << (st.on ? st.command : calibrate_command_line(c)) << " --out FILE\n"
+    << "#\n";
+  if (st.on)
+    o << "# Stressed period (FRTB's stressed ES, BCBS MAR33.5-33.8): of every window of "
+      << c.returns << "\n#   consecutive daily"
+      << " returns from " << st.period.searched_first << " to " << st.period.searched_last
+      << " (" << st.period.windows << " windows), the one where today's book\n"
+      << "#   (" << printable(st.portfolio_file) << ", at the spots of " << st.spots_as_of
+      << ") had the largest\n#   1-day historical ES at " << shortest(st.confidence) << ":\n"
+      << "#   " << st.period.first << " .. " << st.period.last << ", ES " << fixed(st.period.es, 2, 6)
+      << ", VaR " << fixed(st.period.var, 2, 6) << "; over the last " << c.returns
+      << " returns\n"
+      << "#   (" << st.period.current_first << " .. " << st.period.current_last << ") ES "
+      << fixed(st.period.current_es, 2, 6) << ". Vols, correlation, dof and loadings below are\n"
+      << "#   that window's; the spots are today's. [stressed] at the end records the window.\n"
+      << "#\n";
+  o
     << "# Data: " << printable(c.prices_dir)
     << "/<TICKER>.csv (date,close), inner-joined on date.\n"
     << "#   fingerprint of the dates and closes used (FNV-1a 64): " << hex64(c.fingerprint) << "\n"
     << "# Window: the last " << c.returns << " daily log-returns ln(close_t / close_t-1) ending on "
-    << "the as-of date:\n"
+    << (st.on ? "the stressed window's last day:\n" : "the as-of date:\n")
     << "#   first return " << c.first_return_date << " (from the close of " << c.base_date
     << "), last return " << c.as_of << "\n"
     << "# Estimators:\n"
@@ -225,14 +265,15 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
     << "\n# Continuously compounded risk-free rate, used only to price options: an assumption\n"
     << "# given on the command line (--rate), not an estimate.\n"
     << "rate = " << shortest(s.rate) << "\n"
-    << "\n# Date of the spots: the last return's date.\n"
-    << "as_of = " << c.as_of << "\n";
+    << (st.on ? "\n# Date of the spots (today's; the estimates are the stressed window's).\n"
+              : "\n# Date of the spots: the last return's date.\n")
+    << "as_of = " << (st.on ? st.spots_as_of : c.as_of) << "\n";
   if (c.dof > 0)
     o << "\n# Student-t degrees of freedom (see the header).\n"
       << "dof = " << fixed(c.dof, 2, 1) << "\n";
   for (std::size_t k = 0; k < n; ++k)
     o << "\n[assets." << toml_key(c.tickers[k]) << "]\n"
-      << "spot = " << fixed(c.spots[k], 2, 6) << "\n"
+      << "spot = " << fixed(st.on ? st.spots[k] : c.spots[k], 2, 6) << "\n"
       << "vol = " << fixed(c.vols[k], 4, 4) << "\n"
       << "drift = 0.0\n"
       << (k < c.sectors.size() && !c.sectors[k].empty() ? "sector = \"" + c.sectors[k] + "\"\n"
@@ -241,6 +282,16 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
                                       ", ai_capex = " + fixed(c.loadings[k][1], 3, 3) + " }\n"
                                 : std::string());
   if (n > 1) o << "\n" << correlation_toml(c.tickers, c.correlation);
+  if (st.on)
+    o << "\n# The stressed window (chipshock run --stressed reads it).\n"
+      << "[stressed]\n"
+      << "first = " << st.period.first << "\n"
+      << "last = " << st.period.last << "\n"
+      << "returns = " << c.returns << "\n"
+      << "confidence = " << shortest(st.confidence) << "\n"
+      << "es = " << fixed(st.period.es, 2, 6) << "\n"
+      << "current_es = " << fixed(st.period.current_es, 2, 6) << "\n"
+      << "portfolio = " << toml_string(st.portfolio_name) << "\n";
   return o.str();
 }
 

@@ -14,6 +14,9 @@ namespace chipshock {
 // The `chipshock calibrate` options that reproduce c (every estimation input, tickers listed).
 std::string calibrate_command_line(const MarketCalibration& c);
 
+// Quotes an argument for a POSIX shell when it needs it.
+std::string shell_word(const std::string& s);
+
 // Decimals used for the correlations: the fewest (at least 4) that keep the written matrix's
 // smallest eigenvalue at least half the unrounded one's.
 int correlation_decimals(const Eigen::MatrixXd& correlation);

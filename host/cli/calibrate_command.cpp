@@ -15,6 +15,8 @@
 #include "host/config/toml_reader.hpp"
 #include "host/calibration/market_writer.hpp"
 #include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
+#include "host/history/stressed_period.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/history/price_history.hpp"
 #include "host/input_error.hpp"
@@ -162,7 +164,17 @@ std::string summary(const MarketCalibration& c, const std::string& out) {
   std::ostringstream o;
   const std::size_t n = c.tickers.size();
   o << "calibrated " << n << (n == 1 ? " ticker" : " tickers") << " from " << c.prices_dir << ": "
-    << c.returns << " daily returns " << c.first_return_date << " .. " << c.as_of << " (as of)\n\n";
+    << c.returns << " daily returns " << c.first_return_date << " .. " << c.as_of
+    << (c.stressed.on ? "" : " (as of)") << "\n";
+  if (c.stressed.on) {
+    const StressedPeriod& p = c.stressed.period;
+    o << "stressed window of " << c.stressed.portfolio_file << ": " << p.first << " .. " << p.last
+      << " (the largest 1-day historical " << fmt("%g", c.stressed.confidence * 100)
+      << "% ES of " << p.windows << " windows from " << p.searched_first << "): ES "
+      << fmt("%.2f", p.es) << ", against " << fmt("%.2f", p.current_es) << " over the last "
+      << c.returns << " returns; spots as of " << c.stressed.spots_as_of << "\n";
+  }
+  o << "\n";
   const bool ewma = c.settings.vol == VolMethod::kEwma;
   char line[160];
   std::snprintf(line, sizeof line, "%-8s %14s %12s %12s %10s\n", "ticker", "spot",
@@ -175,7 +187,8 @@ std::string summary(const MarketCalibration& c, const std::string& out) {
         mean_corr += c.correlation(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j));
     const std::string mc = n > 1 ? fmt("%.3f", mean_corr / static_cast<double>(n - 1)) : "-";
     std::snprintf(line, sizeof line, "%-8s %14.4f %12.4f %12.4f %10s\n", c.tickers[k].c_str(),
-                  c.spots[k], c.sample_vols[k], c.ewma_vols[k], mc.c_str());
+                  c.stressed.on ? c.stressed.spots[k] : c.spots[k], c.sample_vols[k],
+                  c.ewma_vols[k], mc.c_str());
     o << line;
   }
   o << "(* written; annualised with sqrt(252); EWMA lambda " << fmt("%g", c.settings.lambda)
@@ -201,6 +214,35 @@ std::string summary(const MarketCalibration& c, const std::string& out) {
   for (const std::string& note : c.notes) o << "note: " << note << "\n";
   if (out != "-") o << "wrote " << out << "\n";
   return o.str();
+}
+
+// calibrate --stressed: today's market (current) prices the book; the window of
+// o.stressed_window returns where its 1-day historical ES was largest is found in the history up
+// to today, and the market estimated over it with today's spots.
+MarketCalibration stressed_calibration(const CalibrateOptions& o, const PriceHistory& history,
+                                       const CalibrationSettings& settings,
+                                       const MarketCalibration& current) {
+  const Market today = load_market_text(market_toml(current, CHIPSHOCK_VERSION),
+                                        "the market calibrated as of " + current.as_of);
+  const Portfolio book = load_portfolio(o.portfolio, today);
+  StressedSearch search;
+  search.window = o.stressed_window;
+  const StressedPeriod period = find_stressed_period(today, book, history, current.as_of, search);
+  CalibrationSettings at = settings;
+  at.as_of = period.last;
+  at.window = o.stressed_window;
+  MarketCalibration c = calibrate_market(history, at);
+  MarketCalibration::Stressed& st = c.stressed;
+  st.on = true;
+  st.period = period;
+  st.confidence = search.confidence;
+  st.portfolio_name = book.name;
+  st.portfolio_file = o.portfolio;
+  st.spots_as_of = current.as_of;
+  st.spots = current.spots;
+  st.command = calibrate_command_line(current) + " --stressed --portfolio " +
+               shell_word(o.portfolio) + " --stressed-window " + std::to_string(o.stressed_window);
+  return c;
 }
 
 // Writes a market file's text to --out (a file, or "-": stdout, checked the same way through a
@@ -269,6 +311,13 @@ CalibrateOutcome calibrate_job(const CalibrateOptions& o) {
                      "give the folder of <TICKER>.csv files (date,close)");
   const CalibrationSettings settings = settings_from(o);
   validate_calibration_settings(settings);
+  if (o.stressed && o.portfolio.empty())
+    throw InputError("", 0, "--stressed", "needs --portfolio: the book whose stressed window to find",
+                     "chipshock calibrate --prices DIR --stressed --portfolio book.toml --out s.toml");
+  if (!o.stressed && !o.portfolio.empty())
+    throw InputError("", 0, "--portfolio", "only used with --stressed");
+  if (o.stressed && o.stressed_window < 20)
+    throw InputError("", 0, "--stressed-window", "at least 20 daily returns per window");
   if (!o.text_only) check_out(o);
   std::vector<std::string> tickers = parse_tickers(o.tickers, o.prices);
   // Without --tickers, every file in the folder is a candidate: files whose own history cannot
@@ -307,6 +356,7 @@ CalibrateOutcome calibrate_job(const CalibrateOptions& o) {
   }
   const PriceHistory history = load_price_history(o.prices, tickers);
   MarketCalibration c = calibrate_market(history, settings);
+  if (o.stressed) c = stressed_calibration(o, history, settings, c);
   for (const std::string& t : left_out)
     c.notes.push_back("left out " + t + ": too short for " + std::to_string(settings.window) +
                       " returns; name the tickers with --tickers to be told instead");

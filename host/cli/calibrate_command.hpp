@@ -27,6 +27,11 @@ struct CalibrateOptions {
   // calibrating from prices.
   std::string market;
   std::string repair_correlation;  // "higham" with market
+  // --stressed: estimate over the window of stressed_window returns where the book `portfolio`
+  // had its largest 1-day historical 97.5% ES (host/history/stressed_period.hpp); spots today's.
+  bool stressed = false;
+  std::string portfolio;
+  int stressed_window = 250;
   std::string out;     // file, or "-" for stdout
   bool force = false;  // replace an existing --out
   bool quiet = false;

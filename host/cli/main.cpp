@@ -122,6 +122,8 @@ const char* const kCalibrateExample =
     "                      --as-of 2025-01-24 --vol ewma --correlation ledoit-wolf --out - > "
     "m.toml\n"
     "  chipshock calibrate --market my_market.toml --repair-correlation higham --out fixed.toml\n"
+    "  chipshock calibrate --prices scenarios/data/prices --stressed \\\n"
+    "                      --portfolio scenarios/portfolio/ai_book.toml --out stressed.toml\n"
     "\n"
     "Estimators: vol = stdev of daily log-returns * sqrt(252) (sample, or EWMA with weights\n"
     "(1-lambda) lambda^k); correlation = sample Pearson, refused when not positive definite\n"
@@ -242,6 +244,11 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
                   "nearest one (higham); the report records the repair and its distance")
       ->check(CLI::IsMember({"higham"}))
       ->type_name("METHOD");
+  run->add_option("--stressed", o.stressed,
+                  "A stressed market from `calibrate --stressed`: the book is run again under "
+                  "it and reported beside the current market (entry \"stressed\", with its "
+                  "window's dates)")
+      ->type_name("FILE");
   run->add_flag("--no-components", o.no_components,
                 "Skip component VaR/ES (the tail paths simulated again per position)");
   CLI::Option* target_option = run->add_option("--target-rel-error", o.target_rel_error,
@@ -334,6 +341,15 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   cal->add_option("--sectors", co.sectors,
                   "CSV ticker,sector over the shipped sector table (scenarios/data/sectors.csv)")
       ->type_name("FILE");
+  cal->add_flag("--stressed", co.stressed,
+                "Estimate over the stressed window of --portfolio: the --stressed-window "
+                "returns where its 1-day historical 97.5% ES was largest (FRTB); today's spots");
+  cal->add_option("--portfolio", co.portfolio, "With --stressed: the book (TOML or CSV)")
+      ->type_name("FILE");
+  cal->add_option("--stressed-window", co.stressed_window,
+                  "With --stressed: daily returns per window")
+      ->type_name("N")
+      ->capture_default_str();
   cal->add_option("--market", co.market,
                   "Instead of --prices: an existing market file whose correlation matrix "
                   "--repair-correlation repairs (every other line kept)")

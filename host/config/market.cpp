@@ -70,6 +70,26 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
   return a;
 }
 
+void read_stressed(Market& m, const toml::table& table) {
+  TomlReader r(table, m.file, "stressed.");
+  StressedWindow& s = m.stressed;
+  s.line = r.line();
+  s.first = read_date(r, "first");
+  s.last = read_date(r, "last");
+  if (s.last < s.first) r.fail("last", "the window ends before it starts (" + s.first + ")");
+  const long long returns = r.integer("returns");
+  if (returns < 2 || returns > 100000) r.fail("returns", "expected 2 to 100,000 daily returns");
+  s.returns = static_cast<int>(returns);
+  s.confidence = r.number("confidence");
+  if (!(s.confidence > 0 && s.confidence < 1)) r.fail("confidence", "must be in (0, 1)");
+  s.es = r.number("es");
+  s.current_es = r.number("current_es");
+  if (!std::isfinite(s.es) || !std::isfinite(s.current_es))
+    r.fail("es", "must be finite");
+  s.portfolio = r.string("portfolio");
+  r.finish();
+}
+
 void read_correlation(Market& m, const toml::table& corr) {
   TomlReader r(corr, m.file, "correlation.");
   m.correlation_line = r.line();
@@ -162,6 +182,7 @@ Market market_from_toml(const toml::table& root, const std::string& path,
   m.correlation.assign(n * n, 0.0);
   for (std::size_t i = 0; i < n; ++i) m.correlation[i * n + i] = 1.0;
   if (const toml::table* corr = r.optional_table("correlation")) read_correlation(m, *corr);
+  if (const toml::table* stressed = r.optional_table("stressed")) read_stressed(m, *stressed);
   r.finish();
   try {
     m.cholesky = correlation_cholesky(m);  // refuses a matrix that is not positive definite

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "host/config/stressed_window.hpp"
+
 namespace chipshock {
 
 struct Asset {
@@ -35,6 +37,7 @@ struct Market {
     double min_eigenvalue = 0;        // the repaired one
     int iterations = 0;
   } repair;
+  StressedWindow stressed;  // [stressed]; first == "" = not a stressed market
 
   int index_of(const std::string& ticker) const;  // -1 if absent
   std::size_t size() const { return assets.size(); }

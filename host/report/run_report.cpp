@@ -313,6 +313,17 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                          {"target_met", s.kind == "monte_carlo" && r.target_rel_error > 0
                                             ? ordered_json(s.target_met)
                                             : ordered_json(nullptr)}});
+    if (!s.stressed.first.empty())  // run --stressed's entry
+      scenarios.back()["stressed_window"] = {
+          {"first", s.stressed.first},
+          {"last", s.stressed.last},
+          {"returns", s.stressed.returns},
+          {"confidence", s.stressed.confidence},
+          {"portfolio", s.stressed.portfolio},
+          {"historical_es", s.stressed.es},
+          {"historical_current_es", s.stressed.current_es},
+          {"spots_as_of", s.stressed_spots_as_of.empty() ? ordered_json(nullptr)
+                                                         : ordered_json(s.stressed_spots_as_of)}};
   }
   j["scenarios"] = scenarios;
   j["fan_chart"] = fan_json(r.fan);
@@ -548,6 +559,29 @@ std::string target_warnings(const RunReport& r) {
   return out.str();
 }
 
+// run --stressed: the stressed entry's ES and VaR over the current ones, level by level, with
+// its window.
+static std::string stressed_summary(const RunReport& r) {
+  std::ostringstream out;
+  if (r.scenarios.empty()) return "";
+  const ScenarioResult& base = r.scenarios.front();
+  for (const ScenarioResult& s : r.scenarios) {
+    if (s.stressed.first.empty()) continue;
+    out << "stressed (window " << s.stressed.first << " .. " << s.stressed.last << ", "
+        << s.stressed.returns << " returns) against current:";
+    for (std::size_t k = 0; k < s.levels.size() && k < base.levels.size(); ++k) {
+      char text[160];
+      std::snprintf(text, sizeof text, " %s ES %.2fx, VaR %.2fx;",
+                    percent(s.levels[k].confidence).c_str(),
+                    base.levels[k].es > 0 ? s.levels[k].es / base.levels[k].es : 0.0,
+                    base.levels[k].var > 0 ? s.levels[k].var / base.levels[k].var : 0.0);
+      out << text;
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
 std::string report_summary(const RunReport& r) {
   std::ostringstream out;
   char line[256];
@@ -588,6 +622,7 @@ std::string report_summary(const RunReport& r) {
     for (const auto& n : s.notes) out << "note: " << s.name << ": " << n << "\n";
   if (!r.correlation_repair.method.empty())
     out << "note: correlation: " << correlation_repair_text(r) << "\n";
+  out << stressed_summary(r);
   out << path_risk_summary(r.path_risk);
   return out.str();
 }

@@ -64,7 +64,7 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
         seed=0, confidence=(0.95, 0.975, 0.99), backend="auto", threads=0,
         rng="philox", antithetic=False, importance_sampling=False, components=True,
         stop_loss=None, what_if=None, target_rel_error=None, keep_losses=False,
-        out=None, progress=None, repair_correlation=None):
+        out=None, progress=None, repair_correlation=None, stressed=None):
     """Simulate the book under the baseline model and each scenario; VaR, ES and the rest.
 
     Arguments mirror ``chipshock run``'s options:
@@ -84,7 +84,9 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
         progress: called as progress(stage, done, total) from the calling thread;
         repair_correlation: "higham" replaces a market correlation matrix that is not positive
             definite by the nearest one (report["model"]["correlation_repair"] says how far it
-            moved); None refuses such a matrix.
+            moved); None refuses such a matrix;
+        stressed: a market from `chipshock calibrate --stressed` (path or dict): the book is run
+            again under it, reported as the scenario "stressed" right after the baseline.
 
     The GIL is released while paths run; Ctrl-C stops the run within a second and writes no
     file. Raises InputError for bad input, GpuUnavailable when backend "gpu" or "both" cannot
@@ -134,6 +136,8 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
         options["out"] = _os.fspath(out)
     if repair_correlation is not None:
         options["repair_correlation"] = str(repair_correlation)
+    if stressed is not None:
+        options["stressed"] = _path_or_text(stressed, "stressed", texts)
     options["texts"] = texts
     if progress is not None and not callable(progress):
         raise TypeError("progress: expected a callable progress(stage, done, total)")

@@ -44,7 +44,8 @@ def run(market: PathOrTable, portfolio: PathOrTable,
         target_rel_error: Optional[float] = ..., keep_losses: bool = ...,
         out: Optional[Union[str, os.PathLike[str]]] = ...,
         progress: Optional[Callable[[str, int, int], Any]] = ...,
-        repair_correlation: Optional[str] = ...) -> Result: ...
+        repair_correlation: Optional[str] = ...,
+        stressed: Optional[PathOrTable] = ...) -> Result: ...
 
 def calibrate(prices: Union[str, os.PathLike[str], Mapping[str, Any]],
               as_of: Optional[str] = ..., window: int = ...,

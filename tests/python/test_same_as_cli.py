@@ -61,6 +61,25 @@ def test_repair_correlation_equals_cli(tmp_path):
     assert r.report["model"]["correlation_repair"] == want["model"]["correlation_repair"]
 
 
+def test_stressed_equals_cli(tmp_path):
+    """run(stressed=FILE) is the CLI's --stressed: the stressed entry right after the baseline."""
+    import subprocess
+    from conftest import ROOT, cli
+    stressed = tmp_path / "stressed.toml"
+    done = subprocess.run([cli(), "calibrate", "--prices", "scenarios/data/prices", "--tickers",
+                           "NVDA,AMD,TSM,AVGO,ASML,MU,INTC,QCOM,SMCI,MRVL,MSFT,GOOGL,META,AMZN,"
+                           "AAPL", "--stressed", "--portfolio", BOOK, "--out", str(stressed),
+                           "--quiet"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    r = chipshock.run(MARKET, BOOK, stressed=str(stressed), **BASE)
+    want = cli_report(["--market", MARKET, "--portfolio", BOOK, *BASE_ARGS,
+                       "--stressed", str(stressed)])
+    assert without_timing(r.report) == without_timing(want)
+    assert r.scenario_names[:2] == ["baseline", "stressed"]
+    assert r.report["scenarios"][1]["stressed_window"]["first"].startswith("2020")
+    assert r.es(0.975, "stressed") > r.es(0.975)
+
+
 @pytest.mark.parametrize("name,kwargs,args", CASES, ids=[c[0] for c in CASES])
 def test_report_equals_cli(name, kwargs, args):
     market = kwargs.pop("market", MARKET)
