@@ -2,7 +2,9 @@
 // equal to report.json's.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/report/csv_report.hpp"
@@ -92,7 +94,8 @@ TEST_CASE("scenarios.csv: one row per scenario and level, numbers equal to repor
   CHECK(h == std::vector<std::string>{"scenario", "kind", "confidence", "var", "es", "var_lo",
                                       "var_hi", "var_change", "es_change", "mean_loss",
                                       "stdev_loss", "prob_loss", "worst_loss", "paths",
-                                      "non_finite_paths", "currency"});
+                                      "non_finite_paths", "currency", "es_lo", "es_hi",
+                                      "sampling", "target_met"});
   for (const auto& row : t) CHECK(row.size() == h.size());
   const nlohmann::json j = nlohmann::json::parse(report_json(r).dump());
   for (std::size_t i = 1; i < 7; ++i) {
@@ -106,6 +109,10 @@ TEST_CASE("scenarios.csv: one row per scenario and level, numbers equal to repor
     CHECK(number(row[column(h, "es")]) == js["es"][key].get<double>());
     CHECK(number(row[column(h, "var_lo")]) == js["var_ci"][key][0].get<double>());
     CHECK(number(row[column(h, "var_hi")]) == js["var_ci"][key][1].get<double>());
+    CHECK(number(row[column(h, "es_lo")]) == js["es_ci"][key][0].get<double>());
+    CHECK(number(row[column(h, "es_hi")]) == js["es_ci"][key][1].get<double>());
+    CHECK(row[column(h, "sampling")] == "plain");
+    CHECK(row[column(h, "target_met")].empty());
     CHECK(number(row[column(h, "mean_loss")]) == js["mean_loss"].get<double>());
     CHECK(number(row[column(h, "paths")]) == js["paths"].get<double>());
     const double base_es = j["scenarios"][0]["es"][key];
@@ -168,4 +175,102 @@ TEST_CASE("components.csv: the header alone until component ES exists, then one 
   CHECK(t[1][2] == "NVDA, long");
   CHECK(number(t[1][4]) == Approx(0.75));
   CHECK(number(t[2][3]) == 0.25 * es);
+}
+
+namespace {
+
+// Every number and boolean leaf of j with its RFC 6901 pointer.
+void leaves(const nlohmann::json& j, const std::string& pointer,
+            std::vector<std::pair<std::string, nlohmann::json>>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      std::string key;
+      for (const char c : k) key += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+      leaves(v, pointer + "/" + key, out);
+    }
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) leaves(j[i], pointer + "/" + std::to_string(i), out);
+  } else if (j.is_number() || j.is_boolean()) {
+    out.emplace_back(pointer, j);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("report_values.csv holds every number and boolean of report.json, in order, equal",
+          "[report][csv][issue19]") {
+  RunReport r = testing::small_report();
+  r.scenarios.push_back(testing::replay_entry());
+  const nlohmann::ordered_json oj = report_json(r);
+  const nlohmann::json j = nlohmann::json::parse(oj.dump());
+  std::vector<std::pair<std::string, nlohmann::json>> want;
+  leaves(nlohmann::json::parse(oj.dump()), "", want);
+  const Table t = parse_csv(report_values_csv(nlohmann::ordered_json::parse(oj.dump())));
+  REQUIRE(t[0] == std::vector<std::string>{"pointer", "value"});
+  REQUIRE(t.size() == want.size() + 1);
+  std::size_t numbers = 0;
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    CAPTURE(t[i][0]);
+    const nlohmann::json& v = j.at(nlohmann::json::json_pointer(t[i][0]));
+    if (v.is_boolean()) {
+      CHECK(t[i][1] == (v.get<bool>() ? "true" : "false"));
+    } else {
+      CHECK(number(t[i][1]) == v.get<double>());
+      ++numbers;
+    }
+  }
+  CHECK(numbers > 20);
+}
+
+TEST_CASE("the tables read from report.json: what-if, path risk, convergence, fan, comparison",
+          "[report][csv][issue19]") {
+  using nlohmann::ordered_json;
+  ordered_json j = ordered_json::parse(R"({
+    "scenarios": [{"name": "baseline", "convergence": [
+       {"paths": 1000, "var": {"0.99": 10.5}, "es": {"0.99": 12.0},
+        "var_ci": {"0.99": [9.0, 11.0]}, "es_ci": {"0.99": [11.0, 13.0]}},
+       {"paths": 2000, "var": {"0.99": 10.25}, "es": {"0.99": 12.5},
+        "var_ci": {"0.99": [9.5, 11.0]}, "es_ci": {"0.99": [11.5, 13.5]}}]}],
+    "what_if": {"scenarios": [{"scenario": "baseline, hedged", "paths": 1000, "levels": {
+       "0.99": {"var": 8.0, "es": 9.5, "var_change": -2.5, "es_change": -2.5,
+                "es_change_first_order": null}}}]},
+    "path_risk": {"stop_loss": 500.0, "horizon_days": 2, "paths": 300, "seconds": 0.1,
+       "scenarios": [{"name": "baseline", "max_drawdown": {"mean": 1.0, "p50": 0.5, "p95": 3.0,
+         "p99": 4.0}, "prob_breach_any_day": 0.25, "prob_breach_at_horizon": 0.125,
+         "first_breach_day": [{"day": 1, "probability": 0.2}, {"day": 2, "probability": 0.05}],
+         "non_finite_paths": 0}]},
+    "fan_chart": {"paths": 300, "days": [0, 1, 2], "percentiles": [0.05, 0.5],
+       "series": [{"scenario": "baseline", "value": [[100.0, 100.0], [95.0, 101.0], [90.0, 102.0]]}]},
+    "backend_comparison": [{"scenario": "baseline", "gpu_seconds": 0.5, "cpu_seconds": 5.0,
+       "speedup": 10.0, "max_rel_diff": 1e-06, "levels": {"0.99": {"gpu_var": 10.0,
+       "cpu_var": 10.00001, "var_rel_diff": 1e-06, "gpu_es": 12.0, "cpu_es": 12.0,
+       "es_rel_diff": 0.0}}}]})");
+  const Table w = parse_csv(what_if_csv(j));
+  REQUIRE(w.size() == 2);
+  CHECK(w[1] == std::vector<std::string>{"baseline, hedged", "1000", "0.99", "8", "9.5", "-2.5",
+                                         "-2.5", ""});
+  const Table p = parse_csv(path_risk_csv(j));
+  REQUIRE(p.size() == 1 + 7 + 2);
+  CHECK(p[1] == std::vector<std::string>{"baseline", "max_drawdown_mean", "", "1", "500", "300",
+                                         "2"});
+  CHECK(p[9] == std::vector<std::string>{"baseline", "first_breach_probability", "2", "0.05", "500",
+                                         "300", "2"});
+  const Table c = parse_csv(convergence_csv(j));
+  REQUIRE(c.size() == 3);
+  CHECK(c[2] == std::vector<std::string>{"baseline", "2000", "0.99", "10.25", "9.5", "11", "12.5",
+                                         "11.5", "13.5"});
+  const Table f = parse_csv(fan_chart_csv(j));
+  REQUIRE(f.size() == 1 + 3 * 2);
+  CHECK(f[6] == std::vector<std::string>{"baseline", "2", "0.5", "102"});
+  const Table b = parse_csv(backend_comparison_csv(j));
+  REQUIRE(b.size() == 2);
+  CHECK(b[1][0] == "baseline");
+  CHECK(number(b[1][3]) == 10.00001);
+  CHECK(b[1][10] == "10");
+  // a report without these parts: the header rows only
+  const ordered_json none = ordered_json::parse(R"({"scenarios": [], "what_if": null,
+      "path_risk": null, "fan_chart": null})");
+  for (const std::string& text : {what_if_csv(none), path_risk_csv(none), convergence_csv(none),
+                                  fan_chart_csv(none), backend_comparison_csv(none)})
+    CHECK(parse_csv(text).size() == 1);
 }

@@ -135,7 +135,7 @@ ScenarioResult replay_scenario(const ReplayRequest& req, const Market& market,
   r.stdev_loss = 0.0;
   r.prob_loss = loss > 0 ? 1.0 : 0.0;
   r.non_finite = acc.non_finite();
-  for (double c : confidences) r.levels.push_back(LevelRisk{c, loss, loss, loss, loss});
+  for (double c : confidences) r.levels.push_back(LevelRisk{c, loss, loss, loss, loss, 0.0, loss, loss});
   r.description = "Today's book under the real close-to-close returns " +
                   (req.from == req.to ? "of " + req.from
                                       : "from " + first_close_used + " to " + req.to) +

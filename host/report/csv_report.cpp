@@ -47,20 +47,26 @@ std::string csv_number(double x) {
 std::string scenarios_csv(const RunReport& r) {
   std::string out = row({"scenario", "kind", "confidence", "var", "es", "var_lo", "var_hi",
                          "var_change", "es_change", "mean_loss", "stdev_loss", "prob_loss",
-                         "worst_loss", "paths", "non_finite_paths", "currency"});
+                         "worst_loss", "paths", "non_finite_paths", "currency", "es_lo", "es_hi",
+                         "sampling", "target_met"});
   const ScenarioResult* base = r.scenarios.empty() ? nullptr : &r.scenarios.front();
   for (const ScenarioResult& s : r.scenarios) {
-    const auto tail_fields = [&](std::initializer_list<std::string> risk) {
+    const std::string sampling = s.importance.on ? "importance" : "plain";
+    const std::string target =
+        s.kind == "monte_carlo" && r.target_rel_error > 0 ? (s.target_met ? "true" : "false") : "";
+    const auto tail_fields = [&](std::initializer_list<std::string> risk,
+                                 const std::string& es_lo, const std::string& es_hi) {
       std::string line;
       line += csv_field(s.name) + "," + csv_field(s.kind);
       for (const std::string& f : risk) line += "," + f;
       line += "," + csv_number(s.mean_loss) + "," + csv_number(s.stdev_loss) + "," +
               csv_number(s.prob_loss) + "," + csv_number(s.worst_loss) + "," + count(s.paths) +
-              "," + count(s.non_finite) + "," + csv_field(r.currency) + kEol;
+              "," + count(s.non_finite) + "," + csv_field(r.currency) + "," + es_lo + "," +
+              es_hi + "," + sampling + "," + target + kEol;
       return line;
     };
     if (s.levels.empty()) {
-      out += tail_fields({"", "", "", "", "", "", ""});
+      out += tail_fields({"", "", "", "", "", "", ""}, "", "");
       continue;
     }
     for (std::size_t k = 0; k < s.levels.size(); ++k) {
@@ -71,7 +77,8 @@ std::string scenarios_csv(const RunReport& r) {
         des = csv_number(l.es - base->levels[k].es);
       }
       out += tail_fields({csv_number(l.confidence), csv_number(l.var), csv_number(l.es),
-                          csv_number(l.var_lo), csv_number(l.var_hi), dvar, des});
+                          csv_number(l.var_lo), csv_number(l.var_hi), dvar, des},
+                         csv_number(l.es_lo), csv_number(l.es_hi));
     }
   }
   return out;
@@ -107,6 +114,133 @@ std::string components_csv(const RunReport& r) {
                   csv_number(p.var_contribution_se), csv_number(p.marginal_es()),
                   csv_number(p.marginal_var())});
     }
+  return out;
+}
+
+namespace {
+
+using nlohmann::ordered_json;
+
+// A JSON number or boolean as report.json writes it; "" for null or a missing key.
+std::string json_value(const ordered_json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number()) return csv_number(v.get<double>());
+  if (v.is_string()) return csv_field(v.get<std::string>());
+  return "";
+}
+
+std::string json_at(const ordered_json& o, const char* key) {
+  return o.is_object() && o.contains(key) ? json_value(o.at(key)) : "";
+}
+
+void collect_values(const ordered_json& v, const std::string& pointer, std::string& out) {
+  if (v.is_object()) {
+    for (const auto& [key, child] : v.items()) {
+      std::string k;
+      for (const char c : key) k += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+      collect_values(child, pointer + "/" + k, out);
+    }
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      collect_values(v[i], pointer + "/" + std::to_string(i), out);
+  } else if (v.is_number() || v.is_boolean()) {
+    out += row({csv_field(pointer), json_value(v)});
+  }
+}
+
+// The entries of report[key] when it is an array of objects (else none).
+const ordered_json& list_at(const ordered_json& o, const char* key) {
+  static const ordered_json none = ordered_json::array();
+  return o.is_object() && o.contains(key) && o.at(key).is_array() ? o.at(key) : none;
+}
+
+}  // namespace
+
+std::string report_values_csv(const ordered_json& report) {
+  std::string out = row({"pointer", "value"});
+  collect_values(report, "", out);
+  return out;
+}
+
+std::string what_if_csv(const ordered_json& report) {
+  std::string out = row({"scenario", "paths", "confidence", "var", "es", "var_change",
+                         "es_change", "es_change_first_order"});
+  if (!report.contains("what_if") || !report["what_if"].is_object()) return out;
+  for (const ordered_json& s : list_at(report["what_if"], "scenarios"))
+    for (const auto& [level, l] : s.at("levels").items())
+      out += row({json_at(s, "scenario"), json_at(s, "paths"), level, json_at(l, "var"),
+                  json_at(l, "es"), json_at(l, "var_change"), json_at(l, "es_change"),
+                  json_at(l, "es_change_first_order")});
+  return out;
+}
+
+std::string path_risk_csv(const ordered_json& report) {
+  std::string out =
+      row({"scenario", "measure", "day", "value", "stop_loss", "paths", "horizon_days"});
+  if (!report.contains("path_risk") || !report["path_risk"].is_object()) return out;
+  const ordered_json& p = report["path_risk"];
+  const std::string stop = json_at(p, "stop_loss"), paths = json_at(p, "paths"),
+                    horizon = json_at(p, "horizon_days");
+  for (const ordered_json& s : list_at(p, "scenarios")) {
+    const std::string name = json_at(s, "name");
+    const auto add = [&](const std::string& measure, const std::string& day,
+                         const std::string& value) {
+      out += row({name, measure, day, value, stop, paths, horizon});
+    };
+    for (const char* q : {"mean", "p50", "p95", "p99"})
+      add(std::string("max_drawdown_") + q, "", json_at(s.at("max_drawdown"), q));
+    add("prob_breach_any_day", "", json_at(s, "prob_breach_any_day"));
+    add("prob_breach_at_horizon", "", json_at(s, "prob_breach_at_horizon"));
+    add("non_finite_paths", "", json_at(s, "non_finite_paths"));
+    for (const ordered_json& d : list_at(s, "first_breach_day"))
+      add("first_breach_probability", json_at(d, "day"), json_at(d, "probability"));
+  }
+  return out;
+}
+
+std::string convergence_csv(const ordered_json& report) {
+  std::string out = row({"scenario", "paths", "confidence", "var", "var_lo", "var_hi", "es",
+                         "es_lo", "es_hi"});
+  for (const ordered_json& s : list_at(report, "scenarios"))
+    for (const ordered_json& p : list_at(s, "convergence"))
+      for (const auto& [level, var] : p.at("var").items()) {
+        const ordered_json& vci = p.at("var_ci").at(level);
+        const ordered_json& eci = p.at("es_ci").at(level);
+        out += row({json_at(s, "name"), json_at(p, "paths"), level, json_value(var),
+                    json_value(vci.at(0)), json_value(vci.at(1)), json_value(p.at("es").at(level)),
+                    json_value(eci.at(0)), json_value(eci.at(1))});
+      }
+  return out;
+}
+
+std::string fan_chart_csv(const ordered_json& report) {
+  std::string out = row({"scenario", "day", "percentile", "value"});
+  if (!report.contains("fan_chart") || !report["fan_chart"].is_object()) return out;
+  const ordered_json& f = report["fan_chart"];
+  const ordered_json& days = f.at("days");
+  const ordered_json& pct = f.at("percentiles");
+  for (const ordered_json& s : list_at(f, "series")) {
+    const ordered_json& value = s.at("value");
+    for (std::size_t d = 0; d < value.size() && d < days.size(); ++d)
+      for (std::size_t q = 0; q < value[d].size() && q < pct.size(); ++q)
+        out += row({json_at(s, "scenario"), json_value(days[d]), json_value(pct[q]),
+                    json_value(value[d][q])});
+  }
+  return out;
+}
+
+std::string backend_comparison_csv(const ordered_json& report) {
+  std::string out = row({"scenario", "confidence", "gpu_var", "cpu_var", "var_rel_diff",
+                         "gpu_es", "cpu_es", "es_rel_diff", "gpu_seconds", "cpu_seconds",
+                         "speedup", "max_rel_diff"});
+  for (const ordered_json& c : list_at(report, "backend_comparison"))
+    for (const auto& [level, l] : c.at("levels").items())
+      out += row({json_at(c, "scenario"), level, json_at(l, "gpu_var"), json_at(l, "cpu_var"),
+                  json_at(l, "var_rel_diff"), json_at(l, "gpu_es"), json_at(l, "cpu_es"),
+                  json_at(l, "es_rel_diff"), json_at(c, "gpu_seconds"), json_at(c, "cpu_seconds"),
+                  json_at(c, "speedup"), json_at(c, "max_rel_diff")});
   return out;
 }
 

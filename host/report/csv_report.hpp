@@ -4,6 +4,7 @@
 // the same double (so they equal report.json's).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "host/report/run_report.hpp"
@@ -18,7 +19,8 @@ std::string csv_number(double x);
 // scenarios.csv: one row per scenario and confidence level (one row with empty risk columns for
 // an entry without levels, e.g. a replay).
 //   scenario,kind,confidence,var,es,var_lo,var_hi,var_change,es_change,mean_loss,stdev_loss,
-//   prob_loss,worst_loss,paths,non_finite_paths,currency
+//   prob_loss,worst_loss,paths,non_finite_paths,currency,es_lo,es_hi,sampling,target_met
+// sampling: plain or importance; target_met: true/false under --target-rel-error, else empty.
 // var_change/es_change: against the baseline at the same level (0 for the baseline itself).
 std::string scenarios_csv(const RunReport& r);
 
@@ -33,4 +35,35 @@ std::string loss_histogram_csv(const RunReport& r);
 //   scenario,confidence,position,es_contribution,share_of_es
 std::string components_csv(const RunReport& r);
 
+// The tables below are read from report.json itself (its parsed text), so their numbers are
+// report.json's by construction; each is only its header row when report.json has no such part.
+
+// report_values.csv: every number and boolean in report.json, one row each, in document order.
+//   pointer,value      (pointer: RFC 6901, e.g. /scenarios/0/var/0.99; value as report.json
+//                       has it, true/false for booleans)
+std::string report_values_csv(const nlohmann::ordered_json& report);
+
+// what_if.csv (--what-if): one row per scenario and level of the changed book.
+//   scenario,paths,confidence,var,es,var_change,es_change,es_change_first_order
+std::string what_if_csv(const nlohmann::ordered_json& report);
+
+// path_risk.csv (--stop-loss), long: one row per scenario and measure.
+//   scenario,measure,day,value,stop_loss,paths,horizon_days
+// measures: max_drawdown_mean, max_drawdown_p50, max_drawdown_p95, max_drawdown_p99,
+// prob_breach_any_day, prob_breach_at_horizon, non_finite_paths (day empty), and
+// first_breach_probability for each day 1 .. horizon_days.
+std::string path_risk_csv(const nlohmann::ordered_json& report);
+
+// convergence.csv: each scenario's estimates at each stop of the run.
+//   scenario,paths,confidence,var,var_lo,var_hi,es,es_lo,es_hi
+std::string convergence_csv(const nlohmann::ordered_json& report);
+
+// fan_chart.csv: percentiles of the book's value by day (day 0 = today).
+//   scenario,day,percentile,value
+std::string fan_chart_csv(const nlohmann::ordered_json& report);
+
+// backend_comparison.csv (--backend both): one row per scenario and level.
+//   scenario,confidence,gpu_var,cpu_var,var_rel_diff,gpu_es,cpu_es,es_rel_diff,gpu_seconds,
+//   cpu_seconds,speedup,max_rel_diff
+std::string backend_comparison_csv(const nlohmann::ordered_json& report);
 }  // namespace chipshock

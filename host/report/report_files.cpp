@@ -5,10 +5,11 @@
 
 namespace chipshock {
 
-const std::vector<std::string>& report_file_names() {
-  static const std::vector<std::string> names = {"report.json",   "report.md",
-                                                 "report.html",   "scenarios.csv",
-                                                 "loss_histogram.csv", "components.csv"};
+const std::vector<std::string>& report_file_names() {  // the set's files
+  static const std::vector<std::string> names = {
+      "report.json",     "report.md",       "report.html",    "scenarios.csv",
+      "loss_histogram.csv", "components.csv", "what_if.csv",   "path_risk.csv",
+      "convergence.csv", "fan_chart.csv",   "backend_comparison.csv", "report_values.csv"};
   return names;
 }
 
@@ -28,6 +29,14 @@ FileSetWrite write_report_files(const std::string& out_dir, const std::string& j
                                 const std::vector<ReportFile>& files) {
   std::vector<SetFile> set;
   for (const ReportFile& f : files) set.push_back({f.name, f.content});
+  // The tables read from report.json itself: its numbers, timings included, by construction.
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(json);
+  set.push_back({"what_if.csv", what_if_csv(j)});
+  set.push_back({"path_risk.csv", path_risk_csv(j)});
+  set.push_back({"convergence.csv", convergence_csv(j)});
+  set.push_back({"fan_chart.csv", fan_chart_csv(j)});
+  set.push_back({"backend_comparison.csv", backend_comparison_csv(j)});
+  set.push_back({"report_values.csv", report_values_csv(j)});
   set.push_back({"report.json", json});  // last: where the set is written file by file
   return write_file_set(out_dir, set, report_file_names());
 }

@@ -1,6 +1,6 @@
 // The files `chipshock run --out DIR` writes, as one set (host/files/file_set.hpp: a reader sees
 // one run's set, never a mix): report.json (the contract), report.md, report.html,
-// scenarios.csv, loss_histogram.csv and components.csv.
+// the CSV tables (host/report/csv_report.hpp).
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace chipshock {
 
-// The file names, in the order they are written.
+// The names of the set's files (report.json is written last).
 const std::vector<std::string>& report_file_names();
 
 // report.json exactly as written to the folder (and printed by --json).
