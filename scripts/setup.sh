@@ -4,7 +4,8 @@
 # mpirun) is for `mpirun -np N chipshock run` and its test; clang-14 with its runtimes (libFuzzer,
 # ASan, UBSan), LLVM's OpenMP and lld (faster links) are for the sanitizer and fuzz builds
 # (scripts/ci_sanitize.sh, scripts/ci_fuzz.sh), which CI runs by default; pybind11 and the
-# python3-* packages are for the Python module (python/), its tests and examples/quickstart.py.
+# python3-* packages are for the Python module (python/), its tests and examples/quickstart.py;
+# chromium renders report.html for its layout test (tests/report/render_check.sh).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   python3 python3-numpy
   python3-dev pybind11-dev python3-pybind11 python3-pandas python3-pytest python3-matplotlib
   clang-14 libclang-rt-14-dev libomp-14-dev lld-14
+  chromium
 )
 
 missing=()

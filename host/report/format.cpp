@@ -26,4 +26,10 @@ std::string format_money(double x) {
   return grouped + digits.substr(dot);
 }
 
+std::string format_whole_money(double x) {
+  std::string s = format_money(std::round(x));
+  if (s.size() > 3 && s.compare(s.size() - 3, 3, ".00") == 0) s.resize(s.size() - 3);
+  return s == "-0" ? "0" : s;
+}
+
 }  // namespace chipshock

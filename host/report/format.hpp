@@ -11,4 +11,7 @@ std::string confidence_key(double confidence);
 // 1234567.891 -> "1,234,567.89"
 std::string format_money(double x);
 
+// Whole currency units, for the HTML tables: 1234567.891 -> "1,234,568" (-0 -> "0").
+std::string format_whole_money(double x);
+
 }  // namespace chipshock

@@ -28,4 +28,15 @@ inline std::string escape_html(const std::string& text) {
   return out;
 }
 
+// escape_html, with a line-break opportunity (<wbr>) after each '_', '.' or '-': a long
+// scenario name such as cheaper_model_disruption wraps at its words in a narrow column.
+inline std::string breakable_html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    out += escape_html(std::string(1, c));
+    if (c == '_' || c == '.' || c == '-') out += "<wbr>";
+  }
+  return out;
+}
+
 }  // namespace chipshock

@@ -23,7 +23,11 @@ p.sub { color: #555; margin: 0 0 12px; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 11.5px; }
 th, td { padding: 3px 6px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 th { text-align: left; background: #f3f3f3; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
+table { max-width: 100%; }
+td:first-child { overflow-wrap: anywhere; }
+span.ci { color: #666; font-size: 10.5px; }
 table.facts th { background: none; font-weight: normal; color: #555; width: 170px; }
 tr.first td { border-top: 1px solid #999; }
 td.up { color: #B34700; } td.down { color: #005A8C; }
@@ -44,11 +48,7 @@ footer { margin-top: 30px; font-size: 11px; color: #666; }
 )";
 
 // Money in the HTML tables: whole currency units (report.json and the CSVs keep every digit).
-std::string money(double x) {
-  std::string s = format_money(std::round(x));
-  if (s.size() > 3 && s.compare(s.size() - 3, 3, ".00") == 0) s.resize(s.size() - 3);
-  return s == "-0" ? "0" : escape_html(s);
-}
+std::string money(double x) { return escape_html(format_whole_money(x)); }
 
 std::string signed_money(double x) {
   const std::string m = money(std::fabs(x));
@@ -145,24 +145,25 @@ void risk_table(std::ostringstream& h, const RunReport& r) {
        "ES &plusmn; 1.96 se, se&sup2; = [Var(L | L &ge; VaR) + &alpha;(ES &minus; VaR)&sup2;] / "
        "(N(1 &minus; &alpha;)). Changes are against the baseline with the same seed, "
        "so the paths share their random numbers.</p>\n";
-  h << "<table>\n<tr><th>Scenario</th><th class=\"n\">Confidence</th><th class=\"n\">VaR</th>"
-       "<th class=\"n\">ES</th><th class=\"n\">VaR 95% interval</th><th class=\"n\">ES 95% "
-       "interval</th><th class=\"n\">VaR vs base</th><th class=\"n\">ES vs base</th></tr>\n";
+  h << "<table>\n<tr><th>Scenario</th><th class=\"n\">Confidence</th><th class=\"n\">VaR "
+       "(95% interval)</th><th class=\"n\">ES (95% interval)</th><th class=\"n\">VaR vs "
+       "baseline</th><th class=\"n\">ES vs baseline</th></tr>\n";
   const ScenarioResult* base = r.scenarios.empty() ? nullptr : &r.scenarios.front();
   for (const ScenarioResult& s : r.scenarios) {
     if (s.levels.empty()) {
       h << "<tr class=\"first\"><td>" << escape_html(s.name) << "</td><td class=\"n\" "
-        << "colspan=\"7\">single loss " << money(s.mean_loss) << " (" << escape_html(s.kind)
+        << "colspan=\"5\">single loss " << money(s.mean_loss) << " (" << escape_html(s.kind)
         << "; no distribution)</td></tr>\n";
       continue;
     }
     for (std::size_t k = 0; k < s.levels.size(); ++k) {
       const LevelRisk& l = s.levels[k];
       h << "<tr" << (k == 0 ? " class=\"first\"" : "") << "><td>"
-        << (k == 0 ? escape_html(s.name) : "") << "</td><td class=\"n\">" << pct(l.confidence)
-        << "</td><td class=\"n\">" << money(l.var) << "</td><td class=\"n\">" << money(l.es)
-        << "</td><td class=\"n\">" << money(l.var_lo) << " \u2013 " << money(l.var_hi)
-        << "</td><td class=\"n\">" << money(l.es_lo) << " \u2013 " << money(l.es_hi) << "</td>";
+        << (k == 0 ? breakable_html(s.name) : "") << "</td><td class=\"n\">" << pct(l.confidence)
+        << "</td><td class=\"n\">" << money(l.var) << "<br><span class=\"ci\">"
+        << money(l.var_lo) << " \u2013 " << money(l.var_hi) << "</span></td><td class=\"n\">"
+        << money(l.es) << "<br><span class=\"ci\">" << money(l.es_lo) << " \u2013 "
+        << money(l.es_hi) << "</span></td>";
       if (&s != base && base && k < base->levels.size()) {
         const double dv = l.var - base->levels[k].var, de = l.es - base->levels[k].es;
         h << "<td class=\"n " << (dv > 0 ? "up" : "down") << "\">" << signed_money(dv)
@@ -362,7 +363,9 @@ std::string report_html(const RunReport& r) {
   definitions(h, r);
   h << "<footer>chipshock " << escape_html(r.version)
     << ". Files next to this one: report.json (the machine-readable contract), report.md, "
-       "scenarios.csv, loss_histogram.csv, components.csv.</footer>\n</body>\n</html>\n";
+       "scenarios.csv, loss_histogram.csv, components.csv, what_if.csv, path_risk.csv, "
+       "convergence.csv, fan_chart.csv, backend_comparison.csv and report_values.csv (every "
+       "number of report.json).</footer>\n</body>\n</html>\n";
   return h.str();
 }
 

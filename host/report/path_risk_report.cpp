@@ -94,10 +94,10 @@ std::string path_risk_html(const PathRisk& p, const std::string& currency) {
        "</tr>\n";
   for (const PathRiskResult& r : p.scenarios) {
     const int day = modal_day(r);
-    h << "<tr><td>" << escape_html(r.scenario) << "</td><td class=\"n\">"
-      << format_money(r.drawdown_mean) << "</td><td class=\"n\">" << format_money(r.drawdown_p50)
-      << "</td><td class=\"n\">" << format_money(r.drawdown_p95) << "</td><td class=\"n\">"
-      << format_money(r.drawdown_p99) << "</td><td class=\"n\">" << pct(r.prob_breach)
+    h << "<tr><td>" << breakable_html(r.scenario) << "</td><td class=\"n\">"
+      << format_whole_money(r.drawdown_mean) << "</td><td class=\"n\">" << format_whole_money(r.drawdown_p50)
+      << "</td><td class=\"n\">" << format_whole_money(r.drawdown_p95) << "</td><td class=\"n\">"
+      << format_whole_money(r.drawdown_p99) << "</td><td class=\"n\">" << pct(r.prob_breach)
       << "</td><td class=\"n\">" << pct(r.prob_breach_at_horizon) << "</td><td class=\"n\">"
       << (day > 0 ? "day " + std::to_string(day) : std::string("\u2014")) << "</td></tr>\n";
   }
