@@ -286,6 +286,9 @@ py::tuple calibrate(const py::dict& d) {
   o.currency = get<std::string>(d, "currency", o.currency);
   o.factor_prices = get<std::string>(d, "factor_prices", "");
   o.sectors = get<std::string>(d, "sectors", "");
+  o.stressed = get<bool>(d, "stressed", false);
+  o.portfolio = get<std::string>(d, "portfolio", "");
+  o.stressed_window = get<int>(d, "stressed_window", o.stressed_window);
   o.quiet = true;
   o.text_only = true;
   CalibrateOutcome out;

@@ -248,7 +248,7 @@ class Result:
 
 def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_lambda=None,
               correlation="sample", dof="auto", rate=0.04, currency="USD", factor_prices=None,
-              sectors=None):
+              sectors=None, stressed=False, portfolio=None, stressed_window=250):
     """Estimates a market from daily closes, as ``chipshock calibrate`` does, and returns the
     market as a dict (ready for run(market=...)).
 
@@ -261,7 +261,12 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
     the shipped ticker -> sector table (sectors: a ticker,sector CSV over it) and its `market`
     and `ai_capex` loadings from OLS on SPY and SMH - SPY (factor_prices: their folder; None:
     `prices` when it holds them, else the shipped history; "none": no loadings).
+    stressed: as ``calibrate --stressed``: the window of `stressed_window` daily returns where
+    the book `portfolio` (a TOML/CSV path or a dict) had its largest 1-day historical 97.5% ES;
+    the market is estimated over it with today's spots and gets a "stressed" table (run it with
+    run(stressed=...)).
     """
+    import contextlib
     import tempfile
     import tomllib
 
@@ -278,6 +283,25 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
         options["factor_prices"] = _os.fspath(factor_prices)
     if sectors is not None:
         options["sectors"] = _os.fspath(sectors)
+    with contextlib.ExitStack() as stack:
+        if stressed:
+            options["stressed"] = True
+            options["stressed_window"] = int(stressed_window)
+        if isinstance(portfolio, dict):  # the CLI's loader reads a file
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="chipshock-book-"))
+            path = _os.path.join(folder, "portfolio.toml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(_toml.dumps(portfolio, "portfolio"))
+            options["portfolio"] = path
+        elif portfolio is not None:
+            options["portfolio"] = _os.fspath(portfolio)
+        return _calibrate_prices(prices, options)
+
+
+def _calibrate_prices(prices, options):
+    import tempfile
+    import tomllib
+
     if isinstance(prices, (str, _os.PathLike)):
         options["prices"] = _os.fspath(prices)
         text, _ = _core.calibrate(options)

@@ -54,7 +54,9 @@ def calibrate(prices: Union[str, os.PathLike[str], Mapping[str, Any]],
               dof: Union[str, Number] = ..., rate: float = ...,
               currency: str = ...,
               factor_prices: Optional[Union[str, os.PathLike[str]]] = ...,
-              sectors: Optional[Union[str, os.PathLike[str]]] = ...) -> dict[str, Any]: ...
+              sectors: Optional[Union[str, os.PathLike[str]]] = ...,
+              stressed: bool = ..., portfolio: Optional[PathOrTable] = ...,
+              stressed_window: int = ...) -> dict[str, Any]: ...
 
 def scenarios() -> list[dict[str, str]]: ...
 

@@ -80,6 +80,30 @@ def test_stressed_equals_cli(tmp_path):
     assert r.es(0.975, "stressed") > r.es(0.975)
 
 
+def test_stressed_calibration_equals_cli(tmp_path):
+    """calibrate(stressed=True, portfolio=...) is the CLI's calibrate --stressed, path or dict."""
+    import subprocess
+    from conftest import ROOT, cli
+    tickers = "NVDA,AMD,TSM,AVGO,ASML,MU,INTC,QCOM,SMCI,MRVL,MSFT,GOOGL,META,AMZN,AAPL"
+    out = tmp_path / "stressed.toml"
+    done = subprocess.run([cli(), "calibrate", "--prices", "scenarios/data/prices", "--tickers",
+                           tickers, "--stressed", "--portfolio", BOOK, "--out", str(out),
+                           "--quiet"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    with open(out, "rb") as f:
+        want = tomllib.load(f)
+    prices = os.path.join(ROOT, "scenarios/data/prices")
+    got = chipshock.calibrate(prices, tickers=tickers, stressed=True, portfolio=BOOK)
+    assert got == want
+    with open(BOOK, "rb") as f:
+        book = tomllib.load(f)
+    from_dict = chipshock.calibrate(prices, tickers=tickers, stressed=True, portfolio=book)
+    assert from_dict["stressed"] == want["stressed"]
+    assert from_dict["assets"] == want["assets"]
+    with pytest.raises(chipshock.InputError):
+        chipshock.calibrate(prices, tickers=tickers, stressed=True)  # no portfolio
+
+
 @pytest.mark.parametrize("name,kwargs,args", CASES, ids=[c[0] for c in CASES])
 def test_report_equals_cli(name, kwargs, args):
     market = kwargs.pop("market", MARKET)
