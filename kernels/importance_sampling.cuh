@@ -6,11 +6,13 @@
 //
 // The shifted measure q: each step's standard normals have mean mu_s (the mean shift, along the
 // direction in which the book loses, host/analytics/importance_sampling.cpp), and for Student-t
-// innovations each step's chi-square mixing variable V is drawn as lambda V (lambda in (0, 1]:
+// innovations each day's chi-square mixing variable V (one per day, path_model.cuh) is drawn as
+// lambda V (lambda in (0, 1]:
 // smaller V, a larger scale factor, heavier tails; pure q would need lambda > 1/2 for a finite
 // variance, the defensive mixture below bounds the weights whatever lambda). At the normals x and
 // mixing draws V a path uses,
-//   log p/q = |mu|^2 / 2 - sum_s mu_s . x_s + sum_s [ (nu/2) ln lambda + V_s (1/lambda - 1) / 2 ].
+//   log p/q = |mu|^2 / 2 - sum_s mu_s . x_s + sum_d [ (nu/2) ln lambda + V_d (1/lambda - 1) / 2 ]
+// (s over steps, d over days).
 // Defensive mixture: every kPlainEvery-th path (i % 4 == 0; a random quarter on Sobol' points,
 // see shifted_path) is drawn from the original measure p, the others from q, and every path is
 // weighted by the mixture's likelihood ratio

@@ -37,7 +37,10 @@ struct NoDayEnd {
 // n_assets correlated shocks.
 // normals.fill(F* z, int blocks) writes the path's next 4 * blocks diffusion normals (block b
 // holds what cuRAND's curand_normal4 returns for that Philox block); mixing.scale()
-// returns the Student-t scale factor of this step (only called when m.dof > 0).
+// returns a Student-t scale factor (only called when m.dof > 0): one per day, shared by the
+// day's steps, so that a day's log-return is a multivariate t with m.dof degrees of freedom at
+// any steps_per_day (a dof fitted on daily returns means the same at every step size; one draw
+// per step would sum K independent t's into a thinner-tailed day).
 // events.active(e, day) says whether event e moves any lane on that day and
 // events.coefficient(e, day) gives the multiple of its log-jump vector each lane adds (see
 // scenario_events.cuh); jumps are added at the start of the day, before its diffusion steps.
@@ -66,9 +69,10 @@ CHIPSHOCK_HD inline void simulate_log_returns(const Model& m, Normals& normals, 
     const int seg = m.day_segment != nullptr ? m.day_segment[day] : 0;
     const float* a = m.segment_chol(seg);
     const float* drift = m.segment_drift(seg);
+    F w = F(1.0f);
     for (int step = 0; step < m.steps_per_day; ++step) {
       normals.fill(z, m.n_blocks);
-      const F w = m.dof > 0.0f ? mixing.scale() : F(1.0f);
+      if (step == 0 && m.dof > 0.0f) w = mixing.scale();  // the day's mixing draw
       correlate(a, n, z, eps);  // unqualified: a lane type may bring its own
       CHIPSHOCK_UNROLL
       for (int i = 0; i < n; ++i) x[i] = fma_lanes(w, eps[i], x[i] + drift[i]);

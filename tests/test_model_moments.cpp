@@ -1,6 +1,8 @@
 // The simulated log-returns have the model's moments and correlations, within Monte Carlo error.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "host/config/market.hpp"
@@ -109,5 +111,42 @@ TEST_CASE("Student-t innovations keep unit variance and add the t's excess kurto
     CHECK(std::fabs(m.var[i] - var) < 5 * se_var);
     CHECK(m.kurt[i] == Approx(4.0).margin(0.35));
     for (int j = 0; j < i; ++j) CHECK(m.corr[i][j] == Approx(rho[i][j]).margin(0.01));
+  }
+}
+
+TEST_CASE("a Student-t day is the same t at any steps per day: one mixing draw a day",
+          "[model][student_t][issue17]") {
+  // dof 10: a day's log-return is a unit-variance t(10) times sigma sqrt(dt) (plus drift) for
+  // K = 1, 2 and 4 steps a day, kurtosis 3 + 6 / (nu - 4) = 4 and 0.1% quantile
+  // -t_10(0.999) sqrt(8/10) = -3.7066 sd. One draw per step (the old model) gave K = 4 a
+  // kurtosis of 3.25 and a quantile near -3.3 sd.
+  const int n = 200000;
+  for (int k : {1, 2, 4}) {
+    testing::TempDir dir;
+    std::string text = kMarket;
+    text.replace(text.find("%DOF%"), 5, "dof = 10");
+    const Market m = load_market(dir.write("m.toml", text));
+    const Portfolio p = load_portfolio(
+        dir.write("p.toml", "name = \"p\"\n[[positions]]\nticker = \"A\"\nquantity = 1\n"), m);
+    const SimSpec spec(m, p, SimSettings{1, k});
+    std::vector<double> a(static_cast<std::size_t>(n));
+    double s1 = 0, s2 = 0, s4 = 0;
+    for (int path = 0; path < n; ++path) {
+      a[static_cast<std::size_t>(path)] =
+          reference_log_returns(spec, 77, static_cast<std::uint64_t>(path))[0];
+      s1 += a[static_cast<std::size_t>(path)];
+    }
+    const double mean = s1 / n;
+    for (double x : a) {
+      s2 += (x - mean) * (x - mean);
+      s4 += (x - mean) * (x - mean) * (x - mean) * (x - mean);
+    }
+    const double var = s2 / n, kurt = s4 / n / (var * var);
+    std::nth_element(a.begin(), a.begin() + n / 1000, a.end());
+    const double q = (a[static_cast<std::size_t>(n / 1000)] - mean) / (0.40 / std::sqrt(252.0));
+    CAPTURE(k, var, kurt, q);
+    CHECK(var == Approx(0.16 / 252.0).epsilon(0.02));
+    CHECK(kurt == Approx(4.0).margin(0.4));
+    CHECK(q == Approx(-3.7066).epsilon(0.05));
   }
 }
