@@ -87,9 +87,11 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.implied_vol = p.implied_vol > 0 ? p.implied_vol : a.vol;
       const double tau0 = static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
       o.tau_at_horizon = tau0 - horizon_years;
+      o.dividend_yield = a.dividend_yield;
       line.option = static_cast<int>(options_.size());
       options_.push_back(o);
-      unit_value = black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol);
+      unit_value =
+          black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol, o.dividend_yield);
       std::ostringstream label;
       label << a.ticker << " " << position_type_name(p.type) << " " << p.strike << " "
             << p.expiry_days << "d";

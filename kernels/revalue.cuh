@@ -19,7 +19,8 @@ CHIPSHOCK_HD inline double book_value(const BookView& b, const double* spot) {
   for (int k = 0; k < b.n_options; ++k) {
     const OptionView& o = b.options[k];
     v = fma(o.quantity,
-            black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol),
+            black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
+                          o.dividend_yield),
             v);
   }
   return v;
@@ -53,7 +54,8 @@ CHIPSHOCK_HD inline double position_loss(const BookView& b, int option, double q
   if (option < 0) return quantity * (unit_value0 - spot);
   const OptionView& o = b.options[option];
   return quantity *
-         (unit_value0 - black_scholes(o.kind, spot, o.strike, o.tau_at_horizon, b.rate, o.implied_vol));
+         (unit_value0 - black_scholes(o.kind, spot, o.strike, o.tau_at_horizon, b.rate,
+                                      o.implied_vol, o.dividend_yield));
 }
 
 }  // namespace chipshock

@@ -102,6 +102,7 @@ struct OptionView {
   double strike;
   double implied_vol;
   double tau_at_horizon;  // years to expiry left at the horizon; <= 0 means expired: intrinsic
+  double dividend_yield;  // the asset's continuous dividend yield (market.toml), in pricing
 };
 
 // The book, revalued at the horizon from the simulated spots.

@@ -48,6 +48,9 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
     r.fail("vol", "must be positive (annualised, e.g. 0.45), got " + number_text(a.vol));
   if (a.vol > 10) r.fail("vol", "annualised vol above 1000% is not plausible; is it in percent?");
   a.drift = r.optional_number("drift").value_or(0.0);
+  a.dividend_yield = r.optional_number("dividend_yield").value_or(0.0);
+  if (!(a.dividend_yield >= 0.0 && a.dividend_yield <= 0.5))
+    r.fail("dividend_yield", "a continuous dividend yield must be in [0, 0.5] (0.02 = 2% a year)");
   if (std::fabs(a.drift) > 10) r.fail("drift", "annualised drift beyond +-1000% is not plausible");
   if (const auto sector = r.optional_string("sector")) {
     if (!valid_identifier(*sector))

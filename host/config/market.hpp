@@ -13,7 +13,8 @@ struct Asset {
   std::string ticker;
   double spot = 0.0;   // in the market currency
   double vol = 0.0;    // annualised
-  double drift = 0.0;  // annualised
+  double drift = 0.0;  // annualised: the price's, dividends excluded (price return)
+  double dividend_yield = 0.0;  // continuous, annualised; used in option pricing
   std::string sector;                       // optional, e.g. "semiconductors"; "" = none
   std::map<std::string, double> exposures;  // factor -> loading
   long line = 0;

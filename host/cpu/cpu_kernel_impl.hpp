@@ -325,7 +325,8 @@ void lane_losses(const BookView& b, int n_assets, const FloatLanes* x, int valid
       const OptionView& o = b.options[k];
       value =
           fma(o.quantity,
-              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol),
+              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
+                            o.dividend_yield),
               value);
     }
     out[l] = b.value0 - value;
