@@ -99,6 +99,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   report.antithetic = o.antithetic;
   report.rng = rng_name(o.rng);
   report.as_of = market.as_of;
+  report.parametric = parametric_risk(market, spec, settings.confidences);
   report.backend = backend.label();
   report.gpu_name = backend.gpu_name();
   report.threads = backend.threads();

@@ -380,7 +380,8 @@ OutputSizes estimate_output_sizes(const RunOptions& o, const PreparedRun& p, int
   const std::uint64_t per_result =
       (24 << 10) + (2 << 10) * s.confidences.size() + (3 << 10) * positions + 512 * steps +
       (o.stop_loss.empty() ? 0 : 160 * static_cast<std::uint64_t>(o.horizon_days));
-  const std::uint64_t base = (48 << 10) + (o.what_if.empty() ? 0 : (8 << 10) + 1024 * positions);
+  const std::uint64_t base = (48 << 10) + (2 << 10) * positions +  // + greeks, parametric
+                             (o.what_if.empty() ? 0 : (8 << 10) + 1024 * positions);
   OutputSizes sizes;
   const std::uint64_t rendered = 2 * (base + results * per_result);  // report.json, .md, .html
   sizes.report_json = rendered * 6 / 10;

@@ -244,4 +244,39 @@ std::string backend_comparison_csv(const ordered_json& report) {
   return out;
 }
 
+std::string greeks_csv(const ordered_json& report) {
+  std::string out =
+      row({"position", "ticker", "quantity", "value", "delta", "gamma", "vega", "theta"});
+  if (!report.contains("greeks") || !report["greeks"].is_object()) return out;
+  const ordered_json& g = report["greeks"];
+  const auto add = [&](const ordered_json& p) {
+    out += row({json_at(p, "position"), json_at(p, "ticker"), json_at(p, "quantity"),
+                json_at(p, "value"), json_at(p, "delta"), json_at(p, "gamma"), json_at(p, "vega"),
+                json_at(p, "theta")});
+  };
+  for (const ordered_json& p : list_at(g, "positions")) add(p);
+  if (g.contains("total")) add(g.at("total"));
+  return out;
+}
+
+std::string parametric_csv(const ordered_json& report) {
+  std::string out = row({"scenario", "confidence", "parametric_var", "parametric_es",
+                         "monte_carlo_var", "monte_carlo_es", "mean_loss", "stdev_loss"});
+  if (!report.contains("parametric") || !report["parametric"].is_object()) return out;
+  const ordered_json& p = report["parametric"];
+  const std::string name = json_at(p, "scenario");
+  const ordered_json* mc = nullptr;  // the Monte Carlo entry of the same name
+  for (const ordered_json& s : list_at(report, "scenarios"))
+    if (s.is_object() && s.contains("name") && s.at("name") == p.at("scenario")) mc = &s;
+  const auto mc_at = [&](const char* measure, const std::string& level) {
+    if (mc == nullptr || !mc->contains(measure) || !mc->at(measure).is_object()) return std::string();
+    return json_at(mc->at(measure), level.c_str());
+  };
+  for (const auto& [level, var] : p.at("var").items())
+    out += row({name, level, json_value(var), json_at(p.at("es"), level.c_str()),
+                mc_at("var", level), mc_at("es", level), json_at(p, "mean_loss"),
+                json_at(p, "stdev_loss")});
+  return out;
+}
+
 }  // namespace chipshock

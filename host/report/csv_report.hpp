@@ -66,4 +66,14 @@ std::string fan_chart_csv(const nlohmann::ordered_json& report);
 //   scenario,confidence,gpu_var,cpu_var,var_rel_diff,gpu_es,cpu_es,es_rel_diff,gpu_seconds,
 //   cpu_seconds,speedup,max_rel_diff
 std::string backend_comparison_csv(const nlohmann::ordered_json& report);
+
+// greeks.csv: each position's greeks (host/analytics/greeks.hpp for the units), then a row
+// "total" (ticker and quantity empty).
+//   position,ticker,quantity,value,delta,gamma,vega,theta
+std::string greeks_csv(const nlohmann::ordered_json& report);
+
+// parametric.csv: the delta-gamma-normal VaR/ES next to the Monte Carlo baseline's, per level.
+//   scenario,confidence,parametric_var,parametric_es,monte_carlo_var,monte_carlo_es,mean_loss,
+//   stdev_loss         (mean_loss, stdev_loss: the parametric loss distribution's)
+std::string parametric_csv(const nlohmann::ordered_json& report);
 }  // namespace chipshock

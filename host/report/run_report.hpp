@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analytics/greeks.hpp"
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
 #include "host/report/format.hpp"
@@ -79,6 +80,9 @@ struct RunReport {
   double target_rel_error = 0;  // --target-rel-error (0 = a plain run)
   std::uint64_t max_paths = 0;  // its cap
   WhatIf what_if;               // --what-if (empty = not asked)
+  // Greeks per position and the delta-gamma-normal VaR/ES of the baseline
+  // (host/analytics/greeks.hpp): report.json's "greeks" and "parametric".
+  ParametricRisk parametric;
 };
 
 // "phases: simulate 0.512 s, tail 0.031 s, ..., other 0.020 s (wall 0.702 s)\n" (--timings);
@@ -100,6 +104,9 @@ std::string target_warnings(const RunReport& r);
 // "2000000 paths", or under --target-rel-error the paths each scenario used (the header of the
 // summary, report.md and report.html).
 std::string paths_used(const RunReport& r);
+// The Monte Carlo baseline's estimates at `confidence` (null when the run has none): what the
+// parametric cross-check is set beside.
+const LevelRisk* baseline_level(const RunReport& r, double confidence);
 // One line on --repair-correlation's repair ("" when none).
 std::string correlation_repair_text(const RunReport& r);
 // ", 4 MPI ranks" and the GPUs of every rank when more than one ("" for one process).

@@ -238,6 +238,19 @@ class Result:
         frame = pd.DataFrame(rows, columns=columns)
         return frame.set_index(["scenario", "confidence", "position"])
 
+    def greeks_frame(self):
+        """A pandas DataFrame of each position's delta, gamma, vega and theta in the currency
+        (report.json's "greeks"; the units are in its "convention"), indexed by position, with
+        a last row "total"."""
+        import pandas as pd
+
+        greeks = self.report.get("greeks") or {}
+        rows = list(greeks.get("positions") or [])
+        if greeks.get("total"):
+            rows.append(greeks["total"])
+        columns = ["position", "ticker", "quantity", "value", "delta", "gamma", "vega", "theta"]
+        return pd.DataFrame(rows, columns=columns).set_index("position")
+
     def write(self, dir):
         """Writes the CLI's report files (report.json, report.md, report.html and the CSVs) into
         the folder `dir`, created when missing, as one set."""

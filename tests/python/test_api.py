@@ -56,6 +56,12 @@ def test_levels_and_frames(result):
         for key, level in s["components"]["levels"].items():
             assert by_level[(s["name"], float(key))] == pytest.approx(
                 level["es_sum_of_components"], rel=1e-12)
+    greeks = result.greeks_frame()
+    positions = result.report["greeks"]["positions"]
+    assert list(greeks.index) == [p["position"] for p in positions] + ["total"]
+    assert greeks.loc["total", "delta"] == result.report["greeks"]["total"]["delta"]
+    assert greeks["value"].iloc[:-1].sum() == pytest.approx(greeks.loc["total", "value"], rel=1e-12)
+    assert result.report["parametric"]["method"] == "delta_gamma_normal"
 
 
 def test_losses_are_the_baselines_without_a_copy(result):

@@ -1,0 +1,116 @@
+#include "host/analytics/greeks.hpp"
+
+#include <cmath>
+
+#include "kernels/black_scholes.cuh"
+#include "kernels/normal_quantile.cuh"
+
+namespace chipshock {
+
+namespace {
+
+double normal_pdf(double x) { return 0.39894228040143267794 * std::exp(-0.5 * x * x); }
+
+}  // namespace
+
+UnitGreeks black_scholes_greeks(OptionKind kind, double s, double strike, double tau, double rate,
+                                double vol, double dividend_yield) {
+  const bool call = kind == OptionKind::kCall;
+  UnitGreeks g;
+  g.price = black_scholes(kind, s, strike, tau, rate, vol, dividend_yield);
+  const double sd = vol * std::sqrt(tau > 0 ? tau : 0.0);
+  if (!(tau > 0.0) || !(sd > 0.0)) {  // the payoff (or the forward's intrinsic at zero vol)
+    const double carry = tau > 0 ? std::exp(-dividend_yield * tau) : 1.0;
+    const double forward_strike = tau > 0 ? strike * std::exp(-rate * tau) : strike;
+    if (call && s * carry > forward_strike) g.delta = carry;
+    if (!call && s * carry < forward_strike) g.delta = -carry;
+    return g;
+  }
+  const double carry = std::exp(-dividend_yield * tau);
+  const double d1 =
+      (std::log(s / strike) + (rate - dividend_yield) * tau) / sd + 0.5 * sd;
+  g.delta = call ? carry * normal_cdf(d1) : -carry * normal_cdf(-d1);
+  g.gamma = carry * normal_pdf(d1) / (s * sd);
+  g.vega = s * carry * normal_pdf(d1) * std::sqrt(tau);
+  return g;
+}
+
+ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
+                               const std::vector<double>& confidences) {
+  ParametricRisk r;
+  r.computed = true;
+  const int n = spec.n_assets();
+  const BookView book = spec.book();
+  const double h = static_cast<double>(spec.horizon_days()) / kTradingDaysPerYear;
+  r.horizon_years = h;
+  std::vector<double> a(n, 0.0), b(n, 0.0);
+  r.total.position = "total";
+  for (const PositionLine& line : spec.positions()) {
+    const Asset& asset = market.assets[line.asset];
+    const double s = asset.spot;
+    PositionGreeks p;
+    p.position = line.label;
+    p.ticker = line.ticker;
+    p.quantity = line.quantity;
+    p.value = line.quantity * line.unit_value0;
+    if (line.option < 0) {
+      p.delta = p.value;
+      a[line.asset] += p.value;
+      b[line.asset] += p.value;  // S e^x = S (1 + x + x^2 / 2 + ...)
+    } else {
+      const OptionView& o = book.options[line.option];
+      const double tau0 = o.tau_at_horizon + h;
+      const UnitGreeks today =
+          black_scholes_greeks(o.kind, s, o.strike, tau0, book.rate, o.implied_vol, o.dividend_yield);
+      p.delta = line.quantity * today.delta * s;
+      p.gamma = line.quantity * today.gamma * s * s;
+      p.vega = line.quantity * today.vega * 0.01;
+      p.theta = line.quantity *
+                (black_scholes(o.kind, s, o.strike, tau0 - 1.0 / kTradingDaysPerYear, book.rate,
+                               o.implied_vol, o.dividend_yield) -
+                 line.unit_value0);
+      // the expansion at the horizon's time to expiry
+      const UnitGreeks at_h = black_scholes_greeks(o.kind, s, o.strike, o.tau_at_horizon, book.rate,
+                                                   o.implied_vol, o.dividend_yield);
+      r.decay += line.quantity * (at_h.price - line.unit_value0);
+      a[line.asset] += line.quantity * at_h.delta * s;
+      b[line.asset] += line.quantity * (at_h.gamma * s * s + at_h.delta * s);
+    }
+    r.total.value += p.value;
+    r.total.delta += p.delta;
+    r.total.gamma += p.gamma;
+    r.total.vega += p.vega;
+    r.total.theta += p.theta;
+    r.positions.push_back(p);
+  }
+  // the log-returns' mean and covariance over the horizon
+  std::vector<double> m(n), cov(static_cast<std::size_t>(n) * n);
+  for (int i = 0; i < n; ++i) {
+    const Asset& ai = market.assets[i];
+    m[i] = (ai.drift - 0.5 * ai.vol * ai.vol) * h;
+    for (int j = 0; j < n; ++j)
+      cov[i * n + j] = market.correlation[i * n + j] * ai.vol * market.assets[j].vol * h;
+  }
+  double mean = r.decay;
+  std::vector<double> g(n);
+  for (int i = 0; i < n; ++i) {
+    mean += a[i] * m[i] + 0.5 * b[i] * (cov[i * n + i] + m[i] * m[i]);
+    g[i] = a[i] + b[i] * m[i];
+  }
+  double variance = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const double c = cov[i * n + j];
+      variance += g[i] * c * g[j] + 0.5 * b[i] * b[j] * c * c;
+    }
+  r.mean_loss = -mean;
+  r.stdev_loss = std::sqrt(std::fmax(variance, 0.0));
+  for (double c : confidences) {
+    const double z = normal_quantile(c);
+    r.levels.push_back({c, r.mean_loss + z * r.stdev_loss,
+                        r.mean_loss + r.stdev_loss * normal_pdf(z) / (1.0 - c)});
+  }
+  return r;
+}
+
+}  // namespace chipshock
