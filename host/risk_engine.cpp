@@ -44,6 +44,11 @@ void accumulate(LossAccumulator& acc, const double* losses, std::uint64_t count,
 
 }  // namespace
 
+void accumulate_losses(LossAccumulator& acc, const double* losses, std::uint64_t count,
+                       std::uint64_t first_path, int threads) {
+  accumulate(acc, losses, count, first_path, threads);
+}
+
 LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& s) {
   return LossAccumulator(spec.gross_exposure(), tail_size_needed(s.path_bound(), s.tail_levels()));
 }

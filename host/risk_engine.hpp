@@ -355,6 +355,10 @@ LossAccumulator scenario_accumulator(const SimSpec& spec, const RunSettings& set
 // paths, whose losses pilot(count, out) writes,
 LossAccumulator start_accumulator(const SimSpec& spec, const RunSettings& settings,
                                   const std::function<void(std::uint64_t, double*)>& pilot);
+// losses [first_path, first_path + count) folded into it on `threads` threads (exact sums and
+// top-k sets: the result does not depend on threads or on how the paths are split),
+void accumulate_losses(LossAccumulator& acc, const double* losses, std::uint64_t count,
+                       std::uint64_t first_path, int threads);
 // the fixed-point grids of its sums, as a device needs them,
 LossGrid loss_grid(const LossAccumulator& acc);
 // the statistics a device gathered on those grids, folded in (the second form leaves the

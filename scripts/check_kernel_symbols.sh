@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CPU kernel compiled for one instruction set (host/cpu/cpu_kernel_<isa>.cpp) may define
 # only its entry functions (simulate_<isa>, simulate_days_<isa>, simulate_lines_<isa>,
-# simulate_path_risk_<isa>) and code of its own: names in Highway's namespace of that target
+# simulate_books_<isa>, simulate_path_risk_<isa>) and code of its own: names in Highway's namespace of that target
 # (chipshock::simd::N_AVX2, ::N_AVX3) or with its ABI tag ([abi:avx2], [abi:avx512]:
 # kernels/portability.cuh). Any other out-of-line function (a library template, an inline
 # function of a shared header) would be a definition the linker may pick for the whole program,
@@ -21,6 +21,7 @@ defined=$(nm -C --defined-only "$obj" | awk '$2 ~ /^[TWi]$/ { $1 = ""; $2 = ""; 
 foreign=$(printf '%s\n' "$defined" | grep -v -e "::$ns::" -e "\[abi:$isa\]" \
   -e "^chipshock::cpu_kernel::simulate_$isa(" -e "^chipshock::cpu_kernel::simulate_days_$isa(" \
   -e "^chipshock::cpu_kernel::simulate_lines_$isa(" \
+  -e "^chipshock::cpu_kernel::simulate_books_$isa(" \
   -e "^chipshock::cpu_kernel::simulate_path_risk_$isa(" \
   -e '^__clang_call_terminate$' | grep -v '^$' || true)
 count=$(printf '%s\n' "$defined" | grep -c . || true)

@@ -78,13 +78,13 @@ TEST_CASE("run writes report.json (the v1 contract) and report.md", "[cli]") {
   for (const char* key : {"mean_loss", "stdev_loss", "prob_loss", "worst_loss"})
     CHECK(s.contains(key));
   CHECK_THAT(slurp_file(out.file("rep/report.md")), Contains("| baseline | 99% |"));
-  // Only the fourteen report files: no temporary files left behind.
+  // Only the fifteen report files: no temporary files left behind.
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(out.file("rep"))) {
     CAPTURE(e.path().string());
     ++files;
   }
-  CHECK(files == 14);
+  CHECK(files == 15);
 }
 
 TEST_CASE("run --out writes report.html and the CSV files next to report.json", "[cli][report]") {

@@ -85,7 +85,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   RunReport report;
   report.version = CHIPSHOCK_VERSION;
   report.market_file = o.market;
-  report.portfolio_file = o.portfolio;
+  report.portfolio_file = o.more_portfolios.empty() ? o.portfolio : portfolio.file;
   report.portfolio_name = portfolio.name;
   report.currency = market.currency;
   report.portfolio_value = spec.value0();
@@ -139,11 +139,13 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // Each tap is made just before its scenario's run and keeps the runs cut at each day only
   // while that run goes (they are O(horizon) specs each).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
+  // A book hierarchy: each run's observer revalues every book on its paths (books.hpp).
+  std::unique_ptr<BooksTap> books_tap;
   const bool tapped = path_risk_in_run(o, p, world.size());
   // One Monte Carlo run of a model: under importance sampling its own pilot and measure (kept
   // in `shifts` for the what-if runs), else plain, with the tap and the baseline's loss sink.
   const auto simulate_model = [&](std::size_t index, const std::string& name, SimSpec& model,
-                                  PathRiskTap* tap, const LossSink& sink) {
+                                  PathObserver* tap, const LossSink& sink) {
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       update(name, done, total, "paths");
     };
@@ -183,9 +185,23 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     }
     const std::string& name = names[k];
     SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
-    ScenarioResult res = simulate_model(k, name, model, k < taps.size() ? taps[k].get() : nullptr,
+    PathObserver* observer = k < taps.size() ? taps[k].get() : nullptr;
+    if (p.books.hierarchy()) {
+      books_tap = std::make_unique<BooksTap>(market, portfolio, p.books, p.sim,
+                                             k == 0 ? nullptr : &p.applied[k - 1], backend.cpu(),
+                                             settings, observer);
+      observer = books_tap.get();
+    }
+    ScenarioResult res = simulate_model(k, name, model, observer,
                                         k == 0 ? feedback.baseline_losses : LossSink{});
     if (k < taps.size()) taps[k]->release_days();
+    if (books_tap) {
+      if (world.is_root()) {
+        const PhaseScope phase(Phase::kComponents);
+        books_tap->add_to(report.books, name, runs.paths_of(k));
+      }
+      books_tap.reset();
+    }
     if (!world.is_root()) continue;
     if (k > 0) {
       const Scenario& sc = scenarios[k - 1];

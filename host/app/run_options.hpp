@@ -17,6 +17,9 @@ namespace chipshock {
 
 struct RunOptions {
   std::string market, portfolio, out_dir;
+  // --portfolio given more than once: the files after the first (`portfolio`), each a book
+  // under one top ("all books"), revalued on the same paths.
+  std::vector<std::string> more_portfolios;
   std::vector<std::string> scenarios;
   std::vector<std::string> replays;           // --replay DATE
   std::vector<std::string> replay_windows;    // --replay-window FROM:TO

@@ -83,6 +83,19 @@ void check_option_rules(const RunOptions& o, int world_size) {
     throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
 }
 
+void check_book_rules(const RunOptions& o, int world_size) {
+  const auto refuse = [](const std::string& option, const std::string& why) {
+    throw InputError("", 0, option, "not with a book hierarchy ([[books]] or several --portfolio): " + why,
+                     "run each book on its own for that, or the books without it");
+  };
+  if (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth)
+    refuse("--backend", "its books are revalued on the CPU's paths (use --backend cpu or auto)");
+  if (world_size > 1) refuse("mpirun", "its books' losses are gathered in one process");
+  if (!o.checkpoint.empty()) refuse("--checkpoint", "its books' progress is not saved");
+  if (o.importance_sampling)
+    refuse("--importance-sampling", "each book would need its own measure");
+}
+
 namespace {
 
 // The checkpoint is deleted when the run ends and saved over after every batch: it must not be
@@ -255,7 +268,36 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   p.market = market_text != nullptr ? load_market_text(*market_text, o.market, as_given)
                                     : load_market(o.market, as_given);
   if (!as_given) repair_market_correlation(p.market, o.repair_correlation);
-  p.portfolio = portfolio_of(o.portfolio, p.market);
+  // The book: one --portfolio file, or several combined under one top.
+  const auto book_of = [&](const Market& m) {
+    if (o.more_portfolios.empty()) return portfolio_of(o.portfolio, m);
+    std::vector<Portfolio> parts{portfolio_of(o.portfolio, m)};
+    std::string files = o.portfolio;
+    for (const std::string& f : o.more_portfolios) {
+      parts.push_back(portfolio_of(f, m));
+      files += ", " + f;
+    }
+    Portfolio all = combine_portfolios(parts, kAllBooksName);
+    all.file = files;
+    return all;
+  };
+  // With [[books]], the run's book is the top's: every position, every book's cash.
+  Portfolio raw = book_of(p.market);
+  p.books = book_tree(raw);
+  p.portfolio = p.books.hierarchy() ? p.books.portfolio_of(raw, 0) : std::move(raw);
+  if (p.books.hierarchy()) {
+    check_book_rules(o, world.size());
+    // each book keeps its own loss tail, beside the run's
+    const std::uint64_t book_bytes =
+        tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * (p.books.nodes.size() + 1);
+    if (memory > 0 && book_bytes > memory / 2)
+      throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
+                       "keeping the loss tails of " + std::to_string(p.books.nodes.size()) +
+                           " books over " + std::to_string(settings.path_bound()) + " paths needs " +
+                           std::to_string(book_bytes >> 20) +
+                           " MiB, more than half of this machine's memory",
+                       "use fewer paths, fewer books or higher confidence levels");
+  }
   const Market& market = p.market;
   const Portfolio& portfolio = p.portfolio;
   if (!o.what_if.empty()) p.what_if = portfolio_of(o.what_if, market);
@@ -298,7 +340,9 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
         throw InputError(sc.file, 0, "name",
                          "scenario name '" + sc.name + "' is the --stressed entry's",
                          "rename the scenario");
-    p.stressed_portfolio = portfolio_of(o.portfolio, p.stressed_market);
+    Portfolio stressed = book_of(p.stressed_market);
+    p.stressed_portfolio =
+        p.books.hierarchy() ? p.books.portfolio_of(stressed, 0) : std::move(stressed);
     p.stressed_spec = std::make_unique<SimSpec>(p.stressed_market, *p.stressed_portfolio, sim);
   }
   // Replays and historical simulation are cheap and deterministic: computed before the Monte
@@ -337,7 +381,13 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / world.local_size());
   try {
-    p.backend = std::make_unique<BackendPlan>(o.backend, threads, spec.n_assets(), settings,
+    // A book hierarchy revalues its books on the CPU's paths (check_book_rules refused gpu
+    // and both).
+    const BackendChoice choice = p.books.hierarchy() ? BackendChoice::kCpu : o.backend;
+    if (p.books.hierarchy() && o.backend == BackendChoice::kAuto)
+      p.notices.push_back("chipshock: the book hierarchy runs on the CPU backend (its books are "
+                          "revalued on the CPU's paths)");
+    p.backend = std::make_unique<BackendPlan>(choice, threads, spec.n_assets(), settings,
                                               gpu_for_local_rank(world.local_rank()), o.cpu_isa);
   } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
     throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
@@ -379,8 +429,9 @@ OutputSizes estimate_output_sizes(const RunOptions& o, const PreparedRun& p, int
     for (std::uint64_t n = s.paths; n < s.max_paths; n *= 2) ++steps;
   const std::uint64_t per_result =
       (24 << 10) + (2 << 10) * s.confidences.size() + (3 << 10) * positions + 512 * steps +
+      (p.books.hierarchy() ? (3 << 10) * s.confidences.size() * p.books.nodes.size() : 0) +
       (o.stop_loss.empty() ? 0 : 160 * static_cast<std::uint64_t>(o.horizon_days));
-  const std::uint64_t base = (48 << 10) + (2 << 10) * positions +  // + greeks, parametric
+  const std::uint64_t base = (48 << 10) + (1 << 10) * positions +  // + greeks, parametric
                              (o.what_if.empty() ? 0 : (8 << 10) + 1024 * positions);
   OutputSizes sizes;
   const std::uint64_t rendered = 2 * (base + results * per_result);  // report.json, .md, .html

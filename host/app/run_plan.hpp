@@ -17,6 +17,7 @@
 #include "host/risk_engine.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/scenario/scenario_application.hpp"
+#include "host/analytics/books.hpp"
 #include "host/sim_spec.hpp"
 
 namespace chipshock {
@@ -26,11 +27,15 @@ class MpiWorld;
 // Everything a run needs, read and checked on every rank before any path runs.
 // The name of the --stressed entry among the scenarios.
 inline constexpr const char* kStressedName = "stressed";
+// The top of the books when --portfolio is given more than once.
+inline constexpr const char* kAllBooksName = "all books";
 
 struct PreparedRun {
   RunSettings settings;
   Market market;
-  Portfolio portfolio;
+  Portfolio portfolio;  // every position (several --portfolio: combined under kAllBooksName)
+  // The book hierarchy ([[books]] or several --portfolio; hierarchy() false: one book).
+  BookTree books;
   std::optional<Portfolio> what_if;
   SimSettings sim;
   std::unique_ptr<SimSpec> spec;
@@ -52,6 +57,9 @@ struct PreparedRun {
 // Every rule between options, in one place; throws InputError (exit 2) naming the option.
 // world_size: the MPI ranks of the run.
 void check_option_rules(const RunOptions& o, int world_size);
+// The options a book hierarchy runs with (CPU backend, one process, no checkpoint, no
+// importance sampling); throws InputError naming the one refused.
+void check_book_rules(const RunOptions& o, int world_size);
 
 // Reads and checks everything the run needs (options, each on its own and against the others,
 // files, scenarios, price history, backend, output folder, loss-tail memory, checkpoint) into p.

@@ -149,9 +149,11 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   CLI::App* run = app.add_subcommand("run", "Simulate the book and report VaR and ES");
   run->add_option("--market", o.market, "Market file (TOML): spots, vols, correlation")
       ->type_name("FILE");
-  run->add_option("--portfolio", o.portfolio,
-                  "Portfolio file: TOML (cash and positions) or a .csv positions table "
-                  "(ticker,quantity,type,strike,expiry,style,implied_vol)")
+  std::vector<std::string> portfolio_files;
+  run->add_option("--portfolio", portfolio_files,
+                  "Portfolio file: TOML (cash and positions, optional [[books]] hierarchy) or a "
+                  ".csv positions table (ticker,quantity,type,strike,expiry,style,implied_vol); "
+                  "repeatable: each file a book under one top, all on the same paths")
       ->type_name("FILE");
   run->add_option("--scenario", o.scenarios, "Scenario name or file (repeatable)")
       ->type_name("NAME|FILE");
@@ -498,6 +500,10 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   try {
     if (run->parsed()) {
       o.target_rel_error_given = target_option->count() > 0;
+      if (!portfolio_files.empty()) {
+        o.portfolio = portfolio_files.front();
+        o.more_portfolios.assign(portfolio_files.begin() + 1, portfolio_files.end());
+      }
       return run_command(o, *world);
     }
     // The other commands are one process's work: under mpirun, rank 0 does it alone.

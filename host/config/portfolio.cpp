@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -65,6 +66,10 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   } else {
     r.fail("type", "unknown position type '" + type + "'", "use equity, call or put");
   }
+  if (const auto book = r.optional_string("book")) {
+    if (book->empty()) r.fail("book", "empty: name a [[books]] entry, or leave the key out");
+    p.book = *book;
+  }
   if (p.type == PositionType::kEquity) {
     for (const char* key : {"strike", "expiry_days", "expiry", "style", "implied_vol"})
       if (r.has(key)) r.fail(key, "only options (type = \"call\" or \"put\") take this key");
@@ -116,6 +121,77 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   return p;
 }
 
+constexpr long kMaxBooks = 10000;
+
+// A book's name: 1-200 characters, none of them a control character.
+bool valid_book_name(const std::string& name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (const unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+BookDef read_book(const std::string& file, std::size_t k, const toml::node& node) {
+  const std::string where = "books[" + std::to_string(k) + "]";
+  if (!node.is_table()) throw InputError(file, node_line(node), where, "expected a table ([[books]])");
+  TomlReader r(*node.as_table(), file, where + ".");
+  BookDef b;
+  b.line = r.line();
+  b.name = r.string("name");
+  if (!valid_book_name(b.name))
+    r.fail("name", "a book's name is 1 to 200 characters, none of them a control character");
+  if (const auto parent = r.optional_string("parent")) {
+    if (parent->empty()) r.fail("parent", "empty: name a book, or leave the key out (the top)");
+    b.parent = *parent;
+  }
+  b.cash = r.optional_number("cash").value_or(0.0);
+  if (std::fabs(b.cash) > 1e15) r.fail("cash", "magnitude above 1e15 is not plausible");
+  r.finish();
+  return b;
+}
+
+// Book names unique, parents known, no cycle, each position's book declared.
+void check_books(Portfolio& pf) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t k = 0; k < pf.books.size(); ++k) {
+    BookDef& b = pf.books[k];
+    const std::string field = "books[" + std::to_string(k) + "].name";
+    if (b.name == pf.name)
+      throw InputError(pf.file, b.line, field,
+                       "'" + echo_text(b.name) + "' is the portfolio's own name (the top book)",
+                       "give the book another name");
+    if (!index.emplace(b.name, k).second)
+      throw InputError(pf.file, b.line, field, "a second book named '" + echo_text(b.name) + "'",
+                       "book names must be unique");
+    if (b.parent.empty()) b.parent = pf.name;
+  }
+  for (std::size_t k = 0; k < pf.books.size(); ++k) {
+    const BookDef& b = pf.books[k];
+    if (b.parent != pf.name && index.count(b.parent) == 0)
+      throw InputError(pf.file, b.line, "books[" + std::to_string(k) + "].parent",
+                       "unknown book '" + echo_text(b.parent) + "'",
+                       "name a [[books]] entry or the portfolio ('" + echo_text(pf.name) + "')");
+    // up the parents: the top within as many steps as there are books, else a cycle
+    std::string at = b.parent;
+    for (std::size_t steps = 0; at != pf.name; ++steps) {
+      if (at == b.name || steps > pf.books.size())
+        throw InputError(pf.file, b.line, "books[" + std::to_string(k) + "].parent",
+                         "the books' parents form a cycle through '" + echo_text(b.name) + "'",
+                         "every chain of parents must end at the portfolio ('" +
+                             echo_text(pf.name) + "')");
+      at = pf.books[index.at(at)].parent;
+    }
+  }
+  for (std::size_t k = 0; k < pf.positions.size(); ++k) {
+    const Position& p = pf.positions[k];
+    if (!p.book.empty() && p.book != pf.name && index.count(p.book) == 0)
+      throw InputError(pf.file, p.line, "positions[" + std::to_string(k) + "].book",
+                       "unknown book '" + echo_text(p.book) + "'",
+                       pf.books.empty() ? "declare it in a [[books]] table (name, parent)"
+                                        : "name a [[books]] entry or the portfolio");
+  }
+}
+
 Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
                               const Market& market) {
   Portfolio pf;
@@ -137,7 +213,14 @@ Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
     r.fail("positions", "more than " + std::to_string(kMaxPositions) + " positions");
   for (std::size_t k = 0; k < positions.size(); ++k)
     pf.positions.push_back(read_position(path, k, positions[k], market));
+  if (r.has("books")) {
+    const toml::array& books = r.array("books");
+    if (static_cast<long>(books.size()) > kMaxBooks)
+      r.fail("books", "more than " + std::to_string(kMaxBooks) + " books");
+    for (std::size_t k = 0; k < books.size(); ++k) pf.books.push_back(read_book(path, k, books[k]));
+  }
   r.finish();
+  check_books(pf);
   return pf;
 }
 
@@ -283,6 +366,37 @@ Portfolio load_portfolio(const std::string& path, const Market& market) {
     return load_portfolio_csv(buf.str(), path, market);
   }
   return portfolio_from_toml(parse_toml_file(path), path, market);
+}
+
+Portfolio combine_portfolios(const std::vector<Portfolio>& parts, const std::string& name) {
+  Portfolio all;
+  all.name = name;
+  std::map<std::string, std::string> seen;  // book name -> its file
+  seen[name] = "";
+  const auto claim = [&](const std::string& book, const Portfolio& part, long line,
+                         const std::string& field) {
+    const auto [at, fresh] = seen.emplace(book, part.file);
+    if (!fresh)
+      throw InputError(part.file, line, field,
+                       "the book name '" + echo_text(book) + "' is taken" +
+                           (at->second.empty() ? " (the top of the books of every --portfolio)"
+                                               : " by " + at->second),
+                       "every portfolio and book needs its own name across the --portfolio files");
+  };
+  for (const Portfolio& part : parts) {
+    if (all.as_of.empty()) all.as_of = part.as_of;
+    claim(part.name, part, 1, "name");
+    all.books.push_back({part.name, name, part.cash, 1});
+    for (std::size_t k = 0; k < part.books.size(); ++k) {
+      claim(part.books[k].name, part, part.books[k].line, "books[" + std::to_string(k) + "].name");
+      all.books.push_back(part.books[k]);
+    }
+    for (Position p : part.positions) {
+      if (p.book.empty()) p.book = part.name;
+      all.positions.push_back(p);
+    }
+  }
+  return all;
 }
 
 Portfolio load_portfolio_text(const std::string& text, const std::string& name,

@@ -19,6 +19,16 @@ struct Position {
   std::string expiry_date;   // options given `expiry = DATE`: that date ("" = expiry_days given)
   long expiry_line = 0;
   double implied_vol = 0.0;  // options only: 0 = use the asset's vol
+  std::string book;          // the [[books]] entry it belongs to ("" = the portfolio itself)
+  long line = 0;
+};
+
+// A [[books]] entry: a node of the book hierarchy (firm -> desk -> book). Its positions are the
+// ones that name it in `book`, and those of the books below it.
+struct BookDef {
+  std::string name;
+  std::string parent;  // a book's name, or the portfolio's (the default: the top)
+  double cash = 0.0;   // held by this book (the portfolio's `cash` is the top's own)
   long line = 0;
 };
 
@@ -28,6 +38,9 @@ struct Portfolio {
   std::string as_of;  // optional date of the book ("" = not given); must be the market's
   double cash = 0.0;
   std::vector<Position> positions;
+  // [[books]]: the hierarchy below the portfolio, whose name is the top node (empty: one book,
+  // the portfolio). Names are unique (and not the portfolio's), parents known, no cycles.
+  std::vector<BookDef> books;
 };
 
 // Parses and validates against the market (tickers must exist there); throws InputError. A
@@ -46,6 +59,12 @@ Portfolio load_portfolio_text(const std::string& text, const std::string& name,
                               const Market& market);
 
 const char* position_type_name(PositionType t);
+
+// Several portfolio files as one book hierarchy (run --portfolio repeated): the top is a new
+// node `name` holding each file's portfolio as a book (its own [[books]] below it), positions in
+// file order, cash in each file's top book. Throws InputError naming the file whose portfolio or
+// book name repeats one already read.
+Portfolio combine_portfolios(const std::vector<Portfolio>& parts, const std::string& name);
 
 // The tickers the portfolio holds, in the market's order.
 std::vector<std::string> held_tickers(const Market& market, const Portfolio& portfolio);

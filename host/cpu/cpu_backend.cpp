@@ -26,6 +26,30 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
   throw_if_run_cancelled();  // the kernel skipped the paths left (host/run_cancel.hpp)
 }
 
+void CpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
+                                std::uint64_t seed, std::uint64_t first_path,
+                                std::uint64_t count, double* losses) const {
+  if (spec.importance_sampling())
+    throw std::invalid_argument("simulate_books: not under importance sampling");
+  std::vector<BookView> views;
+  for (const SimSpec* b : books) {
+    if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
+        b->importance_sampling())
+      throw std::invalid_argument("simulate_books: a book's model differs from the run's");
+    views.push_back(b->book());
+    for (int i = 0; i < spec.n_assets(); ++i)  // the kernel takes the spots from the first book
+      if (views.back().spot0[i] != views.front().spot0[i])
+        throw std::invalid_argument("simulate_books: the books' spots differ");
+  }
+  if (views.empty() || count == 0) return;
+  const cpu_kernel::SimulateBooksFn kernel = isa_ == CpuIsa::kAvx512
+                                                 ? cpu_kernel::simulate_books_avx512
+                                                 : cpu_kernel::simulate_books_avx2;
+  kernel(spec.model(), views.data(), static_cast<int>(views.size()), seed, first_path, count,
+         losses, threads_);
+  throw_if_run_cancelled();
+}
+
 void CpuBackend::simulate_lines(const SimSpec& spec, std::uint64_t seed,
                                 const std::vector<std::uint64_t>& paths,
                                 std::vector<double>& line_losses,

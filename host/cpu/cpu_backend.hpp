@@ -41,6 +41,15 @@ class CpuBackend final : public DayValueSimulator {
                           std::uint64_t count, double* losses, double* drawdowns,
                           std::int32_t* first_breach) const override;
 
+  // Several books on the same paths, simulated once (run --portfolio with books): paths
+  // [first_path, first_path + count) under spec's model, and losses[k * count + j] the loss of
+  // books[k]'s book on path first_path + j, bit for bit what simulate_losses(*books[k], ...)
+  // gives: every book spec must have spec's model (the same market, settings and scenario; no
+  // importance sampling). Cost: one simulation, plus a revaluation per book and path.
+  void simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
+                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                      double* losses) const;
+
   // Each portfolio line's loss on chosen paths (the tail paths, for component VaR/ES): for
   // k < paths.size(), line_losses[k * spec.positions().size() + j] is line j's loss on path
   // paths[k] (any order), under the spec's measure (importance sampling included), and

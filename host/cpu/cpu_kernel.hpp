@@ -40,6 +40,14 @@ using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const Li
                                  std::uint64_t count, double* line_losses, double* losses,
                                  int threads);
 
+// Several books revalued on the same paths (run --portfolio with books): paths
+// [first_path, first_path + count) simulated once under m, and losses[k * count + j] book k's
+// loss on path first_path + j, bit for bit what SimulateFn gives with books[k] (each book's own
+// lane_losses from the same log-returns). No importance sampling (m.is_shift must be null).
+using SimulateBooksFn = void (*)(const ModelView& m, const BookView* books, int n_books,
+                                 std::uint64_t seed, std::uint64_t first_path,
+                                 std::uint64_t count, double* losses, int threads);
+
 // Path-dependent risk of paths [first_path, first_path + count) in one pass over the horizon:
 // at the end of each day d (0-based) the path's loss under day_books[d] (the run cut at day
 // d + 1, as simulate_days gives it); losses[k] the last day's (bit for bit simulate_*'s loss
@@ -74,6 +82,13 @@ void simulate_lines_avx512(const ModelView& m, const BookView& b, const LineView
                            int n_lines, std::uint64_t seed, const std::uint64_t* paths,
                            std::uint64_t count, double* line_losses, double* losses,
                            int threads);
+
+void simulate_books_avx2(const ModelView& m, const BookView* books, int n_books,
+                         std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                         double* losses, int threads);
+void simulate_books_avx512(const ModelView& m, const BookView* books, int n_books,
+                           std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                           double* losses, int threads);
 
 void simulate_path_risk_avx2(const ModelView& m, const BookView* day_books, double stop_loss,
                              std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,

@@ -11,7 +11,7 @@
 
 #if !defined(CHIPSHOCK_KERNEL_ENTRY) || !defined(CHIPSHOCK_DAYS_ENTRY) ||     \
     !defined(CHIPSHOCK_LINES_ENTRY) || !defined(CHIPSHOCK_PATH_RISK_ENTRY) || \
-    !defined(CHIPSHOCK_ISA_TAG)
+    !defined(CHIPSHOCK_BOOKS_ENTRY) || !defined(CHIPSHOCK_ISA_TAG)
 #error "include host/cpu/cpu_kernel_impl.hpp only from host/cpu/cpu_kernel_*.cpp"
 #endif
 
@@ -290,6 +290,29 @@ struct Scratch {
   Buffer<float> increments;  // and one step's increments
 };
 
+// The lanes' losses from their values of cash and shares (v_lo, v_hi: the lower and upper
+// lanes) and horizon spots: each lane's options added in order, then value0 - value.
+void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
+                        const DoubleVec& v_hi, const double* spot, int valid, double* out) {
+  const DoubleTag dd;
+  alignas(64) double v[kLanes];
+  hn::Store(v_lo, dd, v);
+  hn::Store(v_hi, dd, v + kDoubleLanes);
+  for (int l = 0; l < valid; ++l) {
+    double value = v[l];
+    const double* s = spot + l * n_assets;
+    for (int k = 0; k < b.n_options; ++k) {
+      const OptionView& o = b.options[k];
+      value =
+          fma(o.quantity,
+              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
+                            o.dividend_yield),
+              value);
+    }
+    out[l] = b.value0 - value;
+  }
+}
+
 // path_loss (kernels/revalue.cuh) for the lanes: the same horizon spots spot0_i * e^(x_i) and
 // the same book value, term by term the fused multiply-adds of book_value, a register of
 // doubles at a time for cash and shares, then each lane's options in order. Lanes at or past
@@ -315,22 +338,37 @@ void lane_losses(const BookView& b, int n_assets, const FloatLanes* x, int valid
       for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = sv[l];
     }
   }
-  alignas(64) double v[kLanes];
-  hn::Store(v_lo, dd, v);
-  hn::Store(v_hi, dd, v + kDoubleLanes);
-  for (int l = 0; l < valid; ++l) {
-    double value = v[l];
-    const double* s = spot + l * n_assets;
-    for (int k = 0; k < b.n_options; ++k) {
-      const OptionView& o = b.options[k];
-      value =
-          fma(o.quantity,
-              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
-                            o.dividend_yield),
-              value);
-    }
-    out[l] = b.value0 - value;
+  lane_option_losses(b, n_assets, v_lo, v_hi, spot, valid, out);
+}
+
+// Several books on the same lanes (simulate_books): every asset's horizon spot once, as
+// lane_losses computes it, into spot[l * n_assets + i] ...
+void lane_spots(const double* spot0, int n_assets, const FloatLanes* x, double* spot) {
+  const DoubleTag dd;
+  for (int i = 0; i < n_assets; ++i) {
+    const DoubleVec s0 = hn::Set(dd, spot0[i]);
+    alignas(64) double sv[kLanes];
+    hn::Store(hn::Mul(s0, lane_exp(lower_as_double(x[i]))), dd, sv);
+    hn::Store(hn::Mul(s0, lane_exp(upper_as_double(x[i]))), dd, sv + kDoubleLanes);
+    for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = sv[l];
   }
+}
+
+// ... then each book's loss from them: lane_losses' value, the same fused multiply-adds in the
+// same order, without the exponentials.
+void lane_losses_from_spots(const BookView& b, int n_assets, const double* spot, int valid,
+                            double* out) {
+  const DoubleTag dd;
+  DoubleVec v_lo = hn::Set(dd, b.cash), v_hi = v_lo;
+  for (int k = 0; k < b.n_held; ++k) {
+    const int i = b.held_assets[k];
+    alignas(64) double sv[kLanes];
+    for (int l = 0; l < kLanes; ++l) sv[l] = spot[l * n_assets + i];
+    const DoubleVec q = hn::Set(dd, b.equity_qty[i]);
+    v_lo = hn::MulAdd(q, hn::Load(dd, sv), v_lo);
+    v_hi = hn::MulAdd(q, hn::Load(dd, sv + kDoubleLanes), v_hi);
+  }
+  lane_option_losses(b, n_assets, v_lo, v_hi, spot, valid, out);
 }
 
 // The day observer of simulate_days: the lanes' losses on the days that have a row.
@@ -491,6 +529,17 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
   });
 }
 
+void simulate_books(const ModelView& m, const BookView* books, int n_books, std::uint64_t seed,
+                    std::uint64_t first_path, std::uint64_t count, double* losses, int threads) {
+  for_each_group(m, count, threads, 32, [&](std::uint64_t offset, int valid, Scratch& scratch) {
+    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr);
+    lane_spots(books[0].spot0, m.n_assets, scratch.x.data(), scratch.spot.data());
+    for (int k = 0; k < n_books; ++k)
+      lane_losses_from_spots(books[k], m.n_assets, scratch.spot.data(), valid,
+                             losses + static_cast<std::uint64_t>(k) * count + offset);
+  });
+}
+
 void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::LineView* lines,
                     int n_lines, std::uint64_t seed, const std::uint64_t* paths,
                     std::uint64_t count, double* line_losses, double* losses, int threads) {
@@ -527,6 +576,12 @@ void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const i
                           double* losses, int threads) {
   simd::HWY_NAMESPACE::simulate_days(m, day_books, day_rows, seed, first_path, count, losses,
                                      threads);
+}
+
+void CHIPSHOCK_BOOKS_ENTRY(const ModelView& m, const BookView* books, int n_books,
+                           std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                           double* losses, int threads) {
+  simd::HWY_NAMESPACE::simulate_books(m, books, n_books, seed, first_path, count, losses, threads);
 }
 
 void CHIPSHOCK_LINES_ENTRY(const ModelView& m, const BookView& b, const LineView* lines,

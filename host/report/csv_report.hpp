@@ -67,6 +67,16 @@ std::string fan_chart_csv(const nlohmann::ordered_json& report);
 //   cpu_seconds,speedup,max_rel_diff
 std::string backend_comparison_csv(const nlohmann::ordered_json& report);
 
+// books.csv (a book hierarchy): one row per run (baseline, each scenario), book and level,
+// the books in the tree's order (parents first).
+//   scenario,book,parent,depth,confidence,var,es,var_lo,var_hi,es_lo,es_hi,children_var,
+//   children_es,diversification_es,es_contribution_to_parent,share_of_parent_es,mean_loss,
+//   stdev_loss,paths,positions,value
+// children_*: the sums of the children's own VaR and ES (parents only); diversification_es =
+// children_es - es; es_contribution_to_parent: the book's Euler share of its parent's ES (empty
+// at the top); parent empty at the top.
+std::string books_csv(const nlohmann::ordered_json& report);
+
 // greeks.csv: each position's greeks (host/analytics/greeks.hpp for the units), then a row
 // "total" (ticker and quantity empty).
 //   position,ticker,quantity,value,delta,gamma,vega,theta

@@ -202,14 +202,14 @@ void convergence_tables(std::ostringstream& h, const RunReport& r) {
   h << "</p>\n";
   for (const ScenarioResult& s : r.scenarios) {
     if (s.convergence.size() < 2) continue;
-    h << "<table>\n<tr><th>" << escape_html(s.name) << ": paths</th>";
+    h << "<table>\n<tr><th>" << breakable_html(s.name) << ": paths</th>";
     for (const LevelRisk& l : s.levels) h << "<th class=\"n\">ES " << pct(l.confidence) << "</th>";
     h << "</tr>\n";
     for (const ConvergencePoint& p : s.convergence) {
       h << "<tr><td class=\"n\">" << p.paths << "</td>";
       for (const LevelRisk& l : p.levels)
-        h << "<td class=\"n\">" << money(l.es) << " (" << money(l.es_lo) << " \u2013 "
-          << money(l.es_hi) << ")</td>";
+        h << "<td class=\"n\">" << money(l.es) << "<br><span class=\"ci\">" << money(l.es_lo)
+          << " \u2013 " << money(l.es_hi) << "</span></td>";
       h << "</tr>\n";
     }
     h << "</table>\n";
@@ -239,6 +239,42 @@ void what_if_table(std::ostringstream& h, const RunReport& r) {
                                                     : std::string("\u2014"))
         << "</td></tr>\n";
   h << "</table>\n";
+}
+
+// A book hierarchy: per run, each book's VaR and ES at the highest level, the diversification
+// at each parent and each book's Euler share of its parent's ES (books.csv has every level).
+void books_tables(std::ostringstream& h, const RunReport& r) {
+  if (r.books.empty()) return;
+  const BookNodeReport& top = r.books.nodes.front();
+  h << "<h2 id=\"books\">Books</h2>\n<p>Every book revalued on the same paths as the whole "
+       "(its numbers are those of a run of that book alone). Diversification: the parent's "
+       "books' own ES added up, less the parent's ES. Contribution: the book's Euler share of "
+       "its parent's ES (the shares of a parent's books add up to 100%). The highest level "
+       "only; books.csv has every level.</p>\n";
+  for (std::size_t k = 0; k < top.scenarios.size(); ++k) {
+    const BookScenario& ts = top.scenarios[k];
+    if (ts.levels.empty()) continue;
+    const std::size_t l = ts.levels.size() - 1;
+    h << "<h3>" << breakable_html(ts.scenario) << ", " << pct(ts.levels[l].confidence)
+      << "</h3>\n<table>\n<tr><th>Book</th><th class=\"n\">VaR</th><th class=\"n\">ES</th>"
+         "<th class=\"n\">Diversification</th><th class=\"n\">Contribution to parent "
+         "ES</th><th class=\"n\">Share</th></tr>\n";
+    for (const BookNodeReport& n : r.books.nodes) {
+      const BookLevel& v = n.scenarios[k].levels[l];
+      const std::string none = "\u2014";
+      h << "<tr><td style=\"padding-left:" << 0.3 + 1.2 * n.depth << "em\">"
+        << breakable_html(n.name) << "</td><td class=\"n\">" << money(v.var)
+        << "</td><td class=\"n\">" << money(v.es) << "</td><td class=\"n\">"
+        << (std::isfinite(v.children_es) ? money(v.children_es - v.es) : none)
+        << "</td><td class=\"n\">"
+        << (std::isfinite(v.es_contribution) ? signed_money(v.es_contribution) : none)
+        << "</td><td class=\"n\">"
+        << (std::isfinite(v.share_of_parent_es) ? pct(std::round(v.share_of_parent_es * 1000) / 1000)
+                                                : none)
+        << "</td></tr>\n";
+    }
+    h << "</table>\n";
+  }
 }
 
 // Greeks per position and the delta-gamma-normal VaR/ES next to the Monte Carlo baseline's.
@@ -398,6 +434,7 @@ std::string report_html(const RunReport& r) {
   risk_table(h, r);
   convergence_tables(h, r);
   what_if_table(h, r);
+  books_tables(h, r);
   greeks_tables(h, r);
   h << path_risk_html(r.path_risk, r.currency);
   charts(h, r);
@@ -405,7 +442,8 @@ std::string report_html(const RunReport& r) {
   h << "<footer>chipshock " << escape_html(r.version)
     << ". Files next to this one: report.json (the machine-readable contract), report.md, "
        "scenarios.csv, loss_histogram.csv, components.csv, what_if.csv, path_risk.csv, "
-       "convergence.csv, fan_chart.csv, backend_comparison.csv, greeks.csv, parametric.csv and "
+       "convergence.csv, fan_chart.csv, backend_comparison.csv, books.csv, greeks.csv, "
+       "parametric.csv and "
        "report_values.csv (every "
        "number of report.json).</footer>\n</body>\n</html>\n";
   return h.str();

@@ -9,8 +9,8 @@ const std::vector<std::string>& report_file_names() {  // the set's files
   static const std::vector<std::string> names = {
       "report.json",     "report.md",       "report.html",    "scenarios.csv",
       "loss_histogram.csv", "components.csv", "what_if.csv",   "path_risk.csv",
-      "convergence.csv", "fan_chart.csv",   "backend_comparison.csv", "greeks.csv",
-      "parametric.csv",  "report_values.csv"};
+      "convergence.csv", "fan_chart.csv",   "backend_comparison.csv", "books.csv",
+      "greeks.csv",      "parametric.csv",  "report_values.csv"};
   return names;
 }
 
@@ -37,6 +37,7 @@ FileSetWrite write_report_files(const std::string& out_dir, const std::string& j
   set.push_back({"convergence.csv", convergence_csv(j)});
   set.push_back({"fan_chart.csv", fan_chart_csv(j)});
   set.push_back({"backend_comparison.csv", backend_comparison_csv(j)});
+  set.push_back({"books.csv", books_csv(j)});
   set.push_back({"greeks.csv", greeks_csv(j)});
   set.push_back({"parametric.csv", parametric_csv(j)});
   set.push_back({"report_values.csv", report_values_csv(j)});

@@ -247,6 +247,64 @@ static nlohmann::ordered_json greeks_json(const ParametricRisk& p) {
           {"total", total}};
 }
 
+static nlohmann::ordered_json books_json(const BooksReport& b) {
+  using nlohmann::ordered_json;
+  if (b.empty()) return nullptr;
+  ordered_json nodes = ordered_json::array();
+  for (const BookNodeReport& n : b.nodes) {
+    ordered_json scenarios = ordered_json::array();
+    for (const BookScenario& s : n.scenarios) {
+      ordered_json var = ordered_json::object(), es = ordered_json::object(),
+                   var_ci = ordered_json::object(), es_ci = ordered_json::object(),
+                   children_var = ordered_json::object(), children_es = ordered_json::object(),
+                   benefit = ordered_json::object(), contribution = ordered_json::object(),
+                   share = ordered_json::object();
+      const bool parent = !s.levels.empty() && std::isfinite(s.levels.front().children_es);
+      const bool below = !n.parent.empty();
+      for (const BookLevel& l : s.levels) {
+        const std::string key = confidence_key(l.confidence);
+        var[key] = l.var;
+        es[key] = l.es;
+        var_ci[key] = {l.var_lo, l.var_hi};
+        es_ci[key] = {l.es_lo, l.es_hi};
+        children_var[key] = l.children_var;
+        children_es[key] = l.children_es;
+        benefit[key] = l.children_es - l.es;
+        contribution[key] = l.es_contribution;
+        share[key] = l.share_of_parent_es;
+      }
+      scenarios.push_back({{"scenario", s.scenario},
+                           {"paths", s.paths},
+                           {"non_finite_paths", s.non_finite},
+                           {"mean_loss", s.mean_loss},
+                           {"stdev_loss", s.stdev_loss},
+                           {"worst_loss", s.worst_loss},
+                           {"var", var},
+                           {"es", es},
+                           {"var_ci", var_ci},
+                           {"es_ci", es_ci},
+                           {"children_var", parent ? children_var : ordered_json(nullptr)},
+                           {"children_es", parent ? children_es : ordered_json(nullptr)},
+                           {"diversification_es", parent ? benefit : ordered_json(nullptr)},
+                           {"es_contribution_to_parent", below ? contribution : ordered_json(nullptr)},
+                           {"share_of_parent_es", below ? share : ordered_json(nullptr)}});
+    }
+    nodes.push_back({{"name", n.name},
+                     {"parent", n.parent.empty() ? ordered_json(nullptr) : ordered_json(n.parent)},
+                     {"depth", n.depth},
+                     {"own_positions", n.own_positions},
+                     {"positions", n.positions},
+                     {"value", n.value},
+                     {"scenarios", scenarios}});
+  }
+  return {{"top", b.nodes.front().name},
+          {"method", "every book revalued on the run's paths (bit for bit a run of that book "
+                     "alone); diversification_es = children_es - es at each parent; "
+                     "es_contribution_to_parent = the parent's Euler component ES of the book's "
+                     "positions (they add up to the parent's ES)"},
+          {"nodes", nodes}};
+}
+
 static nlohmann::ordered_json parametric_json(const ParametricRisk& p) {
   using nlohmann::ordered_json;
   if (!p.computed) return nullptr;
@@ -385,6 +443,7 @@ nlohmann::ordered_json report_json(const RunReport& r) {
                                   "paths is the count it needed"}}
           : ordered_json(nullptr);
   j["what_if"] = what_if_json(r.what_if);
+  j["books"] = books_json(r.books);
   j["greeks"] = greeks_json(r.parametric);
   j["parametric"] = parametric_json(r.parametric);
   if (!r.comparisons.empty()) j["backend_comparison"] = comparison_json(r.comparisons);
@@ -472,6 +531,35 @@ static std::string what_if_markdown(const RunReport& r) {
          << signed_money(l.es_change) << " | "
          << (std::isfinite(l.es_change_first_order) ? signed_money(l.es_change_first_order) : "–")
          << " |\n";
+  return md.str();
+}
+
+static std::string books_markdown(const RunReport& r) {
+  if (r.books.empty()) return "";
+  std::ostringstream md;
+  md << "\n### Books\n\nEvery book revalued on the same paths as the whole. Diversification: "
+        "the parent's books' own ES added up, less the parent's ES; contribution: the book's "
+        "Euler share of its parent's ES. The highest level; books.csv has every level.\n";
+  const BookNodeReport& top = r.books.nodes.front();
+  for (std::size_t k = 0; k < top.scenarios.size(); ++k) {
+    if (top.scenarios[k].levels.empty()) continue;
+    const std::size_t l = top.scenarios[k].levels.size() - 1;
+    md << "\n| " << escape_markdown(top.scenarios[k].scenario) << ", "
+       << percent(top.scenarios[k].levels[l].confidence)
+       << " | VaR | ES | Diversification | Contribution to parent ES | Share |\n"
+          "|---|---:|---:|---:|---:|---:|\n";
+    for (const BookNodeReport& n : r.books.nodes) {
+      const BookLevel& v = n.scenarios[k].levels[l];
+      md << "| " << std::string(static_cast<std::size_t>(2 * n.depth), '.') << escape_markdown(n.name)
+         << " | " << format_money(v.var) << " | " << format_money(v.es) << " | "
+         << (std::isfinite(v.children_es) ? format_money(v.children_es - v.es) : "–") << " | "
+         << (std::isfinite(v.es_contribution) ? signed_money(v.es_contribution) : "–") << " | "
+         << (std::isfinite(v.share_of_parent_es)
+                 ? percent(std::round(v.share_of_parent_es * 1000) / 1000)
+                 : "–")
+         << " |\n";
+    }
+  }
   return md.str();
 }
 
@@ -584,6 +672,7 @@ std::string report_markdown(const RunReport& r) {
   md << convergence_markdown(r);
   md << components_markdown(r);
   md << what_if_markdown(r);
+  md << books_markdown(r);
   md << greeks_markdown(r);
   md << comparison_markdown(r.comparisons);
   md << "\n_chipshock " << r.version << "_\n";

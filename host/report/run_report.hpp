@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analytics/books.hpp"
 #include "host/analytics/greeks.hpp"
 #include "host/analytics/path_risk.hpp"
 #include "host/report/backend_comparison.hpp"
@@ -83,6 +84,8 @@ struct RunReport {
   // Greeks per position and the delta-gamma-normal VaR/ES of the baseline
   // (host/analytics/greeks.hpp): report.json's "greeks" and "parametric".
   ParametricRisk parametric;
+  // A book hierarchy's figures per node and run (host/analytics/books.hpp; empty: one book).
+  BooksReport books;
 };
 
 // "phases: simulate 0.512 s, tail 0.031 s, ..., other 0.020 s (wall 0.702 s)\n" (--timings);

@@ -361,6 +361,7 @@ TEST_CASE("the dry run's bound on the reports holds for real runs of many shapes
       "--portfolio scenarios/portfolio/ai_book.toml --replay 2025-01-27 --method historical "
       "--target-rel-error 0.05 --max-paths 200k",
       "--portfolio '" + many + "' " + all,
+      "--portfolio scenarios/portfolio/ai_desks.toml --stop-loss 1e6 " + all,  // a hierarchy
   };
   const std::regex bound_re("at most about ([0-9.]+) (KiB|MiB)");
   for (const std::string& shape : shapes) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CTest: report.html of a run with every section (scenarios, a replay, the stressed entry,
-# --what-if, --stop-loss, a run to a target error) rendered in headless Chromium by
+# --what-if, --stop-loss, a run to a target error), and of a book hierarchy's run with a plain
+# run's convergence tables, rendered in headless Chromium by
 # scripts/render_report.sh --check: every table and figure fits the 720 px column and the A4
 # print width. Skips (exit 77, with the reason) where chromium is not installed.
 # Usage: tests/report/render_check.sh path/to/chipshock
@@ -22,3 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
   --scenario taiwan_supply_disruption --scenario export_restrictions --target-rel-error 0.02 \
   --replay 2025-01-27 --stressed "$tmp/stressed.toml" --quiet --out "$tmp/report"
 scripts/render_report.sh --check "$tmp/report/report.html"
+"$bin" run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml \
+  --paths 200k --horizon 10 --seed 7 --backend cpu --scenario cheaper_model_disruption --quiet \
+  --out "$tmp/books"
+scripts/render_report.sh --check "$tmp/books/report.html"

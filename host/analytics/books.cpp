@@ -1,0 +1,237 @@
+#include "host/analytics/books.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "host/component_risk.hpp"
+#include "host/input_error.hpp"
+
+namespace chipshock {
+
+bool BookTree::holds(int k, int at) const {
+  for (; at >= 0; at = nodes[static_cast<std::size_t>(at)].parent)
+    if (at == k) return true;
+  return false;
+}
+
+int BookTree::child_toward(int k, int at) const {
+  for (; at >= 0; at = nodes[static_cast<std::size_t>(at)].parent)
+    if (nodes[static_cast<std::size_t>(at)].parent == k) return at;
+  return -1;
+}
+
+Portfolio BookTree::portfolio_of(const Portfolio& all, int k) const {
+  Portfolio pf;
+  pf.file = all.file;
+  pf.name = nodes[static_cast<std::size_t>(k)].name;
+  pf.as_of = all.as_of;
+  for (std::size_t j = 0; j < all.positions.size(); ++j)
+    if (holds(k, leaf[j])) {
+      pf.positions.push_back(all.positions[j]);
+      pf.positions.back().book.clear();
+    }
+  for (std::size_t n = 0; n < nodes.size(); ++n)
+    if (holds(k, static_cast<int>(n))) pf.cash += nodes[n].cash;
+  return pf;
+}
+
+BookTree book_tree(const Portfolio& pf) {
+  BookTree t;
+  std::map<std::string, int> index;
+  t.nodes.push_back({pf.name, -1, 0, {}, false, pf.cash, 0});
+  index[pf.name] = 0;
+  // parents before children: add a book once its parent is in (load_portfolio ruled out cycles)
+  std::vector<bool> added(pf.books.size(), false);
+  for (std::size_t placed = 0; placed < pf.books.size();) {
+    const std::size_t before = placed;
+    for (std::size_t k = 0; k < pf.books.size(); ++k) {
+      const BookDef& b = pf.books[k];
+      if (added[k] || index.count(b.parent) == 0) continue;
+      const int parent = index.at(b.parent);
+      BookTreeNode node{b.name, parent, t.nodes[static_cast<std::size_t>(parent)].depth + 1,
+                        {}, false, b.cash, b.line};
+      index[b.name] = static_cast<int>(t.nodes.size());
+      t.nodes[static_cast<std::size_t>(parent)].children.push_back(static_cast<int>(t.nodes.size()));
+      t.nodes.push_back(node);
+      added[k] = true;
+      ++placed;
+    }
+    if (placed == before)
+      throw InputError(pf.file, 0, "books", "the books' parents do not reach the portfolio");
+  }
+  t.leaf.assign(pf.positions.size(), 0);
+  for (std::size_t j = 0; j < pf.positions.size(); ++j) {
+    const std::string& book = pf.positions[j].book;
+    t.leaf[j] = book.empty() ? 0 : index.at(book);
+  }
+  if (!t.hierarchy()) return t;
+  // A parent's own positions go to a leaf of their own, "NAME (own positions)", inserted
+  // before its other children (so parents still come before their children).
+  for (std::size_t n = 0; n < t.nodes.size(); ++n) {
+    if (t.nodes[n].children.empty()) continue;
+    bool direct = false;
+    for (int l : t.leaf) direct = direct || l == static_cast<int>(n);
+    if (!direct) continue;
+    const int own = static_cast<int>(t.nodes.size());
+    t.nodes.push_back({t.nodes[n].name + " (own positions)", static_cast<int>(n),
+                       t.nodes[n].depth + 1, {}, true, 0, 0});
+    t.nodes[n].children.insert(t.nodes[n].children.begin(), own);
+    for (int& l : t.leaf)
+      if (l == static_cast<int>(n)) l = own;
+  }
+  // pre-order: each node followed by its subtree, children in their order
+  std::vector<int> order;
+  std::vector<int> stack{0};
+  while (!stack.empty()) {
+    const int n = stack.back();
+    stack.pop_back();
+    order.push_back(n);
+    const auto& ch = t.nodes[static_cast<std::size_t>(n)].children;
+    for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back(*it);
+  }
+  std::vector<int> renumber(t.nodes.size());
+  for (std::size_t k = 0; k < order.size(); ++k) renumber[static_cast<std::size_t>(order[k])] = static_cast<int>(k);
+  BookTree sorted;
+  for (int old : order) {
+    BookTreeNode node = t.nodes[static_cast<std::size_t>(old)];
+    if (node.parent >= 0) node.parent = renumber[static_cast<std::size_t>(node.parent)];
+    for (int& c : node.children) c = renumber[static_cast<std::size_t>(c)];
+    sorted.nodes.push_back(node);
+  }
+  for (int l : t.leaf) sorted.leaf.push_back(renumber[static_cast<std::size_t>(l)]);
+  for (std::size_t n = 0; n < sorted.nodes.size(); ++n) {
+    bool any = false;
+    for (int l : sorted.leaf) any = any || sorted.holds(static_cast<int>(n), l);
+    if (!any)
+      throw InputError(pf.file, sorted.nodes[n].line, "books",
+                       "the book '" + echo_text(sorted.nodes[n].name) +
+                           "' holds no position (none names it or a book below it)",
+                       "give it positions (book = \"" + echo_text(sorted.nodes[n].name) +
+                           "\"), or remove it");
+  }
+  return sorted;
+}
+
+BooksTap::BooksTap(const Market& market, const Portfolio& all, const BookTree& tree,
+                   const SimSettings& sim, const AppliedScenario* scenario,
+                   const CpuBackend& backend, const RunSettings& settings, PathObserver* inner)
+    : tree_(tree), backend_(backend), settings_(settings), inner_(inner) {
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    const Portfolio pf = tree.portfolio_of(all, static_cast<int>(n));
+    specs_.push_back(scenario != nullptr ? std::make_unique<SimSpec>(market, pf, sim, *scenario)
+                                         : std::make_unique<SimSpec>(market, pf, sim));
+    books_.push_back(specs_.back().get());
+    acc_.push_back(scenario_accumulator(*specs_.back(), settings));
+  }
+}
+
+void BooksTap::simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
+                        std::uint64_t first, std::uint64_t count, double* losses) {
+  if (first != folded_)
+    throw std::logic_error("BooksTap: paths must arrive in order, each once");
+  std::uint64_t inner = 0;  // the inner observer's paths: its losses are the run's
+  if (inner_ != nullptr && first < inner_->paths()) {
+    inner = std::min(count, inner_->paths() - first);
+    inner_->simulate(spec, backend, seed, first, inner, losses);
+  }
+  // every node's book from the same paths: node 0 (the top) is the run's own book
+  losses_.resize(books_.size() * count);
+  backend_.simulate_books(spec, books_, seed, first, count, losses_.data());
+  for (std::uint64_t j = inner; j < count; ++j) losses[j] = losses_[j];
+  // Each book's statistics: a thread per book where there are at least as many books as
+  // threads, else each book's batch split between the threads (exact sums and top-k sets: the
+  // same result either way).
+  const int threads = backend_.threads();
+  if (static_cast<int>(books_.size()) >= threads) {
+    const auto n_books = static_cast<std::int64_t>(books_.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::int64_t n = 0; n < n_books; ++n)
+      acc_[static_cast<std::size_t>(n)].add(losses_.data() + static_cast<std::uint64_t>(n) * count,
+                                            count, first);
+  } else {
+    for (std::size_t n = 0; n < books_.size(); ++n)
+      accumulate_losses(acc_[n], losses_.data() + n * count, count, first, threads);
+  }
+  folded_ += count;
+}
+
+void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths) const {
+  if (folded_ < paths) throw std::logic_error("BooksTap: fewer paths folded than the run's");
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t n_nodes = tree_.nodes.size();
+  if (report.nodes.empty())
+    for (std::size_t n = 0; n < n_nodes; ++n) {
+      const BookTreeNode& t = tree_.nodes[n];
+      BookNodeReport r;
+      r.name = t.name;
+      r.parent = t.parent >= 0 ? tree_.nodes[static_cast<std::size_t>(t.parent)].name : "";
+      r.depth = t.depth;
+      r.own_positions = t.own_positions;
+      r.positions = specs_[n]->positions().size();
+      r.value = specs_[n]->value0();
+      report.nodes.push_back(r);
+    }
+  // each node's own VaR/ES; the parents' components (Euler), by child
+  std::vector<ScenarioResult> results;
+  RunSettings s = settings_;
+  s.components = true;
+  const CpuTailLines lines(backend_);
+  for (std::size_t n = 0; n < n_nodes; ++n) {
+    results.push_back(summarize_losses(tree_.nodes[n].name, acc_[n], paths, s.confidences));
+    if (!tree_.nodes[n].children.empty())
+      allocate_scenario_risk(results.back(), *specs_[n], s, acc_[n], lines);
+  }
+  for (std::size_t n = 0; n < n_nodes; ++n) {
+    const ScenarioResult& r = results[n];
+    BookScenario b;
+    b.scenario = scenario;
+    b.paths = r.paths;
+    b.non_finite = r.non_finite;
+    b.mean_loss = r.mean_loss;
+    b.stdev_loss = r.stdev_loss;
+    b.worst_loss = r.worst_loss;
+    for (std::size_t l = 0; l < r.levels.size(); ++l) {
+      const LevelRisk& x = r.levels[l];
+      BookLevel v{x.confidence, x.var, x.es, x.var_lo, x.var_hi, x.es_lo, x.es_hi,
+                  kNaN,         kNaN,  kNaN, kNaN};
+      const BookTreeNode& t = tree_.nodes[n];
+      if (!t.children.empty()) {
+        v.children_var = v.children_es = 0;
+        for (int c : t.children) {
+          v.children_var += results[static_cast<std::size_t>(c)].levels[l].var;
+          v.children_es += results[static_cast<std::size_t>(c)].levels[l].es;
+        }
+      }
+      if (t.parent >= 0) {
+        // the parent's component ES of this node's positions
+        const std::size_t p = static_cast<std::size_t>(t.parent);
+        const std::vector<PositionLine>& lines_of_parent = specs_[p]->positions();
+        std::map<std::string, std::size_t> at;
+        for (std::size_t j = 0; j < lines_of_parent.size(); ++j) at[lines_of_parent[j].label] = j;
+        // the parent's positions, in order, are the global ones its subtree holds
+        std::vector<int> leaf_of_parent_line;
+        for (std::size_t j = 0; j < tree_.leaf.size(); ++j)
+          if (tree_.holds(static_cast<int>(p), tree_.leaf[j])) leaf_of_parent_line.push_back(tree_.leaf[j]);
+        double sum = 0;
+        bool any = false;
+        for (const PositionContribution& c : results[p].components) {
+          if (c.confidence != x.confidence) continue;
+          const auto it = at.find(c.position);
+          if (it == at.end()) continue;
+          any = true;
+          if (tree_.holds(static_cast<int>(n), leaf_of_parent_line[it->second])) sum += c.es_contribution;
+        }
+        double parent_es = kNaN;
+        for (const AllocationLevel& a : results[p].allocation.levels)
+          if (a.confidence == x.confidence) parent_es = a.es_resimulated;
+        v.es_contribution = any ? sum : kNaN;
+        v.share_of_parent_es = any && parent_es != 0 ? sum / parent_es : kNaN;
+      }
+      b.levels.push_back(v);
+    }
+    report.nodes[n].scenarios.push_back(b);
+  }
+}
+
+}  // namespace chipshock

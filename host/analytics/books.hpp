@@ -1,0 +1,113 @@
+// Many books, one set of paths: the portfolio's [[books]] hierarchy (or several --portfolio
+// files under one top), each node's VaR/ES from the same simulated paths as the whole, the
+// diversification benefit at each parent and each book's Euler contribution to its parent's ES.
+//
+// Every node's book is the positions of its subtree. The run simulates each path once; the CPU
+// kernel revalues every node's book from the path's log-returns (CpuBackend::simulate_books), so
+// a node's loss on path i is bit for bit the loss of a run of that book alone, and one more book
+// costs a revaluation per path, not a simulation. A node with child books that also holds
+// positions itself gets a leaf child "NAME (own positions)" for them, so that the children of
+// every parent hold all its positions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/config/portfolio.hpp"
+#include "host/cpu/cpu_backend.hpp"
+#include "host/risk_engine.hpp"
+#include "host/scenario/scenario_application.hpp"
+#include "host/sim_spec.hpp"
+
+namespace chipshock {
+
+struct BookTreeNode {
+  std::string name;
+  int parent = -1;  // index of the parent node; -1 for the top
+  int depth = 0;    // 0 for the top
+  std::vector<int> children;
+  bool own_positions = false;  // the "NAME (own positions)" leaf of a parent's direct positions
+  double cash = 0;             // held by this node itself
+  long line = 0;               // its [[books]] table (0: the portfolio, or a generated leaf)
+};
+
+struct BookTree {
+  std::vector<BookTreeNode> nodes;  // [0] = the top; every parent before its children
+  std::vector<int> leaf;            // the node each portfolio position sits in (its own book)
+  // A hierarchy to report: more than the top alone.
+  bool hierarchy() const { return nodes.size() > 1; }
+  // Whether node k's subtree holds node `at`.
+  bool holds(int k, int at) const;
+  // The child of node k whose subtree holds node `at` (-1: none; `at` == k included).
+  int child_toward(int k, int at) const;
+  // Node k's book: the positions of its subtree, in portfolio order, and their cash.
+  Portfolio portfolio_of(const Portfolio& all, int k) const;
+};
+
+// The tree of a portfolio's [[books]] (load_portfolio checked it: names unique, parents known,
+// no cycle). Throws InputError naming the file and the [[books]] line of a book that holds no
+// position in its subtree.
+BookTree book_tree(const Portfolio& portfolio);
+
+// One node's figures under one scenario.
+struct BookLevel {
+  double confidence = 0;
+  double var = 0, es = 0, var_lo = 0, var_hi = 0, es_lo = 0, es_hi = 0;
+  // Parents: the sums of their children's own VaR and ES (the diversification benefit is
+  // children_es - es). NaN on a leaf.
+  double children_var = 0, children_es = 0;
+  // Below the top: the Euler contribution of this node's positions to its parent's ES (the
+  // parent's component ES of the positions, which add up to the parent's ES), and its share of
+  // it. NaN at the top.
+  double es_contribution = 0, share_of_parent_es = 0;
+};
+struct BookScenario {
+  std::string scenario;
+  std::uint64_t paths = 0, non_finite = 0;
+  double mean_loss = 0, stdev_loss = 0, worst_loss = 0;
+  std::vector<BookLevel> levels;
+};
+struct BookNodeReport {
+  std::string name, parent;  // parent "" at the top
+  int depth = 0;
+  bool own_positions = false;
+  std::size_t positions = 0;  // in its subtree
+  double value = 0;           // today, cash included
+  std::vector<BookScenario> scenarios;  // in the run's order
+};
+struct BooksReport {
+  std::vector<BookNodeReport> nodes;  // the tree's order (parents first); empty: no hierarchy
+  bool empty() const { return nodes.empty(); }
+};
+
+// The observer of one Monte Carlo run (the baseline or a scenario) that revalues every node's
+// book on the run's paths as they are simulated and folds each node's losses into its own
+// accumulator; the run's own losses are the top's. `inner` (may be null) is another observer of
+// the same run's first paths (--stop-loss's PathRiskTap): its losses are the run's there.
+class BooksTap final : public PathObserver {
+ public:
+  BooksTap(const Market& market, const Portfolio& all, const BookTree& tree, const SimSettings& sim,
+           const AppliedScenario* scenario, const CpuBackend& backend, const RunSettings& settings,
+           PathObserver* inner);
+  std::uint64_t paths() const override { return ~std::uint64_t{0}; }
+  void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
+                std::uint64_t first, std::uint64_t count, double* losses) override;
+  // After the run, over its first `paths` paths (all folded): each node's figures, into
+  // report.nodes (appended per node on the first call, one scenario more on each later one).
+  void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths) const;
+
+ private:
+  const BookTree& tree_;
+  const CpuBackend& backend_;
+  const RunSettings& settings_;
+  PathObserver* inner_;
+  std::vector<std::unique_ptr<SimSpec>> specs_;  // [node]
+  std::vector<const SimSpec*> books_;
+  std::vector<LossAccumulator> acc_;             // [node]
+  std::vector<double> losses_;
+  std::uint64_t folded_ = 0;
+};
+
+}  // namespace chipshock

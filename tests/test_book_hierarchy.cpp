@@ -1,0 +1,294 @@
+// Many books, one set of paths (issue 19, part 4): the [[books]] hierarchy and several
+// --portfolio files, each book revalued on the run's paths bit for bit as a run of it alone, the
+// diversification at each parent and the Euler contributions that add up to the parent's ES.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "book_fixture.hpp"
+#include "cli_util.hpp"
+#include "host/analytics/books.hpp"
+#include "host/cpu/cpu_backend.hpp"
+#include "host/input_error.hpp"
+#include "host/scenario/scenario.hpp"
+#include "test_util.hpp"
+
+using namespace chipshock;
+using namespace chipshock::testing;
+
+namespace {
+
+const char* const kTwoAssets =
+    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n"
+    "[assets.Y]\nspot = 50.0\nvol = 0.45\ndividend_yield = 0.02\n"
+    "[correlation]\ntickers = [\"X\", \"Y\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]\n";
+
+const char* const kDesks =
+    "name = \"firm\"\ncash = 100\n"
+    "[[books]]\nname = \"desk A\"\n"
+    "[[books]]\nname = \"book A1\"\nparent = \"desk A\"\ncash = 7\n"
+    "[[books]]\nname = \"book A2\"\nparent = \"desk A\"\n"
+    "[[books]]\nname = \"desk B\"\n"
+    "[[positions]]\nticker = \"X\"\nquantity = 1000\nbook = \"book A1\"\n"
+    "[[positions]]\nticker = \"Y\"\ntype = \"put\"\nquantity = 800\nstrike = 45\n"
+    "expiry_days = 63\nbook = \"book A2\"\n"
+    "[[positions]]\nticker = \"Y\"\nquantity = -500\nbook = \"desk A\"\n"
+    "[[positions]]\nticker = \"Y\"\nquantity = 2000\nbook = \"desk B\"\n"
+    "[[positions]]\nticker = \"X\"\ntype = \"call\"\nquantity = -300\nstrike = 110\n"
+    "expiry_days = 30\nbook = \"desk B\"\n";
+
+InputError load_error(const std::string& portfolio) {
+  try {
+    const Book b(kTwoAssets, portfolio);
+    (void)book_tree(b.portfolio);
+  } catch (const InputError& e) {
+    return e;
+  }
+  FAIL("no InputError for:\n" << portfolio);
+  throw std::logic_error("unreachable");
+}
+
+nlohmann::json run_json(const std::string& args) {
+  const CliResult r = run_chipshock(args + " --json --quiet --backend cpu --threads 2");
+  INFO(args << "\n" << r.err);
+  REQUIRE(r.code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+const nlohmann::json& node(const nlohmann::json& report, const std::string& name) {
+  for (const nlohmann::json& n : report["books"]["nodes"])
+    if (n["name"] == name) return n;
+  FAIL("no book " << name);
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("the [[books]] tree: parents first, a parent's own positions in a leaf of their own, "
+          "each book's positions those of its subtree", "[books]") {
+  const Book b(kTwoAssets, kDesks);
+  const BookTree t = book_tree(b.portfolio);
+  std::vector<std::string> names;
+  for (const BookTreeNode& n : t.nodes) names.push_back(n.name);
+  CHECK(names == std::vector<std::string>{"firm", "desk A", "desk A (own positions)", "book A1",
+                                          "book A2", "desk B"});
+  CHECK(t.nodes[2].own_positions);
+  CHECK(t.nodes[2].parent == 1);
+  CHECK(t.nodes[1].children == std::vector<int>{2, 3, 4});
+  CHECK(t.leaf == std::vector<int>{3, 4, 2, 5, 5});
+  const Portfolio desk_a = t.portfolio_of(b.portfolio, 1);
+  REQUIRE(desk_a.positions.size() == 3);
+  CHECK(desk_a.positions[0].ticker == "X");
+  CHECK(desk_a.positions[2].quantity == -500);
+  CHECK(desk_a.cash == 7);
+  CHECK(t.portfolio_of(b.portfolio, 0).cash == 107);
+  CHECK(t.child_toward(0, 3) == 1);
+  CHECK(t.child_toward(1, 3) == 3);
+  CHECK(t.child_toward(5, 3) == -1);
+  // no [[books]]: one book, no hierarchy
+  CHECK_FALSE(book_tree(Book(kTwoAssets, "name = \"one\"\n[[positions]]\nticker = \"X\"\n"
+                                         "quantity = 1\n").portfolio)
+                  .hierarchy());
+}
+
+TEST_CASE("a bad [[books]] table is refused with its file, line and field", "[books][errors]") {
+  const std::string pos = "[[positions]]\nticker = \"X\"\nquantity = 1\n";
+  struct Case {
+    std::string text, field, says;
+    long line;
+  };
+  const std::vector<Case> cases = {
+      {"name = \"f\"\n[[books]]\nname = \"a\"\nparent = \"nobody\"\n" + pos, "books[0].parent",
+       "unknown book 'nobody'", 2},
+      {"name = \"f\"\n[[books]]\nname = \"a\"\nparent = \"b\"\n[[books]]\nname = \"b\"\n"
+       "parent = \"a\"\n" + pos,
+       "books[0].parent", "cycle", 2},
+      {"name = \"f\"\n[[books]]\nname = \"a\"\n[[books]]\nname = \"a\"\n" + pos, "books[1].name",
+       "a second book named 'a'", 4},
+      {"name = \"f\"\n[[books]]\nname = \"f\"\n" + pos, "books[0].name", "the portfolio's own name",
+       2},
+      {"name = \"f\"\n[[books]]\nname = \"a\"\n" + pos + "book = \"z\"\n", "positions[0].book",
+       "unknown book 'z'", 4},
+      {"name = \"f\"\n[[books]]\nname = \"a\"\n" + pos, "books", "holds no position", 2},
+      {"name = \"f\"\n[[books]]\nname = \"a\"\nowner = \"me\"\n" + pos, "books[0].owner", "", 4},
+      {"name = \"f\"\n[[books]]\nname = \"\"\n" + pos, "books[0].name", "1 to 200 characters", 3},
+      {"name = \"f\"\nbooks = 3\n" + pos, "books", "", 2},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    const InputError e = load_error(c.text);
+    CHECK(e.field() == c.field);
+    CHECK(e.line() == c.line);
+    CHECK(e.file().find("p.toml") != std::string::npos);
+    CHECK_THAT(std::string(e.what()), Catch::Contains(c.says));
+  }
+}
+
+TEST_CASE("simulate_books: each book's losses are a run of that book alone, bit for bit, on "
+          "every instruction set and under a scenario", "[books][cpu]") {
+  const Book b(kTwoAssets, kDesks);
+  const BookTree t = book_tree(b.portfolio);
+  const SimSettings sim{5, 2};
+  const Scenario sc = load_scenario_text(
+      "name = \"drop\"\ndescription = \"X and Y fall\"\nsource = \"a test\"\n[[jumps]]\n"
+      "day = 2\nreturns = { X = -0.12, Y = -0.2 }\n",
+      "drop.toml");
+  for (const bool stressed : {false, true}) {
+    std::unique_ptr<AppliedScenario> applied;
+    if (stressed) applied = std::make_unique<AppliedScenario>(apply_scenario(sc, b.market, 5));
+    const auto spec_of = [&](const Portfolio& pf) {
+      return stressed ? std::make_unique<SimSpec>(b.market, pf, sim, *applied)
+                      : std::make_unique<SimSpec>(b.market, pf, sim);
+    };
+    const std::unique_ptr<SimSpec> all = spec_of(b.portfolio);
+    std::vector<std::unique_ptr<SimSpec>> specs;
+    std::vector<const SimSpec*> books;
+    for (std::size_t n = 0; n < t.nodes.size(); ++n) {
+      specs.push_back(spec_of(t.portfolio_of(b.portfolio, static_cast<int>(n))));
+      books.push_back(specs.back().get());
+    }
+    for (const CpuIsa isa : {CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+      if (!cpu_isa_supported(isa)) continue;
+      const CpuBackend cpu(2, isa);
+      const std::uint64_t first = 1000, count = 777;
+      std::vector<double> losses(books.size() * count);
+      cpu.simulate_books(*all, books, 9, first, count, losses.data());
+      for (std::size_t n = 0; n < books.size(); ++n) {
+        std::vector<double> alone(count);
+        cpu.simulate_losses(*books[n], 9, first, count, alone.data());
+        CAPTURE(stressed, cpu_isa_name(isa), n);
+        for (std::uint64_t j = 0; j < count; ++j)
+          REQUIRE(losses[n * count + j] == alone[j]);  // bit for bit
+      }
+    }
+  }
+}
+
+TEST_CASE("run with a book hierarchy: the top is the book's run, each book a run of it alone, "
+          "diversification and Euler contributions add up", "[books][cli]") {
+  const std::string common =
+      "run --market scenarios/market/ai_chips.toml --paths 40k --horizon 5 --seed 3 "
+      "--scenario cheaper_model_disruption ";
+  const nlohmann::json desks =
+      run_json(common + "--portfolio scenarios/portfolio/ai_desks.toml");
+  const nlohmann::json book = run_json(common + "--portfolio scenarios/portfolio/ai_book.toml");
+  // the top is the whole book: its numbers are the plain run's, and the run's own entries too
+  REQUIRE(desks["scenarios"].size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    CHECK(desks["scenarios"][k]["var"] == book["scenarios"][k]["var"]);
+    CHECK(desks["scenarios"][k]["es"] == book["scenarios"][k]["es"]);
+    CHECK(desks["scenarios"][k]["components"] == book["scenarios"][k]["components"]);
+    const nlohmann::json& top = desks["books"]["nodes"][0]["scenarios"][k];
+    CHECK(top["var"] == book["scenarios"][k]["var"]);
+    CHECK(top["es"] == book["scenarios"][k]["es"]);
+    CHECK(top["mean_loss"] == book["scenarios"][k]["mean_loss"]);
+  }
+  CHECK(desks["books"]["top"] == "AI hardware long book");
+  // a book equals a run of its positions alone: US chip designers = NVDA, AVGO, AMD
+  TempDir tmp;
+  const std::string alone = tmp.write(
+      "us.toml", "name = \"US chip designers\"\n[[positions]]\nticker = \"NVDA\"\nquantity = "
+                 "9963.0\n[[positions]]\nticker = \"AVGO\"\nquantity = 3083.0\n[[positions]]\n"
+                 "ticker = \"AMD\"\nquantity = 1680.0\n");
+  const nlohmann::json us = run_json(common + "--portfolio " + alone);
+  const nlohmann::json& us_node = node(desks, "US chip designers");
+  CHECK(us_node["parent"] == "semiconductors desk");
+  CHECK(us_node["depth"] == 2);
+  CHECK(us_node["positions"] == 3);
+  for (std::size_t k = 0; k < 2; ++k) {
+    CHECK(us_node["scenarios"][k]["var"] == us["scenarios"][k]["var"]);
+    CHECK(us_node["scenarios"][k]["es"] == us["scenarios"][k]["es"]);
+    CHECK(us_node["scenarios"][k]["stdev_loss"] == us["scenarios"][k]["stdev_loss"]);
+  }
+  // at every parent: diversification = the children's ES less its own; the children's
+  // contributions add up to the parent's ES (their shares to 1)
+  for (const nlohmann::json& parent : desks["books"]["nodes"]) {
+    for (std::size_t k = 0; k < 2; ++k) {
+      const nlohmann::json& ps = parent["scenarios"][k];
+      if (ps["children_es"].is_null()) continue;
+      for (const auto& [level, es] : ps["es"].items()) {
+        double children_es = 0, shares = 0, contributions = 0;
+        for (const nlohmann::json& child : desks["books"]["nodes"]) {
+          if (child["parent"] != parent["name"]) continue;
+          const nlohmann::json& cs = child["scenarios"][k];
+          children_es += cs["es"][level].get<double>();
+          shares += cs["share_of_parent_es"][level].get<double>();
+          contributions += cs["es_contribution_to_parent"][level].get<double>();
+          // a book's Euler contribution is at most its own ES (subadditivity of ES)
+          CHECK(cs["es_contribution_to_parent"][level].get<double>() <=
+                cs["es"][level].get<double>() * (1 + 1e-12));
+        }
+        CAPTURE(parent["name"], level);
+        CHECK(ps["children_es"][level].get<double>() == Approx(children_es).epsilon(1e-14));
+        CHECK(ps["diversification_es"][level].get<double>() ==
+              Approx(children_es - es.get<double>()).epsilon(1e-12));
+        CHECK(ps["diversification_es"][level].get<double>() > 0);
+        CHECK(shares == Approx(1.0).epsilon(1e-12));
+        CHECK(contributions == Approx(es.get<double>()).epsilon(1e-9));
+      }
+    }
+  }
+  CHECK(node(desks, "semiconductors desk (own positions)")["own_positions"] == true);
+  CHECK(desks["books"]["nodes"][0]["scenarios"][0]["es_contribution_to_parent"].is_null());
+}
+
+TEST_CASE("several --portfolio files: each a book under 'all books', each its own run; names "
+          "that clash and options the books cannot run with are refused", "[books][cli]") {
+  TempDir tmp;
+  const std::string a = tmp.write(
+      "a.toml", "name = \"alpha\"\ncash = 10\n[[positions]]\nticker = \"NVDA\"\nquantity = 100\n");
+  const std::string b = tmp.write(
+      "b.toml", "name = \"beta\"\n[[books]]\nname = \"beta puts\"\n[[positions]]\nticker = "
+                "\"AMD\"\nquantity = 300\n[[positions]]\nticker = \"AMD\"\ntype = \"put\"\n"
+                "quantity = 300\nstrike = 450\nexpiry_days = 40\nbook = \"beta puts\"\n");
+  const std::string common =
+      "run --market scenarios/market/ai_chips.toml --paths 20k --horizon 3 --seed 4 ";
+  const nlohmann::json both = run_json(common + "--portfolio " + a + " --portfolio " + b);
+  CHECK(both["books"]["top"] == "all books");
+  CHECK(both["model"]["portfolio_file"] == a + ", " + b);
+  const nlohmann::json alpha = run_json(common + "--portfolio " + a);
+  const nlohmann::json beta = run_json(common + "--portfolio " + b);
+  CHECK(node(both, "alpha")["scenarios"][0]["es"] == alpha["scenarios"][0]["es"]);
+  CHECK(node(both, "beta")["scenarios"][0]["es"] == beta["scenarios"][0]["es"]);
+  CHECK(node(both, "beta")["value"] == beta["portfolio"]["value"]);
+  CHECK(node(both, "beta (own positions)")["parent"] == "beta");
+  CHECK(node(both, "beta puts")["depth"] == 2);
+  CHECK(both["portfolio"]["value"].get<double>() ==
+        Approx(alpha["portfolio"]["value"].get<double>() + beta["portfolio"]["value"].get<double>())
+            .epsilon(1e-14));
+  // the same name twice
+  const CliResult clash = run_chipshock(common + "--portfolio " + a + " --portfolio " + a);
+  CHECK(clash.code == 2);
+  CHECK_THAT(clash.err, Catch::Contains("a.toml") && Catch::Contains("'alpha' is taken"));
+  // what the hierarchy does not run with
+  for (const std::string& extra :
+       {std::string("--backend gpu"), std::string("--backend both"),
+        std::string("--importance-sampling"), "--checkpoint " + tmp.file("c.ckpt")}) {
+    const CliResult r = run_chipshock(common + "--portfolio scenarios/portfolio/ai_desks.toml " + extra);
+    CAPTURE(extra, r.err);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("book hierarchy"));
+  }
+}
+
+TEST_CASE("books.csv carries report.json's book numbers", "[books][csv]") {
+  TempDir tmp;
+  const CliResult r = run_chipshock(
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths 20k --horizon 2 --seed 8 --backend cpu --quiet --out " + tmp.file("rep"));
+  REQUIRE(r.code == 0);
+  const nlohmann::json j = nlohmann::json::parse(slurp_file(tmp.file("rep/report.json")));
+  const std::string csv = slurp_file(tmp.file("rep/books.csv"));
+  CHECK(csv.rfind("scenario,book,parent,depth,confidence,var,es,", 0) == 0);
+  std::size_t rows = 0;
+  for (std::size_t at = 0; (at = csv.find("\r\n", at)) != std::string::npos; at += 2) ++rows;
+  CHECK(rows == 1 + 6 * 3);  // header, six books at three levels
+  CHECK(csv.find("\r\nbaseline,US chip designers,semiconductors desk,2,0.99,") != std::string::npos);
+  const std::string md = slurp_file(tmp.file("rep/report.md"));
+  CHECK_THAT(md, Catch::Contains("### Books"));
+  CHECK_THAT(slurp_file(tmp.file("rep/report.html")), Catch::Contains("id=\"books\""));
+  CHECK(j["books"]["nodes"].size() == 6);
+}
