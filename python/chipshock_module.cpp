@@ -163,6 +163,7 @@ RunOptions run_options(const py::dict& d) {
   RunOptions o;
   o.market = get<std::string>(d, "market", "");
   o.portfolio = get<std::string>(d, "portfolio", "");
+  o.more_portfolios = get<std::vector<std::string>>(d, "more_portfolios", {});
   o.scenarios = get<std::vector<std::string>>(d, "scenarios", {});
   o.paths = get<std::string>(d, "paths", o.paths);
   o.horizon_days = get<int>(d, "horizon", o.horizon_days);

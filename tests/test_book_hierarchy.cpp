@@ -274,6 +274,33 @@ TEST_CASE("several --portfolio files: each a book under 'all books', each its ow
   }
 }
 
+TEST_CASE("a positions table's book column makes books under the file's own", "[books][csv]") {
+  TempDir tmp;
+  const std::string csv = tmp.write(
+      "desk.csv", "ticker,quantity,book\nNVDA,100,growth\nAMD,200,growth\nMSFT,50,quality\n"
+                  "AAPL,70,\n");
+  const Market m = load_market(std::string(CHIPSHOCK_SOURCE_DIR) + "/scenarios/market/ai_chips.toml");
+  const Portfolio pf = load_portfolio(csv, m);
+  REQUIRE(pf.books.size() == 2);
+  CHECK(pf.books[0].name == "growth");
+  CHECK(pf.books[0].parent == "desk");
+  CHECK(pf.books[0].line == 2);
+  CHECK(pf.books[1].name == "quality");
+  const BookTree t = book_tree(pf);
+  std::vector<std::string> names;
+  for (const BookTreeNode& n : t.nodes) names.push_back(n.name);
+  CHECK(names == std::vector<std::string>{"desk", "desk (own positions)", "growth", "quality"});
+  // a bad book cell names its line and the column
+  const std::string bad = tmp.write("bad.csv", "ticker,quantity,book\nNVDA,100,\"a\tb\"\n");
+  try {
+    (void)load_portfolio(bad, m);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.line() == 2);
+    CHECK(e.field() == "book");
+  }
+}
+
 TEST_CASE("books.csv carries report.json's book numbers", "[books][csv]") {
   TempDir tmp;
   const CliResult r = run_chipshock(

@@ -152,7 +152,8 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
   std::vector<std::string> portfolio_files;
   run->add_option("--portfolio", portfolio_files,
                   "Portfolio file: TOML (cash and positions, optional [[books]] hierarchy) or a "
-                  ".csv positions table (ticker,quantity,type,strike,expiry,style,implied_vol); "
+                  ".csv positions table "
+                  "(ticker,quantity,type,strike,expiry,style,implied_vol,book); "
                   "repeatable: each file a book under one top, all on the same paths")
       ->type_name("FILE");
   run->add_option("--scenario", o.scenarios, "Scenario name or file (repeatable)")

@@ -264,7 +264,7 @@ bool is_whole_number(const std::string& s) {
 Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
                              const Market& market) {
   static const std::vector<std::string> kColumns = {"ticker", "quantity", "type", "strike",
-                                                    "expiry", "style", "implied_vol"};
+                                                    "expiry", "style", "implied_vol", "book"};
   Portfolio pf;
   pf.file = name;
   pf.name = std::filesystem::path(name).stem().string();
@@ -285,7 +285,8 @@ Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
         if (std::find(kColumns.begin(), kColumns.end(), column) == kColumns.end())
           throw InputError(name, n, "header",
                            "unknown column '" + echo_text(f) + "'",
-                           "columns: ticker, quantity, type, strike, expiry, style, implied_vol");
+                           "columns: ticker, quantity, type, strike, expiry, style, implied_vol, "
+                           "book");
         if (std::find(header.begin(), header.end(), column) != header.end())
           throw InputError(name, n, "header", "column '" + column + "' given twice");
         header.push_back(column);
@@ -345,6 +346,19 @@ Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
   }
   if (header.empty()) throw InputError(name, 0, "header", "empty: no header and no positions");
   if (pf.positions.empty()) throw InputError(name, 0, "", "no positions");
+  // A `book` column: each book it names (other than the file's own) is a book under the top,
+  // declared by its first row.
+  for (const Position& p : pf.positions) {
+    if (p.book.empty() || p.book == pf.name) continue;
+    bool known = false;
+    for (const BookDef& b : pf.books) known = known || b.name == p.book;
+    if (known) continue;
+    if (!valid_book_name(p.book))
+      throw InputError(name, p.line, "book",
+                       "a book's name is 1 to 200 characters, none of them a control character");
+    pf.books.push_back({p.book, pf.name, 0.0, p.line});
+  }
+  check_books(pf);
   return pf;
 }
 

@@ -47,11 +47,11 @@ struct Portfolio {
 // path ending in .csv is a positions table (load_portfolio_csv), anything else TOML.
 Portfolio load_portfolio(const std::string& path, const Market& market);
 // A positions table as a broker's or PMS's export gives it: CSV with a header naming some of
-// ticker, quantity, type, strike, expiry, style, implied_vol (ticker and quantity required;
+// ticker, quantity, type, strike, expiry, style, implied_vol, book (ticker and quantity required;
 // any order; '#' comment lines; fields may be double-quoted). One position a row, empty cells
 // absent; `expiry` a date (counted in NYSE trading days from the market's as_of) or a whole
-// number of trading days. The book is named after the file, without cash. Errors name the
-// row's line and the column.
+// number of trading days. The book is named after the file, without cash; each `book` named
+// is a book under it (a flat [[books]] hierarchy). Errors name the row's line and the column.
 Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
                              const Market& market);
 // The same for the text of a portfolio file; `name` stands for the file in errors.

@@ -36,7 +36,7 @@ def _path_or_text(value, kind, texts, index=None):
     """A TOML path as a string, or a dict stored as TOML text under a name like <market dict>."""
     if isinstance(value, dict):
         name = f"<{kind} dict{'' if index is None else ' ' + str(index)}>"
-        texts[name] = _toml.dumps(value, kind if index is None else f"scenarios[{index - 1}]")
+        texts[name] = _toml.dumps(value, kind if index is None else f"{kind}s[{index - 1}]")
         return name
     if isinstance(value, (str, _os.PathLike)):
         return _os.fspath(value)
@@ -68,7 +68,9 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
     """Simulate the book under the baseline model and each scenario; VaR, ES and the rest.
 
     Arguments mirror ``chipshock run``'s options:
-        market, portfolio, what_if: a TOML file's path, or a dict of the file's shape.
+        market, portfolio, what_if: a TOML file's path, or a dict of the file's shape; a
+            portfolio may also be a list of them (the CLI's repeated --portfolio: each a book
+            under one top, "all books", revalued on the same paths; report["books"]).
         scenarios: built-in names (see scenarios()), TOML paths or dicts; a str is one scenario.
         paths: an int, or text such as "2M"; horizon: trading days; steps_per_day;
         seed: paths are a pure function of (seed, path index);
@@ -107,9 +109,15 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
     texts = {}
     if isinstance(scenarios, (str, _os.PathLike, dict)):
         scenarios = [scenarios]
+    books = list(portfolio) if isinstance(portfolio, (list, tuple)) else [portfolio]
+    if not books:
+        raise TypeError("portfolio: an empty list")
+    book_args = [_path_or_text(b, "portfolio", texts, None if len(books) == 1 else k + 1)
+                 for k, b in enumerate(books)]
     options = {
         "market": _path_or_text(market, "market", texts),
-        "portfolio": _path_or_text(portfolio, "portfolio", texts),
+        "portfolio": book_args[0],
+        "more_portfolios": book_args[1:],
         "scenarios": [_path_or_text(s, "scenario", texts, k + 1) for k, s in enumerate(scenarios)],
         "paths": _number_text(paths, "paths"),
         "horizon": int(horizon),

@@ -35,7 +35,7 @@ class Result:
     def greeks_frame(self) -> pd.DataFrame: ...
     def write(self, dir: Union[str, os.PathLike[str]]) -> None: ...
 
-def run(market: PathOrTable, portfolio: PathOrTable,
+def run(market: PathOrTable, portfolio: Union[PathOrTable, Sequence[PathOrTable]],
         scenarios: Union[PathOrTable, Iterable[PathOrTable]] = ...,
         paths: Union[int, str] = ..., horizon: int = ..., steps_per_day: int = ...,
         seed: Union[int, str] = ..., confidence: Union[Number, Sequence[Number]] = ...,

@@ -174,3 +174,20 @@ def test_gpu_report_equals_cli_gpu():
                        "--horizon", "5", "--seed", "7", "--backend", "gpu", "--threads", "2",
                        "--scenario", "cheaper_model_disruption"])
     assert without_timing(r.report) == without_timing(want)
+
+
+def test_books_equal_cli():
+    """A [[books]] hierarchy, and a list of portfolios (the CLI's repeated --portfolio)."""
+    desks = os.path.join(os.path.dirname(BOOK), "ai_desks.toml")
+    r = chipshock.run(MARKET, desks, scenarios=["export_restrictions"], **BASE)
+    want = cli_report(["--market", MARKET, "--portfolio", desks, *BASE_ARGS,
+                       "--scenario", "export_restrictions"])
+    assert without_timing(r.report) == without_timing(want)
+    assert r.report["books"]["nodes"][0]["name"] == "AI hardware long book"
+    both = chipshock.run(MARKET, [BOOK, HEDGED], **BASE)
+    want = cli_report(["--market", MARKET, "--portfolio", BOOK, "--portfolio", HEDGED,
+                       *BASE_ARGS])
+    assert without_timing(both.report) == without_timing(want)
+    assert both.report["books"]["top"] == "all books"
+    assert [n["name"] for n in both.report["books"]["nodes"]][1:] == [
+        "AI hardware long book", "Hedged AI book"]
