@@ -171,6 +171,7 @@ class CpuPathSource final : public PathSource {
     if (!pilot_.empty() && first < pilot_.size()) {  // (a resumed run has no pilot kept)
       const std::uint64_t kept = std::min<std::uint64_t>(end, pilot_.size());
       accumulate(acc, pilot_.data() + first, kept - first, first, backend_.threads());
+      if (observer_ != nullptr) observer_->folded(first, kept - first);
       if (keep_) std::copy(pilot_.data() + first, pilot_.data() + kept, keep_(first, kept - first));
       first = kept;
     }
@@ -187,6 +188,7 @@ class CpuPathSource final : public PathSource {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
       simulate(first, end - first, losses_.data());
       accumulate(acc, losses_.data(), end - first, first, backend_.threads());
+      if (observer_ != nullptr) observer_->folded(first, end - first);
       if (keep_) std::copy(losses_.data(), losses_.data() + (end - first), keep_(first, end - first));
     }
     if (folded) folded(count);

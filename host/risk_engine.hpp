@@ -278,6 +278,13 @@ class PathObserver {
   virtual std::uint64_t paths() const = 0;
   virtual void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                         std::uint64_t first, std::uint64_t count, double* losses) = 0;
+  // Paths [first, first + count) (simulated earlier through simulate) were folded into this
+  // process's run: its share of the paths, once each. Under MPI a process also simulates paths
+  // it does not fold (the histogram pilot's): those never arrive here.
+  virtual void folded(std::uint64_t first, std::uint64_t count) {
+    (void)first;
+    (void)count;
+  }
 };
 
 // The CPU backend's paths: batches of settings.batch_paths, the histogram pilot's losses kept

@@ -64,6 +64,19 @@ TEST_CASE("mpirun -np 2 writes the report.json of one process, components includ
   CHECK(j["scenarios"][0]["convergence"].size() >= 1);
 }
 
+TEST_CASE("mpirun -np 2 with a book hierarchy: every book's figures are one process's",
+          "[mpi][cli][books]") {
+  if (!mpi_usable()) return;
+  // the histogram pilot spans both ranks' shares: each rank's books fold only their own paths
+  const nlohmann::json j = check_ranks_agree(
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths 100003 --horizon 3 --seed 9 --threads 1 --batch 7000 "
+      "--scenario cheaper_model_disruption");
+  REQUIRE(j["books"]["nodes"].size() == 6);
+  CHECK(j["books"]["nodes"][1]["scenarios"][1]["paths"] == 100003);
+  CHECK(j["books"]["nodes"][1]["scenarios"][0]["es_contribution_to_parent"]["0.99"].is_number());
+}
+
 TEST_CASE("mpirun -np 2 runs to a target error, --what-if and --checkpoint like one process",
           "[mpi][cli][checkpoint]") {
   if (!mpi_usable()) return;

@@ -128,38 +128,63 @@ BooksTap::BooksTap(const Market& market, const Portfolio& all, const BookTree& t
 
 void BooksTap::simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                         std::uint64_t first, std::uint64_t count, double* losses) {
-  if (first != folded_)
-    throw std::logic_error("BooksTap: paths must arrive in order, each once");
   std::uint64_t inner = 0;  // the inner observer's paths: its losses are the run's
   if (inner_ != nullptr && first < inner_->paths()) {
     inner = std::min(count, inner_->paths() - first);
     inner_->simulate(spec, backend, seed, first, inner, losses);
   }
   // every node's book from the same paths: node 0 (the top) is the run's own book
-  losses_.resize(books_.size() * count);
-  backend_.simulate_books(spec, books_, seed, first, count, losses_.data());
-  for (std::uint64_t j = inner; j < count; ++j) losses[j] = losses_[j];
-  // Each book's statistics: a thread per book where there are at least as many books as
-  // threads, else each book's batch split between the threads (exact sums and top-k sets: the
-  // same result either way).
-  const int threads = backend_.threads();
-  if (static_cast<int>(books_.size()) >= threads) {
-    const auto n_books = static_cast<std::int64_t>(books_.size());
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::int64_t n = 0; n < n_books; ++n)
-      acc_[static_cast<std::size_t>(n)].add(losses_.data() + static_cast<std::uint64_t>(n) * count,
-                                            count, first);
-  } else {
-    for (std::size_t n = 0; n < books_.size(); ++n)
-      accumulate_losses(acc_[n], losses_.data() + n * count, count, first, threads);
-  }
-  folded_ += count;
+  Block b{first, count, std::vector<double>(books_.size() * count)};
+  backend_.simulate_books(spec, books_, seed, first, count, b.losses.data());
+  for (std::uint64_t j = inner; j < count; ++j) losses[j] = b.losses[j];
+  pending_.push_back(std::move(b));
 }
 
-void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths) const {
-  if (folded_ < paths) throw std::logic_error("BooksTap: fewer paths folded than the run's");
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+void BooksTap::folded(std::uint64_t first, std::uint64_t count) {
+  if (inner_ != nullptr) inner_->folded(first, count);
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    Block& b = *it;
+    if (first < b.first || first + count > b.first + b.count) continue;
+    const std::uint64_t at = first - b.first;
+    // Each book's statistics: a thread per book where there are at least as many books as
+    // threads, else each book's batch split between the threads (exact sums and top-k sets:
+    // the same result either way).
+    const int threads = backend_.threads();
+    if (static_cast<int>(books_.size()) >= threads) {
+      const auto n_books = static_cast<std::int64_t>(books_.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+      for (std::int64_t n = 0; n < n_books; ++n)
+        acc_[static_cast<std::size_t>(n)].add(
+            b.losses.data() + static_cast<std::uint64_t>(n) * b.count + at, count, first);
+    } else {
+      for (std::size_t n = 0; n < books_.size(); ++n)
+        accumulate_losses(acc_[n], b.losses.data() + n * b.count + at, count, first, threads);
+    }
+    if (first + count == b.first + b.count) pending_.erase(it);  // the block's last paths
+    return;
+  }
+  throw std::logic_error("BooksTap: paths folded that were not simulated");
+}
+
+void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,
+                      PathTeam& team) {
+  pending_.clear();
   const std::size_t n_nodes = tree_.nodes.size();
+  // every process's losses of each book, merged on rank 0 (exact: as one process)
+  // (a team keeps only its last merge: each is copied out before the next)
+  std::vector<LossAccumulator> all;
+  for (std::size_t n = 0; n < n_nodes; ++n) {
+    const LossAccumulator* m =
+        team.gather(acc_[n], tail_size_needed(paths, settings_.tail_levels()));
+    if (team.is_root()) all.push_back(*m);
+  }
+  if (!team.is_root()) return;
+  std::vector<const LossAccumulator*> merged;
+  for (const LossAccumulator& a : all) merged.push_back(&a);
+  for (std::size_t n = 0; n < n_nodes; ++n)
+    if (merged[n]->count() + merged[n]->non_finite() != paths)
+      throw std::logic_error("BooksTap: a book's paths are not the run's");
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (report.nodes.empty())
     for (std::size_t n = 0; n < n_nodes; ++n) {
       const BookTreeNode& t = tree_.nodes[n];
@@ -178,9 +203,9 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
   s.components = true;
   const CpuTailLines lines(backend_);
   for (std::size_t n = 0; n < n_nodes; ++n) {
-    results.push_back(summarize_losses(tree_.nodes[n].name, acc_[n], paths, s.confidences));
+    results.push_back(summarize_losses(tree_.nodes[n].name, *merged[n], paths, s.confidences));
     if (!tree_.nodes[n].children.empty())
-      allocate_scenario_risk(results.back(), *specs_[n], s, acc_[n], lines);
+      allocate_scenario_risk(results.back(), *specs_[n], s, *merged[n], lines);
   }
   for (std::size_t n = 0; n < n_nodes; ++n) {
     const ScenarioResult& r = results[n];

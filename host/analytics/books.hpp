@@ -92,11 +92,15 @@ class BooksTap final : public PathObserver {
            const AppliedScenario* scenario, const CpuBackend& backend, const RunSettings& settings,
            PathObserver* inner);
   std::uint64_t paths() const override { return ~std::uint64_t{0}; }
+  // Every book's losses on the paths, kept until the run folds them (folded).
   void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                 std::uint64_t first, std::uint64_t count, double* losses) override;
-  // After the run, over its first `paths` paths (all folded): each node's figures, into
+  void folded(std::uint64_t first, std::uint64_t count) override;
+  // After the run, over its first `paths` paths: every process's books merged on rank 0
+  // through `team` (collective: every process calls it), and there each node's figures, into
   // report.nodes (appended per node on the first call, one scenario more on each later one).
-  void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths) const;
+  void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,
+              PathTeam& team);
 
  private:
   const BookTree& tree_;
@@ -106,8 +110,13 @@ class BooksTap final : public PathObserver {
   std::vector<std::unique_ptr<SimSpec>> specs_;  // [node]
   std::vector<const SimSpec*> books_;
   std::vector<LossAccumulator> acc_;             // [node]
-  std::vector<double> losses_;
-  std::uint64_t folded_ = 0;
+  // Paths simulated and not folded yet: [first, first + count), book n's losses at
+  // losses[n * count + k] (the histogram pilot's stay here on a process whose share they are not).
+  struct Block {
+    std::uint64_t first = 0, count = 0;
+    std::vector<double> losses;
+  };
+  std::vector<Block> pending_;
 };
 
 }  // namespace chipshock

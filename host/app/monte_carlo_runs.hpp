@@ -41,6 +41,7 @@ class MonteCarloRuns {
   std::uint64_t paths_of(std::size_t index) const { return paths_.at(index); }
 
   const MpiTeam& team() const { return team_; }
+  MpiTeam& team() { return team_; }  // for merges of more than the runs (a hierarchy's books)
 
  private:
   // Refuses (InputError naming the file) a resumed scenario whose header and losses disagree.

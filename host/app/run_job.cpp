@@ -195,11 +195,9 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     ScenarioResult res = simulate_model(k, name, model, observer,
                                         k == 0 ? feedback.baseline_losses : LossSink{});
     if (k < taps.size()) taps[k]->release_days();
-    if (books_tap) {
-      if (world.is_root()) {
-        const PhaseScope phase(Phase::kComponents);
-        books_tap->add_to(report.books, name, runs.paths_of(k));
-      }
+    if (books_tap) {  // collective: merged on rank 0
+      const PhaseScope phase(Phase::kComponents);
+      books_tap->add_to(report.books, name, runs.paths_of(k), runs.team());
       books_tap.reset();
     }
     if (!world.is_root()) continue;

@@ -83,14 +83,13 @@ void check_option_rules(const RunOptions& o, int world_size) {
     throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
 }
 
-void check_book_rules(const RunOptions& o, int world_size) {
+void check_book_rules(const RunOptions& o) {
   const auto refuse = [](const std::string& option, const std::string& why) {
     throw InputError("", 0, option, "not with a book hierarchy ([[books]] or several --portfolio): " + why,
                      "run each book on its own for that, or the books without it");
   };
   if (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth)
     refuse("--backend", "its books are revalued on the CPU's paths (use --backend cpu or auto)");
-  if (world_size > 1) refuse("mpirun", "its books' losses are gathered in one process");
   if (!o.checkpoint.empty()) refuse("--checkpoint", "its books' progress is not saved");
   if (o.importance_sampling)
     refuse("--importance-sampling", "each book would need its own measure");
@@ -286,7 +285,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   p.books = book_tree(raw);
   p.portfolio = p.books.hierarchy() ? p.books.portfolio_of(raw, 0) : std::move(raw);
   if (p.books.hierarchy()) {
-    check_book_rules(o, world.size());
+    check_book_rules(o);
     // each book keeps its own loss tail, beside the run's
     const std::uint64_t book_bytes =
         tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * (p.books.nodes.size() + 1);
