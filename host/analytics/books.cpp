@@ -37,6 +37,12 @@ Portfolio BookTree::portfolio_of(const Portfolio& all, int k) const {
 }
 
 BookTree book_tree(const Portfolio& pf) {
+  constexpr std::size_t kMaxBookNodes = 1000;  // each keeps a loss tail and a batch of losses
+  if (pf.books.size() > kMaxBookNodes)
+    throw InputError(pf.file, 0, "books",
+                     "more than " + std::to_string(kMaxBookNodes) + " books (" +
+                         std::to_string(pf.books.size()) + ")",
+                     "group positions into fewer books");
   BookTree t;
   std::map<std::string, int> index;
   t.nodes.push_back({pf.name, -1, 0, {}, false, pf.cash, 0});

@@ -286,9 +286,15 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   p.portfolio = p.books.hierarchy() ? p.books.portfolio_of(raw, 0) : std::move(raw);
   if (p.books.hierarchy()) {
     check_book_rules(o);
-    // each book keeps its own loss tail, beside the run's
+    // Each book's losses of a batch are held until the run folds them (the histogram pilot's
+    // as one block): batches of at most 32 MiB of book losses (results do not depend on it).
+    const std::uint64_t nodes = p.books.nodes.size();
+    settings.batch_paths = std::max<std::uint64_t>(
+        1024, std::min<std::uint64_t>(settings.batch_paths, (std::uint64_t{1} << 22) / nodes));
+    // each book keeps its own loss tail, beside the run's, and the pilot's and a batch's losses
     const std::uint64_t book_bytes =
-        tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * (p.books.nodes.size() + 1);
+        tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * (nodes + 1) +
+        8 * nodes * (histogram_pilot_paths(settings.paths) + settings.batch_paths);
     if (memory > 0 && book_bytes > memory / 2)
       throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
                        "keeping the loss tails of " + std::to_string(p.books.nodes.size()) +

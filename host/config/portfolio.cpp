@@ -121,7 +121,7 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
   return p;
 }
 
-constexpr long kMaxBooks = 10000;
+constexpr long kMaxBooks = 1000;
 
 // A book's name: 1-200 characters, none of them a control character.
 bool valid_book_name(const std::string& name) {
