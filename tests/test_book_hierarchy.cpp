@@ -259,6 +259,11 @@ TEST_CASE("several --portfolio files: each a book under 'all books', each its ow
   CHECK(both["portfolio"]["value"].get<double>() ==
         Approx(alpha["portfolio"]["value"].get<double>() + beta["portfolio"]["value"].get<double>())
             .epsilon(1e-14));
+  // --dry-run counts the books' pass
+  const CliResult dry = run_chipshock(common + "--portfolio " + a + " --portfolio " + b +
+                                      " --backend cpu --dry-run");
+  CHECK(dry.code == 0);
+  CHECK_THAT(dry.out, Catch::Contains("5 books revalued on the same paths, about"));
   // the same name twice
   const CliResult clash = run_chipshock(common + "--portfolio " + a + " --portfolio " + a);
   CHECK(clash.code == 2);
