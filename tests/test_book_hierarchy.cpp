@@ -116,6 +116,8 @@ TEST_CASE("a bad [[books]] table is refused with its file, line and field", "[bo
       {"name = \"f\"\n[[books]]\nname = \"a\"\nowner = \"me\"\n" + pos, "books[0].owner", "", 4},
       {"name = \"f\"\n[[books]]\nname = \"\"\n" + pos, "books[0].name", "1 to 200 characters", 3},
       {"name = \"f\"\nbooks = 3\n" + pos, "books", "", 2},
+      {"name = \"f\"\n[[books]]\nname = \"a (own positions)\"\n" + pos, "books[0].name",
+       "own positions", 3},
   };
   for (const Case& c : cases) {
     CAPTURE(c.text);

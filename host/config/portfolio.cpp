@@ -123,9 +123,16 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
 
 constexpr long kMaxBooks = 1000;
 
-// A book's name: 1-200 characters, none of them a control character.
+// The suffix of the leaf that holds a parent's own positions (host/analytics/books.hpp).
+constexpr const char* kOwnPositionsSuffix = " (own positions)";
+
+// A book's name: 1-200 characters, none of them a control character, not ending like the leaf
+// of a parent's own positions.
 bool valid_book_name(const std::string& name) {
   if (name.empty() || name.size() > 200) return false;
+  const std::string own = kOwnPositionsSuffix;
+  if (name.size() >= own.size() && name.compare(name.size() - own.size(), own.size(), own) == 0)
+    return false;
   for (const unsigned char c : name)
     if (c < 0x20 || c == 0x7f) return false;
   return true;
@@ -139,7 +146,9 @@ BookDef read_book(const std::string& file, std::size_t k, const toml::node& node
   b.line = r.line();
   b.name = r.string("name");
   if (!valid_book_name(b.name))
-    r.fail("name", "a book's name is 1 to 200 characters, none of them a control character");
+    r.fail("name", "a book's name is 1 to 200 characters, none of them a control character, "
+                   "and does not end in \" (own positions)\" (the name of a parent's own "
+                   "positions' book)");
   if (const auto parent = r.optional_string("parent")) {
     if (parent->empty()) r.fail("parent", "empty: name a book, or leave the key out (the top)");
     b.parent = *parent;
@@ -216,7 +225,10 @@ Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
   if (r.has("books")) {
     const toml::array& books = r.array("books");
     if (static_cast<long>(books.size()) > kMaxBooks)
-      r.fail("books", "more than " + std::to_string(kMaxBooks) + " books");
+      throw InputError(path, node_line(books[static_cast<std::size_t>(kMaxBooks)]),
+                       "books[" + std::to_string(kMaxBooks) + "]",
+                       "more than " + std::to_string(kMaxBooks) + " books",
+                       "group positions into fewer books");
     for (std::size_t k = 0; k < books.size(); ++k) pf.books.push_back(read_book(path, k, books[k]));
   }
   r.finish();
@@ -355,7 +367,11 @@ Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
     if (known) continue;
     if (!valid_book_name(p.book))
       throw InputError(name, p.line, "book",
-                       "a book's name is 1 to 200 characters, none of them a control character");
+                       "a book's name is 1 to 200 characters, none of them a control character, "
+                       "and does not end in \" (own positions)\"");
+    if (static_cast<long>(pf.books.size()) >= kMaxBooks)
+      throw InputError(name, p.line, "book", "more than " + std::to_string(kMaxBooks) + " books",
+                       "group positions into fewer books");
     pf.books.push_back({p.book, pf.name, 0.0, p.line});
   }
   check_books(pf);
@@ -400,6 +416,11 @@ Portfolio combine_portfolios(const std::vector<Portfolio>& parts, const std::str
   for (const Portfolio& part : parts) {
     if (all.as_of.empty()) all.as_of = part.as_of;
     claim(part.name, part, 1, "name");
+    if (static_cast<long>(all.books.size() + 1 + part.books.size()) > kMaxBooks)
+      throw InputError(part.file, 0, "--portfolio",
+                       "the --portfolio files up to this one hold more than " +
+                           std::to_string(kMaxBooks) + " books",
+                       "group positions into fewer books");
     all.books.push_back({part.name, name, part.cash, 1});
     for (std::size_t k = 0; k < part.books.size(); ++k) {
       claim(part.books[k].name, part, part.books[k].line, "books[" + std::to_string(k) + "].name");

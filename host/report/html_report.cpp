@@ -247,7 +247,8 @@ void books_tables(std::ostringstream& h, const RunReport& r) {
   if (r.books.empty()) return;
   const BookNodeReport& top = r.books.nodes.front();
   h << "<h2 id=\"books\">Books</h2>\n<p>Every book revalued on the same paths as the whole "
-       "(its numbers are those of a run of that book alone). Diversification: the parent's "
+       "(each path's loss is, bit for bit, that of a run of the book alone; every book over the "
+       "run's paths). Diversification: the parent's "
        "books' own ES added up, less the parent's ES. Contribution: the book's Euler share of "
        "its parent's ES (the shares of a parent's books add up to 100%). The highest level "
        "only; books.csv has every level.</p>\n";

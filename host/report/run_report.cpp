@@ -298,8 +298,9 @@ static nlohmann::ordered_json books_json(const BooksReport& b) {
                      {"scenarios", scenarios}});
   }
   return {{"top", b.nodes.front().name},
-          {"method", "every book revalued on the run's paths (bit for bit a run of that book "
-                     "alone); diversification_es = children_es - es at each parent; "
+          {"method", "every book revalued on the run's paths (each path's loss bit for bit "
+                     "that of a run of the book alone; every book over the run's paths); "
+                     "diversification_es = children_es - es at each parent; "
                      "es_contribution_to_parent = the parent's Euler component ES of the book's "
                      "positions (they add up to the parent's ES)"},
           {"nodes", nodes}};
@@ -537,7 +538,8 @@ static std::string what_if_markdown(const RunReport& r) {
 static std::string books_markdown(const RunReport& r) {
   if (r.books.empty()) return "";
   std::ostringstream md;
-  md << "\n### Books\n\nEvery book revalued on the same paths as the whole. Diversification: "
+  md << "\n### Books\n\nEvery book revalued on the same paths as the whole (each path's loss "
+        "that of a run of the book alone; every book over the run's paths). Diversification: "
         "the parent's books' own ES added up, less the parent's ES; contribution: the book's "
         "Euler share of its parent's ES. The highest level; books.csv has every level.\n";
   const BookNodeReport& top = r.books.nodes.front();
