@@ -308,6 +308,32 @@ TEST_CASE("a positions table's book column makes books under the file's own", "[
   }
 }
 
+TEST_CASE("run --stressed with a book hierarchy: each book's stressed figures too", "[books][cli]") {
+  TempDir tmp;
+  const CliResult cal = run_chipshock(
+      "calibrate --prices scenarios/data/prices --tickers NVDA,AMD,TSM,AVGO,ASML,MU,MSFT,GOOGL,"
+      "META,AMZN --stressed --portfolio scenarios/portfolio/ai_desks.toml --quiet --out " +
+      tmp.file("stressed.toml"));
+  REQUIRE(cal.code == 0);
+  const std::string common =
+      "run --market scenarios/market/ai_chips.toml --paths 20k --horizon 2 --seed 6 --stressed " +
+      tmp.file("stressed.toml") + " ";
+  const nlohmann::json desks = run_json(common + "--portfolio scenarios/portfolio/ai_desks.toml");
+  REQUIRE(desks["scenarios"][1]["name"] == "stressed");
+  const nlohmann::json& top = desks["books"]["nodes"][0]["scenarios"];
+  REQUIRE(top.size() == 2);
+  CHECK(top[1]["scenario"] == "stressed");
+  CHECK(top[1]["es"] == desks["scenarios"][1]["es"]);  // the top is the run's stressed entry
+  // a book's stressed figures are its own stressed run's
+  const std::string alone = tmp.write(
+      "platforms.toml", "name = \"platforms desk\"\n[[positions]]\nticker = \"MSFT\"\n"
+                        "quantity = 2152.0\n[[positions]]\nticker = \"GOOGL\"\nquantity = "
+                        "2246.0\n[[positions]]\nticker = \"META\"\nquantity = 1617.0\n"
+                        "[[positions]]\nticker = \"AMZN\"\nquantity = 3314.0\n");
+  const nlohmann::json platforms = run_json(common + "--portfolio " + alone);
+  CHECK(node(desks, "platforms desk")["scenarios"][1]["es"] == platforms["scenarios"][1]["es"]);
+}
+
 TEST_CASE("books.csv carries report.json's book numbers", "[books][csv]") {
   TempDir tmp;
   const CliResult r = run_chipshock(

@@ -221,7 +221,18 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // indices names.size() .. 2 names.size() - 1), reported right after the baseline.
   if (p.stressed_spec) {
     const std::size_t index = names.size() * (p.what_if ? 2 : 1);
-    ScenarioResult res = simulate_model(index, kStressedName, *p.stressed_spec, nullptr, {});
+    // a hierarchy's books under the stressed market too (each its own stressed ES)
+    std::unique_ptr<BooksTap> stressed_books;
+    if (p.books.hierarchy())
+      stressed_books = std::make_unique<BooksTap>(p.stressed_market, *p.stressed_portfolio,
+                                                  p.books, p.sim, nullptr, backend.cpu(),
+                                                  settings, nullptr);
+    ScenarioResult res =
+        simulate_model(index, kStressedName, *p.stressed_spec, stressed_books.get(), {});
+    if (stressed_books) {  // collective: merged on rank 0
+      const PhaseScope phase(Phase::kComponents);
+      stressed_books->add_to(report.books, kStressedName, runs.paths_of(index), runs.team());
+    }
     if (world.is_root()) {
       const StressedWindow& w = p.stressed_market.stressed;
       res.stressed = w;
