@@ -334,6 +334,35 @@ TEST_CASE("run --stressed with a book hierarchy: each book's stressed figures to
   CHECK(node(desks, "platforms desk")["scenarios"][1]["es"] == platforms["scenarios"][1]["es"]);
 }
 
+TEST_CASE("replays and historical simulation per book: each its own, replay losses add up",
+          "[books][cli]") {
+  TempDir tmp;
+  const std::string common =
+      "run --market scenarios/market/ai_chips.toml --paths 20k --horizon 1 --seed 2 "
+      "--method historical --replay 2025-01-27 ";
+  const nlohmann::json desks = run_json(common + "--portfolio scenarios/portfolio/ai_desks.toml");
+  const std::string alone = tmp.write(
+      "us.toml", "name = \"US chip designers\"\n[[positions]]\nticker = \"NVDA\"\nquantity = "
+                 "9963.0\n[[positions]]\nticker = \"AVGO\"\nquantity = 3083.0\n[[positions]]\n"
+                 "ticker = \"AMD\"\nquantity = 1680.0\n");
+  const nlohmann::json us = run_json(common + "--portfolio " + alone);
+  const nlohmann::json& node_us = node(desks, "US chip designers");
+  REQUIRE(node_us["scenarios"].size() == 3);
+  for (std::size_t k = 1; k < 3; ++k) {  // historical, then the replay
+    CAPTURE(k);
+    CHECK(node_us["scenarios"][k]["scenario"] == us["scenarios"][k]["name"]);
+    CHECK(node_us["scenarios"][k]["var"] == us["scenarios"][k]["var"]);
+    CHECK(node_us["scenarios"][k]["es"] == us["scenarios"][k]["es"]);
+  }
+  CHECK(node_us["scenarios"][1]["es_contribution_to_parent"]["0.99"].is_null());
+  // a replay's loss is additive: the children's losses make the parent's
+  const nlohmann::json& semis = node(desks, "semiconductors desk")["scenarios"][2];
+  CHECK(semis["children_es"]["0.99"].get<double>() ==
+        Approx(semis["es"]["0.99"].get<double>()).epsilon(1e-12));
+  CHECK(node_us["scenarios"][2]["es_contribution_to_parent"]["0.99"] ==
+        node_us["scenarios"][2]["es"]["0.99"]);
+}
+
 TEST_CASE("books.csv carries report.json's book numbers", "[books][csv]") {
   TempDir tmp;
   const CliResult r = run_chipshock(

@@ -265,4 +265,42 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
   }
 }
 
+void add_history_to(BooksReport& report, const BookTree& tree,
+                    const std::vector<ScenarioResult>& per_book) {
+  if (report.nodes.size() != tree.nodes.size() || per_book.size() != tree.nodes.size())
+    throw std::logic_error("add_history_to: the books and the results differ");
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const bool replay = per_book.front().kind == "replay";
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    const ScenarioResult& r = per_book[n];
+    const BookTreeNode& t = tree.nodes[n];
+    BookScenario b;
+    b.scenario = per_book.front().name;
+    b.paths = r.paths;
+    b.non_finite = r.non_finite;
+    b.mean_loss = r.mean_loss;
+    b.stdev_loss = r.stdev_loss;
+    b.worst_loss = r.worst_loss;
+    for (std::size_t l = 0; l < r.levels.size(); ++l) {
+      const LevelRisk& x = r.levels[l];
+      BookLevel v{x.confidence, x.var, x.es, x.var_lo, x.var_hi, x.es_lo, x.es_hi,
+                  kNaN,         kNaN,  kNaN, kNaN};
+      if (!t.children.empty()) {
+        v.children_var = v.children_es = 0;
+        for (int c : t.children) {
+          v.children_var += per_book[static_cast<std::size_t>(c)].levels[l].var;
+          v.children_es += per_book[static_cast<std::size_t>(c)].levels[l].es;
+        }
+      }
+      if (t.parent >= 0 && replay) {
+        const double parent = per_book[static_cast<std::size_t>(t.parent)].levels[l].es;
+        v.es_contribution = x.es;
+        v.share_of_parent_es = parent != 0 ? x.es / parent : kNaN;
+      }
+      b.levels.push_back(v);
+    }
+    report.nodes[n].scenarios.push_back(b);
+  }
+}
+
 }  // namespace chipshock

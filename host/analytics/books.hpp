@@ -119,4 +119,11 @@ class BooksTap final : public PathObserver {
   std::vector<Block> pending_;
 };
 
+// A replay's or historical simulation's result for every book (per_book[n]: node n's, the top
+// first), as one more scenario of report.nodes (which the Monte Carlo runs filled first). A
+// replay's loss is additive: each book's contribution to its parent is its own loss. A
+// historical ES is not, and its scenarios' order is not kept: no contribution (NaN).
+void add_history_to(BooksReport& report, const BookTree& tree,
+                    const std::vector<ScenarioResult>& per_book);
+
 }  // namespace chipshock

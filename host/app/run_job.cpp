@@ -259,6 +259,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   }
   if (feedback.clear) feedback.clear();
   if (world.is_root()) {
+    for (const std::vector<ScenarioResult>& per_book : p.history_books)
+      add_history_to(report.books, p.books, per_book);
     for (ScenarioResult& h : p.history_results) report.scenarios.push_back(std::move(h));
     report.comparisons = backend.comparisons();
     if (!report.comparisons.empty())

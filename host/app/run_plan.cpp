@@ -376,6 +376,29 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     for (const ReplayRequest& r : replays)
       p.history_results.push_back(
           replay_scenario(r, market, portfolio, prices, settings.confidences));
+    // a hierarchy: each book's replays and historical simulation (the top's is the run's own)
+    if (p.books.hierarchy()) {
+      std::vector<Portfolio> books;
+      for (std::size_t n = 0; n < p.books.nodes.size(); ++n)
+        books.push_back(p.books.portfolio_of(portfolio, static_cast<int>(n)));
+      for (std::size_t h = 0; h < p.history_results.size(); ++h) {
+        std::vector<ScenarioResult> per_book{p.history_results[h]};
+        const bool historical = h == 0 && o.method == RunMethod::kHistorical;
+        for (std::size_t n = 1; n < books.size(); ++n) {
+          if (historical) {
+            HistoricalSettings hs;
+            hs.window = o.window;
+            hs.horizon_days = o.horizon_days;
+            per_book.push_back(
+                historical_scenario(hs, market, books[n], prices, settings.confidences));
+          } else {
+            per_book.push_back(replay_scenario(replays[h - (o.method == RunMethod::kHistorical)],
+                                               market, books[n], prices, settings.confidences));
+          }
+        }
+        p.history_books.push_back(std::move(per_book));
+      }
+    }
   }
 
   // Backend selection (host/app/backend_plan.hpp): throws GpuUnavailable for gpu/both.

@@ -47,6 +47,8 @@ struct PreparedRun {
   std::optional<Portfolio> stressed_portfolio;
   std::unique_ptr<SimSpec> stressed_spec;
   std::vector<ScenarioResult> history_results;  // rank 0 only
+  // A hierarchy's books under each of them ([entry][book], the top first; rank 0 only).
+  std::vector<std::vector<ScenarioResult>> history_books;
   std::unique_ptr<BackendPlan> backend;
   std::string checkpoint_file;       // this rank's checkpoint; "" = none
   bool resuming = false;             // --resume: the checkpoint holds runs to continue
