@@ -1,8 +1,11 @@
 #include "host/analytics/books.hpp"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "host/component_risk.hpp"
 #include "host/input_error.hpp"
@@ -119,6 +122,47 @@ BookTree book_tree(const Portfolio& pf) {
   return sorted;
 }
 
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One more scenario for every node of report.nodes, from each node's own result (per_book[n])
+// and, below the top, contribution(n, l): its contribution to its parent's ES at level l and
+// its share of it (NaN where there is none); at each parent the sums of its children's VaR/ES.
+void push_book_scenarios(
+    BooksReport& report, const BookTree& tree, const std::string& scenario,
+    const std::vector<ScenarioResult>& per_book,
+    const std::function<std::pair<double, double>(std::size_t, std::size_t)>& contribution) {
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    const ScenarioResult& r = per_book[n];
+    const BookTreeNode& t = tree.nodes[n];
+    BookScenario b;
+    b.scenario = scenario;
+    b.paths = r.paths;
+    b.non_finite = r.non_finite;
+    b.mean_loss = r.mean_loss;
+    b.stdev_loss = r.stdev_loss;
+    b.worst_loss = r.worst_loss;
+    for (std::size_t l = 0; l < r.levels.size(); ++l) {
+      const LevelRisk& x = r.levels[l];
+      BookLevel v{x.confidence, x.var, x.es, x.var_lo, x.var_hi, x.es_lo, x.es_hi,
+                  kNaN,         kNaN,  kNaN, kNaN};
+      if (!t.children.empty()) {
+        v.children_var = v.children_es = 0;
+        for (int c : t.children) {
+          v.children_var += per_book[static_cast<std::size_t>(c)].levels[l].var;
+          v.children_es += per_book[static_cast<std::size_t>(c)].levels[l].es;
+        }
+      }
+      if (t.parent >= 0) std::tie(v.es_contribution, v.share_of_parent_es) = contribution(n, l);
+      b.levels.push_back(v);
+    }
+    report.nodes[n].scenarios.push_back(b);
+  }
+}
+
+}  // namespace
+
 BooksTap::BooksTap(const Market& market, const Portfolio& all, const BookTree& tree,
                    const SimSettings& sim, const AppliedScenario* scenario,
                    const CpuBackend& backend, const RunSettings& settings, PathObserver* inner)
@@ -190,7 +234,6 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
   for (std::size_t n = 0; n < n_nodes; ++n)
     if (merged[n]->count() + merged[n]->non_finite() != paths)
       throw std::logic_error("BooksTap: a book's paths are not the run's");
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (report.nodes.empty())
     for (std::size_t n = 0; n < n_nodes; ++n) {
       const BookTreeNode& t = tree_.nodes[n];
@@ -213,94 +256,55 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
     if (!tree_.nodes[n].children.empty())
       allocate_scenario_risk(results.back(), *specs_[n], s, *merged[n], lines);
   }
-  for (std::size_t n = 0; n < n_nodes; ++n) {
-    const ScenarioResult& r = results[n];
-    BookScenario b;
-    b.scenario = scenario;
-    b.paths = r.paths;
-    b.non_finite = r.non_finite;
-    b.mean_loss = r.mean_loss;
-    b.stdev_loss = r.stdev_loss;
-    b.worst_loss = r.worst_loss;
-    for (std::size_t l = 0; l < r.levels.size(); ++l) {
-      const LevelRisk& x = r.levels[l];
-      BookLevel v{x.confidence, x.var, x.es, x.var_lo, x.var_hi, x.es_lo, x.es_hi,
-                  kNaN,         kNaN,  kNaN, kNaN};
-      const BookTreeNode& t = tree_.nodes[n];
-      if (!t.children.empty()) {
-        v.children_var = v.children_es = 0;
-        for (int c : t.children) {
-          v.children_var += results[static_cast<std::size_t>(c)].levels[l].var;
-          v.children_es += results[static_cast<std::size_t>(c)].levels[l].es;
-        }
+  // Each book's Euler contribution to its parent's ES: the parent's component ES of the
+  // positions under it, each position sent to the child its leaf sits under (one pass over
+  // each parent's components).
+  const std::size_t n_levels = s.confidences.size();
+  std::vector<std::vector<double>> contribution(n_nodes, std::vector<double>(n_levels, kNaN));
+  for (std::size_t p = 0; p < n_nodes; ++p) {
+    if (tree_.nodes[p].children.empty()) continue;
+    std::map<std::string, int> leaf_of;  // the parent's line label -> the line's leaf
+    const std::vector<PositionLine>& lines_of_parent = specs_[p]->positions();
+    std::size_t j = 0;  // the parent's lines are the portfolio's its subtree holds, in order
+    for (int leaf : tree_.leaf)
+      if (tree_.holds(static_cast<int>(p), leaf)) leaf_of[lines_of_parent[j++].label] = leaf;
+    for (const PositionContribution& c : results[p].components) {
+      std::size_t l = 0;
+      while (l < n_levels && s.confidences[l] != c.confidence) ++l;
+      const auto it = leaf_of.find(c.position);
+      if (l == n_levels || it == leaf_of.end()) continue;
+      for (int child : tree_.nodes[p].children) {  // every child has a contribution, 0 or more
+        double& sum = contribution[static_cast<std::size_t>(child)][l];
+        if (std::isnan(sum)) sum = 0;
       }
-      if (t.parent >= 0) {
-        // the parent's component ES of this node's positions
-        const std::size_t p = static_cast<std::size_t>(t.parent);
-        const std::vector<PositionLine>& lines_of_parent = specs_[p]->positions();
-        std::map<std::string, std::size_t> at;
-        for (std::size_t j = 0; j < lines_of_parent.size(); ++j) at[lines_of_parent[j].label] = j;
-        // the parent's positions, in order, are the global ones its subtree holds
-        std::vector<int> leaf_of_parent_line;
-        for (std::size_t j = 0; j < tree_.leaf.size(); ++j)
-          if (tree_.holds(static_cast<int>(p), tree_.leaf[j])) leaf_of_parent_line.push_back(tree_.leaf[j]);
-        double sum = 0;
-        bool any = false;
-        for (const PositionContribution& c : results[p].components) {
-          if (c.confidence != x.confidence) continue;
-          const auto it = at.find(c.position);
-          if (it == at.end()) continue;
-          any = true;
-          if (tree_.holds(static_cast<int>(n), leaf_of_parent_line[it->second])) sum += c.es_contribution;
-        }
-        double parent_es = kNaN;
-        for (const AllocationLevel& a : results[p].allocation.levels)
-          if (a.confidence == x.confidence) parent_es = a.es_resimulated;
-        v.es_contribution = any ? sum : kNaN;
-        v.share_of_parent_es = any && parent_es != 0 ? sum / parent_es : kNaN;
-      }
-      b.levels.push_back(v);
+      contribution[static_cast<std::size_t>(tree_.child_toward(static_cast<int>(p), it->second))]
+                  [l] += c.es_contribution;
     }
-    report.nodes[n].scenarios.push_back(b);
   }
+  push_book_scenarios(report, tree_, scenario, results, [&](std::size_t n, std::size_t l) {
+    const std::size_t p = static_cast<std::size_t>(tree_.nodes[n].parent);
+    double parent_es = kNaN;
+    for (const AllocationLevel& a : results[p].allocation.levels)
+      if (a.confidence == s.confidences[l]) parent_es = a.es_resimulated;
+    const double sum = contribution[n][l];
+    return std::make_pair(sum, !std::isnan(sum) && parent_es != 0 ? sum / parent_es : kNaN);
+  });
 }
 
 void add_history_to(BooksReport& report, const BookTree& tree,
                     const std::vector<ScenarioResult>& per_book) {
   if (report.nodes.size() != tree.nodes.size() || per_book.size() != tree.nodes.size())
     throw std::logic_error("add_history_to: the books and the results differ");
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  // a replay's loss is additive: a book's contribution is its own loss
   const bool replay = per_book.front().kind == "replay";
-  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
-    const ScenarioResult& r = per_book[n];
-    const BookTreeNode& t = tree.nodes[n];
-    BookScenario b;
-    b.scenario = per_book.front().name;
-    b.paths = r.paths;
-    b.non_finite = r.non_finite;
-    b.mean_loss = r.mean_loss;
-    b.stdev_loss = r.stdev_loss;
-    b.worst_loss = r.worst_loss;
-    for (std::size_t l = 0; l < r.levels.size(); ++l) {
-      const LevelRisk& x = r.levels[l];
-      BookLevel v{x.confidence, x.var, x.es, x.var_lo, x.var_hi, x.es_lo, x.es_hi,
-                  kNaN,         kNaN,  kNaN, kNaN};
-      if (!t.children.empty()) {
-        v.children_var = v.children_es = 0;
-        for (int c : t.children) {
-          v.children_var += per_book[static_cast<std::size_t>(c)].levels[l].var;
-          v.children_es += per_book[static_cast<std::size_t>(c)].levels[l].es;
-        }
-      }
-      if (t.parent >= 0 && replay) {
-        const double parent = per_book[static_cast<std::size_t>(t.parent)].levels[l].es;
-        v.es_contribution = x.es;
-        v.share_of_parent_es = parent != 0 ? x.es / parent : kNaN;
-      }
-      b.levels.push_back(v);
-    }
-    report.nodes[n].scenarios.push_back(b);
-  }
+  push_book_scenarios(report, tree, per_book.front().name, per_book,
+                      [&](std::size_t n, std::size_t l) {
+                        if (!replay) return std::make_pair(kNaN, kNaN);
+                        const double es = per_book[n].levels[l].es;
+                        const double parent =
+                            per_book[static_cast<std::size_t>(tree.nodes[n].parent)].levels[l].es;
+                        return std::make_pair(es, parent != 0 ? es / parent : kNaN);
+                      });
 }
 
 }  // namespace chipshock

@@ -139,8 +139,19 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   // Each tap is made just before its scenario's run and keeps the runs cut at each day only
   // while that run goes (they are O(horizon) specs each).
   std::vector<std::unique_ptr<PathRiskTap>> taps;
-  // A book hierarchy: each run's observer revalues every book on its paths (books.hpp).
-  std::unique_ptr<BooksTap> books_tap;
+  // A book hierarchy: each run's observer revalues every book on its paths (books.hpp); after
+  // the run its books are merged on rank 0 (collective) and reported.
+  const auto books_tap_for = [&](const Market& m, const Portfolio& book,
+                                 const AppliedScenario* scenario, PathObserver* inner) {
+    return p.books.hierarchy() ? std::make_unique<BooksTap>(m, book, p.books, p.sim, scenario,
+                                                            backend.cpu(), settings, inner)
+                               : nullptr;
+  };
+  const auto report_books = [&](BooksTap* tap, const std::string& name, std::size_t index) {
+    if (tap == nullptr) return;
+    const PhaseScope phase(Phase::kComponents);
+    tap->add_to(report.books, name, runs.paths_of(index), runs.team());
+  };
   const bool tapped = path_risk_in_run(o, p, world.size());
   // One Monte Carlo run of a model: under importance sampling its own pilot and measure (kept
   // in `shifts` for the what-if runs), else plain, with the tap and the baseline's loss sink.
@@ -186,20 +197,13 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     const std::string& name = names[k];
     SimSpec& model = k == 0 ? *p.spec : *p.scenario_specs[k - 1];
     PathObserver* observer = k < taps.size() ? taps[k].get() : nullptr;
-    if (p.books.hierarchy()) {
-      books_tap = std::make_unique<BooksTap>(market, portfolio, p.books, p.sim,
-                                             k == 0 ? nullptr : &p.applied[k - 1], backend.cpu(),
-                                             settings, observer);
-      observer = books_tap.get();
-    }
+    const std::unique_ptr<BooksTap> books =
+        books_tap_for(market, portfolio, k == 0 ? nullptr : &p.applied[k - 1], observer);
+    if (books) observer = books.get();
     ScenarioResult res = simulate_model(k, name, model, observer,
                                         k == 0 ? feedback.baseline_losses : LossSink{});
     if (k < taps.size()) taps[k]->release_days();
-    if (books_tap) {  // collective: merged on rank 0
-      const PhaseScope phase(Phase::kComponents);
-      books_tap->add_to(report.books, name, runs.paths_of(k), runs.team());
-      books_tap.reset();
-    }
+    report_books(books.get(), name, k);
     if (!world.is_root()) continue;
     if (k > 0) {
       const Scenario& sc = scenarios[k - 1];
@@ -222,17 +226,10 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   if (p.stressed_spec) {
     const std::size_t index = names.size() * (p.what_if ? 2 : 1);
     // a hierarchy's books under the stressed market too (each its own stressed ES)
-    std::unique_ptr<BooksTap> stressed_books;
-    if (p.books.hierarchy())
-      stressed_books = std::make_unique<BooksTap>(p.stressed_market, *p.stressed_portfolio,
-                                                  p.books, p.sim, nullptr, backend.cpu(),
-                                                  settings, nullptr);
-    ScenarioResult res =
-        simulate_model(index, kStressedName, *p.stressed_spec, stressed_books.get(), {});
-    if (stressed_books) {  // collective: merged on rank 0
-      const PhaseScope phase(Phase::kComponents);
-      stressed_books->add_to(report.books, kStressedName, runs.paths_of(index), runs.team());
-    }
+    const std::unique_ptr<BooksTap> books =
+        books_tap_for(p.stressed_market, *p.stressed_portfolio, nullptr, nullptr);
+    ScenarioResult res = simulate_model(index, kStressedName, *p.stressed_spec, books.get(), {});
+    report_books(books.get(), kStressedName, index);
     if (world.is_root()) {
       const StressedWindow& w = p.stressed_market.stressed;
       res.stressed = w;

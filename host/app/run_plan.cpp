@@ -366,37 +366,28 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                          "it once");
   const std::string prices = o.prices.empty() ? default_prices_dir() : o.prices;
   if (world.is_root()) {
-    if (o.method == RunMethod::kHistorical) {
-      HistoricalSettings hs;
-      hs.window = o.window;
-      hs.horizon_days = o.horizon_days;
-      p.history_results.push_back(
-          historical_scenario(hs, market, portfolio, prices, settings.confidences));
-    }
-    for (const ReplayRequest& r : replays)
-      p.history_results.push_back(
-          replay_scenario(r, market, portfolio, prices, settings.confidences));
-    // a hierarchy: each book's replays and historical simulation (the top's is the run's own)
+    // A book's historical simulation (--method historical), then its replays.
+    const auto history_of = [&](const Portfolio& book) {
+      std::vector<ScenarioResult> out;
+      if (o.method == RunMethod::kHistorical) {
+        HistoricalSettings hs;
+        hs.window = o.window;
+        hs.horizon_days = o.horizon_days;
+        out.push_back(historical_scenario(hs, market, book, prices, settings.confidences));
+      }
+      for (const ReplayRequest& r : replays)
+        out.push_back(replay_scenario(r, market, book, prices, settings.confidences));
+      return out;
+    };
+    p.history_results = history_of(portfolio);
+    // a hierarchy: each book's own (the top's is the run's), [entry][book]
     if (p.books.hierarchy()) {
-      std::vector<Portfolio> books;
-      for (std::size_t n = 0; n < p.books.nodes.size(); ++n)
-        books.push_back(p.books.portfolio_of(portfolio, static_cast<int>(n)));
-      for (std::size_t h = 0; h < p.history_results.size(); ++h) {
-        std::vector<ScenarioResult> per_book{p.history_results[h]};
-        const bool historical = h == 0 && o.method == RunMethod::kHistorical;
-        for (std::size_t n = 1; n < books.size(); ++n) {
-          if (historical) {
-            HistoricalSettings hs;
-            hs.window = o.window;
-            hs.horizon_days = o.horizon_days;
-            per_book.push_back(
-                historical_scenario(hs, market, books[n], prices, settings.confidences));
-          } else {
-            per_book.push_back(replay_scenario(replays[h - (o.method == RunMethod::kHistorical)],
-                                               market, books[n], prices, settings.confidences));
-          }
-        }
-        p.history_books.push_back(std::move(per_book));
+      for (const ScenarioResult& top : p.history_results) p.history_books.push_back({top});
+      for (std::size_t n = 1; n < p.books.nodes.size(); ++n) {
+        std::vector<ScenarioResult> own =
+            history_of(p.books.portfolio_of(portfolio, static_cast<int>(n)));
+        for (std::size_t h = 0; h < own.size(); ++h)
+          p.history_books[h].push_back(std::move(own[h]));
       }
     }
   }
