@@ -9,6 +9,7 @@
 #include "host/input_error.hpp"
 #include "host/qmc/bridge_plan.hpp"
 #include "host/qmc/sobol_tables.hpp"
+#include "host/pricing/american.hpp"
 #include "kernels/black_scholes.cuh"
 #include "kernels/sobol_normals.cuh"
 
@@ -89,12 +90,26 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.tau_at_horizon = tau0 - horizon_years;
       o.dividend_yield = a.dividend_yield;
       line.option = static_cast<int>(options_.size());
+      if (p.american) {
+        // the curve at the horizon for the kernels, today's for the value today
+        try {
+          o.american = static_cast<int>(american_.size());
+          american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
+                                             o.implied_vol, o.dividend_yield));
+          unit_value = american_price(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol,
+                                      o.dividend_yield);
+        } catch (const std::invalid_argument& e) {
+          throw InputError(portfolio.file, p.line, "positions[" + std::to_string(k) + "].style",
+                           e.what(), "value the option as european, or check its inputs");
+        }
+      } else {
+        unit_value =
+            black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol, o.dividend_yield);
+      }
       options_.push_back(o);
-      unit_value =
-          black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol, o.dividend_yield);
       std::ostringstream label;
-      label << a.ticker << " " << position_type_name(p.type) << " " << p.strike << " "
-            << p.expiry_days << "d";
+      label << a.ticker << " " << (p.american ? "american " : "") << position_type_name(p.type)
+            << " " << p.strike << " " << p.expiry_days << "d";
       line.label = label.str();
     }
     line.unit_value0 = unit_value;
@@ -195,6 +210,8 @@ BookView SimSpec::book() const {
   b.equity_qty = equity_qty_.data();
   b.n_options = static_cast<int>(options_.size());
   b.options = options_.data();
+  b.n_american = static_cast<int>(american_.size());
+  b.american = american_.data();
   b.rate = rate_;
   // The loss is formed from the positions alone (cash cancels exactly): with cash in both terms
   // a large cash balance would round every loss to its own ulp.

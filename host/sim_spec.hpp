@@ -10,6 +10,7 @@
 #include "host/config/market.hpp"
 #include "host/config/portfolio.hpp"
 #include "host/scenario/scenario_application.hpp"
+#include "kernels/american.cuh"
 #include "kernels/sim_view.cuh"
 
 namespace chipshock {
@@ -102,6 +103,7 @@ class SimSpec {
   std::vector<double> equity_qty_;
   std::vector<int> held_;
   std::vector<OptionView> options_;
+  std::vector<AmericanCurve> american_;  // the American options' curves at the horizon
   std::vector<PositionLine> positions_;
   double rate_ = 0.0;
   double value0_ = 0.0;

@@ -351,7 +351,7 @@ class DeviceDayBooks {
   DeviceDayBooks(const std::vector<BookView>& books, int n_assets)
       : views_(books.size()) {
     struct Offsets {
-      std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0;
+      std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0, american = 0;
     };
     const std::size_t n = static_cast<std::size_t>(n_assets);
     packing::Writer w;
@@ -363,6 +363,7 @@ class DeviceDayBooks {
       at[d].spot0 = w.put(b.spot0, n);
       at[d].qty = w.put(b.equity_qty, n);
       at[d].options = w.put(b.options, static_cast<std::size_t>(b.n_options));
+      at[d].american = w.put(b.american, static_cast<std::size_t>(b.n_american));
     }
     const std::vector<unsigned char> bytes = w.take();
     bytes_ = std::make_unique<DeviceBuffer<unsigned char>>(bytes.size());
@@ -379,6 +380,9 @@ class DeviceDayBooks {
       views[d].options =
           views[d].n_options > 0 ? reinterpret_cast<const OptionView*>(base + at[d].options)
                                  : nullptr;
+      views[d].american = views[d].n_american > 0
+                              ? reinterpret_cast<const AmericanCurve*>(base + at[d].american)
+                              : nullptr;
     }
     if (!views.empty())
       CHIPSHOCK_CUDA_CHECK(cudaMemcpy(views_.get(), views.data(),

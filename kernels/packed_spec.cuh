@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "american.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
 
@@ -25,7 +26,7 @@ struct PackedLayout {
   ModelView model;  // scalars only: its pointers are null here
   BookView book;
   std::uint32_t day_segment = 0, drift_dt = 0, vol_chol = 0, events = 0, event_log_jump = 0;
-  std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0;
+  std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0, american = 0;
   // --rng sobol: the bridge plan and the Sobol' tables of the dimensions the model uses
   std::uint32_t bridge_first_op = 0, bridge_ops = 0, sobol_directions = 0, sobol_scramble = 0;
   // importance sampling: each step's mean shift of the normals, padded like the assets
@@ -57,6 +58,8 @@ struct PackedLayout {
     b.spot0 = reinterpret_cast<const double*>(base + spot0);
     b.equity_qty = reinterpret_cast<const double*>(base + equity_qty);
     b.options = b.n_options > 0 ? reinterpret_cast<const OptionView*>(base + options) : nullptr;
+    b.american =
+        b.n_american > 0 ? reinterpret_cast<const AmericanCurve*>(base + american) : nullptr;
     return b;
   }
 };
@@ -133,6 +136,7 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.book.spot0 = nullptr;
   l.book.equity_qty = nullptr;
   l.book.options = nullptr;
+  l.book.american = nullptr;
   l.has_day_segment = m.day_segment != nullptr;
   l.day_segment = l.has_day_segment
                       ? w.put(m.day_segment, static_cast<std::size_t>(m.horizon_days))
@@ -145,6 +149,7 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.spot0 = w.put(spot0.data(), spot0.size());
   l.equity_qty = w.put(qty.data(), qty.size());
   l.options = w.put(b.options, static_cast<std::size_t>(b.n_options));
+  l.american = w.put(b.american, static_cast<std::size_t>(b.n_american));
   if (m.rng == RngKind::kSobol) {  // qmc_assets stays the real count: the padding draws nothing
     const std::size_t steps = static_cast<std::size_t>(m.bridge_steps);
     const std::size_t dims = static_cast<std::size_t>(m.qmc_assets) * steps;

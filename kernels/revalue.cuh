@@ -1,6 +1,7 @@
 // Revaluation of the book at the horizon and the per-path loss.
 #pragma once
 
+#include "american.cuh"
 #include "black_scholes.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
@@ -18,10 +19,7 @@ CHIPSHOCK_HD inline double book_value(const BookView& b, const double* spot) {
   }
   for (int k = 0; k < b.n_options; ++k) {
     const OptionView& o = b.options[k];
-    v = fma(o.quantity,
-            black_scholes(o.kind, spot[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
-                          o.dividend_yield),
-            v);
+    v = fma(o.quantity, option_value(b, o, spot[o.asset]), v);
   }
   return v;
 }
@@ -53,9 +51,7 @@ CHIPSHOCK_HD inline double position_loss(const BookView& b, int option, double q
                                          double unit_value0, double spot) {
   if (option < 0) return quantity * (unit_value0 - spot);
   const OptionView& o = b.options[option];
-  return quantity *
-         (unit_value0 - black_scholes(o.kind, spot, o.strike, o.tau_at_horizon, b.rate,
-                                      o.implied_vol, o.dividend_yield));
+  return quantity * (unit_value0 - option_value(b, o, spot));
 }
 
 }  // namespace chipshock

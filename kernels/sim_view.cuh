@@ -103,7 +103,10 @@ struct OptionView {
   double implied_vol;
   double tau_at_horizon;  // years to expiry left at the horizon; <= 0 means expired: intrinsic
   double dividend_yield;  // the asset's continuous dividend yield (market.toml), in pricing
+  int american = -1;      // index into BookView::american (style = "american"); -1: European
 };
+
+struct AmericanCurve;  // american.cuh
 
 // The book, revalued at the horizon from the simulated spots.
 struct BookView {
@@ -113,6 +116,8 @@ struct BookView {
   const double* equity_qty = nullptr;   // [n_assets] net shares held directly
   int n_options = 0;
   const OptionView* options = nullptr;  // [n_options]
+  int n_american = 0;
+  const AmericanCurve* american = nullptr;  // [n_american] the American options' curves
   double rate = 0.0;                    // continuously compounded, for option revaluation
   double cash = 0.0;                    // held constant over the horizon
   double value0 = 0.0;                  // portfolio value today (cash + positions)

@@ -96,13 +96,37 @@ struct TestRun {
   std::unique_ptr<SimSpec> spec;
 };
 
-// The Student-t sample market and the hedged book, with the all-features scenario when
-// `scenario` (horizon of at least 6 days so that every primitive acts); `rng` the diffusion's
-// generator.
+// American options with early exercise in reach: a deep in-the-money NVDA put (exercised on
+// many paths at the horizon) and an AVGO call with a dividend yield set on AVGO.
+inline void add_american_options(Market& market, Portfolio& portfolio) {
+  market.assets[static_cast<std::size_t>(market.index_of("AVGO"))].dividend_yield = 0.04;
+  Position put;
+  put.ticker = "NVDA";
+  put.type = PositionType::kPut;
+  put.quantity = 2500;
+  put.strike = 235;
+  put.expiry_days = 40;
+  put.american = true;
+  Position call;
+  call.ticker = "AVGO";
+  call.type = PositionType::kCall;
+  call.quantity = -1200;
+  call.strike = 360;
+  call.expiry_days = 90;
+  call.implied_vol = 0.45;
+  call.american = true;
+  portfolio.positions.push_back(put);
+  portfolio.positions.push_back(call);
+}
+
+// The Student-t sample market and the hedged book (with add_american_options), with the
+// all-features scenario when `scenario` (horizon of at least 6 days so that every primitive acts);
+// `rng` the diffusion's generator.
 inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_day,
                                 bool scenario = true, RngKind rng = RngKind::kPhilox) {
   TestRun t{load_market(source_path("scenarios/market/ai_chips_t.toml")), {}, nullptr};
   t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
+  add_american_options(t.market, t.portfolio);
   SimSettings sim{horizon, steps_per_day};
   sim.rng = rng;
   if (scenario) {

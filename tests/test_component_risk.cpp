@@ -19,7 +19,6 @@ using testing::Book;
 
 namespace {
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); }
 
 // Two correlated Gaussian assets (vols 0.2 and 0.3, correlation 0.5), three lines.

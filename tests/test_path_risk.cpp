@@ -29,7 +29,6 @@ std::string market(double vol) {
 
 const char* const kBook = "name = \"a\"\n[[positions]]\nticker = \"A\"\nquantity = 1\n";
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "host/pricing/american.hpp"
 #include "kernels/black_scholes.cuh"
 #include "kernels/normal_quantile.cuh"
 
@@ -35,6 +36,26 @@ UnitGreeks black_scholes_greeks(OptionKind kind, double s, double strike, double
   return g;
 }
 
+UnitGreeks american_greeks(OptionKind kind, double s, double strike, double tau, double rate,
+                           double vol, double dividend_yield) {
+  const AmericanCurve c = american_curve(kind, strike, tau, rate, vol, dividend_yield);
+  UnitGreeks g;
+  g.price = american_value(c, s);
+  // central differences of the curve in the spot (it is smooth on each side of the exercise
+  // boundary, and once differentiable across it), and of the curves of bumped vols
+  const double ds = 1e-3 * s;
+  const double up = american_value(c, s + ds), down = american_value(c, s - ds);
+  g.delta = (up - down) / (2.0 * ds);
+  g.gamma = (up - 2.0 * g.price + down) / (ds * ds);
+  if (tau > 0) {
+    const double dv = std::fmin(0.005, 0.5 * vol);
+    g.vega = (american_price(kind, s, strike, tau, rate, vol + dv, dividend_yield) -
+              american_price(kind, s, strike, tau, rate, vol - dv, dividend_yield)) /
+             (2.0 * dv);
+  }
+  return g;
+}
+
 ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
                                const std::vector<double>& confidences) {
   ParametricRisk r;
@@ -60,18 +81,19 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
     } else {
       const OptionView& o = book.options[line.option];
       const double tau0 = o.tau_at_horizon + h;
-      const UnitGreeks today =
-          black_scholes_greeks(o.kind, s, o.strike, tau0, book.rate, o.implied_vol, o.dividend_yield);
+      const auto greeks = [&](double tau) {
+        return o.american >= 0 ? american_greeks(o.kind, s, o.strike, tau, book.rate,
+                                                 o.implied_vol, o.dividend_yield)
+                               : black_scholes_greeks(o.kind, s, o.strike, tau, book.rate,
+                                                      o.implied_vol, o.dividend_yield);
+      };
+      const UnitGreeks today = greeks(tau0);
       p.delta = line.quantity * today.delta * s;
       p.gamma = line.quantity * today.gamma * s * s;
       p.vega = line.quantity * today.vega * 0.01;
-      p.theta = line.quantity *
-                (black_scholes(o.kind, s, o.strike, tau0 - 1.0 / kTradingDaysPerYear, book.rate,
-                               o.implied_vol, o.dividend_yield) -
-                 line.unit_value0);
+      p.theta = line.quantity * (greeks(tau0 - 1.0 / kTradingDaysPerYear).price - line.unit_value0);
       // the expansion at the horizon's time to expiry
-      const UnitGreeks at_h = black_scholes_greeks(o.kind, s, o.strike, o.tau_at_horizon, book.rate,
-                                                   o.implied_vol, o.dividend_yield);
+      const UnitGreeks at_h = greeks(o.tau_at_horizon);
       r.decay += line.quantity * (at_h.price - line.unit_value0);
       a[line.asset] += line.quantity * at_h.delta * s;
       b[line.asset] += line.quantity * (at_h.gamma * s * s + at_h.delta * s);

@@ -68,6 +68,12 @@ struct UnitGreeks {
 UnitGreeks black_scholes_greeks(OptionKind kind, double s, double strike, double tau, double rate,
                                 double vol, double dividend_yield);
 
+// The same for an American option (style = "american"): its price from the curve of
+// host/pricing/american.hpp, delta and gamma by central differences of 0.1% of the spot, vega
+// by +-0.5 vol points (each vol's own curve).
+UnitGreeks american_greeks(OptionKind kind, double s, double strike, double tau, double rate,
+                           double vol, double dividend_yield);
+
 // The greeks of the spec's book and the delta-gamma-normal VaR/ES at each confidence, from the
 // baseline model (spec must be the baseline's: no scenario applied).
 ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,

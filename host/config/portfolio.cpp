@@ -78,11 +78,9 @@ Position read_position(const std::string& file, std::size_t k, const toml::node&
     if (!(p.strike > 0)) r.fail("strike", "must be positive");
     if (p.strike < 1e-6 || p.strike > 1e9) r.fail("strike", "must lie in [1e-6, 1e9]");
     const std::string style = r.optional_string("style").value_or("european");
-    if (style == "american")
-      r.fail("style", "american exercise is not modelled yet",
-             "value the option as european (style = \"european\"), or leave it out");
-    if (style != "european") r.fail("style", "unknown style '" + echo_text(style) + "'",
-                                    "use european");
+    if (style != "european" && style != "american")
+      r.fail("style", "unknown style '" + echo_text(style) + "'", "use european or american");
+    p.american = style == "american";
     const bool by_date = r.has("expiry");
     if (by_date == r.has("expiry_days"))
       r.fail(by_date ? "expiry" : "expiry_days",

@@ -1,4 +1,4 @@
-// portfolio.toml: name, optional cash, positions in equities and European options.
+// portfolio.toml: name, optional cash, positions in equities and European or American options.
 #pragma once
 
 #include <string>
@@ -19,6 +19,7 @@ struct Position {
   std::string expiry_date;   // options given `expiry = DATE`: that date ("" = expiry_days given)
   long expiry_line = 0;
   double implied_vol = 0.0;  // options only: 0 = use the asset's vol
+  bool american = false;     // options only: style = "american" (early exercise)
   std::string book;          // the [[books]] entry it belongs to ("" = the portfolio itself)
   long line = 0;
 };

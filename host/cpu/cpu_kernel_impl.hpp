@@ -303,11 +303,7 @@ void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
     const double* s = spot + l * n_assets;
     for (int k = 0; k < b.n_options; ++k) {
       const OptionView& o = b.options[k];
-      value =
-          fma(o.quantity,
-              black_scholes(o.kind, s[o.asset], o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
-                            o.dividend_yield),
-              value);
+      value = fma(o.quantity, option_value(b, o, s[o.asset]), value);
     }
     out[l] = b.value0 - value;
   }

@@ -1,0 +1,71 @@
+// An American option's value at the horizon as a function of the spot alone, on GPU and CPU.
+//
+// At the horizon every parameter of the option but the spot is fixed (strike, remaining
+// maturity, rate, dividend yield, implied vol), so the host solves the early-exercise problem once
+// per option and run (host/pricing/american.hpp: the exercise boundary from its integral equation,
+// then the price on Chebyshev nodes) and the kernel evaluates the result per path: the exercise
+// value at or beyond the boundary, a Chebyshev series of ln(price) in ln(x / boundary) inside
+// the continuation region, the European price plus the early-exercise premium, a Chebyshev
+// series of ln(premium) in ln(x / boundary), until the premium is below 1e-16 of the strike.
+//
+// Calls are priced as puts (McDonald-Schroder symmetry and homogeneity): a call on s with strike
+// K, rate r and yield q is s * P(K / s) for a put P of strike 1, rate q and yield r. So one curve
+// shape serves both: x = s (put) or K / s (call), the price `scale` * P(x) with scale 1 or s.
+#pragma once
+
+#include "black_scholes.cuh"
+#include "portability.cuh"
+#include "sim_view.cuh"
+
+namespace chipshock {
+
+// Chebyshev terms of ln(premium) over the continuation region: 32 give the price to about 1e-9 of
+// the strike over the tested grid (tests/test_american.cpp), far inside the method's tolerance.
+constexpr int kAmericanTerms = 32;
+
+struct AmericanCurve {
+  // The option as given: its European price (beyond the fitted range, or when `european`).
+  OptionKind kind;
+  int european;  // 1: no early-exercise premium (expired, rate <= 0 for a put, yield <= 0 for a
+                 // call): the Black-Scholes price
+  double strike, tau, rate, vol, dividend_yield;
+  // The put of the symmetry: exercised at x <= boundary (with x = s or strike / s), its
+  // early-exercise premium exp(sum coef[j] T_j(2 y / y_max - 1)) over y = ln(x / boundary) in
+  // (0, y_max) (times s for a call), none beyond.
+  double put_strike;  // the strike for a put, 1 for a call
+  double boundary;
+  double y_max;
+  double coef[kAmericanTerms];
+};
+
+// The option's value per unit at spot s.
+CHIPSHOCK_HD inline double american_value(const AmericanCurve& c, double s) {
+  const bool call = c.kind == OptionKind::kCall;
+  if (c.european) return black_scholes(c.kind, s, c.strike, c.tau, c.rate, c.vol, c.dividend_yield);
+  const double x = call ? c.strike / s : s;
+  if (!(x > c.boundary)) return call ? s - c.strike : c.strike - s;  // exercised (NaN stays NaN)
+  const double y = log(x / c.boundary);
+  if (!(y < c.y_max))  // the premium is below 1e-16 of the strike there
+    return black_scholes(c.kind, s, c.strike, c.tau, c.rate, c.vol, c.dividend_yield);
+  // Clenshaw's recurrence for sum coef[j] T_j(t)
+  const double t = 2.0 * y / c.y_max - 1.0;
+  double b1 = 0.0, b2 = 0.0;
+  for (int j = kAmericanTerms - 1; j >= 1; --j) {
+    const double b0 = fma(2.0 * t, b1, c.coef[j] - b2);
+    b2 = b1;
+    b1 = b0;
+  }
+  const double premium = exp(fma(t, b1, c.coef[0] - b2));
+  return fma(call ? s : 1.0, premium,
+             black_scholes(c.kind, s, c.strike, c.tau, c.rate, c.vol, c.dividend_yield));
+}
+
+// An option's value per unit at spot s at the horizon: the Black-Scholes price, or its American
+// curve (b.american[o.american]) when o.american >= 0.
+CHIPSHOCK_HD inline double option_value(const BookView& b, const OptionView& o, double s) {
+  if (o.american >= 0) return american_value(b.american[o.american], s);
+  return black_scholes(o.kind, s, o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
+                       o.dividend_yield);
+}
+
+}  // namespace chipshock
