@@ -225,6 +225,15 @@ std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBacken
   return std::make_unique<CpuPathSource>(spec, backend, settings, observer);
 }
 
+void PathObserver::restore(const std::vector<std::string>& images, const std::string& file) {
+  if (!images.empty())
+    throw InputError(file, 0, "--resume",
+                     "the checkpoint holds " + std::to_string(images.size()) +
+                         " saved states of a run's observer (a book hierarchy's books); this "
+                         "run keeps none",
+                     "run the same command, or delete the checkpoint to start over");
+}
+
 void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& source,
                       PathTeam& team, const ProgressFn& report, const SaveProgress& save) {
   if (s.paths == 0) throw std::invalid_argument("no paths to simulate");

@@ -285,6 +285,16 @@ class PathObserver {
     (void)first;
     (void)count;
   }
+  // --checkpoint: what the observer holds of the paths folded so far, saved with the run's
+  // progress after every batch and stop (a book hierarchy's accumulator of each book), and given
+  // back on --resume before any path runs. An observer whose results a resumed run recomputes
+  // (the path risk) holds none. restore throws InputError (naming `file`) for images that do
+  // not fit it.
+  virtual std::vector<std::string> checkpoint_images() const { return {}; }
+  virtual void restore(const std::vector<std::string>& images, const std::string& file);
+
+ protected:
+  PathObserver() = default;
 };
 
 // The CPU backend's paths: batches of settings.batch_paths, the histogram pilot's losses kept

@@ -41,10 +41,12 @@ inline CliResult run_chipshock(const std::string& args, const std::string& prefi
           slurp_file(tmp.file("err"))};
 }
 
-// Starts chipshock in the background; returns its process id (0 on failure).
-inline long start_chipshock(const std::string& args, const std::string& log) {
+// Starts chipshock in the background (after `prefix`, e.g. an mpirun command line); returns its
+// process id (the prefix's command's, when given; 0 on failure).
+inline long start_chipshock(const std::string& args, const std::string& log,
+                            const std::string& prefix = "") {
   TempDir tmp;
-  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && { '" +
+  const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && { " + prefix + " '" +
                           CHIPSHOCK_BINARY + "' " + args + " >'" + log + "' 2>&1 </dev/null & " +
                           "echo $! >'" + tmp.file("pid") + "'; }";
   if (std::system(cmd.c_str()) != 0) return 0;

@@ -273,7 +273,7 @@ TEST_CASE("several --portfolio files: each a book under 'all books', each its ow
   // what the hierarchy does not run with
   for (const std::string& extra :
        {std::string("--backend gpu"), std::string("--backend both"),
-        std::string("--importance-sampling"), "--checkpoint " + tmp.file("c.ckpt")}) {
+        std::string("--importance-sampling")}) {
     const CliResult r = run_chipshock(common + "--portfolio scenarios/portfolio/ai_desks.toml " + extra);
     CAPTURE(extra, r.err);
     CHECK(r.code == 2);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -168,4 +169,59 @@ TEST_CASE("a checkpoint written before a setting existed resumes under that sett
   CHECK_THROWS_AS(chipshock::check_resumable(saved, now, "old.ckpt"), chipshock::InputError);
   now.settings = {{"paths", 1000}, {"seed", 7}, {"brand_new", 1}};  // unknown: still refused
   CHECK_THROWS_AS(chipshock::check_resumable(saved, now, "old.ckpt"), chipshock::InputError);
+}
+
+TEST_CASE("a book hierarchy killed midway resumes to the same books", "[checkpoint][cli][books]") {
+  TempDir dir;
+  const std::string ckpt = dir.file("run.ckpt");
+  const std::uint64_t paths = scaled(600000);
+  const std::string args =
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths " + std::to_string(paths) +
+      " --horizon 5 --seed 8 --scenario cheaper_model_disruption --backend cpu --quiet ";
+  const std::string with_ckpt = args + "--threads 1 --batch 10000 --checkpoint '" + ckpt + "' ";
+  // killed in the scenario (the second run), its books partly folded
+  kill_when(with_ckpt + "--out '" + dir.file("killed") + "'", ckpt, dir.file("killed.log"),
+            [&](const RunCheckpoint& c) {
+              return c.scenarios.size() == 2 && !c.scenarios[1].complete &&
+                     c.scenarios[1].next_path > paths / 6 &&
+                     c.scenarios[1].next_path < paths * 5 / 6;
+            });
+  const RunCheckpoint saved = read_checkpoint(ckpt);
+  REQUIRE(saved.scenarios.size() == 2);
+  CHECK(saved.scenarios[0].complete);
+  CHECK(saved.scenarios[0].observer.size() == 6);  // every node of the tree
+  REQUIRE(saved.scenarios[1].observer.size() == 6);
+
+  // a damaged book, or one too few, is refused (exit 2) and leaves the checkpoint usable
+  RunCheckpoint bad = saved;
+  bad.scenarios[1].observer[2][20] ^= 0x5a;
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(bad);
+  CliResult r = run_chipshock(with_ckpt + "--resume");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("run.ckpt") && Contains("book hierarchy is damaged"));
+  bad = saved;
+  bad.scenarios[1].observer.pop_back();
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(bad);
+  r = run_chipshock(with_ckpt + "--resume");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("holds 5 books; this run has 6"));
+  bad = saved;  // books of other paths than the run's
+  bad.scenarios[1].observer = bad.scenarios[0].observer;
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(bad);
+  r = run_chipshock(with_ckpt + "--resume");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Contains("books hold other paths than the run"));
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << encode_checkpoint(saved);
+
+  r = run_chipshock(args + "--batch 30000 --threads 2 --checkpoint '" + ckpt + "' --resume --out '" +
+                    dir.file("resumed") + "'");
+  INFO("stderr of the resumed run: " << r.err);
+  REQUIRE(r.code == 0);
+  r = run_chipshock(args + "--threads 2 --out '" + dir.file("whole") + "'");
+  REQUIRE(r.code == 0);
+  check_same_reports(dir.file("resumed"), dir.file("whole"));
+  const auto j = nlohmann::json::parse(slurp_file(dir.file("whole/report.json")));
+  REQUIRE(j["books"]["nodes"].size() == 6);
+  CHECK(j["books"]["nodes"][3]["scenarios"][1]["paths"] == paths);
 }

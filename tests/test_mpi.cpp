@@ -4,16 +4,20 @@
 // component ES included, also for a run to a target error with --what-if and with
 // --checkpoint. A bad input is reported once, with exit code 2. Where chipshock was built
 // without MPI or mpirun is missing, every test prints "SKIPPED: ..." (CTest: skipped).
+#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_util.hpp"
 #include "mpi_util.hpp"
 #include "report_compare.hpp"
+#include "host/checkpoint/run_checkpoint.hpp"
 #include "host/parallel/mpi_world.hpp"
 
 using namespace chipshock::testing;
@@ -131,4 +135,59 @@ TEST_CASE("under mpirun a bad input is reported once, with exit code 2", "[mpi][
     ++times;
   CHECK_THAT(r.err, Contains("missing.toml"));
   CHECK(times == 1);
+}
+
+TEST_CASE("mpirun -np 2 with a book hierarchy and --checkpoint, stopped midway, resumes to one "
+          "process's books", "[mpi][cli][checkpoint][books]") {
+  if (!mpi_usable()) return;
+  TempDir dir;
+  const std::string ckpt = dir.file("run.ckpt");
+  const std::string args =
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths 1000000 --horizon 5 --seed 12 --scenario cheaper_model_disruption --backend cpu "
+      "--threads 1 --quiet ";
+  // SIGTERM to mpirun once both ranks' checkpoints stand inside the scenario (mpirun passes it
+  // on to the ranks, which die where they are: the ranks' files may be a stop apart)
+  const long pid = start_chipshock(args + "--batch 20000 --checkpoint '" + ckpt + "' --out '" +
+                                       dir.file("stopped") + "'",
+                                   dir.file("stopped.log"), mpirun(2));
+  REQUIRE(pid > 0);
+  // rank 0's share of each stretch comes first: its next path is how far the scenario is
+  const auto inside = [&](const std::string& file, std::uint64_t at_least) {
+    try {
+      const chipshock::RunCheckpoint c = chipshock::read_checkpoint(file);
+      return c.scenarios.size() == 2 && !c.scenarios[1].complete &&
+             c.scenarios[1].next_path >= at_least;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(200);
+  bool stopped = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (inside(ckpt + ".rank0of2", 40000) && inside(ckpt + ".rank1of2", 0)) {
+      REQUIRE(::kill(static_cast<pid_t>(pid), SIGTERM) == 0);
+      stopped = true;
+      break;
+    }
+  }
+  REQUIRE(stopped);
+  for (int k = 0; k < 500 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(!std::filesystem::exists(dir.file("stopped/report.json")));
+  REQUIRE(std::filesystem::exists(ckpt + ".rank0of2"));
+  CHECK(chipshock::read_checkpoint(ckpt + ".rank1of2").scenarios.at(1).observer.size() == 6);
+
+  const CliResult resumed = run_chipshock(args + "--batch 7000 --checkpoint '" + ckpt +
+                                              "' --resume --out '" + dir.file("resumed") + "'",
+                                          mpirun(2));
+  INFO("stderr of the resumed run: " << resumed.err);
+  REQUIRE(resumed.code == 0);
+  const CliResult plain = run_chipshock(args + "--out '" + dir.file("plain") + "'");
+  REQUIRE(plain.code == 0);
+  const nlohmann::json j = check_same_reports(dir.file("resumed"), dir.file("plain"));
+  REQUIRE(j["books"]["nodes"].size() == 6);
+  CHECK(j["books"]["nodes"][2]["scenarios"][1]["paths"] == 1000000);
 }

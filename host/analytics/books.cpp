@@ -9,6 +9,7 @@
 
 #include "host/component_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/stats/accumulator_state.hpp"
 
 namespace chipshock {
 
@@ -214,6 +215,37 @@ void BooksTap::folded(std::uint64_t first, std::uint64_t count) {
     return;
   }
   throw std::logic_error("BooksTap: paths folded that were not simulated");
+}
+
+std::vector<std::string> BooksTap::checkpoint_images() const {
+  std::vector<std::string> images;
+  images.reserve(acc_.size());
+  for (const LossAccumulator& a : acc_) images.push_back(encode_accumulator(a));
+  return images;
+}
+
+void BooksTap::restore(const std::vector<std::string>& images, const std::string& file) {
+  const auto refuse = [&](const std::string& why) {
+    return InputError(file, 0, "--resume", "the checkpoint's book hierarchy " + why,
+                      "run the same command, or delete the checkpoint to start over");
+  };
+  if (images.size() != acc_.size())
+    throw refuse("holds " + std::to_string(images.size()) + " books; this run has " +
+                 std::to_string(acc_.size()));
+  std::vector<LossAccumulator> restored;
+  for (const std::string& image : images) {
+    try {
+      restored.push_back(decode_accumulator(image));
+    } catch (const AccumulatorStateError& e) {
+      throw refuse(std::string("is damaged: ") + e.what());
+    }
+    const LossAccumulator& a = restored.back();
+    const LossAccumulator& top = restored.front();
+    if (a.count() + a.non_finite() != top.count() + top.non_finite())
+      throw refuse("holds books of different path counts");
+  }
+  acc_ = std::move(restored);
+  pending_.clear();
 }
 
 void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,

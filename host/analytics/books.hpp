@@ -96,6 +96,10 @@ class BooksTap final : public PathObserver {
   void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                 std::uint64_t first, std::uint64_t count, double* losses) override;
   void folded(std::uint64_t first, std::uint64_t count) override;
+  // --checkpoint: each node's accumulator (accumulator_state.hpp), in the tree's order; restore
+  // takes them back, refusing images of another tree or damaged ones (InputError naming `file`).
+  std::vector<std::string> checkpoint_images() const override;
+  void restore(const std::vector<std::string>& images, const std::string& file) override;
   // After the run, over its first `paths` paths: every process's books merged on rank 0
   // through `team` (collective: every process calls it), and there each node's figures, into
   // report.nodes (appended per node on the first call, one scenario more on each later one).

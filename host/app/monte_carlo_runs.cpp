@@ -17,11 +17,13 @@ MonteCarloRuns::MonteCarloRuns(BackendPlan& backend, const MpiWorld& world,
       checkpoint_(std::move(checkpoint)) {}
 
 void MonteCarloRuns::save(std::size_t index, const std::string& name, const ScenarioProgress& p,
-                          std::chrono::steady_clock::time_point start, double prior_seconds) {
+                          const PathObserver* observer, std::chrono::steady_clock::time_point start,
+                          double prior_seconds) {
   if (file_.empty()) return;
   if (checkpoint_.scenarios.size() <= index) checkpoint_.scenarios.resize(index + 1);
   ScenarioCheckpoint& c = checkpoint_.scenarios[index];
   c = to_checkpoint(name, p);
+  if (observer != nullptr) c.observer = observer->checkpoint_images();
   c.seconds = prior_seconds +
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   write_checkpoint(file_, checkpoint_);
@@ -84,6 +86,23 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
       throw InputError(file_, 0, "--resume", e.what(), "delete the checkpoint to start over");
     }
     check_against_itself(p, name, settings);
+    // the observer's state (a book hierarchy's books) from the same save
+    if (observer != nullptr)
+      observer->restore(saved.observer, file_);
+    else if (!saved.observer.empty())
+      throw InputError(
+          file_, 0, "--resume",
+          "the checkpoint holds a book hierarchy's books for '" + name + "'; this run has none",
+          "run the same command, or delete the checkpoint to start over");
+    if (!saved.observer.empty() && p.acc && world_.size() == 1) {
+      // restore() decoded them: the top's image is a valid accumulator
+      const LossAccumulator top = decode_accumulator(saved.observer.front());
+      if (top.count() + top.non_finite() != p.acc->count() + p.acc->non_finite())
+        throw InputError(file_, 0, "--resume",
+                         "the checkpoint disagrees with itself for '" + name +
+                             "': its books hold other paths than the run",
+                         "delete the checkpoint to start over");
+    }
   }
   const double prior_seconds = p.seconds;
   const std::unique_ptr<PathSource> source =
@@ -93,7 +112,9 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
   // need not bring it to the host after every batch).
   SaveProgress saving;
   if (!file_.empty())
-    saving = [&](const ScenarioProgress& now) { save(index, name, now, start, prior_seconds); };
+    saving = [&](const ScenarioProgress& now) {
+      save(index, name, now, observer, start, prior_seconds);
+    };
   advance_scenario(p, settings, *source, team_, progress, saving);
   paths_[index] = p.done;
   if (!world_.is_root()) return {};

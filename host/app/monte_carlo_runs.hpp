@@ -47,8 +47,10 @@ class MonteCarloRuns {
   // Refuses (InputError naming the file) a resumed scenario whose header and losses disagree.
   void check_against_itself(const ScenarioProgress& p, const std::string& name,
                             const RunSettings& settings) const;
+  // The progress and the observer's state (PathObserver::checkpoint_images) into the checkpoint.
   void save(std::size_t index, const std::string& name, const ScenarioProgress& progress,
-            std::chrono::steady_clock::time_point start, double prior_seconds);
+            const PathObserver* observer, std::chrono::steady_clock::time_point start,
+            double prior_seconds);
 
   BackendPlan& backend_;
   const MpiWorld& world_;

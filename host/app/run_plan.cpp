@@ -90,7 +90,6 @@ void check_book_rules(const RunOptions& o) {
   };
   if (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth)
     refuse("--backend", "its books are revalued on the CPU's paths (use --backend cpu or auto)");
-  if (!o.checkpoint.empty()) refuse("--checkpoint", "its books' progress is not saved");
   if (o.importance_sampling)
     refuse("--importance-sampling", "each book would need its own measure");
 }

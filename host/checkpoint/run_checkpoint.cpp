@@ -160,6 +160,7 @@ std::string encode_checkpoint(const RunCheckpoint& c) {
                               {"target_met", s.target_met},
                               {"seconds", s.seconds},
                               {"convergence", table}});
+    if (!s.observer.empty()) h["scenarios"].back()["observer"] = s.observer.size();
   }
   const std::string header = h.dump();
   std::string out = kFirstLine;
@@ -168,6 +169,10 @@ std::string encode_checkpoint(const RunCheckpoint& c) {
   for (const ScenarioCheckpoint& s : c.scenarios) {
     put_u64(out, s.state.size());
     out += s.state;
+    for (const std::string& image : s.observer) {
+      put_u64(out, image.size());
+      out += image;
+    }
   }
   put_u64(out, fnv1a64(out));
   return out;
@@ -236,6 +241,10 @@ RunCheckpoint decode_checkpoint(const std::string& bytes, const std::string& pat
       sc.seconds = s.at("seconds").get<double>();
       for (const nlohmann::json& row : s.at("convergence")) sc.table.push_back(row_of(row));
       sc.state = get_bytes(get_u64());
+      const auto images =
+          s.contains("observer") ? whole_number<std::uint64_t>(s.at("observer")) : std::uint64_t{0};
+      if (images > (bytes.size() - pos) / 8) throw bad("truncated");  // each at least its length
+      for (std::uint64_t k = 0; k < images; ++k) sc.observer.push_back(get_bytes(get_u64()));
       c.scenarios.push_back(std::move(sc));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -11,7 +11,9 @@
 // File layout, version 2: the line "chipshock checkpoint v2\n", u64 header length, the header
 // (JSON: schema, settings, inputs, rank, ranks, scenarios[{name, done, reached, next_path,
 // complete, target_met, seconds, convergence}]), then per scenario u64 length and its
-// accumulator image (length 0: none), then u64 FNV-1a of all bytes before. Little-endian. The
+// accumulator image (length 0: none) followed by its observer's images (the header's optional
+// "observer": n, absent = 0; each u64 length and the image), then u64 FNV-1a of all bytes
+// before. Little-endian. The
 // convergence rows keep every double as its IEEE-754 bits, so that they are restored exactly.
 // Version 1 (before component ES and the convergence table) is refused.
 // With N MPI ranks, rank r writes FILE.rank<r>of<N>.
@@ -33,6 +35,9 @@ struct ScenarioCheckpoint {
   double seconds = 0;
   std::vector<ConvergencePoint> table;
   std::string state;  // encode_accumulator() image; "" = none
+  // The run's observer's own state (PathObserver::checkpoint_images: a book hierarchy's
+  // accumulator of each book, in the tree's order); empty: none.
+  std::vector<std::string> observer;
 };
 
 // A scenario's progress as saved (the accumulator encoded) and back (decoded; throws
