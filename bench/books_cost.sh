@@ -5,13 +5,14 @@
 # paths; and, for contrast, the 10 books run one by one (one simulation per book). Prints one
 # markdown row per shape: the median wall seconds of the whole run and of its phases
 # (report.json's run.phases), and the time per book over the 1-book run.
-# Usage: bench/books_cost.sh [build-dir] [paths] [horizon] [reps]
+# Usage: bench/books_cost.sh [build-dir] [paths] [horizon] [reps] [backend: cpu|gpu]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 paths=${2:-1M}
 horizon=${3:-10}
 reps=${4:-3}
+backend=${5:-cpu}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tickers=(NVDA AMD TSM AVGO ASML MU INTC QCOM SMCI ARM MRVL MSFT GOOGL META AMZN AAPL)
@@ -30,7 +31,7 @@ book_file() {
 }
 run_once() {  # run_once PORTFOLIO-ARGS...: wall and simulate seconds of one run
   "$build/chipshock" run --market scenarios/market/ai_chips.toml "$@" --paths "$paths" \
-    --horizon "$horizon" --seed 7 --backend cpu --json --quiet 2>/dev/null |
+    --horizon "$horizon" --seed 7 --backend "$backend" --json --quiet 2>/dev/null |
     python3 -c 'import json,sys; p=json.load(sys.stdin)["run"]["phases"]; print(p["wall"], p["simulate"], p["components"])'
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }

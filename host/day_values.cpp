@@ -32,4 +32,21 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
   return books;
 }
 
+std::vector<BookView> book_views(const char* who, const SimSpec& spec,
+                                 const std::vector<const SimSpec*>& books) {
+  if (spec.importance_sampling())
+    throw std::invalid_argument(std::string(who) + ": not under importance sampling");
+  std::vector<BookView> views;
+  for (const SimSpec* b : books) {
+    if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
+        b->importance_sampling())
+      throw std::invalid_argument(std::string(who) + ": a book's model differs from the run's");
+    views.push_back(b->book());
+    for (int i = 0; i < spec.n_assets(); ++i)  // the kernels take the spots from the first book
+      if (views.back().spot0[i] != views.front().spot0[i])
+        throw std::invalid_argument(std::string(who) + ": the books' spots differ");
+  }
+  return views;
+}
+
 }  // namespace chipshock

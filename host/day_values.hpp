@@ -46,4 +46,10 @@ std::vector<int> day_rows(const std::vector<const SimSpec*>& day_specs, int& row
 std::vector<BookView> day_books(const char* who, const SimSpec& spec,
                                 const std::vector<const SimSpec*>& day_specs, bool every_day);
 
+// The books of a hierarchy revalued on spec's paths (simulate_books), each checked to share
+// spec's model (asset count, steps, no importance sampling) and spots. Throws
+// std::invalid_argument naming `who`.
+std::vector<BookView> book_views(const char* who, const SimSpec& spec,
+                                 const std::vector<const SimSpec*>& books);
+
 }  // namespace chipshock

@@ -268,6 +268,12 @@ class PathSource {
   LossSink keep_;
 };
 
+// Several books' losses on the paths [first, first + count) of a run: book n's loss on path
+// first + k into out[n * count + k] (CpuBackend::simulate_books; on a device, the engine's
+// simulate_books), each bit for bit its own run's on that backend.
+using BookLosses = std::function<void(const std::vector<const SimSpec*>& books, std::uint64_t first,
+                                      std::uint64_t count, double* out)>;
+
 // A run's first paths simulated with more than their losses, in the same pass (the path-risk
 // statistics of --stop-loss: host/analytics/path_risk.hpp's PathRiskTap). The CPU source hands
 // it every path below paths() that it simulates, with its CpuBackend as `backend`; simulate()
@@ -282,6 +288,16 @@ class PathObserver {
   // process's run: its share of the paths, once each. Under MPI a process also simulates paths
   // it does not fold (the histogram pilot's): those never arrive here.
   virtual void folded(std::uint64_t first, std::uint64_t count) {
+    (void)first;
+    (void)count;
+  }
+  // Paths [first, first + count) folded by a source that does not call simulate() (the
+  // device's: the GPU's run keeps its losses on the device): an observer that needs more of
+  // them has its books' losses simulated on the same device through `books` (a book hierarchy,
+  // BooksTap); one that needs the paths themselves sees nothing (the path risk, recomputed
+  // after the run).
+  virtual void folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) {
+    (void)books;
     (void)first;
     (void)count;
   }

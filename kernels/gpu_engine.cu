@@ -242,6 +242,24 @@ __global__ void __launch_bounds__(kBlockThreads)
                                                                   t.spot});
 }
 
+// A book hierarchy: path first_path + k's loss at the horizon under each book n into
+// out[n * count + k] (horizon_loss, as the run's own loss is formed).
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    path_book_losses(PackedLayout layout, const unsigned char* spec, const BookView* books,
+                     int n_books, std::uint64_t seed, std::uint64_t first_path,
+                     std::uint64_t count, double* out) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += stride) {
+    day_log_returns<kSobol>(m, seed, first_path + k, t, NoDayEnd{});
+    for (int n = 0; n < n_books; ++n)
+      out[static_cast<std::uint64_t>(n) * count + k] = horizon_loss(m, books[n], t.x, t.spot);
+  }
+}
+
 // --stop-loss: each path's horizon loss, maximum drawdown and first day of breach.
 template <bool kSobol>
 __global__ void __launch_bounds__(kBlockThreads)
@@ -685,6 +703,32 @@ void GpuEngine::simulate_days(const std::vector<BookView>& day_books, int n_asse
     CHIPSHOCK_LAUNCH_CHECK("path_day_losses");
     for (std::uint64_t r = 0; r < n_rows; ++r)  // the chunk's row r: n losses at r * n
       CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + r * count + done, out.get() + r * n,
+                                      n * sizeof(double), cudaMemcpyDeviceToHost));
+  }
+}
+
+void GpuEngine::simulate_books(const std::vector<BookView>& books, int n_assets,
+                               std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                               double* losses) {
+  Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  if (books.empty() || count == 0) return;
+  const DeviceDayBooks device_books(books, n_assets);
+  const std::uint64_t n_books = books.size();
+  // Paths a launch: their losses at most 2^27 doubles (1 GiB).
+  const std::uint64_t chunk =
+      std::max<std::uint64_t>(1, std::min(count, (std::uint64_t{1} << 27) / n_books));
+  DeviceBuffer<double> out(static_cast<std::size_t>(chunk * n_books));
+  const auto kernel = s.sobol ? path_book_losses<true> : path_book_losses<false>;
+  for (std::uint64_t done = 0; done < count; done += chunk) {
+    const std::uint64_t n = std::min(chunk, count - done);
+    kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(),
+                                                  device_books.views(),
+                                                  static_cast<int>(n_books), seed, first + done,
+                                                  n, out.get());
+    CHIPSHOCK_LAUNCH_CHECK("path_book_losses");
+    for (std::uint64_t b = 0; b < n_books; ++b)  // the chunk's book b: n losses at b * n
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + b * count + done, out.get() + b * n,
                                       n * sizeof(double), cudaMemcpyDeviceToHost));
   }
 }

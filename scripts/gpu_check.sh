@@ -196,6 +196,7 @@ print_table() {
   echo "| --backend both --rng sobol, 2M paths | $(grep -E "max rel. diff|speedup" "$logs/backend_both_sobol.log" 2>/dev/null | head -3 | sed -E 's/^ +//' | paste -sd ';' -) |"
   echo "| --importance-sampling --backend both, 1M paths, Student-t, 99% and 99.9% | $(grep -E "max rel. diff" "$logs/is_both.log" 2>/dev/null | head -2 | sed -E 's/^ +//' | paste -sd ';' -) |"
   echo "| its phases | $(phases "$logs/report_is") |"
+  echo "| book hierarchy on the GPU, 10M paths: wall s of 1 / 10 / 100 books in one pass; 10 books as 10 runs | $(grep -E "^\| (1|10|100) book|separate" "$logs/books_gpu.log" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $3); print $3}' | paste -sd '/' -) |"
   echo "| --stop-loss on the GPU, 100k paths x 1,260 days: with / without (target <= 3) | $(grep -E "^(with|without|ratio)" "$logs/stop_loss_gpu.log" 2>/dev/null | sed -E 's/ +/ /g' | paste -sd ';' -) |"
   echo "| --checkpoint (20 saves) against none, GPU, 20M paths | ${status[ckpt_same]:-not run}: $(paste -sd ';' "$logs/ckpt_same.log" 2>/dev/null) |"
   local rate_mpi rate_one
@@ -326,6 +327,9 @@ if [ "${status[build]:-}" = ok ]; then
   run_step backend_both_sobol 120 "$build/chipshock" run --market scenarios/market/ai_chips.toml \
     --portfolio scenarios/portfolio/ai_book.toml --paths 2M --horizon 10 --seed 7 --rng sobol \
     --scenario cheaper_model_disruption --backend both --out "$logs/report_sobol"
+  # A book hierarchy on the GPU (its books kernel): 1, 10 and 100 books on the same 10M paths,
+  # and the 10 books as 10 runs.
+  run_step books_gpu 150 bench/books_cost.sh "$build" 10M 10 1 gpu
   # --stop-loss on the GPU (its path-risk kernel): 100k paths over 1,260 days, with and without.
   run_step stop_loss_gpu 90 bench/stop_loss_cost.sh "$build" 100k 1260 1 gpu
   # Importance sampling on the GPU (its weighted kernel, the components' line sums on the device)

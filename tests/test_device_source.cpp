@@ -6,15 +6,18 @@
 // the scalar reference's per-path functions (the GPU's path function with the host mirror of
 // cuRAND). So this is everything a GPU scenario runs but the kernels and cuRAND's device code,
 // checked against the scalar reference backend (ReferencePathSource) without a GPU.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "all_features.hpp"
+#include "host/analytics/books.hpp"
 #include "host/component_risk.hpp"
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/gpu/device_path_source.hpp"
 #include "host/risk_engine.hpp"
@@ -81,7 +84,24 @@ class OmpEngine {
                       });
   }
 
-  int loads = 0;
+  // Each book's loss per path: the reference's log-returns, horizon_loss under each book (what
+  // GpuEngine's path_book_losses kernel runs per thread).
+  void simulate_books(const std::vector<BookView>& books, int n_assets, std::uint64_t seed,
+                      std::uint64_t first, std::uint64_t count, double* out) {
+    ++book_calls;
+    const ModelView m = spec_.model();
+#pragma omp parallel for
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+      const std::vector<float> x =
+          reference_log_returns(spec_, seed, first + static_cast<std::uint64_t>(k));
+      std::vector<double> spot(static_cast<std::size_t>(n_assets));
+      for (std::size_t n = 0; n < books.size(); ++n)
+        out[n * count + static_cast<std::uint64_t>(k)] =
+            horizon_loss(m, books[n], x.data(), spot.data());
+    }
+  }
+
+  int loads = 0, book_calls = 0;
 
  private:
   void launch(std::uint64_t seed, std::uint64_t first, std::uint64_t count, double* out) const {
@@ -362,4 +382,44 @@ TEST_CASE("a device source keeps every loss it folds, copied from each device ba
     const double want = reference_path_loss(spec, s.seed, i);
     if (kept[i] != want) FAIL("path " << i << ": kept " << kept[i] << ", reference " << want);
   }
+}
+
+TEST_CASE("a book hierarchy on the device source: each book's figures are its own reference run's",
+          "[device][books]") {
+  const Market market = load_market(testing::source_path("scenarios/market/ai_chips.toml"));
+  const Portfolio all =
+      load_portfolio(testing::source_path("scenarios/portfolio/ai_desks.toml"), market);
+  const BookTree tree = book_tree(all);
+  REQUIRE(tree.nodes.size() == 6);
+  const SimSettings sim{4, 1};
+  const SimSpec spec(market, all, sim);
+  RunSettings s = run_settings(20011, 5);
+  s.confidences = {0.95, 0.99};
+  const CpuBackend cpu(2);
+  BooksTap tap(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  OmpEngine engine(spec, 700);
+  DevicePathSource<OmpEngine> source(engine, KernelChoice::kAuto, spec, s, 6000, &tap);
+  const ScenarioResult run = run_scenario("x", spec, source, s);
+  CHECK(engine.book_calls >= 4);  // one per folded stretch at least
+  BooksReport report;
+  PathTeam alone;
+  tap.add_to(report, "baseline", s.paths, alone);
+  REQUIRE(report.nodes.size() == tree.nodes.size());
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    CAPTURE(n, tree.nodes[n].name);
+    const SimSpec book(market, tree.portfolio_of(all, static_cast<int>(n)), sim);
+    RunSettings own = s;
+    own.components = false;
+    const ScenarioResult want = reference_run(book, own);
+    const BookScenario& got = report.nodes[n].scenarios.at(0);
+    CHECK(got.paths == s.paths);
+    CHECK(got.mean_loss == want.mean_loss);
+    REQUIRE(got.levels.size() == want.levels.size());
+    for (std::size_t l = 0; l < want.levels.size(); ++l) {
+      CHECK(got.levels[l].var == want.levels[l].var);
+      CHECK(got.levels[l].es == want.levels[l].es);
+    }
+  }
+  // the top is the run itself
+  CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
 }

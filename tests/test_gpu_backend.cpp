@@ -16,17 +16,18 @@
 #include <vector>
 
 #include "all_features.hpp"
-#include "result_checks.hpp"
 #include "gpu_parity.hpp"
+#include "host/analytics/books.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/gpu/gpu_backend.hpp"
+#include "host/qmc/sobol_tables.hpp"
 #include "host/risk_engine.hpp"
 #include "kernels/box_muller.cuh"
 #include "kernels/gpu_engine.hpp"
-#include "host/qmc/sobol_tables.hpp"
 #include "kernels/philox.cuh"
 #include "kernels/sobol.cuh"
 #include "kernels/student_t.cuh"
+#include "result_checks.hpp"
 
 using namespace chipshock;
 
@@ -478,4 +479,65 @@ TEST_CASE("daily values on the GPU: the fan's losses and the path risk are the s
     // A day's loss within float rounding of the stop-loss may breach on one side only.
     CHECK(breach_differ <= n / 1000);
   }
+}
+
+TEST_CASE(
+    "a book hierarchy on the GPU: each book's losses are the reference's to float "
+    "rounding, and the CLI's books the CPU's",
+    "[gpu][books]") {
+  if (!gpu_usable()) return;
+  const Market market = load_market(testing::source_path("scenarios/market/ai_chips.toml"));
+  const Portfolio all =
+      load_portfolio(testing::source_path("scenarios/portfolio/ai_desks.toml"), market);
+  const BookTree tree = book_tree(all);
+  const SimSettings sim{5, 1};
+  const SimSpec spec(market, all, sim);
+  std::vector<std::unique_ptr<SimSpec>> specs;
+  std::vector<const SimSpec*> books;
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    specs.push_back(
+        std::make_unique<SimSpec>(market, tree.portfolio_of(all, static_cast<int>(n)), sim));
+    books.push_back(specs.back().get());
+  }
+  const std::uint64_t seed = 17, first = 999, n = 50000;
+  std::vector<double> g(n * books.size());
+  gpu().simulate_books(spec, books, seed, first, n, g.data());
+  for (std::size_t b = 0; b < books.size(); ++b) {
+    double worst = 0;
+    for (std::uint64_t k = 0; k < n; ++k)
+      worst = std::max(worst, testing::path_rel_diff(
+                                  g[b * n + k], reference_path_loss(*books[b], seed, first + k),
+                                  books[b]->gross_exposure()));
+    CAPTURE(b, worst);
+    CHECK(worst <= 2e-5);
+  }
+  // the whole run: --backend gpu against --backend cpu, every book's VaR and ES
+  testing::TempDir out;
+  const auto run = [&](const std::string& backend) {
+    const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" +
+                            CHIPSHOCK_BINARY +
+                            "' run --market scenarios/market/ai_chips.toml --portfolio "
+                            "scenarios/portfolio/ai_desks.toml --paths 300k --horizon 5 --seed 3 "
+                            "--scenario cheaper_model_disruption --quiet --backend " +
+                            backend + " --out '" + out.file(backend) + "'";
+    const int status = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    std::ifstream in(out.file(backend + "/report.json"));
+    std::stringstream text;
+    text << in.rdbuf();
+    return nlohmann::json::parse(text.str());
+  };
+  const nlohmann::json on_gpu = run("gpu"), on_cpu = run("cpu");
+  CHECK(on_gpu["run"]["backend"] != "cpu");
+  REQUIRE(on_gpu["books"]["nodes"].size() == tree.nodes.size());
+  for (std::size_t b = 0; b < tree.nodes.size(); ++b)
+    for (std::size_t s = 0; s < 2; ++s)
+      for (const char* key : {"var", "es"})
+        for (const char* level : {"0.95", "0.99"}) {
+          const double x = on_gpu["books"]["nodes"][b]["scenarios"][s][key][level];
+          const double y = on_cpu["books"]["nodes"][b]["scenarios"][s][key][level];
+          CAPTURE(b, s, key, level, x, y);
+          CHECK(std::fabs(x - y) <= 1e-4 * std::fabs(y) + 1e-6);
+        }
 }

@@ -1,5 +1,6 @@
 #include "host/analytics/books.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -9,6 +10,7 @@
 
 #include "host/component_risk.hpp"
 #include "host/input_error.hpp"
+#include "host/run_phases.hpp"
 #include "host/stats/accumulator_state.hpp"
 
 namespace chipshock {
@@ -196,25 +198,43 @@ void BooksTap::folded(std::uint64_t first, std::uint64_t count) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     Block& b = *it;
     if (first < b.first || first + count > b.first + b.count) continue;
-    const std::uint64_t at = first - b.first;
-    // Each book's statistics: a thread per book where there are at least as many books as
-    // threads, else each book's batch split between the threads (exact sums and top-k sets:
-    // the same result either way).
-    const int threads = backend_.threads();
-    if (static_cast<int>(books_.size()) >= threads) {
-      const auto n_books = static_cast<std::int64_t>(books_.size());
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-      for (std::int64_t n = 0; n < n_books; ++n)
-        acc_[static_cast<std::size_t>(n)].add(
-            b.losses.data() + static_cast<std::uint64_t>(n) * b.count + at, count, first);
-    } else {
-      for (std::size_t n = 0; n < books_.size(); ++n)
-        accumulate_losses(acc_[n], b.losses.data() + n * b.count + at, count, first, threads);
-    }
+    fold_books(b.losses.data() + (first - b.first), b.count, first, count);
     if (first + count == b.first + b.count) pending_.erase(it);  // the block's last paths
     return;
   }
   throw std::logic_error("BooksTap: paths folded that were not simulated");
+}
+
+void BooksTap::fold_books(const double* losses, std::uint64_t stride, std::uint64_t first,
+                          std::uint64_t count) {
+  // Each book's statistics: a thread per book where there are at least as many books as
+  // threads, else each book's batch split between the threads (exact sums and top-k sets:
+  // the same result either way).
+  const int threads = backend_.threads();
+  if (static_cast<int>(books_.size()) >= threads) {
+    const auto n_books = static_cast<std::int64_t>(books_.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::int64_t n = 0; n < n_books; ++n)
+      acc_[static_cast<std::size_t>(n)].add(losses + static_cast<std::uint64_t>(n) * stride, count,
+                                            first);
+  } else {
+    for (std::size_t n = 0; n < books_.size(); ++n)
+      accumulate_losses(acc_[n], losses + n * stride, count, first, threads);
+  }
+}
+
+void BooksTap::folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t piece = std::max<std::uint64_t>(1, (std::uint64_t{1} << 25) / books_.size());
+  for (std::uint64_t done = 0; done < count;) {
+    const std::uint64_t n = std::min(piece, count - done);
+    device_losses_.resize(static_cast<std::size_t>(n * books_.size()));
+    {
+      const PhaseScope phase(Phase::kSimulate);
+      books(books_, first + done, n, device_losses_.data());
+    }
+    fold_books(device_losses_.data(), n, first + done, n);
+    done += n;
+  }
 }
 
 std::vector<std::string> BooksTap::checkpoint_images() const {

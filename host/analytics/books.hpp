@@ -5,9 +5,11 @@
 // Every node's book is the positions of its subtree. The run simulates each path once; the CPU
 // kernel revalues every node's book from the path's log-returns (CpuBackend::simulate_books), so
 // a node's loss on path i is bit for bit the loss of a run of that book alone, and one more book
-// costs a revaluation per path, not a simulation. A node with child books that also holds
-// positions itself gets a leaf child "NAME (own positions)" for them, so that the children of
-// every parent hold all its positions.
+// costs a revaluation per path, not a simulation. On the GPU (whose run keeps its losses on the
+// device) the device simulates each folded path once more and revalues every book there
+// (GpuBackend::simulate_books, through PathObserver::folded_elsewhere). A node with child books
+// that also holds positions itself gets a leaf child "NAME (own positions)" for them, so that the
+// children of every parent hold all its positions.
 #pragma once
 
 #include <cstdint>
@@ -96,6 +98,9 @@ class BooksTap final : public PathObserver {
   void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                 std::uint64_t first, std::uint64_t count, double* losses) override;
   void folded(std::uint64_t first, std::uint64_t count) override;
+  // The GPU's run: every book's losses on the folded paths from the device, a piece at a time
+  // (at most 2^25 losses), folded as they come.
+  void folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) override;
   // --checkpoint: each node's accumulator (accumulator_state.hpp), in the tree's order; restore
   // takes them back, refusing images of another tree or damaged ones (InputError naming `file`).
   std::vector<std::string> checkpoint_images() const override;
@@ -121,6 +126,11 @@ class BooksTap final : public PathObserver {
     std::vector<double> losses;
   };
   std::vector<Block> pending_;
+  std::vector<double> device_losses_;  // folded_elsewhere's piece
+  // Each book's losses losses[n * stride + k], k < count, of paths first + k into its
+  // accumulator.
+  void fold_books(const double* losses, std::uint64_t stride, std::uint64_t first,
+                  std::uint64_t count);
 };
 
 // A replay's or historical simulation's result for every book (per_book[n]: node n's, the top

@@ -120,7 +120,7 @@ std::unique_ptr<PathSource> BackendPlan::path_source(const SimSpec& spec,
                                                      PathObserver* observer) {
   if (label_ == "both") throw std::logic_error("--backend both runs whole scenarios only");
 #if CHIPSHOCK_HAVE_CUDA
-  if (gpu_) return gpu_->backend.path_source(spec, settings, batched);
+  if (gpu_) return gpu_->backend.path_source(spec, settings, batched, observer);
 #endif
   (void)batched;  // the CPU's batches are settings.batch_paths either way
   return cpu_path_source(spec, cpu_, settings, observer);

@@ -88,8 +88,8 @@ void check_book_rules(const RunOptions& o) {
     throw InputError("", 0, option, "not with a book hierarchy ([[books]] or several --portfolio): " + why,
                      "run each book on its own for that, or the books without it");
   };
-  if (o.backend == BackendChoice::kGpu || o.backend == BackendChoice::kBoth)
-    refuse("--backend", "its books are revalued on the CPU's paths (use --backend cpu or auto)");
+  if (o.backend == BackendChoice::kBoth)
+    refuse("--backend", "both runs whole scenarios, without the books (use --backend gpu or cpu)");
   if (o.importance_sampling)
     refuse("--importance-sampling", "each book would need its own measure");
 }
@@ -399,13 +399,7 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / world.local_size());
   try {
-    // A book hierarchy revalues its books on the CPU's paths (check_book_rules refused gpu
-    // and both).
-    const BackendChoice choice = p.books.hierarchy() ? BackendChoice::kCpu : o.backend;
-    if (p.books.hierarchy() && o.backend == BackendChoice::kAuto)
-      p.notices.push_back("chipshock: the book hierarchy runs on the CPU backend (its books are "
-                          "revalued on the CPU's paths)");
-    p.backend = std::make_unique<BackendPlan>(choice, threads, spec.n_assets(), settings,
+    p.backend = std::make_unique<BackendPlan>(o.backend, threads, spec.n_assets(), settings,
                                               gpu_for_local_rank(world.local_rank()), o.cpu_isa);
   } catch (const std::invalid_argument& e) {  // a --cpu-isa this CPU cannot run
     throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");

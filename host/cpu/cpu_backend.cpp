@@ -29,18 +29,7 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
 void CpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
                                 std::uint64_t seed, std::uint64_t first_path,
                                 std::uint64_t count, double* losses) const {
-  if (spec.importance_sampling())
-    throw std::invalid_argument("simulate_books: not under importance sampling");
-  std::vector<BookView> views;
-  for (const SimSpec* b : books) {
-    if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
-        b->importance_sampling())
-      throw std::invalid_argument("simulate_books: a book's model differs from the run's");
-    views.push_back(b->book());
-    for (int i = 0; i < spec.n_assets(); ++i)  // the kernel takes the spots from the first book
-      if (views.back().spot0[i] != views.front().spot0[i])
-        throw std::invalid_argument("simulate_books: the books' spots differ");
-  }
+  const std::vector<BookView> views = book_views("simulate_books", spec, books);
   if (views.empty() || count == 0) return;
   const cpu_kernel::SimulateBooksFn kernel = isa_ == CpuIsa::kAvx512
                                                  ? cpu_kernel::simulate_books_avx512

@@ -7,7 +7,8 @@
 // simulate_weighted(seed, first, count, losses, log_weights) (the model's importance-sampling
 // measure); and the scenario's tail on the device: begin_tail(k), fold(seed, first, count, grid,
 // batch, progress, hist) -> LossSummary, tail_count(), copy_tail(m, losses, paths),
-// load_tail(losses, paths, n); and the components' lines: tail_lines(lines, seed, request)
+// load_tail(losses, paths, n); the components' lines: tail_lines(lines, seed, request); and a
+// book hierarchy's losses: simulate_books(books, n_assets, seed, first, count, losses)
 // (kernels/gpu_engine.hpp).
 #pragma once
 
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "host/component_risk.hpp"
+#include "host/day_values.hpp"
 #include "host/risk_engine.hpp"
 #include "host/run_phases.hpp"
 #include "host/sim_spec.hpp"
@@ -56,14 +58,17 @@ class DeviceTailLines final : public TailLineSimulator {
 template <class Engine>
 class DevicePathSource final : public PathSource {
  public:
+  // observer (may be null): a book hierarchy's BooksTap, given each folded stretch's books'
+  // losses from the engine (simulate_books) through PathObserver::folded_elsewhere.
   DevicePathSource(Engine& engine, KernelChoice kernel, const SimSpec& spec, const RunSettings& s,
-                   std::uint64_t batch)
+                   std::uint64_t batch, PathObserver* observer = nullptr)
       : engine_(engine),
         kernel_(kernel),
         spec_(spec),
         s_(s),
         batch_(batch),
         weighted_(spec.importance_sampling()),
+        observer_(observer),
         lines_(engine, kernel) {}
 
   std::uint64_t batch() const override { return batch_; }
@@ -123,6 +128,15 @@ class DevicePathSource final : public PathSource {
                                        keep_ ? keep_(first, count) : nullptr);
     simulating.reset();                       // the device run and its copies are done
     merge_summary(acc, std::move(summary));  // no tail: it stays on the device
+    if (observer_ != nullptr)
+      observer_->folded_elsewhere(
+          [this](const std::vector<const SimSpec*>& books, std::uint64_t f, std::uint64_t n,
+                 double* out) {
+            const std::vector<BookView> views = book_views("simulate_books", spec_, books);
+            engine_.load(spec_.model(), spec_.book(), kernel_);
+            engine_.simulate_books(views, spec_.n_assets(), s_.seed, f, n, out);
+          },
+          first, count);
   }
 
   void settle(LossAccumulator& acc, std::size_t m) override {
@@ -143,6 +157,7 @@ class DevicePathSource final : public PathSource {
   const RunSettings& s_;
   std::uint64_t batch_;
   bool weighted_;
+  PathObserver* observer_;
   std::vector<double> losses_, log_weights_;  // staging: a resumed tail, weighted paths
   std::vector<std::uint64_t> paths_;
   DeviceTailLines<Engine> lines_;

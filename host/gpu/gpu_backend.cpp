@@ -13,13 +13,22 @@ GpuBackend::GpuBackend(int device, KernelChoice kernel)
     : engine_(std::make_unique<GpuEngine>(device)), kernel_(kernel) {}
 
 std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const RunSettings& s,
-                                                    bool batched) {
+                                                    bool batched, PathObserver* observer) {
   // Unbatched, each stretch between stops is one device run (the engine batches inside it by
   // free memory); batched (checkpoints), one run per settings.gpu_batch_paths (2^26 when 0).
   const std::uint64_t batch =
       batched ? (s.gpu_batch_paths > 0 ? s.gpu_batch_paths : std::uint64_t{1} << 26)
               : ~std::uint64_t{0};
-  return std::make_unique<DevicePathSource<GpuEngine>>(*engine_, kernel_, spec, s, batch);
+  return std::make_unique<DevicePathSource<GpuEngine>>(*engine_, kernel_, spec, s, batch, observer);
+}
+
+void GpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
+                                std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                                double* losses) {
+  const std::vector<BookView> views = book_views("simulate_books", spec, books);
+  if (views.empty() || count == 0) return;
+  engine_->load(spec.model(), spec.book(), kernel_);
+  engine_->simulate_books(views, spec.n_assets(), seed, first_path, count, losses);
 }
 
 ScenarioResult GpuBackend::simulate_scenario(const std::string& name, const SimSpec& spec,

@@ -34,8 +34,16 @@ class GpuBackend final : public DayValueSimulator {
   // The scenario's paths on this GPU for advance_scenario (MPI ranks, checkpoints). batched:
   // one device run per settings.gpu_batch_paths paths (2^26 when 0), so that a checkpoint is
   // saved between them; otherwise one run per stretch between stops.
+  // observer: a book hierarchy's BooksTap (PathObserver::folded_elsewhere), which gets its books'
+  // losses from this GPU (simulate_books) for the paths each device run folds.
   std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
-                                          bool batched);
+                                          bool batched, PathObserver* observer = nullptr);
+
+  // Each book's loss at the horizon on spec's paths: book n's on path first_path + k into
+  // losses[n * count + k] (the books of a hierarchy: spec's model, spots and steps).
+  void simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
+                      std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                      double* losses);
 
   // DayValueSimulator's on the device (kernels/day_values.cuh's observers in the generic
   // layout): the numbers of the CPU's to float rounding.
