@@ -95,8 +95,10 @@ TEST_CASE("American prices agree with a 2,000-step binomial tree over a grid", "
               CHECK(ours >= european - 1e-12 * k);
               CHECK(ours >= std::max(kind == OptionKind::kCall ? s - k : k - s, 0.0) - 1e-12 * k);
             }
-  INFO((n + every - 1) / every << " of " << n << " options checked; worst relative error " << worst << ": " << worst_case
-         << "; worst of those with an early-exercise premium " << worst_premium);
+  INFO((n + every - 1) / every << " of " << n << " options checked; worst relative error " << worst
+                               << ": " << worst_case
+                               << "; worst of those with an early-exercise premium "
+                               << worst_premium);
   CHECK(n == 1080);
   CHECK(worst <= 1e-3);
 }
