@@ -225,13 +225,14 @@ std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBacken
   return std::make_unique<CpuPathSource>(spec, backend, settings, observer);
 }
 
-void PathObserver::restore(const std::vector<std::string>& images, const std::string& file) {
+std::uint64_t PathObserver::restore_none(const std::vector<std::string>& images,
+                                         const std::string& file) {
   if (!images.empty())
     throw InputError(file, 0, "--resume",
-                     "the checkpoint holds " + std::to_string(images.size()) +
-                         " saved states of a run's observer (a book hierarchy's books); this "
-                         "run keeps none",
+                     "the checkpoint holds a book hierarchy's books (" +
+                         std::to_string(images.size()) + "); this run has none",
                      "run the same command, or delete the checkpoint to start over");
+  return 0;
 }
 
 void advance_scenario(ScenarioProgress& p, const RunSettings& s, PathSource& source,

@@ -304,10 +304,15 @@ class PathObserver {
   // --checkpoint: what the observer holds of the paths folded so far, saved with the run's
   // progress after every batch and stop (a book hierarchy's accumulator of each book), and given
   // back on --resume before any path runs. An observer whose results a resumed run recomputes
-  // (the path risk) holds none. restore throws InputError (naming `file`) for images that do
-  // not fit it.
+  // (the path risk) holds none. restore returns how many paths the restored state holds (0 for
+  // none), and throws InputError (naming `file`) for images that do not fit it.
   virtual std::vector<std::string> checkpoint_images() const { return {}; }
-  virtual void restore(const std::vector<std::string>& images, const std::string& file);
+  virtual std::uint64_t restore(const std::vector<std::string>& images, const std::string& file) {
+    return restore_none(images, file);
+  }
+  // A run without an observer that keeps state: refuses any saved state (InputError); 0.
+  static std::uint64_t restore_none(const std::vector<std::string>& images,
+                                    const std::string& file);
 
  protected:
   PathObserver() = default;

@@ -244,7 +244,7 @@ std::vector<std::string> BooksTap::checkpoint_images() const {
   return images;
 }
 
-void BooksTap::restore(const std::vector<std::string>& images, const std::string& file) {
+std::uint64_t BooksTap::restore(const std::vector<std::string>& images, const std::string& file) {
   const auto refuse = [&](const std::string& why) {
     return InputError(file, 0, "--resume", "the checkpoint's book hierarchy " + why,
                       "run the same command, or delete the checkpoint to start over");
@@ -266,6 +266,7 @@ void BooksTap::restore(const std::vector<std::string>& images, const std::string
   }
   acc_ = std::move(restored);
   pending_.clear();
+  return acc_.front().count() + acc_.front().non_finite();
 }
 
 void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,

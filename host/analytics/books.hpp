@@ -104,7 +104,7 @@ class BooksTap final : public PathObserver {
   // --checkpoint: each node's accumulator (accumulator_state.hpp), in the tree's order; restore
   // takes them back, refusing images of another tree or damaged ones (InputError naming `file`).
   std::vector<std::string> checkpoint_images() const override;
-  void restore(const std::vector<std::string>& images, const std::string& file) override;
+  std::uint64_t restore(const std::vector<std::string>& images, const std::string& file) override;
   // After the run, over its first `paths` paths: every process's books merged on rank 0
   // through `team` (collective: every process calls it), and there each node's figures, into
   // report.nodes (appended per node on the first call, one scenario more on each later one).

@@ -87,22 +87,15 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
     }
     check_against_itself(p, name, settings);
     // the observer's state (a book hierarchy's books) from the same save
-    if (observer != nullptr)
-      observer->restore(saved.observer, file_);
-    else if (!saved.observer.empty())
-      throw InputError(
-          file_, 0, "--resume",
-          "the checkpoint holds a book hierarchy's books for '" + name + "'; this run has none",
-          "run the same command, or delete the checkpoint to start over");
-    if (!saved.observer.empty() && p.acc && world_.size() == 1) {
-      // restore() decoded them: the top's image is a valid accumulator
-      const LossAccumulator top = decode_accumulator(saved.observer.front());
-      if (top.count() + top.non_finite() != p.acc->count() + p.acc->non_finite())
-        throw InputError(file_, 0, "--resume",
-                         "the checkpoint disagrees with itself for '" + name +
-                             "': its books hold other paths than the run",
-                         "delete the checkpoint to start over");
-    }
+    const std::uint64_t held = observer != nullptr
+                                   ? observer->restore(saved.observer, file_)
+                                   : PathObserver::restore_none(saved.observer, file_);
+    if (!saved.observer.empty() && p.acc && world_.size() == 1 &&
+        held != p.acc->count() + p.acc->non_finite())
+      throw InputError(file_, 0, "--resume",
+                       "the checkpoint disagrees with itself for '" + name +
+                           "': its books hold other paths than the run",
+                       "delete the checkpoint to start over");
   }
   const double prior_seconds = p.seconds;
   const std::unique_ptr<PathSource> source =

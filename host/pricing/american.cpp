@@ -16,8 +16,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-double ncdf(double x) { return 0.5 * std::erfc(-x * 0.70710678118654752440); }
-
 // Tanh-sinh quadrature on [0, 1]: nodes t with 1 - t kept exactly (the integrands are evaluated
 // at tau (1 - t^2)), weights w. Endpoint square-root behaviour (the boundary near expiry) costs
 // it nothing.
@@ -94,8 +92,8 @@ class PutBoundary {
       const double ss = vol_ * std::sqrt(s);  // B at T - s: premium_log_b_[j]
       const double d1s = (std::log(x) - premium_log_b_[j] + (r_ - q_ + 0.5 * vol_ * vol_) * s) / ss;
       const double d2s = d1s - ss;
-      const double f =
-          r_ * k_ * std::exp(-r_ * s) * ncdf(-d2s) - q_ * x * std::exp(-q_ * s) * ncdf(-d1s);
+      const double f = r_ * k_ * std::exp(-r_ * s) * normal_cdf(-d2s) -
+                       q_ * x * std::exp(-q_ * s) * normal_cdf(-d1s);
       sum += g.w[j] * 2.0 * T * t * f;
     }
     return sum;
@@ -140,8 +138,6 @@ class PutBoundary {
         interpolation_row(left, pt.row);
       }
     }
-    double prev[kNodes + 1];  // the iteration before b_'s
-    std::copy(b_, b_ + kNodes + 1, prev);
     for (int iter = 0;; ++iter) {
       double change = 0;
       double next[kNodes + 1];
@@ -151,8 +147,8 @@ class PutBoundary {
         const double b = b_[i];
         const double sd = vol_ * std::sqrt(tau);
         const double dp = (std::log(b / k_) + drift * tau) / sd;
-        double n = std::exp(-r_ * tau) * ncdf(dp - sd);
-        double d = std::exp(-q_ * tau) * ncdf(dp);
+        double n = std::exp(-r_ * tau) * normal_cdf(dp - sd);
+        double d = std::exp(-q_ * tau) * normal_cdf(dp);
         const double lb = std::log(b / x_);
         for (std::size_t j = 0; j < m; ++j) {
           const Point& pt = pts[static_cast<std::size_t>(i - 1) * m + j];
@@ -160,13 +156,12 @@ class PutBoundary {
           for (int l = 0; l <= kNodes; ++l) h += pt.row[l] * h_[l];
           // ln(B(tau) / B(tau - s)) = ln(B(tau) / X) + sqrt(H(tau - s))
           const double p = (lb + std::sqrt(std::max(h, 0.0)) + pt.shift) / pt.ss;
-          n += pt.wr * ncdf(p - pt.ss);
-          d += pt.wq * ncdf(p);
+          n += pt.wr * normal_cdf(p - pt.ss);
+          d += pt.wq * normal_cdf(p);
         }
         next[i] = std::min(x_, k_ * n / d);
         change = std::max(change, std::fabs(next[i] - b) / b);
       }
-      std::copy(b_, b_ + kNodes + 1, prev);
       std::copy(next, next + kNodes + 1, b_);
       set_h();
       // 1e-9 of the boundary moves the price by far less (it is stationary in the boundary)
