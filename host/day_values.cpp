@@ -19,7 +19,8 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
     throw std::invalid_argument(std::string(who) + ": importance sampling is not supported");
   if (day_specs.size() != static_cast<std::size_t>(spec.horizon_days()))
     throw std::invalid_argument(std::string(who) + ": one entry per day of the horizon");
-  std::vector<BookView> books(day_specs.size());
+  const BookView full = spec.book();
+  std::vector<BookView> books(day_specs.size() + 1);
   for (std::size_t d = 0; d < day_specs.size(); ++d) {
     const SimSpec* cut = day_specs[d];
     if (cut == nullptr && !every_day) continue;
@@ -28,7 +29,19 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
       throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
                                   "'s spec is not the run cut at that day");
     books[d] = cut->book();
+    // its expiring options read the settlements of the full run's paths at the same indices
+    const BookView& b = books[d];
+    bool prefix = b.n_expiring <= full.n_expiring;
+    for (int k = 0; prefix && k < b.n_expiring; ++k) {
+      const ExpiryView &e = b.expiring[k], &f = full.expiring[k];
+      prefix = e.asset == f.asset && e.day == f.day && e.kind == f.kind && e.strike == f.strike &&
+               (e.boundary < 0) == (f.boundary < 0);
+    }
+    if (!prefix)
+      throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
+                                  "'s expiring options are not the run's first ones");
   }
+  books.back() = full;
   return books;
 }
 
@@ -38,6 +51,9 @@ std::vector<BookView> book_views(const char* who, const SimSpec& spec,
     throw std::invalid_argument(std::string(who) + ": not under importance sampling");
   std::vector<BookView> views;
   for (const SimSpec* b : books) {
+    if (b->book().n_expiring > 0)
+      throw std::invalid_argument(std::string(who) +
+                                  ": a book holds options that expire inside the horizon");
     if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
         b->importance_sampling())
       throw std::invalid_argument(std::string(who) + ": a book's model differs from the run's");

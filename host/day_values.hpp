@@ -41,13 +41,16 @@ class DayValueSimulator {
 std::vector<int> day_rows(const std::vector<const SimSpec*>& day_specs, int& rows);
 
 // The books of the runs cut at each day (day_specs[d - 1]: day d; a default, empty book where
-// the day is not asked for, unless every day is needed), each checked to be a cut of spec's run.
-// Throws std::invalid_argument naming `who`.
+// the day is not asked for, unless every day is needed), each checked to be a cut of spec's run,
+// then spec's own book (one entry more than days): the paths settle its options that expire
+// inside the horizon (kernels/expiry.cuh), and each cut book reads the first of them. Throws
+// std::invalid_argument naming `who`.
 std::vector<BookView> day_books(const char* who, const SimSpec& spec,
                                 const std::vector<const SimSpec*>& day_specs, bool every_day);
 
 // The books of a hierarchy revalued on spec's paths (simulate_books), each checked to share
-// spec's model (asset count, steps, no importance sampling) and spots. Throws
+// spec's model (asset count, steps, no importance sampling) and spots, and to hold no option
+// that expires inside the horizon (the run refuses those before). Throws
 // std::invalid_argument naming `who`.
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
                                  const std::vector<const SimSpec*>& books);

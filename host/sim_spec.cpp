@@ -60,14 +60,6 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
   for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
     const Position& p = portfolio.positions[k];
     const int i = market.index_of(p.ticker);
-    if (p.type != PositionType::kEquity && p.expiry_days < settings.horizon_days)
-      throw InputError(portfolio.file, p.expiry_line,
-                       "positions[" + std::to_string(k) + "].expiry_days",
-                       "the option expires after " + std::to_string(p.expiry_days) +
-                           " trading days, before the " + std::to_string(settings.horizon_days) +
-                           "-day horizon",
-                       "shorten --horizon or roll the option: revaluing an expired option at the "
-                       "horizon would need the path up to its expiry");
     held[i] = true;
     const Asset& a = market.assets[i];
     double unit_value = a.spot;
@@ -106,6 +98,36 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
         unit_value =
             black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol, o.dividend_yield);
       }
+      if (p.expiry_days <= settings.horizon_days) {  // settled on the path's days (expiry.cuh)
+        ExpiryView e;
+        e.option = static_cast<int>(options_.size());
+        e.asset = i;
+        e.day = static_cast<int>(p.expiry_days) - 1;
+        e.kind = o.kind;
+        e.strike = o.strike;
+        if (p.american) {
+          std::vector<double> edge;
+          try {
+            edge = american_exercise_spots(o.kind, o.strike, rate_, o.implied_vol, o.dividend_yield,
+                                           e.day);
+          } catch (const std::invalid_argument& err) {
+            throw InputError(portfolio.file, p.line, "positions[" + std::to_string(k) + "].style",
+                             err.what(), "value the option as european, or check its inputs");
+          }
+          if (!edge.empty()) {
+            e.boundary = static_cast<int>(exercise_spot_.size());
+            exercise_spot_.insert(exercise_spot_.end(), edge.begin(), edge.end());
+          }
+        }
+        expiring_.push_back(e);
+        if (expiring_.size() > static_cast<std::size_t>(kMaxExpiring))
+          throw InputError(portfolio.file, p.expiry_line,
+                           "positions[" + std::to_string(k) + "].expiry",
+                           "more than " + std::to_string(kMaxExpiring) +
+                               " options of the book expire inside the " +
+                               std::to_string(settings.horizon_days) + "-day horizon",
+                           "shorten --horizon, or split the book into several portfolio files");
+      }
       options_.push_back(o);
       std::ostringstream label;
       label << a.ticker << " " << (p.american ? "american " : "") << position_type_name(p.type)
@@ -125,6 +147,13 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
   }
   for (int i = 0; i < n; ++i)
     if (held[i]) held_.push_back(i);
+  // In the order of their expiry (then of the file): a run cut at day d (spec_at_day) settles
+  // the first of them, at the same indices, so the cut runs' books read the full run's paths'
+  // settlements (kernels/expiry.cuh).
+  std::stable_sort(expiring_.begin(), expiring_.end(),
+                   [](const ExpiryView& a, const ExpiryView& b) { return a.day < b.day; });
+  for (std::size_t k = 0; k < expiring_.size(); ++k)
+    options_[static_cast<std::size_t>(expiring_[k].option)].expiring = static_cast<int>(k);
   if (settings.rng == RngKind::kSobol) init_sobol();
 }
 
@@ -212,12 +241,46 @@ BookView SimSpec::book() const {
   b.options = options_.data();
   b.n_american = static_cast<int>(american_.size());
   b.american = american_.data();
+  b.n_expiring = static_cast<int>(expiring_.size());
+  b.expiring = expiring_.empty() ? nullptr : expiring_.data();
+  b.n_exercise_spots = static_cast<int>(exercise_spot_.size());
+  b.exercise_spot = exercise_spot_.empty() ? nullptr : exercise_spot_.data();
+  b.horizon_days = settings_.horizon_days;
   b.rate = rate_;
   // The loss is formed from the positions alone (cash cancels exactly): with cash in both terms
   // a large cash balance would round every loss to its own ulp.
   b.cash = 0.0;
   b.value0 = positions_value0_;
   return b;
+}
+
+std::string expiry_note(const BookView& book) {
+  int american = 0;
+  for (int k = 0; k < book.n_expiring; ++k) american += book.expiring[k].boundary >= 0;
+  const int n = book.n_expiring;
+  return std::to_string(n) + (n == 1 ? " option expires" : " options expire") +
+         " inside the horizon: each path settles " + (n == 1 ? "it" : "them") +
+         " at intrinsic value on the expiry day" +
+         (american > 0 ? " (" + std::to_string(american) +
+                             " American: at the first close at or "
+                             "beyond the exercise boundary, if earlier)"
+                       : "") +
+         ", and the cash earns the rate to the horizon";
+}
+
+void throw_expiring_option(const Portfolio& portfolio, int option, const std::string& who,
+                           const std::string& what, const std::string& fix) {
+  int seen = 0;
+  for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
+    const Position& p = portfolio.positions[k];
+    if (p.type == PositionType::kEquity || seen++ != option) continue;
+    throw InputError(portfolio.file, p.expiry_line, "positions[" + std::to_string(k) + "].expiry",
+                     who + ": the " + position_type_name(p.type) + " on " + p.ticker +
+                         " expires after " + std::to_string(p.expiry_days) + " trading days; " +
+                         what,
+                     fix);
+  }
+  throw std::logic_error("throw_expiring_option: no such option");
 }
 
 std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& portfolio,

@@ -11,6 +11,7 @@
 #include "host/config/portfolio.hpp"
 #include "host/scenario/scenario_application.hpp"
 #include "kernels/american.cuh"
+#include "kernels/expiry.cuh"
 #include "kernels/sim_view.cuh"
 
 namespace chipshock {
@@ -104,6 +105,8 @@ class SimSpec {
   std::vector<int> held_;
   std::vector<OptionView> options_;
   std::vector<AmericanCurve> american_;  // the American options' curves at the horizon
+  std::vector<ExpiryView> expiring_;     // options expiring inside the horizon, by expiry day
+  std::vector<double> exercise_spot_;    // their early-exercise boundaries (ExpiryView::boundary)
   std::vector<PositionLine> positions_;
   double rate_ = 0.0;
   double value0_ = 0.0;
@@ -119,6 +122,17 @@ class SimSpec {
   const std::uint32_t* sobol_scramble_ = nullptr;
   ImportanceShift is_;
 };
+
+// The report's note on a book with options expiring inside the horizon: how many, and how each
+// path settles them (kernels/expiry.cuh).
+std::string expiry_note(const BookView& book);
+
+// Throws InputError naming the expiry of `portfolio`'s option number `option` (in file order, as
+// BookView::options holds them): its file, line and field, with `what` of `who` (an option) and
+// the fix.
+[[noreturn]] void throw_expiring_option(const Portfolio& portfolio, int option,
+                                        const std::string& who, const std::string& what,
+                                        const std::string& fix);
 
 // The model of a run cut at `day` (1 <= day <= the run's horizon): the baseline when scenario is
 // null, else the scenario applied at that horizon. Path i's value at the end of it is path i's

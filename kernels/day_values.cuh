@@ -18,10 +18,12 @@ namespace chipshock {
 // nothing).
 constexpr std::int32_t kNonFinitePath = -2;
 
-// The loss of book b (a run cut at some day) from the log-returns at the end of that day.
-CHIPSHOCK_HD inline double day_loss(const BookView& b, const float* x, double* spot) {
+// The loss of book b (a run cut at some day) from the log-returns at the end of that day and the
+// path's settlements so far (expiry.cuh; null when no option expires inside the horizon).
+CHIPSHOCK_HD inline double day_loss(const BookView& b, const float* x, double* spot,
+                                    const Settlement* settled) {
   return path_loss(
-      b, [x](int i) { return static_cast<double>(x[i]); }, spot);
+      b, [x](int i) { return static_cast<double>(x[i]); }, spot, settled);
 }
 
 // The losses on the days that have an output row: out[rows[d] * stride] on day d (rows[d] < 0:
@@ -32,9 +34,11 @@ struct DayLosses {
   std::uint64_t stride;
   double* out;
   double* spot;  // scratch of the model's asset count
+  const Settlement* settled;  // the path's settlements (SettleDays runs first), or null
   CHIPSHOCK_HD void operator()(int day, const float* x) const {
     const int row = rows[day];
-    if (row >= 0) out[static_cast<std::uint64_t>(row) * stride] = day_loss(books[day], x, spot);
+    if (row >= 0)
+      out[static_cast<std::uint64_t>(row) * stride] = day_loss(books[day], x, spot, settled);
   }
 };
 
@@ -51,8 +55,9 @@ struct PathRiskDays {
   double stop_loss;
   double* spot;  // scratch
   PathRiskState* state;
+  const Settlement* settled;  // the path's settlements (SettleDays runs first), or null
   CHIPSHOCK_HD void operator()(int day, const float* x) const {
-    const double loss = day_loss(books[day], x, spot);
+    const double loss = day_loss(books[day], x, spot, settled);
     PathRiskState& s = *state;
     s.last = loss;
     if (s.first == kNonFinitePath) return;

@@ -97,16 +97,25 @@ struct CurandSobol {
 };
 
 // One path's loss with the run's generator: Philox, or Sobol' points through the Brownian
-// bridge (bridge: its scratch).
-template <bool kSobol, class Model>
+// bridge (bridge: its scratch). The fixed-size kernels serve books with no option expiring
+// inside the horizon; the generic one (kAssets == 0) any book, settling them (kernels/expiry.cuh).
+template <bool kSobol, int kAssets, class Model>
 __device__ double one_path_loss(const Model& m, const BookView& b, std::uint64_t seed,
                                 std::uint64_t path, float* x, float* z, float* eps, double* spot,
-                                double* bridge) {
-  if constexpr (kSobol)
+                                double* bridge, Settlement* settled) {
+  if constexpr (kAssets == 0) {
+    if constexpr (kSobol)
+      return settled_path_loss_of<SobolDiffusion<CurandSobol>>(m, b, seed, path, x, z, eps, spot,
+                                                               bridge, settled);
+    else
+      return settled_path_loss_of<PhiloxDiffusion<CurandNormals>>(m, b, seed, path, x, z, eps,
+                                                                  spot, nullptr, settled);
+  } else if constexpr (kSobol) {
     return path_loss_of<SobolDiffusion<CurandSobol>>(m, b, seed, path, x, z, eps, spot, bridge);
-  else
+  } else {
     return path_loss_of<PhiloxDiffusion<CurandNormals>>(m, b, seed, path, x, z, eps, spot,
                                                         nullptr);
+  }
 }
 
 // One path per thread, grid-stride over 64-bit path offsets. kAssets > 0: the model is padded
@@ -120,6 +129,7 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
   float x[kScratch], z[kScratch], eps[kScratch];
   double spot[kScratch];
   double bridge[kSobol ? gpu_bridge_capacity(kAssets) : 1];
+  Settlement settled[kAssets == 0 ? kMaxExpiring : 1];
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if constexpr (kAssets > 0) {
@@ -128,32 +138,38 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
     if (layout.model.n_segments == 1) {
       const ConstantModel<kAssets> m(layout.model_at(base));
       for (; k < count; k += stride)
-        losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+        losses[k] = one_path_loss<kSobol, kAssets>(m, b, seed, first_path + k, x, z, eps, spot,
+                                                   bridge, settled);
     } else {
       const FixedSizeModel<kAssets> m(layout.model_at(base));
       for (; k < count; k += stride)
-        losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+        losses[k] = one_path_loss<kSobol, kAssets>(m, b, seed, first_path + k, x, z, eps, spot,
+                                                   bridge, settled);
     }
   } else {
     const ModelView m = layout.model_at(spec);
     const BookView b = layout.book_at(spec);
     for (; k < count; k += stride)
-      losses[k] = one_path_loss<kSobol>(m, b, seed, first_path + k, x, z, eps, spot, bridge);
+      losses[k] = one_path_loss<kSobol, kAssets>(m, b, seed, first_path + k, x, z, eps, spot,
+                                                   bridge, settled);
   }
 }
 
 // Path `path`'s log-returns under the model's own measure (the importance-sampling one when the
 // model has it), returning the log-likelihood ratio (0 without): what the CPU's lanes and the
 // scalar reference run, with cuRAND's device API.
+// The book's options expiring inside the horizon are settled into `settled` (expiry.cuh).
 template <bool kSobol, class Model>
-__device__ double weighted_log_returns(const Model& m, std::uint64_t seed, std::uint64_t path,
-                                       float* x, float* z, float* eps, double* bridge) {
+__device__ double weighted_log_returns(const Model& m, const BookView& b, std::uint64_t seed,
+                                       std::uint64_t path, float* x, float* z, float* eps,
+                                       double* bridge, Settlement* settled) {
+  start_settlements(b, settled);
   if constexpr (kSobol)
     return path_log_returns_weighted<SobolDiffusion<CurandSobol>>(m, seed, path, x, z, eps,
-                                                                  bridge);
+                                                                  bridge, SettleDays{&b, settled});
   else
-    return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(m, seed, path, x, z, eps,
-                                                                     nullptr);
+    return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(
+        m, seed, path, x, z, eps, nullptr, SettleDays{&b, settled});
 }
 
 // One thread's scratch for the per-path functions on the generic layout (any asset count).
@@ -162,6 +178,7 @@ struct GenericScratch {
   float x[kMaxGpuAssets], z[kMaxGpuAssets], eps[kMaxGpuAssets];
   double spot[kMaxGpuAssets];
   double bridge[kSobol ? gpu_bridge_capacity(0) : 1];
+  Settlement settled[kMaxExpiring];
 };
 
 // Importance sampling: each path's loss and log-likelihood ratio. The generic layout (data in
@@ -177,9 +194,9 @@ __global__ void __launch_bounds__(kBlockThreads)
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride) {
-    log_weights[k] =
-        weighted_log_returns<kSobol>(m, seed, first_path + k, t.x, t.z, t.eps, t.bridge);
-    losses[k] = horizon_loss(m, b, t.x, t.spot);
+    log_weights[k] = weighted_log_returns<kSobol>(m, b, seed, first_path + k, t.x, t.z, t.eps,
+                                                  t.bridge, t.settled);
+    losses[k] = horizon_loss(m, b, t.x, t.spot, t.settled);
   }
 }
 
@@ -198,7 +215,7 @@ __global__ void __launch_bounds__(kBlockThreads)
   const std::uint64_t grid = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += grid) {
-    weighted_log_returns<kSobol>(m, seed, paths[k], t.x, t.z, t.eps, t.bridge);
+    weighted_log_returns<kSobol>(m, b, seed, paths[k], t.x, t.z, t.eps, t.bridge, t.settled);
     for (int h = 0; h < b.n_held; ++h) {
       const int i = b.held_assets[h];
       spot[i] = b.spot0[i] * exp(static_cast<double>(t.x[i]));
@@ -206,7 +223,8 @@ __global__ void __launch_bounds__(kBlockThreads)
     double total = 0;
     for (int j = 0; j < n_lines; ++j) {
       const LineView& l = lines[j];
-      const double v = position_loss(b, l.option, l.quantity, l.unit_value0, spot[l.asset]);
+      const double v =
+          position_loss(b, l.option, l.quantity, l.unit_value0, spot[l.asset], t.settled);
       out[static_cast<std::uint64_t>(j) * stride + k] = v;
       total += v;
     }
@@ -214,10 +232,14 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
-// Path `path` over the horizon with an observer at the end of each day (day_values.cuh).
-template <bool kSobol, class DayEnd>
-__device__ void day_log_returns(const ModelView& m, std::uint64_t seed, std::uint64_t path,
-                                GenericScratch<kSobol>& t, DayEnd day_end) {
+// Path `path` over the horizon with an observer at the end of each day (day_values.cuh), after
+// the observer that settles the options of `run` (the run's own book) expiring inside the
+// horizon into t.settled.
+template <bool kSobol, class Then>
+__device__ void day_log_returns(const ModelView& m, const BookView& run, std::uint64_t seed,
+                                std::uint64_t path, GenericScratch<kSobol>& t, Then then) {
+  start_settlements(run, t.settled);
+  const BothDayEnds<SettleDays, Then> day_end{SettleDays{&run, t.settled}, then};
   if constexpr (kSobol)
     path_log_returns<SobolDiffusion<CurandSobol>>(m, seed, path, t.x, t.z, t.eps, t.bridge,
                                                   day_end);
@@ -238,8 +260,8 @@ __global__ void __launch_bounds__(kBlockThreads)
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride)
-    day_log_returns<kSobol>(m, seed, first_path + k, t, DayLosses{books, rows, count, out + k,
-                                                                  t.spot});
+    day_log_returns<kSobol>(m, books[m.horizon_days], seed, first_path + k, t,
+                            DayLosses{books, rows, count, out + k, t.spot, t.settled});
 }
 
 // A book hierarchy: path first_path + k's loss at the horizon under each book n into
@@ -254,7 +276,7 @@ __global__ void __launch_bounds__(kBlockThreads)
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride) {
-    day_log_returns<kSobol>(m, seed, first_path + k, t, NoDayEnd{});
+    day_log_returns<kSobol>(m, books[0], seed, first_path + k, t, NoDayEnd{});  // none expire
     for (int n = 0; n < n_books; ++n)
       out[static_cast<std::uint64_t>(n) * count + k] = horizon_loss(m, books[n], t.x, t.spot);
   }
@@ -273,8 +295,8 @@ __global__ void __launch_bounds__(kBlockThreads)
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride) {
     PathRiskState state;
-    day_log_returns<kSobol>(m, seed, first_path + k, t,
-                            PathRiskDays{books, stop_loss, t.spot, &state});
+    day_log_returns<kSobol>(m, books[m.horizon_days], seed, first_path + k, t,
+                            PathRiskDays{books, stop_loss, t.spot, &state, t.settled});
     losses[k] = state.last;
     drawdowns[k] = state.worst;
     first_breach[k] = state.first;
@@ -369,7 +391,8 @@ class DeviceDayBooks {
   DeviceDayBooks(const std::vector<BookView>& books, int n_assets)
       : views_(books.size()) {
     struct Offsets {
-      std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0, american = 0;
+      std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0, american = 0, expiring = 0,
+                    exercise_spot = 0;
     };
     const std::size_t n = static_cast<std::size_t>(n_assets);
     packing::Writer w;
@@ -382,6 +405,8 @@ class DeviceDayBooks {
       at[d].qty = w.put(b.equity_qty, n);
       at[d].options = w.put(b.options, static_cast<std::size_t>(b.n_options));
       at[d].american = w.put(b.american, static_cast<std::size_t>(b.n_american));
+      at[d].expiring = w.put(b.expiring, static_cast<std::size_t>(b.n_expiring));
+      at[d].exercise_spot = w.put(b.exercise_spot, static_cast<std::size_t>(b.n_exercise_spots));
     }
     const std::vector<unsigned char> bytes = w.take();
     bytes_ = std::make_unique<DeviceBuffer<unsigned char>>(bytes.size());
@@ -401,6 +426,13 @@ class DeviceDayBooks {
       views[d].american = views[d].n_american > 0
                               ? reinterpret_cast<const AmericanCurve*>(base + at[d].american)
                               : nullptr;
+      views[d].expiring = views[d].n_expiring > 0
+                              ? reinterpret_cast<const ExpiryView*>(base + at[d].expiring)
+                              : nullptr;
+      views[d].exercise_spot =
+          views[d].n_exercise_spots > 0
+              ? reinterpret_cast<const double*>(base + at[d].exercise_spot)
+              : nullptr;
     }
     if (!views.empty())
       CHIPSHOCK_CUDA_CHECK(cudaMemcpy(views_.get(), views.data(),
@@ -547,8 +579,9 @@ void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice 
   Impl& s = *impl_;
   PackedSpec packed = pack_spec(model, book);
   const int padded = packed.layout.model.n_assets;
+  // a book with options expiring inside the horizon settles them in the generic kernel
   const bool fixed = choice == KernelChoice::kAuto && padded <= kMaxFixedAssets &&
-                     packed.bytes.size() <= kConstantBytes;
+                     packed.bytes.size() <= kConstantBytes && book.n_expiring == 0;
   const int kernel_index = fixed ? padded / 4 : 0;
   s.loaded = false;
   s.sobol = model.rng == RngKind::kSobol;
@@ -680,9 +713,10 @@ void GpuEngine::simulate_days(const std::vector<BookView>& day_books, int n_asse
                               std::uint64_t first, std::uint64_t count, double* losses) {
   Impl& s = *impl_;
   if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
-  if (rows.size() != day_books.size() ||
-      day_books.size() != static_cast<std::size_t>(s.layout.model.horizon_days))
-    throw std::invalid_argument("GpuEngine::simulate_days: one book and row per day");
+  if (rows.size() + 1 != day_books.size() ||
+      rows.size() != static_cast<std::size_t>(s.layout.model.horizon_days))
+    throw std::invalid_argument(
+        "GpuEngine::simulate_days: one book and row per day, then the run's book");
   const std::uint64_t n_rows =
       static_cast<std::uint64_t>(std::count_if(rows.begin(), rows.end(), [](int r) { return r >= 0; }));
   if (n_rows == 0 || count == 0) return;
@@ -739,8 +773,9 @@ void GpuEngine::simulate_path_risk(const std::vector<BookView>& day_books, int n
                                    std::int32_t* first_breach) {
   Impl& s = *impl_;
   if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
-  if (day_books.size() != static_cast<std::size_t>(s.layout.model.horizon_days))
-    throw std::invalid_argument("GpuEngine::simulate_path_risk: one book per day");
+  if (day_books.size() != static_cast<std::size_t>(s.layout.model.horizon_days) + 1)
+    throw std::invalid_argument(
+        "GpuEngine::simulate_path_risk: one book per day, then the run's book");
   if (count == 0) return;
   const DeviceDayBooks books(day_books, n_assets);
   const std::uint64_t chunk = std::min<std::uint64_t>(count, std::uint64_t{1} << 24);

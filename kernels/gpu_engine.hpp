@@ -98,9 +98,10 @@ class GpuEngine {
 
   // Daily values of the loaded model's paths [first, first + count) (kernels/day_values.cuh):
   // day_books[d] is the book of the run cut at day d + 1 (host views over n_assets assets; an
-  // empty one for a day not asked for). simulate_days: the loss on each day d with rows[d] >= 0
-  // into losses[rows[d] * count + k]; simulate_path_risk: each path's horizon loss, maximum
-  // drawdown and first day of breach (DayValueSimulator's contract, host/day_values.hpp).
+  // empty one for a day not asked for), then the run's own book (which settles the options
+  // expiring inside the horizon, kernels/expiry.cuh). simulate_days: the loss on each day d with
+  // rows[d] >= 0 into losses[rows[d] * count + k]; simulate_path_risk: each path's horizon loss,
+  // maximum drawdown and first day of breach (DayValueSimulator's contract, host/day_values.hpp).
   void simulate_days(const std::vector<BookView>& day_books, int n_assets,
                      const std::vector<int>& rows, std::uint64_t seed, std::uint64_t first,
                      std::uint64_t count, double* losses);

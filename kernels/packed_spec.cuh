@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "american.cuh"
+#include "expiry.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
 
@@ -27,6 +28,7 @@ struct PackedLayout {
   BookView book;
   std::uint32_t day_segment = 0, drift_dt = 0, vol_chol = 0, events = 0, event_log_jump = 0;
   std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0, american = 0;
+  std::uint32_t expiring = 0, exercise_spot = 0;
   // --rng sobol: the bridge plan and the Sobol' tables of the dimensions the model uses
   std::uint32_t bridge_first_op = 0, bridge_ops = 0, sobol_directions = 0, sobol_scramble = 0;
   // importance sampling: each step's mean shift of the normals, padded like the assets
@@ -60,6 +62,9 @@ struct PackedLayout {
     b.options = b.n_options > 0 ? reinterpret_cast<const OptionView*>(base + options) : nullptr;
     b.american =
         b.n_american > 0 ? reinterpret_cast<const AmericanCurve*>(base + american) : nullptr;
+    b.expiring = b.n_expiring > 0 ? reinterpret_cast<const ExpiryView*>(base + expiring) : nullptr;
+    b.exercise_spot =
+        b.n_exercise_spots > 0 ? reinterpret_cast<const double*>(base + exercise_spot) : nullptr;
     return b;
   }
 };
@@ -137,6 +142,8 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.book.equity_qty = nullptr;
   l.book.options = nullptr;
   l.book.american = nullptr;
+  l.book.expiring = nullptr;
+  l.book.exercise_spot = nullptr;
   l.has_day_segment = m.day_segment != nullptr;
   l.day_segment = l.has_day_segment
                       ? w.put(m.day_segment, static_cast<std::size_t>(m.horizon_days))
@@ -150,6 +157,8 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.equity_qty = w.put(qty.data(), qty.size());
   l.options = w.put(b.options, static_cast<std::size_t>(b.n_options));
   l.american = w.put(b.american, static_cast<std::size_t>(b.n_american));
+  l.expiring = w.put(b.expiring, static_cast<std::size_t>(b.n_expiring));
+  l.exercise_spot = w.put(b.exercise_spot, static_cast<std::size_t>(b.n_exercise_spots));
   if (m.rng == RngKind::kSobol) {  // qmc_assets stays the real count: the padding draws nothing
     const std::size_t steps = static_cast<std::size_t>(m.bridge_steps);
     const std::size_t dims = static_cast<std::size_t>(m.qmc_assets) * steps;

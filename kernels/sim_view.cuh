@@ -104,9 +104,13 @@ struct OptionView {
   double tau_at_horizon;  // years to expiry left at the horizon; <= 0 means expired: intrinsic
   double dividend_yield;  // the asset's continuous dividend yield (market.toml), in pricing
   int american = -1;      // index into BookView::american (style = "american"); -1: European
+  // index into BookView::expiring when the option expires inside the horizon (expiry.cuh): its
+  // value at the horizon is then its settlement, not a price; -1 otherwise
+  int expiring = -1;
 };
 
 struct AmericanCurve;  // american.cuh
+struct ExpiryView;     // expiry.cuh
 
 // The book, revalued at the horizon from the simulated spots.
 struct BookView {
@@ -118,6 +122,14 @@ struct BookView {
   const OptionView* options = nullptr;  // [n_options]
   int n_american = 0;
   const AmericanCurve* american = nullptr;  // [n_american] the American options' curves
+  // Options that expire inside the horizon (expiry.cuh), in the order of their expiry day:
+  // each path settles them on the days of its path (SettleDays) and the book revalues them from
+  // that settlement.
+  int n_expiring = 0;
+  const ExpiryView* expiring = nullptr;     // [n_expiring]
+  const double* exercise_spot = nullptr;    // American early exercise: ExpiryView::boundary
+  int n_exercise_spots = 0;                 // the length of exercise_spot
+  int horizon_days = 0;                     // settlements accrue interest to the horizon
   double rate = 0.0;                    // continuously compounded, for option revaluation
   double cash = 0.0;                    // held constant over the horizon
   double value0 = 0.0;                  // portfolio value today (cash + positions)

@@ -161,12 +161,14 @@ CHIPSHOCK_HD inline void path_log_returns(const Model& m, std::uint64_t seed, st
 // null. Every backend: the CPU's lanes, the scalar reference, and the GPU's weighted and line
 // kernels (gpu_engine.cu; its fast loss kernels call path_log_returns, so none of this is in
 // them).
-template <class Diffusion, class Model>
+// day_end: as for path_log_returns.
+template <class Diffusion, class Model, class DayEnd = NoDayEnd>
 CHIPSHOCK_HD inline double path_log_returns_weighted(const Model& m, std::uint64_t seed,
                                                      std::uint64_t path, float* x, float* z,
-                                                     float* eps, double* bridge) {
+                                                     float* eps, double* bridge,
+                                                     DayEnd day_end = DayEnd{}) {
   if (m.is_shift == nullptr) {
-    path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge);
+    path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge, day_end);
     return 0.0;
   }
   auto inner = Diffusion::make(m, seed, path, bridge);
@@ -175,32 +177,45 @@ CHIPSHOCK_HD inline double path_log_returns_weighted(const Model& m, std::uint64
                                                  shifted ? 1.0f : 0.0f);
   TwistedMixing mixing(m.dof, m.is_chi2_scale, shifted, seed, Diffusion::mixing_path(m, path));
   const PathEvents events(m, seed, path);
-  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps);
+  simulate_log_returns<float>(m, normals, mixing, events, x, z, eps, day_end);
   return mixture_log_weight(m.is_half_norm2 - static_cast<double>(normals.shift_dot()) +
                             mixing.log_pq());
 }
 
-// The book's loss from a path's log-returns at the horizon; spot is scratch of m.n_assets
+// The book's loss from a path's log-returns at the horizon and its settlements (expiry.cuh;
+// null for a book with no option expiring inside the horizon); spot is scratch of m.n_assets
 // doubles. Revaluation reads assets through the book's held list (a run-time index). Reading
 // the log-returns from a widened copy, not from x, keeps x in registers on the GPU when
 // m.n_assets is a compile-time constant; float -> double is exact, so the loss is unchanged.
 template <class Model>
 CHIPSHOCK_HD inline double horizon_loss(const Model& m, const BookView& b, const float* x,
-                                        double* spot) {
+                                        double* spot, const Settlement* settled = nullptr) {
   CHIPSHOCK_UNROLL
   for (int i = 0; i < m.n_assets; ++i) spot[i] = static_cast<double>(x[i]);
   return path_loss(
-      b, [spot](int i) { return spot[i]; }, spot);
+      b, [spot](int i) { return spot[i]; }, spot, settled);
 }
 
 // Path `path`'s loss (value today minus value at the horizon) under the model's own measure:
-// path_log_returns, then horizon_loss.
+// path_log_returns, then horizon_loss, for a book with no option expiring inside the horizon.
 template <class Diffusion, class Model>
 CHIPSHOCK_HD inline double path_loss_of(const Model& m, const BookView& b, std::uint64_t seed,
                                         std::uint64_t path, float* x, float* z, float* eps,
                                         double* spot, double* bridge) {
   path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge);
   return horizon_loss(m, b, x, spot);
+}
+
+// The same for any book: its expiring options settled on the path's days (expiry.cuh) into
+// settled, scratch of b.n_expiring Settlements.
+template <class Diffusion, class Model>
+CHIPSHOCK_HD inline double settled_path_loss_of(const Model& m, const BookView& b,
+                                                std::uint64_t seed, std::uint64_t path, float* x,
+                                                float* z, float* eps, double* spot, double* bridge,
+                                                Settlement* settled) {
+  start_settlements(b, settled);
+  path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge, SettleDays{&b, settled});
+  return horizon_loss(m, b, x, spot, settled);
 }
 
 }  // namespace chipshock

@@ -1,7 +1,8 @@
 // A run with every built-in model feature on, shared by the GPU-side tests: the Student-t
 // market, the option book (calls, puts, a short), and a scenario with a fixed jump with
 // recovery, a random event (probability, day window, Student-t size), a normal-size jump and a
-// regime (vol scale, correlation stress, drift). Also a 5-asset market, which the GPU pads.
+// regime (vol scale, correlation stress, drift); options that expire inside horizons of 6 days
+// or more. Also a 5-asset market, which the GPU pads.
 #pragma once
 
 #include <cmath>
@@ -119,7 +120,29 @@ inline void add_american_options(Market& market, Portfolio& portfolio) {
   portfolio.positions.push_back(call);
 }
 
-// The Student-t sample market and the hedged book (with add_american_options), with the
+// Options that expire inside a horizon of 7 days or more (kernels/expiry.cuh): a European MU
+// call settled on day 6, and an American TSM put in the money, exercised early on some paths
+// (the market's rate is 4%, TSM pays nothing) and settled on day 7 on the others.
+inline void add_expiring_options(Portfolio& portfolio) {
+  Position call;
+  call.ticker = "MU";
+  call.type = PositionType::kCall;
+  call.quantity = -400;
+  call.strike = 800;
+  call.expiry_days = 6;
+  Position put;
+  put.ticker = "TSM";
+  put.type = PositionType::kPut;
+  put.quantity = 1500;
+  put.strike = 430;
+  put.expiry_days = 7;
+  put.american = true;
+  portfolio.positions.push_back(call);
+  portfolio.positions.push_back(put);
+}
+
+// The Student-t sample market and the hedged book (with add_american_options and
+// add_expiring_options), with the
 // all-features scenario when `scenario` (horizon of at least 6 days so that every primitive acts);
 // `rng` the diffusion's generator.
 inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_day,
@@ -127,6 +150,7 @@ inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_d
   TestRun t{load_market(source_path("scenarios/market/ai_chips_t.toml")), {}, nullptr};
   t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
   add_american_options(t.market, t.portfolio);
+  add_expiring_options(t.portfolio);
   SimSettings sim{horizon, steps_per_day};
   sim.rng = rng;
   if (scenario) {

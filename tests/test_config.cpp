@@ -209,9 +209,18 @@ TEST_CASE("bad portfolio files name the file, the line and the field", "[config]
     CHECK_THAT(err, Contains(c.expect1));
     CHECK_THAT(err, Contains(c.expect2));
   }
-  const std::string err = portfolio_error(kPortfolio, 30);
-  CHECK_THAT(err, Contains("p.toml:11: positions[1].expiry_days"));
-  CHECK_THAT(err, Contains("before the 30-day horizon"));
+  // an option expiring inside the horizon is settled on the path's days (kernels/expiry.cuh)
+  CHECK(portfolio_error(kPortfolio, 30).empty());
+  // at most kMaxExpiring of them a book: the one past it is named
+  std::string many = kPortfolio;
+  for (int k = 0; k < kMaxExpiring; ++k)
+    many += "[[positions]]\nticker = \"AMD\"\ntype = \"call\"\nquantity = 1\nstrike = " +
+            std::to_string(100 + k) + "\nexpiry_days = 5\n";
+  const std::string err = portfolio_error(many, 30);
+  CHECK_THAT(err, Contains("p.toml:" + std::to_string(11 + 6 * (kMaxExpiring - 1) + 6) +
+                           ": positions[" + std::to_string(kMaxExpiring + 1) + "].expiry"));
+  CHECK_THAT(err, Contains("more than 64 options of the book expire inside the 30-day horizon"));
+  CHECK(portfolio_error(many, 4).empty());  // none expires inside 4 days
 }
 
 TEST_CASE("missing and unreadable files are input errors", "[config][errors]") {

@@ -60,14 +60,16 @@ void check_lines(const SimSpec& spec, const std::string& what) {
                               spec.importance_sampling() ? w.data() : nullptr);
       differ += std::memcmp(&one, &losses[k], sizeof(double)) != 0;
       double sum = 0;
-      const std::vector<float> x = reference_log_returns(spec, seed, paths[k], &lw);
+      std::vector<Settlement> settled;  // the options expiring inside the horizon
+      const std::vector<float> x = reference_log_returns(spec, seed, paths[k], &lw, &settled);
       for (std::size_t j = 0; j < n_lines; ++j) {
         const PositionLine& line = spec.positions()[j];
         sum += lines[k * n_lines + j];
         const double spot = book.spot0[line.asset] * std::exp(static_cast<double>(x[line.asset]));
-        worst_ref = std::max(worst_ref, std::fabs(lines[k * n_lines + j] -
-                                                  position_loss(book, line.option, line.quantity,
-                                                                line.unit_value0, spot)));
+        worst_ref =
+            std::max(worst_ref, std::fabs(lines[k * n_lines + j] -
+                                          position_loss(book, line.option, line.quantity,
+                                                        line.unit_value0, spot, settled.data())));
       }
       worst_sum = std::max(worst_sum, std::fabs(sum - losses[k]));
     }

@@ -233,8 +233,9 @@ TEST_CASE("the GPU pipeline on the CPU gives the scalar reference's scenario res
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
       float x[16], z[16], eps[16];
       double spot[16];
-      out[k] = path_loss_of<PhiloxDiffusion<MirrorNormals>>(
-          m, b, s.seed, first + static_cast<std::uint64_t>(k), x, z, eps, spot, nullptr);
+      Settlement settled[kMaxExpiring];  // all_features_run's options expiring inside
+      out[k] = settled_path_loss_of<PhiloxDiffusion<MirrorNormals>>(
+          m, b, s.seed, first + static_cast<std::uint64_t>(k), x, z, eps, spot, nullptr, settled);
     }
   };
   for (const std::uint64_t batch : {20011ull, 4096ull, 333ull}) {

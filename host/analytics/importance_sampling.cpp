@@ -17,15 +17,27 @@ LossDirection loss_direction(const SimSpec& spec) {
   const ModelView m = spec.model();
   const BookView b = spec.book();
   const int n = m.n_assets;
-  // Dollar deltas dV/dx_i by a central difference of the full revaluation in log-spot.
+  // Dollar deltas dV/dx_i by a central difference of the full revaluation in log-spot. An option
+  // that expires inside the horizon counts as its payoff at the horizon's spot (its settlement
+  // on a path that ends where it expired).
   constexpr double h = 1e-4;
   std::vector<double> spot(b.spot0, b.spot0 + n), delta(static_cast<std::size_t>(n), 0.0);
+  std::vector<Settlement> settled(static_cast<std::size_t>(b.n_expiring));
+  const auto value = [&b, &spot, &settled]() {
+    for (int k = 0; k < b.n_expiring; ++k) {
+      const ExpiryView& e = b.expiring[k];
+      settled[static_cast<std::size_t>(k)] =
+          Settlement{intrinsic_value(e.kind, spot[static_cast<std::size_t>(e.asset)], e.strike),
+                     b.horizon_days - 1};
+    }
+    return book_value(b, spot.data(), settled.data());
+  };
   for (int k = 0; k < b.n_held; ++k) {
     const int i = b.held_assets[k];
     spot[i] = b.spot0[i] * std::exp(h);
-    const double up = book_value(b, spot.data());
+    const double up = value();
     spot[i] = b.spot0[i] * std::exp(-h);
-    const double down = book_value(b, spot.data());
+    const double down = value();
     spot[i] = b.spot0[i];
     delta[i] = (up - down) / (2 * h);
   }

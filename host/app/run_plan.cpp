@@ -312,6 +312,12 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   sim.rng = o.rng;
   p.spec = std::make_unique<SimSpec>(market, portfolio, sim);
   const SimSpec& spec = *p.spec;
+  if (p.books.hierarchy() && spec.book().n_expiring > 0)
+    throw_expiring_option(portfolio, spec.book().expiring[0].option, "--horizon",
+                          "a book hierarchy does not yet settle options that expire inside the " +
+                              std::to_string(o.horizon_days) + "-day horizon",
+                          "run the book on its own, or a horizon that ends at or before the "
+                          "expiry");
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
   std::vector<Scenario>& scenarios = p.scenarios;

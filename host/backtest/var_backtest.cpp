@@ -125,8 +125,12 @@ BacktestResult run_backtest(const BacktestSettings& s, const Market& universe,
     std::vector<double> x(m.size()), spot(m.size());
     for (std::size_t k = 0; k < m.size(); ++k) x[k] = std::log(h.close(t, k) / h.close(t - 1, k));
     day.value_before = spec.value0();
-    day.realised_loss =
-        path_loss(spec.book(), [&](int i) { return x[static_cast<std::size_t>(i)]; }, spot.data());
+    // a one-day horizon: an option expiring on it settles at that close
+    const BookView book = spec.book();
+    const auto xi = [&](int i) { return x[static_cast<std::size_t>(i)]; };
+    std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+    settle_at_horizon(book, xi, settled.data());
+    day.realised_loss = path_loss(book, xi, spot.data(), settled.data());
     for (const LevelRisk& l : f.levels) {
       day.var.push_back(l.var);
       day.exceeded.push_back(day.realised_loss > l.var);

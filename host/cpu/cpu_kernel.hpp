@@ -21,7 +21,9 @@ using SimulateFn = void (*)(const ModelView& m, const BookView& b, std::uint64_t
 // d < m.horizon_days with day_rows[d] >= 0, losses[day_rows[d] * count + k] is path
 // first_path + k's loss revalued by day_books[d] with its log-returns at the end of day d (0-based)
 // -- bit for bit the loss of the same path in a run of d + 1 days whose book is day_books[d]
-// (kernels/path_model.cuh's day observer). No importance sampling (m.is_shift must be null).
+// (kernels/path_model.cuh's day observer). day_books[m.horizon_days] is the run's own book: the
+// paths settle its options expiring inside the horizon (kernels/expiry.cuh), which the day's
+// books read (host/day_values.hpp's day_books). No importance sampling (m.is_shift must be null).
 using SimulateDaysFn = void (*)(const ModelView& m, const BookView* day_books,
                                 const int* day_rows, std::uint64_t seed,
                                 std::uint64_t first_path, std::uint64_t count, double* losses,
@@ -43,7 +45,8 @@ using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const Li
 // Several books revalued on the same paths (run --portfolio with books): paths
 // [first_path, first_path + count) simulated once under m, and losses[k * count + j] book k's
 // loss on path first_path + j, bit for bit what SimulateFn gives with books[k] (each book's own
-// lane_losses from the same log-returns). No importance sampling (m.is_shift must be null).
+// lane_losses from the same log-returns). No importance sampling (m.is_shift must be null), no
+// option expiring inside the horizon.
 using SimulateBooksFn = void (*)(const ModelView& m, const BookView* books, int n_books,
                                  std::uint64_t seed, std::uint64_t first_path,
                                  std::uint64_t count, double* losses, int threads);
@@ -54,7 +57,8 @@ using SimulateBooksFn = void (*)(const ModelView& m, const BookView* books, int 
 // when day_books ends with the run's own book), drawdowns[k] the largest fall of the value
 // (-loss) from its running peak (today's value, 0, included), first_breach[k] the first day
 // whose loss is >= stop_loss (-1: none; kNonFinitePath: some day's value was not finite, and
-// drawdowns[k] is then meaningless). No importance sampling.
+// drawdowns[k] is then meaningless). day_books[m.horizon_days] settles, as for SimulateDaysFn.
+// No importance sampling.
 using chipshock::kNonFinitePath;  // kernels/day_values.cuh
 using SimulatePathRiskFn = void (*)(const ModelView& m, const BookView* day_books,
                                     double stop_loss, std::uint64_t seed,

@@ -281,19 +281,43 @@ struct Scratch {
         bridge(m.rng == RngKind::kSobol
                    ? static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes
                    : 0),
-        increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes : 0) {
-  }
+        increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes : 0),
+        settled(static_cast<std::size_t>(kMaxExpiring) * kLanes) {}
   Buffer<FloatLanes> x, z, eps;
   Buffer<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   Buffer<EventDraw> draws;
   Buffer<double> bridge;     // --rng sobol: the lanes' Brownian bridge
   Buffer<float> increments;  // and one step's increments
+  // the lanes' settlements of the options expiring inside the horizon (kernels/expiry.cuh):
+  // lane l's at settled[l * kMaxExpiring + k]
+  Buffer<Settlement> settled;
 };
 
+// The day observer that settles the lanes' expiring options (SettleDays, lane by lane, the same
+// arithmetic): the book of the run that draws the paths.
+struct LaneSettle {
+  const BookView* book;
+  Settlement* settled;  // Scratch::settled, start_lane_settlements before the first day
+  void operator()(int day, const FloatLanes* x) const {
+    const BookView& b = *book;
+    for (int k = 0; k < b.n_expiring; ++k) {
+      const FloatLanes& xi = x[b.expiring[k].asset];
+      for (int l = 0; l < kLanes; ++l)
+        settle_on_day(b, k, day, static_cast<double>(xi[l]), settled[l * kMaxExpiring + k]);
+    }
+  }
+};
+
+void start_lane_settlements(const BookView& b, Settlement* settled) {
+  for (int l = 0; l < kLanes; ++l) start_settlements(b, settled + l * kMaxExpiring);
+}
+
 // The lanes' losses from their values of cash and shares (v_lo, v_hi: the lower and upper
-// lanes) and horizon spots: each lane's options added in order, then value0 - value.
+// lanes), horizon spots and settlements (Scratch::settled; read only for expiring options):
+// each lane's options added in order, then value0 - value.
 void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
-                        const DoubleVec& v_hi, const double* spot, int valid, double* out) {
+                        const DoubleVec& v_hi, const double* spot, const Settlement* settled,
+                        int valid, double* out) {
   const DoubleTag dd;
   alignas(64) double v[kLanes];
   hn::Store(v_lo, dd, v);
@@ -301,9 +325,10 @@ void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
   for (int l = 0; l < valid; ++l) {
     double value = v[l];
     const double* s = spot + l * n_assets;
+    const Settlement* settled_l = settled + l * kMaxExpiring;
     for (int k = 0; k < b.n_options; ++k) {
       const OptionView& o = b.options[k];
-      value = fma(o.quantity, option_value(b, o, s[o.asset]), value);
+      value = fma(o.quantity, horizon_option_value(b, o, s[o.asset], settled_l), value);
     }
     out[l] = b.value0 - value;
   }
@@ -313,9 +338,9 @@ void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
 // the same book value, term by term the fused multiply-adds of book_value, a register of
 // doubles at a time for cash and shares, then each lane's options in order. Lanes at or past
 // `valid` are computed but not stored. The spots go to spot[l * n_assets + i] when the book has
-// options or `keep_spots` (the components read them).
+// options or `keep_spots` (the components read them). settled: the lanes' settlements.
 void lane_losses(const BookView& b, int n_assets, const FloatLanes* x, int valid, double* out,
-                 double* spot, bool keep_spots = false) {
+                 double* spot, const Settlement* settled, bool keep_spots = false) {
   const DoubleTag dd;
   const bool store = keep_spots || b.n_options > 0;
   DoubleVec v_lo = hn::Set(dd, b.cash), v_hi = v_lo;
@@ -334,7 +359,7 @@ void lane_losses(const BookView& b, int n_assets, const FloatLanes* x, int valid
       for (int l = 0; l < kLanes; ++l) spot[l * n_assets + i] = sv[l];
     }
   }
-  lane_option_losses(b, n_assets, v_lo, v_hi, spot, valid, out);
+  lane_option_losses(b, n_assets, v_lo, v_hi, spot, settled, valid, out);
 }
 
 // Several books on the same lanes (simulate_books): every asset's horizon spot once, as
@@ -351,7 +376,8 @@ void lane_spots(const double* spot0, int n_assets, const FloatLanes* x, double* 
 }
 
 // ... then each book's loss from them: lane_losses' value, the same fused multiply-adds in the
-// same order, without the exponentials.
+// same order, without the exponentials (no book of a hierarchy has expiring options:
+// host/day_values.hpp's book_views).
 void lane_losses_from_spots(const BookView& b, int n_assets, const double* spot, int valid,
                             double* out) {
   const DoubleTag dd;
@@ -364,7 +390,7 @@ void lane_losses_from_spots(const BookView& b, int n_assets, const double* spot,
     v_lo = hn::MulAdd(q, hn::Load(dd, sv), v_lo);
     v_hi = hn::MulAdd(q, hn::Load(dd, sv + kDoubleLanes), v_hi);
   }
-  lane_option_losses(b, n_assets, v_lo, v_hi, spot, valid, out);
+  lane_option_losses(b, n_assets, v_lo, v_hi, spot, nullptr, valid, out);
 }
 
 // The day observer of simulate_days: the lanes' losses on the days that have a row.
@@ -375,11 +401,12 @@ struct LaneDayLosses {
   int n_assets, valid;
   double* out;   // row 0 of this group's paths
   double* spot;  // scratch
+  const Settlement* settled;  // the lanes' settlements (LaneSettle runs first)
   void operator()(int day, const FloatLanes* x) const {
     const int row = rows[day];
     if (row >= 0)
-      lane_losses(books[day], n_assets, x, valid, out + static_cast<std::size_t>(row) * count,
-                  spot);
+      lane_losses(books[day], n_assets, x, valid, out + static_cast<std::size_t>(row) * count, spot,
+                  settled);
   }
 };
 
@@ -401,9 +428,10 @@ struct LanePathRiskDay {
   int n_assets, valid;
   double* spot;  // scratch
   LanePathRisk* state;
+  const Settlement* settled;  // the lanes' settlements (LaneSettle runs first)
   void operator()(int day, const FloatLanes* x) const {
     alignas(64) double loss[kLanes];
-    lane_losses(books[day], n_assets, x, valid, loss, spot);
+    lane_losses(books[day], n_assets, x, valid, loss, spot, settled);
     LanePathRisk& s = *state;
     for (int l = 0; l < valid; ++l) {
       s.last[l] = loss[l];
@@ -490,20 +518,32 @@ void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
                     std::uint64_t first_path, std::uint64_t count, double* losses,
                     double* log_weights, int threads) {
   for_each_group(m, count, threads, 64, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch,
-                   m.is_shift != nullptr ? log_weights + offset : nullptr);
-    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, scratch.spot.data());
+    const LanePaths paths{first_path + offset, nullptr};
+    double* log_w = m.is_shift != nullptr ? log_weights + offset : nullptr;
+    Settlement* settled = scratch.settled.data();
+    if (b.n_expiring > 0) {
+      start_lane_settlements(b, settled);
+      simulate_lanes(m, seed, paths, valid, scratch, log_w, LaneSettle{&b, settled});
+    } else {
+      simulate_lanes(m, seed, paths, valid, scratch, log_w);
+    }
+    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, scratch.spot.data(),
+                settled);
   });
 }
 
 void simulate_days(const ModelView& m, const BookView* day_books, const int* day_rows,
                    std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                    double* losses, int threads) {
+  const BookView& run = day_books[m.horizon_days];  // the run's own book settles
   for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    const LaneDayLosses day_end{day_books,       day_rows,           count, m.n_assets, valid,
-                                losses + offset, scratch.spot.data()};
+    Settlement* settled = scratch.settled.data();
+    start_lane_settlements(run, settled);
+    const LaneDayLosses day_end{day_books,           day_rows, count,
+                                m.n_assets,          valid,    losses + offset,
+                                scratch.spot.data(), settled};
     simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
-                   day_end);
+                   BothDayEnds<LaneSettle, LaneDayLosses>{LaneSettle{&run, settled}, day_end});
   });
 }
 
@@ -511,12 +551,15 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
                         std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                         double* losses, double* drawdowns, std::int32_t* first_breach,
                         int threads) {
+  const BookView& run = day_books[m.horizon_days];  // the run's own book settles
   for_each_group(m, count, threads, 16, [&](std::uint64_t offset, int valid, Scratch& scratch) {
     LanePathRisk state;
-    const LanePathRiskDay day_end{day_books, stop_loss,           m.n_assets,
-                                  valid,     scratch.spot.data(), &state};
+    Settlement* settled = scratch.settled.data();
+    start_lane_settlements(run, settled);
+    const LanePathRiskDay day_end{day_books,           stop_loss, m.n_assets, valid,
+                                  scratch.spot.data(), &state,    settled};
     simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
-                   day_end);
+                   BothDayEnds<LaneSettle, LanePathRiskDay>{LaneSettle{&run, settled}, day_end});
     for (int l = 0; l < valid; ++l) {
       losses[offset + static_cast<std::uint64_t>(l)] = state.last[l];
       drawdowns[offset + static_cast<std::uint64_t>(l)] = state.worst[l];
@@ -543,14 +586,17 @@ void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::Lin
     alignas(64) std::uint64_t lane_paths[kLanes];
     for (int l = 0; l < kLanes; ++l)  // lanes past the end repeat the last path (not stored)
       lane_paths[l] = paths[offset + static_cast<std::uint64_t>(l < valid ? l : valid - 1)];
-    simulate_lanes(m, seed, LanePaths{0, lane_paths}, valid, scratch, nullptr);
+    Settlement* settled = scratch.settled.data();
+    start_lane_settlements(b, settled);
+    simulate_lanes(m, seed, LanePaths{0, lane_paths}, valid, scratch, nullptr,
+                   LaneSettle{&b, settled});
     double* spot = scratch.spot.data();
-    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot, true);
+    lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot, settled, true);
     for (int l = 0; l < valid; ++l) {
       double* out = line_losses + (offset + static_cast<std::uint64_t>(l)) * n_lines;
       for (int j = 0; j < n_lines; ++j)
         out[j] = position_loss(b, lines[j].option, lines[j].quantity, lines[j].unit_value0,
-                               spot[l * m.n_assets + lines[j].asset]);
+                               spot[l * m.n_assets + lines[j].asset], settled + l * kMaxExpiring);
     }
   });
 }

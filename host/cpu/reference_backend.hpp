@@ -23,18 +23,26 @@ namespace chipshock {
 // Per-asset log-returns of one path over the horizon: with --rng sobol the diffusion is the
 // spec's quasi-random one (the host mirror of cuRAND's Sobol' generator); under the spec's
 // importance-sampling measure when it has one, log_weight, if given, receives the
-// path's log-likelihood ratio (0 otherwise).
+// path's log-likelihood ratio (0 otherwise). settled, if given, receives the path's settlements
+// of the book's options that expire inside the horizon (kernels/expiry.cuh).
 inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64_t seed,
-                                                std::uint64_t path, double* log_weight = nullptr) {
+                                                std::uint64_t path, double* log_weight = nullptr,
+                                                std::vector<Settlement>* settled = nullptr) {
   const ModelView m = spec.model();
+  const BookView b = spec.book();
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> bridge(
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
+  std::vector<Settlement> own;
+  std::vector<Settlement>& s = settled != nullptr ? *settled : own;
+  s.resize(static_cast<std::size_t>(b.n_expiring));
+  start_settlements(b, s.data());
+  const SettleDays settle{&b, s.data()};
   const double lw = m.rng == RngKind::kSobol
                         ? path_log_returns_weighted<SobolDiffusion<MirrorSobol>>(
-                              m, seed, path, x.data(), z.data(), eps.data(), bridge.data())
+                              m, seed, path, x.data(), z.data(), eps.data(), bridge.data(), settle)
                         : path_log_returns_weighted<PhiloxDiffusion<MirrorNormals>>(
-                              m, seed, path, x.data(), z.data(), eps.data(), nullptr);
+                              m, seed, path, x.data(), z.data(), eps.data(), nullptr, settle);
   if (log_weight != nullptr) *log_weight = lw;
   return x;
 }
@@ -42,9 +50,10 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
 inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
                                   double* log_weight = nullptr) {
   const ModelView m = spec.model();
-  const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight);
+  std::vector<Settlement> settled;
+  const std::vector<float> x = reference_log_returns(spec, seed, path, log_weight, &settled);
   std::vector<double> spot(m.n_assets);
-  return horizon_loss(m, spec.book(), x.data(), spot.data());
+  return horizon_loss(m, spec.book(), x.data(), spot.data(), settled.data());
 }
 
 // Path `path`'s line losses at the horizon (revalue.cuh's position_loss, from the spots its loss
@@ -53,7 +62,8 @@ inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::
 inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
                                  double* out) {
   const BookView b = spec.book();
-  const std::vector<float> x = reference_log_returns(spec, seed, path);
+  std::vector<Settlement> settled;
+  const std::vector<float> x = reference_log_returns(spec, seed, path, nullptr, &settled);
   std::vector<double> spot(x.size(), 0.0);
   for (int h = 0; h < b.n_held; ++h) {
     const int i = b.held_assets[h];
@@ -65,18 +75,23 @@ inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::u
   for (std::size_t j = 0; j < lines.size(); ++j) {
     const PositionLine& l = lines[j];
     out[j] = position_loss(b, l.option, l.quantity, l.unit_value0,
-                           spot[static_cast<std::size_t>(l.asset)]);
+                           spot[static_cast<std::size_t>(l.asset)], settled.data());
     total += out[j];
   }
   out[lines.size()] = total;
 }
 
 // Path `path`'s log-returns over the horizon with an observer at the end of each day
-// (kernels/day_values.cuh): the GPU's day kernels with the host mirror of cuRAND.
+// (kernels/day_values.cuh): the GPU's day kernels with the host mirror of cuRAND. The book's
+// expiring options are settled into `settled` (its n_expiring entries) before day_end sees each
+// day.
 template <class DayEnd>
 void reference_day_values(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
-                          DayEnd day_end) {
+                          Settlement* settled, DayEnd then) {
   const ModelView m = spec.model();
+  const BookView b = spec.book();
+  start_settlements(b, settled);
+  const BothDayEnds<SettleDays, DayEnd> day_end{SettleDays{&b, settled}, then};
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> bridge(
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
@@ -99,9 +114,11 @@ class ReferenceDayValues final : public DayValueSimulator {
     int n_rows = 0;
     const std::vector<int> rows = day_rows(day_specs, n_rows);
     std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
+    std::vector<Settlement> settled(static_cast<std::size_t>(spec.book().n_expiring));
     for (std::uint64_t k = 0; k < count; ++k)
-      reference_day_values(spec, seed, first_path + k,
-                           DayLosses{books.data(), rows.data(), count, losses + k, spot.data()});
+      reference_day_values(
+          spec, seed, first_path + k, settled.data(),
+          DayLosses{books.data(), rows.data(), count, losses + k, spot.data(), settled.data()});
   }
   void simulate_path_risk(const SimSpec& spec, const std::vector<const SimSpec*>& day_specs,
                           double stop_loss, std::uint64_t seed, std::uint64_t first_path,
@@ -109,10 +126,12 @@ class ReferenceDayValues final : public DayValueSimulator {
                           std::int32_t* first_breach) const override {
     const std::vector<BookView> books = day_books("simulate_path_risk", spec, day_specs, true);
     std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
+    std::vector<Settlement> settled(static_cast<std::size_t>(spec.book().n_expiring));
     for (std::uint64_t k = 0; k < count; ++k) {
       PathRiskState state;
-      reference_day_values(spec, seed, first_path + k,
-                           PathRiskDays{books.data(), stop_loss, spot.data(), &state});
+      reference_day_values(
+          spec, seed, first_path + k, settled.data(),
+          PathRiskDays{books.data(), stop_loss, spot.data(), &state, settled.data()});
       losses[k] = state.last;
       drawdowns[k] = state.worst;
       first_breach[k] = state.first;

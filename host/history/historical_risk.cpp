@@ -121,9 +121,20 @@ ScenarioResult replay_scenario(const ReplayRequest& req, const Market& market,
                      "2026-07-31)");
   }
   const auto spec = spec_for_days(market, portfolio, days);
+  // The replay knows the closes at its ends alone: an option must not settle inside it.
+  const BookView book = spec->book();
+  for (int k = 0; k < book.n_expiring; ++k)
+    if (!fits_horizon_closes(book, k))
+      throw_expiring_option(portfolio, book.expiring[k].option, option,
+                            "the replay revalues the book from the closes of " + req.label() +
+                                " alone, so an option cannot expire or be exercised inside it",
+                            "replay a window that ends at or before the option's expiry, or "
+                            "run it as a --scenario");
   std::vector<double> spot(market.size());
-  const double loss = path_loss(
-      spec->book(), [&](int i) { return log_return[static_cast<std::size_t>(i)]; }, spot.data());
+  const auto x = [&](int i) { return log_return[static_cast<std::size_t>(i)]; };
+  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+  settle_at_horizon(book, x, settled.data());
+  const double loss = path_loss(book, x, spot.data(), settled.data());
 
   LossAccumulator acc(spec->gross_exposure(), 1);
   acc.add(&loss, 1);
@@ -215,13 +226,21 @@ ScenarioResult historical_scenario(const HistoricalSettings& hs, const Market& m
                        "use a longer --window");
   std::vector<double> losses(count);
   std::vector<double> x(market.size(), 0.0), spot(market.size());
+  // Options that expire inside the horizon settle on the window's days (kernels/expiry.cuh).
+  const BookView book = spec->book();
+  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
   for (std::uint64_t s = 0; s < count; ++s) {
     std::fill(x.begin(), x.end(), 0.0);
-    for (int d = 0; d < hd; ++d)
+    start_settlements(book, settled.data());
+    for (int d = 0; d < hd; ++d) {
       for (std::size_t j = 0; j < k; ++j)
         x[static_cast<std::size_t>(asset[j])] += daily[s + static_cast<std::size_t>(d)][j];
-    losses[s] = path_loss(spec->book(), [&](int i) { return x[static_cast<std::size_t>(i)]; },
-                          spot.data());
+      for (int e = 0; e < book.n_expiring; ++e)
+        settle_on_day(book, e, d, x[static_cast<std::size_t>(book.expiring[e].asset)],
+                      settled[static_cast<std::size_t>(e)]);
+    }
+    losses[s] = path_loss(
+        book, [&](int i) { return x[static_cast<std::size_t>(i)]; }, spot.data(), settled.data());
   }
   LossAccumulator acc(spec->gross_exposure(), tail_size_needed(count, confidences));
   acc.add(losses.data(), losses.size());

@@ -46,6 +46,7 @@ StressedPeriod find_stressed_period(const Market& market, const Portfolio& portf
   const BookView book = spec.book();
   std::vector<double> loss(static_cast<std::size_t>(end) + 1, 0.0), x(market.size(), 0.0),
       spot(market.size());
+  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
   for (int d = 1; d <= end; ++d) {
     for (std::size_t a = 0; a < market.size(); ++a)
       x[a] = column[a] < 0 ? 0.0
@@ -53,8 +54,10 @@ StressedPeriod find_stressed_period(const Market& market, const Portfolio& portf
                                               static_cast<std::size_t>(column[a])) /
                                       h.close(static_cast<std::size_t>(d) - 1,
                                               static_cast<std::size_t>(column[a])));
-    loss[static_cast<std::size_t>(d)] =
-        path_loss(book, [&](int i) { return x[static_cast<std::size_t>(i)]; }, spot.data());
+    // a one-day horizon: an option expiring on it settles at that close
+    const auto xi = [&](int i) { return x[static_cast<std::size_t>(i)]; };
+    settle_at_horizon(book, xi, settled.data());
+    loss[static_cast<std::size_t>(d)] = path_loss(book, xi, spot.data(), settled.data());
   }
   const std::uint64_t n = static_cast<std::uint64_t>(w);
   const std::size_t keep = static_cast<std::size_t>(tail_size_needed(n, {s.confidence}));

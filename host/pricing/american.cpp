@@ -317,6 +317,46 @@ double american_price(OptionKind kind, double s, double strike, double tau, doub
   return american_value(american_curve(kind, strike, tau, rate, vol, dividend_yield), s);
 }
 
+std::vector<double> american_exercise_spots(OptionKind kind, double strike, double rate, double vol,
+                                            double dividend_yield, int days) {
+  const double T = days / 252.0;
+  check_domain(strike, T, rate, vol, dividend_yield);
+  const bool call = kind == OptionKind::kCall;
+  const double r = call ? dividend_yield : rate;
+  const double q = call ? rate : dividend_yield;
+  if (days <= 0 || !(r > 0)) return {};  // never exercised early
+  // The cut runs and scenarios of one job ask for the same boundary again: solved once.
+  using Key = std::array<std::uint64_t, 6>;
+  auto bits = [](double v) {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return u;
+  };
+  const Key key{static_cast<std::uint64_t>(kind) * 65536u + static_cast<std::uint64_t>(days),
+                bits(strike),
+                bits(rate),
+                bits(vol),
+                bits(dividend_yield),
+                0};
+  static std::mutex mutex;
+  static std::map<Key, std::vector<double>> cache;
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  const PutBoundary put(call ? 1.0 : strike, r, q, vol, T);
+  std::vector<double> spots(static_cast<std::size_t>(days));
+  for (int d = 0; d < days; ++d) {
+    const double x = put.at((days - d) / 252.0);  // the put's boundary with that time left
+    spots[static_cast<std::size_t>(d)] = call ? strike / x : x;
+  }
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() >= 4096) cache.clear();
+  cache.emplace(key, spots);
+  return spots;
+}
+
 double american_put_boundary(double strike, double tau, double rate, double vol,
                              double dividend_yield) {
   check_domain(strike, tau, rate, vol, dividend_yield);

@@ -11,6 +11,8 @@
 // over a grid (tests/test_american.cpp); its cost is in bench/RESULTS.md.
 #pragma once
 
+#include <vector>
+
 #include "kernels/american.cuh"
 #include "kernels/sim_view.cuh"
 
@@ -26,6 +28,13 @@ AmericanCurve american_curve(OptionKind kind, double strike, double tau, double 
 // The American option's price per unit at spot s (american_value of its curve).
 double american_price(OptionKind kind, double s, double strike, double tau, double rate, double vol,
                       double dividend_yield);
+
+// The exercise boundary of an option expiring at the close of trading day `days` from today, in
+// spot, at the close of each day d = 0 .. days - 1 (with (days - d) / 252 years left): a put is
+// exercised at or below it, a call at or above it. Empty when early exercise is never optimal (a
+// put at a rate <= 0, a call at a yield <= 0) or days <= 0. Throws as american_curve does.
+std::vector<double> american_exercise_spots(OptionKind kind, double strike, double rate, double vol,
+                                            double dividend_yield, int days);
 
 // The put's exercise boundary at `tau` years to expiry, from the solved curve's problem (tests).
 double american_put_boundary(double strike, double tau, double rate, double vol,

@@ -652,12 +652,14 @@ std::string report_markdown(const RunReport& r) {
        << format_money(s.stdev_loss) << " | " << percent(s.prob_loss) << " | "
        << format_money(s.worst_loss) << " | " << s.non_finite << " |\n";
   bool any_definition = false;
-  for (const ScenarioResult& s : r.scenarios) any_definition |= !s.description.empty();
+  for (const ScenarioResult& s : r.scenarios)
+    any_definition |= !s.description.empty() || !s.notes.empty();
   if (any_definition) {
     md << "\n## Scenario definitions\n";
     for (const ScenarioResult& s : r.scenarios) {
-      if (s.description.empty()) continue;
-      md << "\n### " << escape_markdown(s.name) << "\n\n" << escape_markdown(s.description) << "\n";
+      if (s.description.empty() && s.notes.empty()) continue;
+      md << "\n### " << escape_markdown(s.name) << "\n";
+      if (!s.description.empty()) md << "\n" << escape_markdown(s.description) << "\n";
       if (!s.source.empty()) md << "\n**Source.** " << escape_markdown(s.source) << "\n";
       if (!s.calibration_date.empty()) md << "\n**Calibration date.** " << escape_markdown(s.calibration_date) << "\n";
       if (!s.file.empty()) md << "\n**File.** " << markdown_code(s.file) << "\n";
