@@ -77,7 +77,23 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.kind = p.type == PositionType::kCall ? OptionKind::kCall : OptionKind::kPut;
       o.quantity = p.quantity;
       o.strike = p.strike;
-      o.implied_vol = p.implied_vol > 0 ? p.implied_vol : a.vol;
+      // today's implied vol prices the option today; the scenario's moves in force at the
+      // horizon give the one it revalues at there (scenario_application.hpp)
+      const double vol0 = p.implied_vol > 0 ? p.implied_vol : a.vol;
+      o.implied_vol = vol0;
+      if (!scenario.iv_scale.empty()) {
+        const std::size_t si = static_cast<std::size_t>(i);
+        o.implied_vol = std::fma(vol0, scenario.iv_scale[si], scenario.iv_add[si]);
+        if (!(o.implied_vol > 0.0 && o.implied_vol <= 10.0)) {
+          std::ostringstream what;
+          what << "takes the implied vol of positions[" << k << "] (" << a.ticker << " "
+               << position_type_name(p.type) << " " << p.strike << ", " << portfolio.file
+               << " line " << p.line << ") from " << vol0 << " to " << o.implied_vol << " at the "
+               << settings.horizon_days << "-day horizon: it must stay in (0, 10]";
+          throw InputError(scenario.file, scenario.iv_line[si], scenario.iv_field[si], what.str(),
+                           "use a smaller move, or a relative one");
+        }
+      }
       const double tau0 = static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
       o.tau_at_horizon = tau0 - horizon_years;
       o.dividend_yield = a.dividend_yield;
@@ -88,15 +104,14 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
           o.american = static_cast<int>(american_.size());
           american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
                                              o.implied_vol, o.dividend_yield));
-          unit_value = american_price(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol,
-                                      o.dividend_yield);
+          unit_value =
+              american_price(o.kind, a.spot, o.strike, tau0, rate_, vol0, o.dividend_yield);
         } catch (const std::invalid_argument& e) {
           throw InputError(portfolio.file, p.line, "positions[" + std::to_string(k) + "].style",
                            e.what(), "value the option as european, or check its inputs");
         }
       } else {
-        unit_value =
-            black_scholes(o.kind, a.spot, o.strike, tau0, rate_, o.implied_vol, o.dividend_yield);
+        unit_value = black_scholes(o.kind, a.spot, o.strike, tau0, rate_, vol0, o.dividend_yield);
       }
       if (p.expiry_days <= settings.horizon_days) {  // settled on the path's days (expiry.cuh)
         ExpiryView e;
@@ -108,8 +123,7 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
         if (p.american) {
           std::vector<double> edge;
           try {
-            edge = american_exercise_spots(o.kind, o.strike, rate_, o.implied_vol, o.dividend_yield,
-                                           e.day);
+            edge = american_exercise_spots(o.kind, o.strike, rate_, vol0, o.dividend_yield, e.day);
           } catch (const std::invalid_argument& err) {
             throw InputError(portfolio.file, p.line, "positions[" + std::to_string(k) + "].style",
                              err.what(), "value the option as european, or check its inputs");

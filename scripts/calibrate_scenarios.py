@@ -95,6 +95,57 @@ def sector_defaults(d0, d1):
     return {**{s: semis for s in SEMI_SECTORS}, **{s: broad for s in OTHER_SECTORS}}
 
 
+# --- implied vols: no implied-vol history ships, so each built-in's move is a proxy -----------
+# daily returns before the event and from it on: a month from the event day (a 30-day implied
+# vol's horizon), against the quarter before
+IV_BEFORE, IV_AFTER = 63, 21
+IV_RECOVERY = ("fraction = 0.5", "days = 10")  # assumption: half the move fades in 10 days
+
+
+def realised_ratio(t, first):
+    """Realised vol of the IV_AFTER daily returns from `first` on (the event's own returns
+    included: implied vols move on the event day) over that of the IV_BEFORE returns up to the
+    close before `first`; None without the closes."""
+    i = CAL.index(prev_day(first))
+    before = CAL[i - IV_BEFORE:i + 1]
+    after = CAL[i:i + IV_AFTER + 1]  # fewer near the end of the history
+    if any(d not in P[t] for d in before + after) or len(after) < 6:
+        return None
+    return float(np.std(log_returns(t, after), ddof=1) / np.std(log_returns(t, before), ddof=1))
+
+
+def iv_proxy(windows):
+    """Relative implied-vol moves by sector: the mean over the events' first days of
+    the realised-vol ratio of SMH (semiconductors, semiconductor_equipment) and of QQQ
+    (hardware, software, internet), minus 1, clipped to [-0.5, 3]. Pooled, not per ticker: a
+    single name's 10 days after an event are dominated by its own news (late January 2025 held
+    four of the sample's earnings dates)."""
+    def move(t):
+        xs = [x for x in (realised_ratio(t, first) for first in windows) if x is not None]
+        return min(3.0, max(-0.5, sum(xs) / len(xs) - 1.0))
+    semis, broad = move("SMH"), move("QQQ")
+    return {**{s: semis for s in SEMI_SECTORS}, **{s: broad for s in OTHER_SECTORS}}
+
+
+def iv_block(windows):
+    sectors = iv_proxy(windows)
+    text = (f"\n[[implied_vols]]\nday = 1\nunit = \"relative\"\n"
+            f"sectors = {table(sectors)}\n"
+            f"recovery = {{ {IV_RECOVERY[0]}, {IV_RECOVERY[1]} }}\n")
+    return text, sectors
+
+
+def iv_source(windows_text):
+    return (f' Implied vols: no implied-vol history ships, so the move is a proxy: the realised vol '
+            f'of SMH (for semiconductors and semiconductor_equipment) and of QQQ (hardware, '
+            f'software, internet) over the {IV_AFTER} daily returns from {windows_text} on (the '
+            f'event\'s own included; fewer where the shipped history ends sooner) over that of the '
+            f'{IV_BEFORE} returns before it, minus 1, as a '
+            f'relative move of the implied vol '
+            f'of every option on a ticker of that sector on day 1 (clipped to [-50%, +300%]); '
+            f'that half of it fades linearly over 10 trading days is an assumption.')
+
+
 # --- cheaper_model_disruption: 2025-01-27 (DeepSeek R1) ------------------------------------
 def cheaper_model():
     d = dt.date(2025, 1, 27)
@@ -117,11 +168,13 @@ def cheaper_model():
         'deepseek_2025-01-27.md. Sector defaults for tickers not named: SMH\'s return for '
         'semiconductors and semiconductor_equipment, QQQ\'s for hardware, software and internet.'
     )
+    iv, iv_moves = iv_block([d])
+    common += iv_source("2025-01-27")
     body = (
         "\n[[jumps]]\nday = 1\n"
         f"returns = {table(moves)}\n"
         f"sectors = {table(sectors)}\n"
-    )
+    ) + iv
     rec_note = (' Day 2: each ticker\'s own close-to-close return on 2025-01-28 (the partial '
                 'rebound differed by name: NVDA ' + f'{100 * moves2["NVDA"]:+.1f}%, AMD '
                 f'{100 * moves2["AMD"]:+.1f}%, MU {100 * moves2["MU"]:+.1f}%), with the same '
@@ -140,7 +193,7 @@ def cheaper_model():
         'name = "cheaper_model_disruption_no_rebound"\n'
         'description = "A cheaper AI model questions AI-hardware demand: the 2025-01-27 moves on '
         'day 1, with no rebound."\n' + common + '"\n' + body))
-    return moves, fraction
+    return moves, fraction, iv_moves
 
 
 # --- export_restrictions: 2022-10-07 and 2023-10-17 US rules -------------------------------
@@ -173,6 +226,7 @@ def export_restrictions():
             abnormal[t] = math.expm1(sum(xs) / len(xs))
     moves = {t: abnormal[t] for t in TICKERS if t in abnormal}
     sectors = {**{s: abnormal["SMH"] for s in SEMI_SECTORS}, **{s: abnormal["QQQ"] for s in OTHER_SECTORS}}
+    iv, _ = iv_block([dt.date(2022, 10, 7), dt.date(2023, 10, 17)])
     write("export_restrictions", HEADER + (
         'name = "export_restrictions"\n'
         'description = "The US tightens chip export rules to China: each company moves by its '
@@ -186,10 +240,11 @@ def export_restrictions():
         '(2022-10-07 was also a strong-payrolls selloff). ARM listed in 2023-09: its figure uses '
         'the 2023 window only. Event notes: scenarios/data/events/export_controls.md. Sector '
         'defaults: SMH\'s abnormal return for semiconductors and semiconductor_equipment, QQQ\'s '
-        'for hardware, software and internet."\n'
+        'for hardware, software and internet.'
+        + iv_source("2022-10-07 and from 2023-10-17 (averaged)") + '"\n'
         "\n[[jumps]]\nday = 1\n"
         f"returns = {table(moves)}\n"
-        f"sectors = {table(sectors)}\n"))
+        f"sectors = {table(sectors)}\n" + iv))
     return moves
 
 
@@ -208,6 +263,7 @@ def ai_capex_cut():
     jumps = "".join(
         f"\n[[jumps]]\nday = {d}\nfactors = {{ ai_capex = {per_day_factor:.5f}, market = {per_day_market:.5f} }}\n"
         for d in range(1, k + 1))
+    iv, _ = iv_block([CAL[i + 1]])
     write("ai_capex_cut", HEADER + (
         'name = "ai_capex_cut"\n'
         'description = "Hyperscalers cut AI spending: the AI-hardware factor (semiconductors in '
@@ -219,8 +275,8 @@ def ai_capex_cut():
         f'{end.isoformat()}, {100 * factor:.2f}% (log), with SPY {100 * market:.2f}% (log) over the '
         f'same days. Each day of the scenario shocks ai_capex by a fifth of the factor move and '
         f'market by a fifth of SPY\'s. Needs a market whose assets carry exposures to ai_capex '
-        f'and market (the sample markets do: OLS loadings, see their header)."\n'
-        + jumps))
+        f'and market (the sample markets do: OLS loadings, see their header).'
+        + iv_source("the window\'s first day") + '"\n' + jumps + iv))
     return start, end, factor, market
 
 
@@ -253,12 +309,13 @@ def taiwan_supply():
         f'twice that ({100 * tsm:.2f}% in log terms); other tickers move by a share of it by '
         f'their dependence on TSMC (fabless designers and SMCI 0.75; AAPL, MU, ASML 0.5; '
         f'cloud megacaps 0.25; INTC, with its own fabs, 0); vols double and correlations move '
-        f'halfway to 1 for 20 trading days."\n'
+        f'halfway to 1 for 20 trading days; implied vols double with the realised vols while the '
+        f'regime lasts (no implied-vol history ships: an assumption too)."\n'
         "\n[[jumps]]\nday = 1\n"
         f"returns = {table(moves)}\n"
         f"sectors = {table(sectors)}\n"
         "\n[[regimes]]\ndays = [1, 20]\nvol_scale = 2.0\n"
-        'correlation = { toward = "ones", weight = 0.5 }\n'))
+        'correlation = { toward = "ones", weight = 0.5 }\nimplied_vols = true\n'))
     return start, end, worst
 
 
@@ -276,16 +333,23 @@ def rates_shock():
         f'CPI above expectations; SPY {100 * simple_return("SPY", prev_day(d), d):.2f}%, QQQ '
         f'{100 * simple_return("QQQ", prev_day(d), d):.2f}%). ARM was not listed yet: it moves by '
         f'the semiconductors default. Sector defaults: SMH\'s return for semiconductors and '
-        f'semiconductor_equipment, QQQ\'s for hardware, software and internet."\n'
+        f'semiconductor_equipment, QQQ\'s for hardware, software and internet.'
+        + iv_source("2022-09-13") + '"\n'
         "\n[[jumps]]\nday = 1\n"
         f"returns = {table(moves)}\n"
-        f"sectors = {table(sectors)}\n"))
+        f"sectors = {table(sectors)}\n" + iv_block([d])[0]))
     return moves
 
 
 def main():
-    moves, fraction = cheaper_model()
+    moves, fraction, iv = cheaper_model()
     print(f"cheaper_model_disruption: NVDA {100 * moves['NVDA']:.2f}%, pooled rebound {fraction:.4f}")
+    print("cheaper_model_disruption implied vols: " +
+          ", ".join(f"{t} {100 * r:+.1f}%" for t, r in iv.items()))
+    for name, windows in [("export_restrictions", [dt.date(2022, 10, 7), dt.date(2023, 10, 17)]),
+                          ("rates_shock", [dt.date(2022, 9, 13)])]:
+        print(f"{name} implied vols: " +
+              ", ".join(f"{t} {100 * r:+.1f}%" for t, r in iv_proxy(windows).items()))
     ex = export_restrictions()
     print("export_restrictions: " + ", ".join(f"{t} {100 * r:.2f}%" for t, r in ex.items()))
     print("ai_capex_cut: window %s..%s factor %.4f market %.4f" % ai_capex_cut())

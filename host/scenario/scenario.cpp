@@ -70,6 +70,22 @@ std::map<std::string, double> read_number_table(TomlReader& r, const std::string
   return out;
 }
 
+// `recovery = { fraction = F, days = D }`, optional: the part of a jump or move that reverts,
+// linearly over the days after it.
+void read_recovery(TomlReader& r, const std::string& name, const std::string& noun,
+                   double& fraction, int& days) {
+  const toml::table* rec = r.optional_table("recovery");
+  if (rec == nullptr) return;
+  TomlReader rr(*rec, r.file(), name + ".recovery.");
+  fraction = rr.number("fraction");
+  if (!(fraction > 0 && fraction <= 1))
+    rr.fail("fraction", "must be in (0, 1]: the part of the " + noun + " that reverts");
+  const long long d = rr.integer("days");
+  if (d < 1 || d > 252) rr.fail("days", "must be between 1 and 252 trading days");
+  days = static_cast<int>(d);
+  rr.finish();
+}
+
 ScenarioJump read_jump(const std::string& file, std::size_t k, const toml::node& node) {
   const std::string name = "jumps[" + std::to_string(k) + "]";
   if (!node.is_table()) throw InputError(file, node_line(node), name, "expected a table ([[jumps]])");
@@ -114,16 +130,7 @@ ScenarioJump read_jump(const std::string& file, std::size_t k, const toml::node&
     }
     sr.finish();
   }
-  if (const toml::table* rec = r.optional_table("recovery")) {
-    TomlReader rr(*rec, file, name + ".recovery.");
-    j.recovery_fraction = rr.number("fraction");
-    if (!(j.recovery_fraction > 0 && j.recovery_fraction <= 1))
-      rr.fail("fraction", "must be in (0, 1]: the part of the jump that reverts");
-    const long long days = rr.integer("days");
-    if (days < 1 || days > 252) rr.fail("days", "must be between 1 and 252 trading days");
-    j.recovery_days = static_cast<int>(days);
-    rr.finish();
-  }
+  read_recovery(r, name, "jump", j.recovery_fraction, j.recovery_days);
   r.finish();
   return j;
 }
@@ -182,6 +189,42 @@ void read_regime_correlation(TomlReader& parent, const toml::table& t, const std
   r.finish();
 }
 
+ScenarioImpliedVol read_implied_vol(const std::string& file, std::size_t k,
+                                    const toml::node& node) {
+  const std::string name = "implied_vols[" + std::to_string(k) + "]";
+  if (!node.is_table())
+    throw InputError(file, node_line(node), name, "expected a table ([[implied_vols]])");
+  TomlReader r(*node.as_table(), file, name + ".");
+  ScenarioImpliedVol v;
+  v.line = r.line();
+  read_days(r, v.day, v.day, false);
+  const std::string unit = r.string("unit");
+  if (unit == "points") {
+    v.unit = ImpliedVolUnit::kPoints;
+  } else if (unit == "relative") {
+    v.unit = ImpliedVolUnit::kRelative;
+  } else {
+    r.fail("unit", "unknown unit '" + unit + "'",
+           "use points (10 = +0.10 of implied vol) or relative (0.25 = +25%)");
+  }
+  const bool points = v.unit == ImpliedVolUnit::kPoints;
+  const double lo = points ? -100.0 : -1.0, hi = points ? 500.0 : 10.0;
+  const std::string range = points ? "a move in vol points must be in (-100, 500] (10 = +0.10)"
+                                   : "a relative move must be in (-1, 10] (0.25 = +25%)";
+  if (r.has("tickers")) v.tickers = read_number_table(r, "tickers", true, lo, hi, range);
+  if (r.has("factors"))
+    v.factors = read_number_table(r, "factors", false, -10.0 * hi, 10.0 * hi,
+                                  "a factor's move per unit of loading must be within ten times "
+                                  "the unit's range");
+  if (r.has("sectors")) v.sectors = read_number_table(r, "sectors", false, lo, hi, range);
+  if (v.tickers.empty() && v.factors.empty() && v.sectors.empty())
+    r.fail("tickers", "an implied-vol move needs tickers, factors or sectors",
+           "e.g. unit = \"points\" and tickers = { NVDA = 12 }");
+  read_recovery(r, name, "move", v.recovery_fraction, v.recovery_days);
+  r.finish();
+  return v;
+}
+
 ScenarioRegime read_regime(const std::string& file, std::size_t k, const toml::node& node) {
   const std::string name = "regimes[" + std::to_string(k) + "]";
   if (!node.is_table())
@@ -215,6 +258,12 @@ ScenarioRegime read_regime(const std::string& file, std::size_t k, const toml::n
   if (const toml::table* c = r.optional_table("correlation")) {
     any = true;
     read_regime_correlation(r, *c, name + ".correlation.", g);
+  }
+  if (const toml::node* iv = r.optional_node("implied_vols")) {
+    if (!iv->is_boolean()) r.fail("implied_vols", "expected true or false");
+    g.scales_implied_vols = iv->as_boolean()->get();
+    if (g.scales_implied_vols && !r.has("vol_scale"))
+      r.fail("implied_vols", "scales implied vols by the regime's vol_scale, which it lacks");
   }
   if (!any)
     r.fail("vol_scale", "a regime needs vol_scale, drift or correlation",
@@ -252,8 +301,17 @@ Scenario scenario_from_toml(const toml::table& root, const std::string& path) {
     for (std::size_t k = 0; k < regimes.size(); ++k)
       s.regimes.push_back(read_regime(path, k, regimes[k]));
   }
-  if (s.jumps.empty() && s.regimes.empty())
-    r.fail("jumps", "a scenario needs at least one [[jumps]] or [[regimes]] entry");
+  if (r.has("implied_vols")) {
+    const toml::array& moves = r.array("implied_vols");
+    if (moves.size() > kMaxJumps)
+      r.fail("implied_vols",
+             "more than " + std::to_string(kMaxJumps) + " implied-vol moves in one scenario");
+    for (std::size_t k = 0; k < moves.size(); ++k)
+      s.implied_vols.push_back(read_implied_vol(path, k, moves[k]));
+  }
+  if (s.jumps.empty() && s.regimes.empty() && s.implied_vols.empty())
+    r.fail("jumps",
+           "a scenario needs at least one [[jumps]], [[regimes]] or [[implied_vols]] entry");
   for (std::size_t a = 0; a < s.regimes.size(); ++a)
     for (std::size_t b = 0; b < a; ++b)
       if (s.regimes[a].day_first <= s.regimes[b].day_last &&

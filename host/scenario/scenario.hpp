@@ -1,7 +1,7 @@
 // scenario.toml: a stress scenario as data, independent of any market. Jumps (deterministic or
-// random, per ticker, per unit of a factor exposure, or per sector) and regimes (vol scale, drift
-// override, correlation stress over a day range) are composed on top of the baseline model when
-// the scenario is applied to a market (see scenario_application.hpp).
+// random, per ticker, per unit of a factor exposure, or per sector), regimes (vol scale, drift
+// override, correlation stress over a day range) and implied-vol moves are composed on top of
+// the baseline model when the scenario is applied to a market (see scenario_application.hpp).
 #pragma once
 
 #include <map>
@@ -29,6 +29,22 @@ struct ScenarioJump {
   int recovery_days = 0;
 };
 
+// A move of the options' implied vols on one day (scenario_application.hpp): in vol points
+// (10 = +0.10) or relative (0.25 = +25%), per ticker, per unit of a factor loading, or per
+// sector (the first that reaches a ticker, as for jumps), with an optional linear recovery.
+enum class ImpliedVolUnit { kPoints, kRelative };
+
+struct ScenarioImpliedVol {
+  long line = 0;
+  int day = 1;  // 1-based trading day of the move
+  ImpliedVolUnit unit = ImpliedVolUnit::kPoints;
+  std::map<std::string, double> tickers;
+  std::map<std::string, double> factors;  // per unit of exposure
+  std::map<std::string, double> sectors;  // for tickers not reached above
+  double recovery_fraction = 0.0;
+  int recovery_days = 0;
+};
+
 enum class CorrelationTarget { kNone, kOnes, kMatrix };
 
 struct ScenarioRegime {
@@ -45,6 +61,9 @@ struct ScenarioRegime {
   std::vector<std::string> crisis_tickers;       // kMatrix: the matrix's tickers
   std::vector<double> crisis_matrix;             // kMatrix: k*k row-major
   long correlation_line = 0;
+  // implied_vols = true: the vol scale also scales the options' implied vols while the regime
+  // covers the horizon's last day (default false: it moves realised vols only)
+  bool scales_implied_vols = false;
 };
 
 struct Scenario {
@@ -55,6 +74,7 @@ struct Scenario {
   std::string calibration_date;  // "YYYY-MM-DD" or ""
   std::vector<ScenarioJump> jumps;
   std::vector<ScenarioRegime> regimes;
+  std::vector<ScenarioImpliedVol> implied_vols;
 };
 
 // Parses and validates; throws InputError naming the file, line and field.

@@ -195,6 +195,90 @@ AppliedScenario apply_scenario(const Scenario& sc, const Market& market, int hor
     for (int d = g.day_first - 1; d < std::min(g.day_last, horizon_days); ++d)
       out.day_segment[static_cast<std::size_t>(d)] = seg_index;
   }
+  // The options' implied vols at the horizon.
+  out.file = sc.file;
+  out.iv_scale.assign(n, 1.0);
+  out.iv_add.assign(n, 0.0);
+  out.iv_line.assign(n, 0);
+  out.iv_field.assign(n, "");
+  for (std::size_t k = 0; k < sc.implied_vols.size(); ++k) {
+    const ScenarioImpliedVol& v = sc.implied_vols[k];
+    const std::string field = "implied_vols[" + std::to_string(k) + "]";
+    for (const auto& [f, shock] : v.factors)
+      if (factors_known.count(f) == 0)
+        throw InputError(sc.file, v.line, field + ".factors." + f,
+                         "unknown factor: no asset in " + market.file + " has exposures." + f,
+                         factors_known.empty() ? "name tickers or sectors instead"
+                                               : "known factors: " + join({factors_known.begin(),
+                                                                           factors_known.end()}));
+    note_skipped(v.tickers, market, skipped);
+    if (v.day > horizon_days) {
+      out.notes.push_back(field + ": day " + std::to_string(v.day) + " is after the " +
+                          std::to_string(horizon_days) +
+                          "-day horizon; it does not affect this run");
+      continue;
+    }
+    const int elapsed = horizon_days - v.day;
+    const double left =
+        v.recovery_days > 0
+            ? 1.0 - v.recovery_fraction * std::min(elapsed, v.recovery_days) / v.recovery_days
+            : 1.0;
+    std::vector<std::string> unmoved;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Asset& a = market.assets[i];
+      double move = 0.0;
+      bool reached = true;
+      if (const auto it = v.tickers.find(a.ticker); it != v.tickers.end()) {
+        move = it->second;
+      } else {
+        bool exposed = false;
+        for (const auto& [f, shock] : v.factors)
+          if (const auto e = a.exposures.find(f); e != a.exposures.end()) {
+            move += e->second * shock;
+            exposed = true;
+          }
+        if (!exposed) {
+          const auto s = v.sectors.find(a.sector);
+          reached = !a.sector.empty() && s != v.sectors.end();
+          if (reached) move = s->second;
+        }
+      }
+      if (!reached) {
+        unmoved.push_back(a.ticker);
+        continue;
+      }
+      if (v.unit == ImpliedVolUnit::kPoints) {
+        out.iv_add[i] += move / 100.0 * left;
+      } else {
+        if (!(move * left > -1.0))
+          throw InputError(sc.file, v.line, field,
+                           "moves " + a.ticker + "'s implied vol by " + percent(move * left) +
+                               ": an implied vol cannot fall by 100% or more",
+                           "reduce the move or the loadings in " + market.file);
+        out.iv_scale[i] *= 1.0 + move * left;
+      }
+      out.iv_line[i] = v.line;
+      out.iv_field[i] = field;
+    }
+    if (!unmoved.empty() && unmoved.size() < n)
+      out.notes.push_back(field +
+                          ": implied vols not moved (not named, no exposure to its "
+                          "factors, no sector default): " +
+                          join(unmoved));
+    if (unmoved.size() == n) out.notes.push_back(field + ": moves none of the market's assets");
+    if (v.recovery_days > 0 && elapsed < v.recovery_days)
+      out.notes.push_back(field + ": part of its recovery falls after the horizon");
+  }
+  for (std::size_t k = 0; k < sc.regimes.size(); ++k) {
+    const ScenarioRegime& g = sc.regimes[k];
+    if (!g.scales_implied_vols || g.day_first > horizon_days || g.day_last < horizon_days) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto vs = g.vol_scale_by.find(market.assets[i].ticker);
+      out.iv_scale[i] *= vs != g.vol_scale_by.end() ? vs->second : g.vol_scale;
+      out.iv_line[i] = g.line;
+      out.iv_field[i] = "regimes[" + std::to_string(k) + "].implied_vols";
+    }
+  }
   out.skipped_tickers.assign(skipped.begin(), skipped.end());
   return out;
 }

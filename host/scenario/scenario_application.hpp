@@ -2,6 +2,11 @@
 // the market's assets, each regime a segment of days with its own vols, drifts and Cholesky
 // factor. Tickers the scenario names that the market lacks are skipped and listed.
 //
+// An implied-vol move ([[implied_vols]]) reaches asset i by the same rules (ticker, factor
+// exposures, sector), in vol points (added) or relative (multiplied), the part still in force at
+// the horizon: 1 - fraction * min(horizon - day, recovery days) / recovery days of it. Relative
+// moves and regime scales multiply, then points add.
+//
 // How a jump moves asset i (the first rule that applies):
 //   1. the ticker is named in `returns`: that simple return;
 //   2. the jump shocks `factors` the asset is exposed to: sum over factors of loading * shock;
@@ -34,6 +39,15 @@ struct AppliedScenario {
   std::vector<int> day_segment;          // [horizon_days]
   std::vector<std::string> skipped_tickers;  // named by the scenario, absent from the market
   std::vector<std::string> notes;            // for the report: unmoved assets, days past horizon
+  // The options' implied vols at the horizon: an option on asset i revalues there at
+  // vol * iv_scale[i] + iv_add[i], where vol is its implied vol today ([[implied_vols]] moves
+  // in force at the horizon, and the vol scale of a regime with implied_vols = true that covers
+  // the horizon's last day); empty: unmoved. iv_line and iv_field name the last entry that moved
+  // asset i, for errors (in `file`).
+  std::vector<double> iv_scale, iv_add;
+  std::vector<long> iv_line;
+  std::vector<std::string> iv_field;
+  std::string file;
 };
 
 // The baseline alone (one segment, no events).

@@ -1,0 +1,163 @@
+// Implied-vol moves in scenarios (issue 17, part 2): [[implied_vols]] in vol points or relative,
+// per ticker, factor loading or sector, on a day with recovery; a regime whose vol scale also
+// scales implied vols. Checked against the Black-Scholes repricing of each option at the horizon.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "book_fixture.hpp"
+#include "cli_util.hpp"
+#include "host/cpu/reference_backend.hpp"
+#include "host/input_error.hpp"
+#include "host/risk_engine.hpp"
+#include "host/scenario/scenario.hpp"
+#include "host/scenario/scenario_application.hpp"
+#include "kernels/black_scholes.cuh"
+#include "test_util.hpp"
+
+using namespace chipshock;
+using testing::Book;
+
+namespace {
+
+// X: spot 100, a near-zero realised vol, no drift; Y: a semiconductor with a factor loading.
+const char* const kMarket =
+    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.000001\ndrift = 0.0\n"
+    "sector = \"software\"\n[assets.Y]\nspot = 50.0\nvol = 0.4\nsector = \"semiconductors\"\n"
+    "exposures = { ai_capex = 1.5 }\n";
+const char* const kBook =
+    "name = \"vols\"\n[[positions]]\nticker = \"X\"\ntype = \"call\"\nquantity = 100\n"
+    "strike = 100\nexpiry_days = 63\nimplied_vol = 0.3\n[[positions]]\nticker = \"Y\"\n"
+    "type = \"put\"\nquantity = -40\nstrike = 45\nexpiry_days = 42\n";
+
+Scenario scenario(const testing::TempDir& dir, const std::string& body) {
+  return load_scenario(dir.write("s.toml", "name = \"vol\"\ndescription = \"vol moves\"\n" + body));
+}
+
+std::string scenario_error(const std::string& body, int horizon = 5) {
+  testing::TempDir dir;
+  try {
+    const Book b(kMarket, kBook);
+    const Scenario s = scenario(dir, body);
+    const SimSpec spec(b.market, b.portfolio, SimSettings{horizon, 1},
+                       apply_scenario(s, b.market, horizon));
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an implied-vol shock on a near-zero-vol asset: the loss is the Black-Scholes "
+    "repricing at the shocked vol",
+    "[implied_vol][scenario][issue17]") {
+  testing::TempDir dir;
+  const Book b(kMarket, kBook);
+  const int h = 5;
+  const Scenario s = scenario(dir,
+                              "[[implied_vols]]\nday = 2\nunit = \"points\"\n"
+                              "tickers = { X = 10 }\n");
+  const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1}, apply_scenario(s, b.market, h));
+  REQUIRE(spec.book().options[0].implied_vol == Approx(0.4).epsilon(1e-15));
+  REQUIRE(spec.book().options[1].implied_vol == 0.4);  // Y: not named, no sector default
+  const double tau0 = 63 / 252.0, tau_h = (63 - h) / 252.0, r = 0.03;
+  const double c0 = black_scholes(OptionKind::kCall, 100, 100, tau0, r, 0.3);
+  CHECK(spec.positions()[0].unit_value0 == Approx(c0).epsilon(1e-14));  // at today's vol
+  for (std::uint64_t path = 0; path < 200; ++path) {
+    const std::vector<float> x = reference_log_returns(spec, 4, path);
+    const double sx = 100 * std::exp(static_cast<double>(x[0]));
+    const double sy = 50 * std::exp(static_cast<double>(x[1]));
+    CHECK(std::fabs(sx - 100) < 1e-4);  // the spot barely moves
+    const double p0 = spec.positions()[1].unit_value0;
+    const double expected =
+        100 * (c0 - black_scholes(OptionKind::kCall, sx, 100, tau_h, r, 0.4)) -
+        40 * (p0 - black_scholes(OptionKind::kPut, sy, 45, (42 - h) / 252.0, r, 0.4));
+    CHECK(reference_path_loss(spec, 4, path) == Approx(expected).epsilon(1e-12));
+  }
+  // The loss of the X call alone is the repricing: q (C0 - C(S0, 0.4, tau_h)), as the spot holds.
+  const double vega_gain = 100 * (black_scholes(OptionKind::kCall, 100, 100, tau_h, r, 0.4) - c0);
+  CHECK(vega_gain > 150);  // a 10-point rise on a 3-month at-the-money call
+}
+
+TEST_CASE(
+    "implied-vol moves: tickers before factors before sectors, relative times, points "
+    "added, the part left after recovery",
+    "[implied_vol][scenario][issue17]") {
+  testing::TempDir dir;
+  const Book b(kMarket, kBook);
+  const Scenario s = scenario(dir,
+                              "[[implied_vols]]\nday = 2\nunit = \"relative\"\n"
+                              "factors = { ai_capex = 0.2 }\nsectors = { software = 0.5 }\n"
+                              "recovery = { fraction = 0.5, days = 4 }\n"
+                              "[[implied_vols]]\nday = 3\nunit = \"points\"\n"
+                              "tickers = { Y = -6 }\nsectors = { software = 4 }\n"
+                              "[[regimes]]\ndays = [4, 9]\nvol_scale = { Y = 1.5 }\n"
+                              "implied_vols = true\n");
+  for (const int h : {1, 2, 4, 6, 12}) {
+    CAPTURE(h);
+    const AppliedScenario a = apply_scenario(s, b.market, h);
+    const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1}, a);
+    // move 0 from day 2: X by its sector (+50%), Y by its loading (1.5 x 0.2 = +30%), of which
+    // half reverts over 4 days; move 1 from day 3: X +4 points, Y -6; the regime scales Y by 1.5
+    // while it covers the horizon's last day (days 4-9)
+    const double left = h < 2 ? 0.0 : 1.0 - 0.5 * std::min(h - 2, 4) / 4.0;
+    const double x = 0.3 * (1 + 0.5 * left) + (h >= 3 ? 0.04 : 0.0);
+    const double y =
+        0.4 * (1 + 0.3 * left) * (h >= 4 && h <= 9 ? 1.5 : 1.0) - (h >= 3 ? 0.06 : 0.0);
+    CHECK(spec.book().options[0].implied_vol == Approx(x).epsilon(1e-14));
+    CHECK(spec.book().options[1].implied_vol == Approx(y).epsilon(1e-14));
+  }
+}
+
+TEST_CASE("implied-vol moves: bad entries name the file, line and field",
+          "[implied_vol][scenario][errors][issue17]") {
+  struct Case {
+    std::string body, expect1, expect2;
+  };
+  const std::vector<Case> cases = {
+      {"[[implied_vols]]\nday = 1\ntickers = { X = 5 }\n", "implied_vols[0].unit", "missing"},
+      {"[[implied_vols]]\nday = 1\nunit = \"percent\"\ntickers = { X = 5 }\n",
+       "implied_vols[0].unit", "unknown unit 'percent'"},
+      {"[[implied_vols]]\nday = 1\nunit = \"points\"\n", "implied_vols[0].tickers",
+       "needs tickers, factors or sectors"},
+      {"[[implied_vols]]\nday = 1\nunit = \"relative\"\ntickers = { X = -1.0 }\n",
+       "implied_vols[0].tickers.X", "(-1, 10]"},
+      {"[[implied_vols]]\ndays = [1, 3]\nunit = \"points\"\ntickers = { X = 5 }\n",
+       "implied_vols[0].days", "a window is not allowed"},
+      {"[[implied_vols]]\nday = 1\nunit = \"points\"\nfactors = { nope = 5 }\n",
+       "implied_vols[0].factors.nope", "unknown factor"},
+      {"[[implied_vols]]\nday = 1\nunit = \"points\"\ntickers = { X = -35 }\n",
+       "s.toml:3: implied_vols[0]", "takes the implied vol of positions[0] (X call 100"},
+      {"[[regimes]]\ndays = [1, 3]\ndrift = 0.1\nimplied_vols = true\n", "regimes[0].implied_vols",
+       "lacks"},
+      {"[[regimes]]\ndays = [1, 3]\nvol_scale = 2\nimplied_vols = \"yes\"\n",
+       "regimes[0].implied_vols", "true or false"},
+  };
+  for (const Case& c : cases) {
+    const std::string err = scenario_error(c.body);
+    CAPTURE(c.body, err);
+    CHECK_THAT(err, Catch::Contains(c.expect1));
+    CHECK_THAT(err, Catch::Contains(c.expect2));
+  }
+  CHECK(scenario_error("[[implied_vols]]\nday = 9\nunit = \"points\"\ntickers = { X = -35 }\n")
+            .empty());  // after the horizon: no effect
+}
+
+TEST_CASE("every built-in scenario moves implied vols and states its proxy",
+          "[implied_vol][scenario][builtin][issue17]") {
+  for (const char* name :
+       {"cheaper_model_disruption", "cheaper_model_disruption_no_rebound", "export_restrictions",
+        "ai_capex_cut", "rates_shock", "taiwan_supply_disruption"}) {
+    CAPTURE(name);
+    const Scenario s =
+        load_scenario(testing::source_path(std::string("scenarios/builtin/") + name + ".toml"));
+    bool regime = false;
+    for (const ScenarioRegime& g : s.regimes) regime |= g.scales_implied_vols;
+    CHECK((s.implied_vols.size() == 1 || regime));
+    CHECK_THAT(s.source, Catch::Contains("no implied-vol history ships"));
+    CHECK_THAT(s.source, Catch::Contains("assumption"));
+  }
+}
