@@ -77,25 +77,46 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.kind = p.type == PositionType::kCall ? OptionKind::kCall : OptionKind::kPut;
       o.quantity = p.quantity;
       o.strike = p.strike;
-      // today's implied vol prices the option today; the scenario's moves in force at the
-      // horizon give the one it revalues at there (scenario_application.hpp)
-      const double vol0 = p.implied_vol > 0 ? p.implied_vol : a.vol;
-      o.implied_vol = vol0;
+      // Today's implied vol prices the option today: its own, else the asset's surface at its
+      // strike and maturity, else the asset's vol. At the horizon it revalues at its own, or the
+      // surface's at its strike and remaining maturity (sticky strike: the surface does not move
+      // with the spot), moved by the scenario's implied-vol moves in force there
+      // (scenario_application.hpp).
+      const double tau0 =
+          static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
+      const bool surface = !(p.implied_vol > 0) && a.implied_vol.given;
+      const double vol0 =
+          p.implied_vol > 0 ? p.implied_vol
+          : surface ? surface_vol(a.implied_vol, a.spot, p.strike, tau0, rate_, a.dividend_yield)
+                    : a.vol;
+      const double tau_h = tau0 - horizon_years;
+      const double vol_h = surface && tau_h > 0 ? surface_vol(a.implied_vol, a.spot, p.strike,
+                                                              tau_h, rate_, a.dividend_yield)
+                                                : vol0;
+      if (surface && !(vol0 <= 10 && vol_h <= 10)) {
+        std::ostringstream what;
+        what << "gives positions[" << k << "] (strike " << p.strike << ", " << p.expiry_days
+             << " days) an implied vol above 1000%";
+        throw InputError(market.file, a.implied_vol.line, "assets." + a.ticker + ".implied_vol",
+                         what.str(),
+                         "check the surface's skew, or give the position its own implied_vol");
+      }
+      line.vol0 = vol0;
+      o.implied_vol = vol_h;
       if (!scenario.iv_scale.empty()) {
         const std::size_t si = static_cast<std::size_t>(i);
-        o.implied_vol = std::fma(vol0, scenario.iv_scale[si], scenario.iv_add[si]);
+        o.implied_vol = std::fma(vol_h, scenario.iv_scale[si], scenario.iv_add[si]);
         if (!(o.implied_vol > 0.0 && o.implied_vol <= 10.0)) {
           std::ostringstream what;
           what << "takes the implied vol of positions[" << k << "] (" << a.ticker << " "
                << position_type_name(p.type) << " " << p.strike << ", " << portfolio.file
-               << " line " << p.line << ") from " << vol0 << " to " << o.implied_vol << " at the "
+               << " line " << p.line << ") from " << vol_h << " to " << o.implied_vol << " at the "
                << settings.horizon_days << "-day horizon: it must stay in (0, 10]";
           throw InputError(scenario.file, scenario.iv_line[si], scenario.iv_field[si], what.str(),
                            "use a smaller move, or a relative one");
         }
       }
-      const double tau0 = static_cast<double>(p.expiry_days) / static_cast<double>(kTradingDaysPerYear);
-      o.tau_at_horizon = tau0 - horizon_years;
+      o.tau_at_horizon = tau_h;
       o.dividend_yield = a.dividend_yield;
       line.option = static_cast<int>(options_.size());
       if (p.american) {

@@ -28,6 +28,7 @@ struct PositionLine {
   int option = -1;     // index into BookView::options, or -1 for an equity line
   double quantity = 0;
   double unit_value0 = 0;  // value of one unit today (spot, or the option's price)
+  double vol0 = 0;         // an option's implied vol today (its own, the surface's or the asset's)
 };
 
 // Importance sampling's change of measure (kernels/importance_sampling.cuh): the mean of each

@@ -161,3 +161,85 @@ TEST_CASE("every built-in scenario moves implied vols and states its proxy",
     CHECK_THAT(s.source, Catch::Contains("assumption"));
   }
 }
+
+TEST_CASE(
+    "the smile: options price off the asset's implied-vol surface at their strike and "
+    "maturity, today and at the horizon",
+    "[implied_vol][surface][issue17]") {
+  // X: a near-zero realised vol, so the horizon's spot is today's to 1e-5; its surface has a
+  // skew and a falling term structure. Five calls across strikes, and one with its own vol.
+  const std::string market =
+      "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.000001\n"
+      "dividend_yield = 0.01\nimplied_vol = { atm = 0.4, skew = -0.3, term_slope = -0.1 }\n";
+  std::string book = "name = \"smile\"\n";
+  const double strikes[] = {80, 90, 100, 110, 120};
+  for (double k : strikes)
+    book += "[[positions]]\nticker = \"X\"\ntype = \"call\"\nquantity = 10\nstrike = " +
+            std::to_string(k) + "\nexpiry_days = 63\n";
+  book +=
+      "[[positions]]\nticker = \"X\"\ntype = \"put\"\nquantity = 10\nstrike = 90\n"
+      "expiry_days = 63\nimplied_vol = 0.5\n";
+  const Book b(market, book);
+  const int h = 10;
+  const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1});
+  const double r = 0.03, q = 0.01, tau0 = 63 / 252.0, tau_h = (63 - h) / 252.0;
+  const auto surface = [&](double k, double tau) {
+    const double x = tau / 0.25, m = std::log(k / 100) - (r - q) * tau;
+    return 0.4 * std::pow(x, -0.1) * std::exp(-0.3 * m);
+  };
+  const auto& lines = spec.positions();
+  REQUIRE(lines.size() == 6);
+  for (int j = 0; j < 5; ++j) {
+    CAPTURE(j);
+    CHECK(lines[j].vol0 == Approx(surface(strikes[j], tau0)).epsilon(1e-14));
+    CHECK(spec.book().options[j].implied_vol == Approx(surface(strikes[j], tau_h)).epsilon(1e-14));
+    CHECK(lines[j].unit_value0 ==
+          Approx(black_scholes(OptionKind::kCall, 100, strikes[j], tau0, r, lines[j].vol0, q))
+              .epsilon(1e-14));
+  }
+  CHECK(lines[1].vol0 > lines[3].vol0);  // the skew: lower strikes, higher vols
+  CHECK(lines[5].vol0 == 0.5);           // its own implied_vol overrides the surface
+  CHECK(spec.book().options[5].implied_vol == 0.5);
+  std::vector<double> out(lines.size() + 1);
+  for (std::uint64_t path = 0; path < 50; ++path) {
+    reference_path_lines(spec, 2, path, out.data());
+    const double s_h = 100 * std::exp(static_cast<double>(reference_log_returns(spec, 2, path)[0]));
+    for (int j = 0; j < 5; ++j) {
+      const double v_h = black_scholes(OptionKind::kCall, s_h, strikes[j], tau_h, r,
+                                       surface(strikes[j], tau_h), q);
+      CHECK(out[static_cast<std::size_t>(j)] ==
+            Approx(10 * (lines[j].unit_value0 - v_h)).epsilon(1e-12).margin(1e-9));
+    }
+  }
+}
+
+TEST_CASE(
+    "implied-vol surfaces: bad entries and calendar arbitrage name the file, line and "
+    "field",
+    "[implied_vol][surface][errors][issue17]") {
+  struct Case {
+    std::string surface, expect1, expect2;
+  };
+  const std::vector<Case> cases = {
+      {"{ skew = -0.1 }", "assets.X.implied_vol.atm", "missing"},
+      {"{ atm = 0 }", "assets.X.implied_vol.atm", "(0, 5]"},
+      {"{ atm = 0.4, term_slope = -0.6 }", "assets.X.implied_vol.term_slope", "calendar arbitrage"},
+      {"{ atm = 0.4, skew = -2.5 }", "assets.X.implied_vol.skew", "[-2, 2]"},
+      {"{ atm = 0.4, smile = 2 }", "assets.X.implied_vol.smile", "unknown"},
+  };
+  for (const Case& c : cases) {
+    testing::TempDir dir;
+    std::string err;
+    try {
+      load_market(dir.write("m.toml",
+                            "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100\n"
+                            "vol = 0.3\nimplied_vol = " +
+                                c.surface + "\n"));
+    } catch (const InputError& e) {
+      err = e.what();
+    }
+    CAPTURE(c.surface, err);
+    CHECK_THAT(err, Catch::Contains("m.toml:") && Catch::Contains(c.expect1));
+    CHECK_THAT(err, Catch::Contains(c.expect2));
+  }
+}

@@ -81,19 +81,21 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
     } else {
       const OptionView& o = book.options[line.option];
       const double tau0 = o.tau_at_horizon + h;
-      const auto greeks = [&](double tau) {
-        return o.american >= 0 ? american_greeks(o.kind, s, o.strike, tau, book.rate,
-                                                 o.implied_vol, o.dividend_yield)
-                               : black_scholes_greeks(o.kind, s, o.strike, tau, book.rate,
-                                                      o.implied_vol, o.dividend_yield);
+      // today at today's implied vol; at the horizon at the one it revalues at there
+      const auto greeks = [&](double tau, double vol) {
+        return o.american >= 0
+                   ? american_greeks(o.kind, s, o.strike, tau, book.rate, vol, o.dividend_yield)
+                   : black_scholes_greeks(o.kind, s, o.strike, tau, book.rate, vol,
+                                          o.dividend_yield);
       };
-      const UnitGreeks today = greeks(tau0);
+      const UnitGreeks today = greeks(tau0, line.vol0);
       p.delta = line.quantity * today.delta * s;
       p.gamma = line.quantity * today.gamma * s * s;
       p.vega = line.quantity * today.vega * 0.01;
-      p.theta = line.quantity * (greeks(tau0 - 1.0 / kTradingDaysPerYear).price - line.unit_value0);
+      p.theta = line.quantity *
+                (greeks(tau0 - 1.0 / kTradingDaysPerYear, line.vol0).price - line.unit_value0);
       // the expansion at the horizon's time to expiry
-      const UnitGreeks at_h = greeks(o.tau_at_horizon);
+      const UnitGreeks at_h = greeks(o.tau_at_horizon, o.implied_vol);
       r.decay += line.quantity * (at_h.price - line.unit_value0);
       a[line.asset] += line.quantity * at_h.delta * s;
       b[line.asset] += line.quantity * (at_h.gamma * s * s + at_h.delta * s);

@@ -29,6 +29,47 @@ std::string number_text(double x) {
   return s.str();
 }
 
+// [assets.X.implied_vol] = { atm, skew, term_slope }, checked for calendar arbitrage.
+ImpliedVolSurface read_surface(const toml::table& t, const std::string& file,
+                               const std::string& prefix) {
+  TomlReader r(t, file, prefix);
+  ImpliedVolSurface v;
+  v.given = true;
+  v.line = r.line();
+  v.atm = r.number("atm");
+  if (!(v.atm > 0 && v.atm <= 5))
+    r.fail("atm", "the three-month at-the-money implied vol must be in (0, 5] (0.45 = 45%)");
+  v.skew = r.optional_number("skew").value_or(0.0);
+  if (!(std::fabs(v.skew) <= 2))
+    r.fail("skew", "must be in [-2, 2] (vol change per unit of ln(K/F))");
+  v.term_slope = r.optional_number("term_slope").value_or(0.0);
+  if (!(v.term_slope > -0.5 && v.term_slope <= 1))
+    r.fail("term_slope",
+           "must be in (-0.5, 1]: at -0.5 the at-the-money total variance stops "
+           "growing with maturity (calendar arbitrage)");
+  // total variance w(k, tau) must not fall with tau at any log-moneyness (no calendar arbitrage)
+  for (int i = 0; i <= 30; ++i) {
+    const double k = -1.5 + 0.1 * i;
+    double prev = 0;
+    for (int j = 0; j <= 80; ++j) {
+      const double tau = std::exp(std::log(1.0 / 252) + (std::log(5.0 * 252) * j) / 80);
+      const double x = tau / 0.25;
+      const double vol = v.atm * std::pow(x, v.term_slope) * std::exp(v.skew * k);
+      const double w = vol * vol * tau;
+      if (w < prev * (1 - 1e-12)) {
+        std::ostringstream what;
+        what << "the surface has calendar arbitrage: at ln(K/F) = " << k
+             << " its total variance falls from " << prev << " to " << w << " at " << tau
+             << " years";
+        r.fail("skew", what.str(), "use a flatter skew or a term_slope nearer 0");
+      }
+      prev = w;
+    }
+  }
+  r.finish();
+  return v;
+}
+
 Asset read_asset(const std::string& file, const std::string& ticker, const toml::node& node) {
   const std::string prefix = "assets." + ticker + ".";
   if (!node.is_table())
@@ -69,6 +110,8 @@ Asset read_asset(const std::string& file, const std::string& ticker, const toml:
     }
     er.finish();
   }
+  if (const toml::table* iv = r.optional_table("implied_vol"))
+    a.implied_vol = read_surface(*iv, file, prefix + "implied_vol.");
   r.finish();
   return a;
 }
@@ -204,6 +247,13 @@ Market load_market(const std::string& path, bool require_positive_definite) {
 Market load_market_text(const std::string& text, const std::string& name,
                         bool require_positive_definite) {
   return market_from_toml(parse_toml_text(text, name), name, require_positive_definite);
+}
+
+double surface_vol(const ImpliedVolSurface& v, double s, double strike, double tau, double rate,
+                   double dividend_yield) {
+  const double k = std::log(strike / s) - (rate - dividend_yield) * tau;
+  const double x = tau / 0.25;
+  return v.atm * std::pow(x, v.term_slope) * std::exp(v.skew * k);
 }
 
 std::vector<double> correlation_cholesky(const Market& m) {

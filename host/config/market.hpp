@@ -9,6 +9,25 @@
 
 namespace chipshock {
 
+// An implied-vol surface (optional, per asset): at forward log-moneyness k = ln(K / F) with
+// F = S e^((r - q) tau) and tau years to expiry,
+//   vol(k, tau) = atm (tau / 0.25)^term_slope exp(skew k),
+// the at-the-money vol at three months `atm`, its power-law term structure, and a skew in
+// log-moneyness the same at every maturity. Positive everywhere; its total variance vol^2 tau
+// grows with tau at every k when term_slope > -0.5 (no calendar arbitrage), which load_market
+// requires and checks on a grid (k in [-1.5, 1.5], one day to five years). Options without their
+// own implied_vol price off it (host/sim_spec.cpp).
+struct ImpliedVolSurface {
+  bool given = false;
+  double atm = 0.0, skew = 0.0, term_slope = 0.0;
+  long line = 0;
+};
+
+// The surface's vol for strike K at spot s, tau > 0 years, rate and yield continuously
+// compounded.
+double surface_vol(const ImpliedVolSurface& v, double s, double strike, double tau, double rate,
+                   double dividend_yield);
+
 struct Asset {
   std::string ticker;
   double spot = 0.0;   // in the market currency
@@ -17,6 +36,7 @@ struct Asset {
   double dividend_yield = 0.0;  // continuous, annualised; used in option pricing
   std::string sector;                       // optional, e.g. "semiconductors"; "" = none
   std::map<std::string, double> exposures;  // factor -> loading
+  ImpliedVolSurface implied_vol;            // optional ([assets.X.implied_vol])
   long line = 0;
 };
 
