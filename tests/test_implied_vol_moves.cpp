@@ -3,17 +3,20 @@
 // scales implied vols. Checked against the Black-Scholes repricing of each option at the horizon.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "book_fixture.hpp"
 #include "cli_util.hpp"
+#include "host/config/iv_quotes.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/input_error.hpp"
 #include "host/risk_engine.hpp"
 #include "host/scenario/scenario.hpp"
 #include "host/scenario/scenario_application.hpp"
 #include "kernels/black_scholes.cuh"
+#include "kernels/normal_quantile.cuh"
 #include "test_util.hpp"
 
 using namespace chipshock;
@@ -242,4 +245,113 @@ TEST_CASE(
     CHECK_THAT(err, Catch::Contains("m.toml:") && Catch::Contains(c.expect1));
     CHECK_THAT(err, Catch::Contains(c.expect2));
   }
+}
+
+TEST_CASE(
+    "the quotes of an --iv-file, by strike or delta, fit the surface they were drawn from, "
+    "and bad rows "
+    "name the file, line and column",
+    "[implied_vol][surface][iv_file][issue17]") {
+  testing::TempDir dir;
+  const std::string market_text =
+      "currency = \"USD\"\nrate = 0.04\nas_of = 2026-07-31\n[assets.X]\nspot = 100.0\n"
+      "vol = 0.3\ndividend_yield = 0.02\n[assets.Y]\nspot = 20.0\nvol = 0.5\n";
+  // quotes from atm 0.42, skew -0.25, term_slope -0.08, exactly
+  const double atm = 0.42, skew = -0.25, slope = -0.08, r = 0.04, q = 0.02;
+  const auto vol_at = [&](double k_fwd, double tau) {
+    return atm * std::pow(tau / 0.25, slope) * std::exp(skew * k_fwd);
+  };
+  std::string csv = "Ticker,Expiry,Strike,Delta,Vol\n";
+  char buf[200];
+  for (int days : {10, 42, 126, 252})
+    for (double strike : {80.0, 95.0, 100.0, 110.0}) {
+      const double tau = days / 252.0, k = std::log(strike / 100) - (r - q) * tau;
+      std::snprintf(buf, sizeof buf, "X,%d,%.17g,,%.17g\n", days, strike, vol_at(k, tau));
+      csv += buf;
+    }
+  // by delta: find the vol consistent with a 25-delta put at 63 days by fixed point
+  {
+    const double tau = 63 / 252.0;
+    double vol = atm, k = 0;
+    for (int it = 0; it < 200; ++it) {
+      const double sd = vol * std::sqrt(tau);
+      const double d1 = -normal_quantile(0.25 * std::exp(q * tau));
+      k = -d1 * sd + 0.5 * sd * sd;
+      vol = vol_at(k, tau);
+    }
+    std::snprintf(buf, sizeof buf, "X,63,,-0.25,%.17g\n", vol);
+    csv += buf;
+  }
+  csv += "Y,2026-08-31,20,,0.6\n";  // one quote: the at-the-money level alone
+  Market m = load_market_text(market_text, "m.toml");
+  const std::vector<IvFit> fits = apply_iv_file(dir.write("iv.csv", csv), m);
+  REQUIRE(fits.size() == 2);
+  const ImpliedVolSurface& s = m.assets[0].implied_vol;
+  REQUIRE(s.given);
+  CHECK(s.atm == Approx(atm).epsilon(1e-9));
+  CHECK(s.skew == Approx(skew).epsilon(1e-9));
+  CHECK(s.term_slope == Approx(slope).epsilon(1e-9));
+  CHECK(fits[0].quotes == 17);
+  CHECK(fits[0].rms_points < 1e-8);
+  const ImpliedVolSurface& y = m.assets[1].implied_vol;
+  CHECK(y.atm == Approx(0.6).epsilon(1e-12));
+  CHECK(y.skew == 0);
+  CHECK(y.term_slope == 0);
+  CHECK_THAT(iv_fit_note(fits[1], "iv.csv"),
+             Catch::Contains("Y: implied-vol surface fitted to 1 quote of iv.csv (1 expiry)"));
+
+  struct Case {
+    std::string csv, expect1, expect2;
+  };
+  const std::vector<Case> cases = {
+      {"ticker,expiry,vol\nX,10,0.3\n", "iv.csv:1: header", "no 'strike' or 'delta' column"},
+      {"ticker,expiry,strike,size\n", "iv.csv:1: header", "unknown column 'size'"},
+      {"ticker,expiry,strike,vol\nZZZ,10,100,0.3\n", "iv.csv:2: ticker", "unknown ticker 'ZZZ'"},
+      {"ticker,expiry,strike,vol\nX,10,100,-0.3\n", "iv.csv:2: vol", "(0, 5]"},
+      {"ticker,expiry,strike,vol\nX,soon,100,0.3\n", "iv.csv:2: expiry", "'soon'"},
+      {"ticker,expiry,strike,delta,vol\nX,10,100,0.3,0.3\n", "iv.csv:2: delta", "not both"},
+      {"ticker,expiry,delta,vol\nX,10,1.2,0.3\n", "iv.csv:2: delta", "(0, 1)"},
+      {"ticker,expiry,strike,vol\nX,10,100,0.3\nX,10\n", "iv.csv:3", "2 fields"},
+      {"ticker,expiry,strike,vol\nX,5,100,0.9\nX,250,100,0.05\n", "iv.csv:2: vol",
+       "calendar arbitrage"},
+  };
+  for (const Case& c : cases) {
+    Market mm = load_market_text(market_text, "m.toml");
+    std::string err;
+    try {
+      apply_iv_file(dir.write("iv.csv", c.csv), mm);
+    } catch (const InputError& e) {
+      err = e.what();
+    }
+    CAPTURE(c.csv, err);
+    CHECK_THAT(err, Catch::Contains(c.expect1));
+    CHECK_THAT(err, Catch::Contains(c.expect2));
+  }
+}
+
+TEST_CASE("run --iv-file: the fitted surfaces price the options, and the report says so",
+          "[implied_vol][iv_file][cli][issue17]") {
+  testing::TempDir dir;
+  const std::string iv = dir.write("iv.csv",
+                                   "ticker,expiry,strike,vol\nMSFT,21,480,0.30\n"
+                                   "MSFT,63,480,0.28\nMSFT,63,520,0.26\n");
+  const std::string base =
+      "run --market scenarios/market/ai_chips.toml --portfolio "
+      "scenarios/portfolio/hedged_book.toml --paths 20000 --seed 5 "
+      "--horizon 5 --backend cpu ";
+  const testing::CliResult with =
+      testing::run_chipshock(base + "--iv-file '" + iv + "' --out '" + dir.file("a") + "'");
+  REQUIRE(with.code == 0);
+  CHECK_THAT(testing::slurp_file(dir.file("a/report.md")),
+             Catch::Contains("MSFT: implied-vol surface fitted to 3 quotes of"));
+  const testing::CliResult without = testing::run_chipshock(base + "--out '" + dir.file("b") + "'");
+  REQUIRE(without.code == 0);
+  // the short MSFT call (no implied_vol of its own) is worth less at the quotes' ~26% than at
+  // MSFT's realised vol: the book's value differs
+  CHECK(testing::slurp_file(dir.file("a/report.json")) !=
+        testing::slurp_file(dir.file("b/report.json")));
+  const testing::CliResult bad = testing::run_chipshock(base + "--iv-file '" + dir.path().string() +
+                                                        "' --out '" + dir.file("c") + "'");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("not a regular file"));
 }

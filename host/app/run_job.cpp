@@ -183,8 +183,10 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     } else {
       res = runs.run(index, name, model, settings, report_progress, tap, sink);
     }
-    if (index == 0 && world.is_root() && model.book().n_expiring > 0)
-      res.notes.push_back(expiry_note(model.book()));
+    if (index == 0 && world.is_root()) {
+      for (const std::string& n : p.market_notes) res.notes.push_back(n);
+      if (model.book().n_expiring > 0) res.notes.push_back(expiry_note(model.book()));
+    }
     return res;
   };
   for (std::size_t k = 0; k < names.size(); ++k) {

@@ -48,6 +48,7 @@ struct RunOptions {
   bool target_rel_error_given = false;  // the option was given (then 0 is refused, not "off")
   std::string max_paths = "0";  // --max-paths: cap of a run to a target error (0 = 64 x --paths)
   std::string what_if;          // --what-if FILE: positions to add (negative: reduce)
+  std::string iv_file;          // --iv-file FILE: implied-vol quotes, fitted to surfaces
   std::string repair_correlation;  // --repair-correlation higham: repair a matrix not PD
   // --stressed FILE: a market from `calibrate --stressed`; the baseline is run again under it
   // and reported beside the current one (scenario "stressed").

@@ -15,11 +15,12 @@
 #include "host/analytics/path_risk.hpp"
 #include "host/app/arg_parsing.hpp"
 #include "host/calibration/correlation_repair.hpp"
+#include "host/config/iv_quotes.hpp"
+#include "host/files/durable_file.hpp"
+#include "host/files/free_space.hpp"
 #include "host/history/historical_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/parallel/mpi_world.hpp"
-#include "host/files/durable_file.hpp"
-#include "host/files/free_space.hpp"
 #include "host/report/format.hpp"
 #include "host/report/report_files.hpp"
 #include "host/scenario/scenario_library.hpp"
@@ -150,10 +151,12 @@ void prepare_checkpoint(const RunOptions& o, const MpiWorld& world, PreparedRun&
   for (const Scenario& sc : p.scenarios) names.push_back(sc.name);
   c.settings["scenarios"] = names;
   c.settings["stressed"] = o.stressed;
+  c.settings["iv_file"] = o.iv_file;
   c.inputs = nlohmann::json::array({input_fingerprint(o.market), input_fingerprint(o.portfolio)});
   for (const Scenario& sc : p.scenarios) c.inputs.push_back(input_fingerprint(sc.file));
   if (!o.what_if.empty()) c.inputs.push_back(input_fingerprint(o.what_if));
   if (!o.stressed.empty()) c.inputs.push_back(input_fingerprint(o.stressed));
+  if (!o.iv_file.empty()) c.inputs.push_back(input_fingerprint(o.iv_file));
   c.rank = world.rank();
   c.ranks = world.size();
   p.checkpoint_file = checkpoint_path(o.checkpoint, world.rank(), world.size());
@@ -266,6 +269,9 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   p.market = market_text != nullptr ? load_market_text(*market_text, o.market, as_given)
                                     : load_market(o.market, as_given);
   if (!as_given) repair_market_correlation(p.market, o.repair_correlation);
+  if (!o.iv_file.empty())
+    for (const IvFit& f : apply_iv_file(o.iv_file, p.market))
+      p.market_notes.push_back(iv_fit_note(f, o.iv_file));
   // The book: one --portfolio file, or several combined under one top.
   const auto book_of = [&](const Market& m) {
     if (o.more_portfolios.empty()) return portfolio_of(o.portfolio, m);

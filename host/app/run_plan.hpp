@@ -54,6 +54,7 @@ struct PreparedRun {
   bool resuming = false;             // --resume: the checkpoint holds runs to continue
   RunCheckpoint checkpoint;          // what it holds (resumed) or will hold (settings and inputs)
   std::vector<std::string> notices;  // lines for the user (e.g. why auto runs on the CPU)
+  std::vector<std::string> market_notes;  // the baseline's report notes on the market (--iv-file)
 };
 
 // Every rule between options, in one place; throws InputError (exit 2) naming the option.

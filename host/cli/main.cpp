@@ -265,6 +265,11 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
                   "TOML file of [[positions]] to add (negative quantity reduces): reports the "
                   "change in VaR and ES with the same random numbers")
       ->type_name("FILE");
+  run->add_option("--iv-file", o.iv_file,
+                  "CSV of implied-vol quotes (ticker,expiry,strike or delta,vol): each ticker's "
+                  "are fitted to its implied-vol surface, which options without their own "
+                  "implied_vol price off")
+      ->type_name("FILE");
   run->add_option("--checkpoint", o.checkpoint,
                   "Save progress to FILE after every batch and at every convergence stop "
                   "(temp file, fsync, rename, fsync of the folder); refused if FILE exists "

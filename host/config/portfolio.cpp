@@ -379,19 +379,8 @@ Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
 Portfolio load_portfolio(const std::string& path, const Market& market) {
   const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".csv" || ext == ".CSV") {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-      throw InputError(path, 0, "", "cannot open file: no such file");
-    if (!std::filesystem::is_regular_file(path, ec))
-      throw InputError(path, 0, "", "cannot open file: not a regular file");
-    if (std::filesystem::file_size(path, ec) > (std::uintmax_t{64} << 20))
-      throw InputError(path, 0, "", "larger than 64 MiB: not a positions table");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, "", "cannot open file (permission denied)");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) throw InputError(path, 0, "", "cannot read file");
-    return load_portfolio_csv(buf.str(), path, market);
+    return load_portfolio_csv(read_input_file(path, std::uintmax_t{64} << 20, "a positions table"),
+                              path, market);
   }
   return portfolio_from_toml(parse_toml_file(path), path, market);
 }

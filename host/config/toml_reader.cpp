@@ -163,11 +163,15 @@ toml::table parse_toml_file(const std::string& path) {
   return parse_toml_text(read_input_file(path), path);
 }
 
-std::string read_input_file(const std::string& path) {
+std::string read_input_file(const std::string& path, std::uintmax_t max_bytes,
+                            const std::string& what) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError(path, 0, "", "cannot open file: no such file");
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError(path, 0, "", "cannot open file: not a regular file");
+  if (max_bytes > 0 && std::filesystem::file_size(path, ec) > max_bytes)
+    throw InputError(path, 0, "",
+                     "larger than " + std::to_string(max_bytes >> 20) + " MiB: not " + what);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file (permission denied)");
   std::stringstream buf;

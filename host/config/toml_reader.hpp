@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -72,7 +73,9 @@ toml::table parse_toml_file(const std::string& path);
 
 // An input file's bytes; InputError naming it when it is missing, not a regular file (a FIFO,
 // device or folder) or unreadable.
-std::string read_input_file(const std::string& path);
+// max_bytes > 0: a larger file is refused as not being `what` (e.g. "a positions table").
+std::string read_input_file(const std::string& path, std::uintmax_t max_bytes = 0,
+                            const std::string& what = "");
 
 // Parses TOML text; `name` stands for the file in error messages.
 toml::table parse_toml_text(const std::string& text, const std::string& name);
