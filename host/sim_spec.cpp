@@ -97,13 +97,12 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
         std::ostringstream what;
         what << "gives positions[" << k << "] (strike " << p.strike << ", " << p.expiry_days
              << " days) an implied vol above 1000%";
-        throw InputError(market.file, a.implied_vol.line, "assets." + a.ticker + ".implied_vol",
-                         what.str(),
+        throw InputError(a.implied_vol.file, a.implied_vol.line, a.implied_vol.field, what.str(),
                          "check the surface's skew, or give the position its own implied_vol");
       }
       line.vol0 = vol0;
       o.implied_vol = vol_h;
-      if (!scenario.iv_scale.empty()) {
+      if (!scenario.iv_scale.empty() && tau_h > 0) {  // a settled option has no vol there
         const std::size_t si = static_cast<std::size_t>(i);
         o.implied_vol = std::fma(vol_h, scenario.iv_scale[si], scenario.iv_add[si]);
         if (!(o.implied_vol > 0.0 && o.implied_vol <= 10.0)) {
@@ -118,6 +117,14 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       }
       o.tau_at_horizon = tau_h;
       o.dividend_yield = a.dividend_yield;
+      o.vol_beta = surface && tau_h > 0 ? a.implied_vol.spot_beta : 0.0;
+      if (o.vol_beta != 0.0 && p.american)
+        throw InputError(market.file, a.implied_vol.beta_line,
+                         "assets." + a.ticker + ".implied_vol.spot_beta",
+                         "an American option on " + a.ticker + " (positions[" + std::to_string(k) +
+                             "]) revalues from one exercise curve per run, at one implied vol: "
+                             "its vol cannot move with the path's spot",
+                         "give the position its own implied_vol, or drop spot_beta");
       line.option = static_cast<int>(options_.size());
       if (p.american) {
         // the curve at the horizon for the kernels, today's for the value today
@@ -157,7 +164,8 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
         expiring_.push_back(e);
         if (expiring_.size() > static_cast<std::size_t>(kMaxExpiring))
           throw InputError(portfolio.file, p.expiry_line,
-                           "positions[" + std::to_string(k) + "].expiry",
+                           "positions[" + std::to_string(k) + "]." +
+                               (p.expiry_date.empty() ? "expiry_days" : "expiry"),
                            "more than " + std::to_string(kMaxExpiring) +
                                " options of the book expire inside the " +
                                std::to_string(settings.horizon_days) + "-day horizon",
@@ -309,7 +317,9 @@ void throw_expiring_option(const Portfolio& portfolio, int option, const std::st
   for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
     const Position& p = portfolio.positions[k];
     if (p.type == PositionType::kEquity || seen++ != option) continue;
-    throw InputError(portfolio.file, p.expiry_line, "positions[" + std::to_string(k) + "].expiry",
+    throw InputError(portfolio.file, p.expiry_line,
+                     "positions[" + std::to_string(k) + "]." +
+                         (p.expiry_date.empty() ? "expiry_days" : "expiry"),
                      who + ": the " + position_type_name(p.type) + " on " + p.ticker +
                          " expires after " + std::to_string(p.expiry_days) + " trading days; " +
                          what,

@@ -62,10 +62,13 @@ CHIPSHOCK_HD inline double american_value(const AmericanCurve& c, double s) {
 
 // An option's value per unit at spot s at the horizon: the Black-Scholes price, or its American
 // curve (b.american[o.american]) when o.american >= 0.
+// A European option's implied vol moves with the spot by its vol_beta (host/config/market.hpp's
+// surface; 0 for an American option).
 CHIPSHOCK_HD inline double option_value(const BookView& b, const OptionView& o, double s) {
   if (o.american >= 0) return american_value(b.american[o.american], s);
-  return black_scholes(o.kind, s, o.strike, o.tau_at_horizon, b.rate, o.implied_vol,
-                       o.dividend_yield);
+  const double vol =
+      o.vol_beta == 0.0 ? o.implied_vol : o.implied_vol * pow(s / b.spot0[o.asset], o.vol_beta);
+  return black_scholes(o.kind, s, o.strike, o.tau_at_horizon, b.rate, vol, o.dividend_yield);
 }
 
 }  // namespace chipshock

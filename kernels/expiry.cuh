@@ -11,7 +11,8 @@
 //   once a day: the holder exercises at the close.
 // A settlement of payoff P on day d (0-based; the close of day d is (d + 1) / 252 years from
 // today) is worth P e^(r (H - d - 1) / 252) at the horizon of H days: exactly P when d + 1 = H,
-// so an option expiring on the horizon's day is valued as it was before it expired inside it.
+// so a European option expiring on the horizon's day is valued as before (an American one may
+// be exercised on an earlier day).
 //
 // The per-path state is one Settlement per expiring option (at most kMaxExpiring a book, so that
 // a GPU thread holds them): SettleDays, an observer of the path function's days

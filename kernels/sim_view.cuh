@@ -103,6 +103,9 @@ struct OptionView {
   double implied_vol;
   double tau_at_horizon;  // years to expiry left at the horizon; <= 0 means expired: intrinsic
   double dividend_yield;  // the asset's continuous dividend yield (market.toml), in pricing
+  // The implied vol's spot beta (a European option priced off its asset's surface): at spot s
+  // the option revalues at implied_vol * (s / s0)^vol_beta, s0 today's spot; 0: implied_vol
+  double vol_beta;
   int american = -1;      // index into BookView::american (style = "american"); -1: European
   // index into BookView::expiring when the option expires inside the horizon (expiry.cuh): its
   // value at the horizon is then its settlement, not a price; -1 otherwise

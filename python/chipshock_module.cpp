@@ -198,6 +198,7 @@ RunOptions run_options(const py::dict& d) {
   o.target_rel_error = get<double>(d, "target_rel_error", 0.0);
   o.repair_correlation = get<std::string>(d, "repair_correlation", "");
   o.stressed = get<std::string>(d, "stressed", "");
+  o.iv_file = get<std::string>(d, "iv_file", "");
   o.max_paths = get<std::string>(d, "max_paths", o.max_paths);
   o.out_dir = get<std::string>(d, "out", "");
   o.texts = get<std::map<std::string, std::string>>(d, "texts", {});

@@ -218,7 +218,7 @@ TEST_CASE("bad portfolio files name the file, the line and the field", "[config]
             std::to_string(100 + k) + "\nexpiry_days = 5\n";
   const std::string err = portfolio_error(many, 30);
   CHECK_THAT(err, Contains("p.toml:" + std::to_string(11 + 6 * (kMaxExpiring - 1) + 6) +
-                           ": positions[" + std::to_string(kMaxExpiring + 1) + "].expiry"));
+                           ": positions[" + std::to_string(kMaxExpiring + 1) + "].expiry_days"));
   CHECK_THAT(err, Contains("more than 64 options of the book expire inside the 30-day horizon"));
   CHECK(portfolio_error(many, 4).empty());  // none expires inside 4 days
 }

@@ -266,8 +266,9 @@ style = "american"
         testing::run_chipshock(run + "--horizon 10 --replay-window 2025-01-21:2025-01-31 --out '" +
                                dir.file("replay") + "'");
     CHECK(r.code == 2);
-    CHECK_THAT(r.err, Catch::Contains("p.toml:11: positions[1].expiry: --replay-window: the put "
-                                      "on NVDA expires after 3 trading days"));
+    CHECK_THAT(r.err,
+               Catch::Contains("p.toml:11: positions[1].expiry_days: --replay-window: the put "
+                               "on NVDA expires after 3 trading days"));
   }
   {
     const std::string tree = dir.write("tree.toml", R"(name = "firm"
@@ -292,7 +293,7 @@ book = "desk B"
                                "' --paths 2000 --horizon 10 --out '" + dir.file("tree") + "'");
     CHECK(r.code == 2);
     CHECK_THAT(r.err,
-               Catch::Contains("positions[1].expiry: --horizon: the put on NVDA expires "
+               Catch::Contains("positions[1].expiry_days: --horizon: the put on NVDA expires "
                                "after 3 trading days; a book hierarchy does not yet settle"));
   }
 }

@@ -312,7 +312,7 @@ TEST_CASE(
       {"ticker,expiry,strike,delta,vol\nX,10,100,0.3,0.3\n", "iv.csv:2: delta", "not both"},
       {"ticker,expiry,delta,vol\nX,10,1.2,0.3\n", "iv.csv:2: delta", "(0, 1)"},
       {"ticker,expiry,strike,vol\nX,10,100,0.3\nX,10\n", "iv.csv:3", "2 fields"},
-      {"ticker,expiry,strike,vol\nX,5,100,0.9\nX,250,100,0.05\n", "iv.csv:2: vol",
+      {"ticker,expiry,strike,vol\nX,5,100,0.9\nX,250,100,0.05\nX,250,110,0.05\n", "iv.csv:2: vol",
        "calendar arbitrage"},
   };
   for (const Case& c : cases) {
@@ -354,4 +354,91 @@ TEST_CASE("run --iv-file: the fitted surfaces price the options, and the report 
                                                         "' --out '" + dir.file("c") + "'");
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("not a regular file"));
+}
+
+TEST_CASE(
+    "a surface's spot beta: after a 10% fall the implied vol is the surface's times "
+    "0.9^beta, path by path",
+    "[implied_vol][surface][issue17]") {
+  testing::TempDir dir;
+  const std::string market =
+      "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.000001\n"
+      "implied_vol = { atm = 0.4, spot_beta = -1.5 }\n";
+  const Book b(market,
+               "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"call\"\n"
+               "quantity = 10\nstrike = 100\nexpiry_days = 63\n");
+  const Scenario s = scenario(dir, "[[jumps]]\nday = 1\nreturns = { X = -0.10 }\n");
+  const int h = 5;
+  const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1}, apply_scenario(s, b.market, h));
+  REQUIRE(spec.book().options[0].vol_beta == -1.5);
+  const double r = 0.03, tau0 = 63 / 252.0, tau_h = (63 - h) / 252.0;
+  const double c0 = black_scholes(OptionKind::kCall, 100, 100, tau0, r, 0.4);
+  for (std::uint64_t path = 0; path < 50; ++path) {
+    const double s_h = 100 * std::exp(static_cast<double>(reference_log_returns(spec, 8, path)[0]));
+    CHECK(s_h == Approx(90).epsilon(1e-4));
+    const double vol = 0.4 * std::pow(s_h / 100, -1.5);  // about 0.468
+    CHECK(reference_path_loss(spec, 8, path) ==
+          Approx(10 * (c0 - black_scholes(OptionKind::kCall, s_h, 100, tau_h, r, vol)))
+              .epsilon(1e-12));
+  }
+  // An American option's curve is solved at one vol: refused, naming the surface's spot_beta.
+  const Book am(market,
+                "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"put\"\n"
+                "quantity = 10\nstrike = 100\nexpiry_days = 63\nstyle = \"american\"\n");
+  std::string err;
+  try {
+    SimSpec(am.market, am.portfolio, SimSettings{h, 1});
+  } catch (const InputError& e) {
+    err = e.what();
+  }
+  CHECK_THAT(err, Catch::Contains("m.toml:6: assets.X.implied_vol.spot_beta") &&
+                      Catch::Contains("cannot move with the path's spot"));
+}
+
+TEST_CASE(
+    "review mends: an --iv-file surface's errors name the quotes' file; a settled option "
+    "ignores a scenario's vol move; quotes that cannot fix the surface are refused",
+    "[implied_vol][iv_file][errors][issue17]") {
+  testing::TempDir dir;
+  const std::string market_text =
+      "currency = \"USD\"\nrate = 0.04\n[assets.X]\nspot = 100.0\nvol = 0.3\n";
+  {
+    // a steep fitted skew (-1.7) puts a put struck at 1 far above 1000% of vol
+    Market m = load_market_text(market_text, "m.toml");
+    apply_iv_file(dir.write("q.csv", "ticker,expiry,strike,vol\nX,63,100,0.5\nX,63,150,0.25\n"), m);
+    const Portfolio p =
+        load_portfolio(dir.write("p.toml",
+                                 "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"put\"\n"
+                                 "quantity = 1\nstrike = 1\nexpiry_days = 63\n"),
+                       m);
+    std::string err;
+    try {
+      SimSpec(m, p, SimSettings{1, 1});
+    } catch (const InputError& e) {
+      err = e.what();
+    }
+    CHECK_THAT(
+        err, Catch::Contains("q.csv:2: vol: gives positions[0]") && Catch::Contains("above 1000%"));
+  }
+  {
+    const Book b(market_text,
+                 "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"call\"\n"
+                 "quantity = 1\nstrike = 100\nexpiry_days = 2\n");
+    const Scenario s = scenario(dir,
+                                "[[implied_vols]]\nday = 3\nunit = \"points\"\n"
+                                "tickers = { X = -40 }\n");
+    CHECK_NOTHROW(
+        SimSpec(b.market, b.portfolio, SimSettings{5, 1}, apply_scenario(s, b.market, 5)));
+  }
+  {
+    Market m = load_market_text(market_text, "m.toml");
+    std::string err;
+    try {
+      apply_iv_file(dir.write("q.csv", "ticker,expiry,strike,vol\nX,21,90,0.5\nX,63,110,0.4\n"), m);
+    } catch (const InputError& e) {
+      err = e.what();
+    }
+    CHECK_THAT(err, Catch::Contains("q.csv:2: vol: the 2 quotes of X (from line 2) do not "
+                                    "determine the surface's 3 parameters"));
+  }
 }

@@ -166,7 +166,7 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
     std::set<double> taus, ks;
     for (const Quote& q : qs) {
       taus.insert(q.tau);
-      ks.insert(std::round(q.k * 1e6));
+      ks.insert(std::round(q.k * 100));  // levels 0.01 of log-moneyness apart, not the drift
     }
     f.expiries = static_cast<int>(taus.size());
     f.fitted_term = taus.size() >= 2;
@@ -184,11 +184,22 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
       if (f.fitted_skew) x(row, c++) = qs[r].k;
       y(row) = std::log(qs[r].vol);
     }
-    const Eigen::VectorXd beta = x.colPivHouseholderQr().solve(y);
+    const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(x);
+    if (qr.rank() < cols) {
+      std::ostringstream m;
+      m << "the " << qs.size() << " quotes of " << ticker << " (from line " << qs.front().line
+        << ") do not determine the surface's " << cols << " parameters (level"
+        << (f.fitted_term ? ", term slope" : "") << (f.fitted_skew ? ", skew" : "") << ")";
+      throw InputError(path, qs.front().line, "vol", m.str(),
+                       "quote more strikes at each expiry, or one expiry only");
+    }
+    const Eigen::VectorXd beta = qr.solve(y);
     int c = 0;
     ImpliedVolSurface& s = f.surface;
     s.given = true;
     s.line = qs.front().line;
+    s.file = path;
+    s.field = "vol";
     s.atm = std::exp(beta(c++));
     s.term_slope = f.fitted_term ? beta(c++) : 0.0;
     s.skew = f.fitted_skew ? beta(c++) : 0.0;
@@ -214,7 +225,11 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
       f.worst_points = std::max(f.worst_points, std::fabs(e));
     }
     f.rms_points = std::sqrt(sum2 / static_cast<double>(qs.size()));
-    market.assets[static_cast<std::size_t>(market.index_of(ticker))].implied_vol = s;
+    ImpliedVolSurface& given =
+        market.assets[static_cast<std::size_t>(market.index_of(ticker))].implied_vol;
+    s.spot_beta = given.spot_beta;  // the market's dynamics stay: the quotes give today's level
+    s.beta_line = given.beta_line;
+    given = s;
     fits.push_back(f);
   }
   return fits;

@@ -13,14 +13,23 @@ namespace chipshock {
 // F = S e^((r - q) tau) and tau years to expiry,
 //   vol(k, tau) = atm (tau / 0.25)^term_slope exp(skew k),
 // the at-the-money vol at three months `atm`, its power-law term structure, and a skew in
-// log-moneyness the same at every maturity. Positive everywhere; its total variance vol^2 tau
-// grows with tau at every k when term_slope > -0.5 (no calendar arbitrage), which load_market
-// requires and checks on a grid (k in [-1.5, 1.5], one day to five years). Options without their
-// own implied_vol price off it (host/sim_spec.cpp).
+// log-moneyness the same at every maturity. Positive everywhere; at fixed k its total variance
+// vol^2 tau grows as tau^(1 + 2 term_slope), so term_slope > -0.5, which load_market requires, is
+// exactly no calendar arbitrage. Options without their own implied_vol price off it
+// (host/sim_spec.cpp).
 struct ImpliedVolSurface {
   bool given = false;
   double atm = 0.0, skew = 0.0, term_slope = 0.0;
+  // The surface's dynamics (optional): ln(vol at the horizon / vol today, strike held) = spot_beta
+  // x the asset's log-return over the horizon, path by path (sticky strike plus a level that
+  // moves with the spot; no vol-of-vol of its own yet). 0: the surface is held in strike.
+  double spot_beta = 0.0;
+  // where the surface was given, for errors: the file, line and field (a market's
+  // `assets.X.implied_vol`, or an --iv-file's first quote of the ticker), and where its
+  // spot_beta was (always the market's)
+  std::string file, field;
   long line = 0;
+  long beta_line = 0;
 };
 
 // The surface's vol for strike K at spot s, tau > 0 years, rate and yield continuously

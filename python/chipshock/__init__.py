@@ -64,7 +64,7 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
         seed=0, confidence=(0.95, 0.975, 0.99), backend="auto", threads=0,
         rng="philox", antithetic=False, importance_sampling=False, components=True,
         stop_loss=None, what_if=None, target_rel_error=None, keep_losses=False,
-        out=None, progress=None, repair_correlation=None, stressed=None):
+        out=None, progress=None, repair_correlation=None, stressed=None, iv_file=None):
     """Simulate the book under the baseline model and each scenario; VaR, ES and the rest.
 
     Arguments mirror ``chipshock run``'s options:
@@ -88,7 +88,9 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
             definite by the nearest one (report["model"]["correlation_repair"] says how far it
             moved); None refuses such a matrix;
         stressed: a market from `chipshock calibrate --stressed` (path or dict): the book is run
-            again under it, reported as the scenario "stressed" right after the baseline.
+            again under it, reported as the scenario "stressed" right after the baseline;
+        iv_file: a CSV of implied-vol quotes (ticker, expiry, strike or delta, vol), fitted per
+            ticker to the market's implied-vol surface for the run (the CLI's --iv-file).
 
     The GIL is released while paths run; Ctrl-C stops the run within a second and writes no
     file. Raises InputError for bad input, GpuUnavailable when backend "gpu" or "both" cannot
@@ -146,6 +148,8 @@ def run(market, portfolio, scenarios=(), paths=1_000_000, horizon=1, steps_per_d
         options["repair_correlation"] = str(repair_correlation)
     if stressed is not None:
         options["stressed"] = _path_or_text(stressed, "stressed", texts)
+    if iv_file is not None:
+        options["iv_file"] = _os.fspath(iv_file)
     options["texts"] = texts
     if progress is not None and not callable(progress):
         raise TypeError("progress: expected a callable progress(stage, done, total)")

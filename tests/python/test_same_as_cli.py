@@ -191,3 +191,16 @@ def test_books_equal_cli():
     assert both.report["books"]["top"] == "all books"
     assert [n["name"] for n in both.report["books"]["nodes"]][1:] == [
         "AI hardware long book", "Hedged AI book"]
+
+
+def test_iv_file_equals_cli(tmp_path):
+    """run(iv_file=PATH) is the CLI's --iv-file: the fitted surface prices the options alike."""
+    quotes = tmp_path / "iv.csv"
+    quotes.write_text("ticker,expiry,strike,vol\nMSFT,21,480,0.30\nMSFT,63,480,0.28\n"
+                      "MSFT,63,520,0.26\n")
+    r = chipshock.run(MARKET, HEDGED, iv_file=str(quotes), **BASE)
+    want = cli_report(["--market", MARKET, "--portfolio", HEDGED, *BASE_ARGS,
+                       "--iv-file", str(quotes)])
+    assert without_timing(r.report) == without_timing(want)
+    assert any("MSFT: implied-vol surface fitted to 3 quotes" in n
+               for n in r.report["scenarios"][0]["notes"])
