@@ -2,7 +2,7 @@
 // market, the option book (calls, puts, a short), and a scenario with a fixed jump with
 // recovery, a random event (probability, day window, Student-t size), a normal-size jump and a
 // regime (vol scale, correlation stress, drift); options that expire inside horizons of 6 days
-// or more. Also a 5-asset market, which the GPU pads.
+// or more; an implied-vol surface with a spot beta. Also a 5-asset market, which the GPU pads.
 #pragma once
 
 #include <cmath>
@@ -141,8 +141,23 @@ inline void add_expiring_options(Portfolio& portfolio) {
   portfolio.positions.push_back(put);
 }
 
-// The Student-t sample market and the hedged book (with add_american_options and
-// add_expiring_options), with the
+// An implied-vol surface with a spot beta on MSFT (host/config/market.hpp): the hedged book's short
+// MSFT call, which has no implied_vol of its own, revalues at a vol that moves with each path's
+// spot (kernels/american.cuh's option_value).
+inline void add_vol_surface(Market& market) {
+  ImpliedVolSurface& s =
+      market.assets[static_cast<std::size_t>(market.index_of("MSFT"))].implied_vol;
+  s.given = true;
+  s.atm = 0.3;
+  s.skew = -0.12;
+  s.term_slope = -0.05;
+  s.spot_beta = -1.4;
+  s.file = market.file;
+  s.field = "assets.MSFT.implied_vol";
+}
+
+// The Student-t sample market and the hedged book (with add_american_options,
+// add_expiring_options and add_vol_surface), with the
 // all-features scenario when `scenario` (horizon of at least 6 days so that every primitive acts);
 // `rng` the diffusion's generator.
 inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_day,
@@ -151,6 +166,7 @@ inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_d
   t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
   add_american_options(t.market, t.portfolio);
   add_expiring_options(t.portfolio);
+  add_vol_surface(t.market);
   SimSettings sim{horizon, steps_per_day};
   sim.rng = rng;
   if (scenario) {

@@ -159,7 +159,9 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
   if (quotes.empty()) throw InputError(path, 0, "", "no quotes");
 
   std::vector<IvFit> fits;
-  for (const auto& [ticker, qs] : quotes) {
+  for (const auto& entry : quotes) {
+    const std::string& ticker = entry.first;  // named, not bound: the lambda below captures them
+    const std::vector<Quote>& qs = entry.second;
     IvFit f;
     f.ticker = ticker;
     f.quotes = static_cast<int>(qs.size());
