@@ -325,7 +325,7 @@ void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
   for (int l = 0; l < valid; ++l) {
     double value = v[l];
     const double* s = spot + l * n_assets;
-    const Settlement* settled_l = settled + l * kMaxExpiring;
+    const Settlement* settled_l = settled != nullptr ? settled + l * kMaxExpiring : nullptr;
     for (int k = 0; k < b.n_options; ++k) {
       const OptionView& o = b.options[k];
       value = fma(o.quantity, horizon_option_value(b, o, s[o.asset], settled_l), value);
