@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "host/config/portfolio.hpp"
 #include "host/config/toml_reader.hpp"
 #include "host/config/trading_calendar.hpp"
 #include "host/input_error.hpp"
@@ -25,21 +26,6 @@ struct Quote {
   long line = 0;
   double tau = 0, k = 0, vol = 0;  // years, ln(K / F), implied vol
 };
-
-std::vector<std::string> fields_of(const std::string& line) {
-  std::vector<std::string> out(1);
-  for (char c : line) {
-    if (c == ',')
-      out.emplace_back();
-    else
-      out.back() += c;
-  }
-  for (std::string& f : out) {
-    const std::size_t a = f.find_first_not_of(" \t\""), b = f.find_last_not_of(" \t\"");
-    f = a == std::string::npos ? "" : f.substr(a, b - a + 1);
-  }
-  return out;
-}
 
 double number_of(const std::string& v, const std::string& file, long line,
                  const std::string& column) {
@@ -89,7 +75,7 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
     ++n;
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (text.find_first_not_of(" \t,") == std::string::npos || text[0] == '#') continue;
-    const std::vector<std::string> fields = fields_of(text);
+    const std::vector<std::string> fields = csv_fields(text);
     if (header.empty()) {
       for (std::string f : fields) {
         std::transform(f.begin(), f.end(), f.begin(),

@@ -234,6 +234,13 @@ Portfolio portfolio_from_toml(const toml::table& root, const std::string& path,
   return pf;
 }
 
+bool is_whole_number(const std::string& s) {
+  return !s.empty() && s.size() < 10 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
 // One CSV line's fields (double quotes around a field allow commas; "" is a quote).
 std::vector<std::string> csv_fields(const std::string& line) {
   std::vector<std::string> out(1);
@@ -263,13 +270,6 @@ std::vector<std::string> csv_fields(const std::string& line) {
   }
   return out;
 }
-
-bool is_whole_number(const std::string& s) {
-  return !s.empty() && s.size() < 10 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
 
 Portfolio load_portfolio_csv(const std::string& text, const std::string& name,
                              const Market& market) {

@@ -47,6 +47,11 @@ struct Portfolio {
 // Parses and validates against the market (tickers must exist there); throws InputError. A
 // path ending in .csv is a positions table (load_portfolio_csv), anything else TOML.
 Portfolio load_portfolio(const std::string& path, const Market& market);
+
+// One CSV line's fields, blanks around each trimmed: double quotes around a field allow commas,
+// "" inside them is a quote (the positions table and --iv-file's quotes).
+std::vector<std::string> csv_fields(const std::string& line);
+
 // A positions table as a broker's or PMS's export gives it: CSV with a header naming some of
 // ticker, quantity, type, strike, expiry, style, implied_vol, book (ticker and quantity required;
 // any order; '#' comment lines; fields may be double-quoted). One position a row, empty cells
