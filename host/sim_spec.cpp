@@ -56,6 +56,30 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
   // gross exposure that scales the loss sums (it would coarsen them: issue 16).
   gross_ = 0.0;
   std::vector<bool> held(n, false);
+  // The implied-vol factors (kernels/vol_factors.cuh): whatever the horizon, so that the runs cut
+  // at each day index them as the full run does.
+  std::vector<int> vol_factor_of(static_cast<std::size_t>(n), -1);
+  for (int i = 0; i < n; ++i) {
+    const ImpliedVolSurface& v = market.assets[static_cast<std::size_t>(i)].implied_vol;
+    if (!v.given || !(v.vol_of_vol > 0)) continue;
+    bool priced = false;
+    for (const Position& p : portfolio.positions)
+      priced = priced || (p.type != PositionType::kEquity && !(p.implied_vol > 0) &&
+                          p.ticker == market.assets[static_cast<std::size_t>(i)].ticker);
+    if (!priced) continue;
+    if (vol_factors_.size() == static_cast<std::size_t>(kMaxVolFactors))
+      throw InputError(
+          market.file, v.vol_of_vol_line,
+          "assets." + market.assets[static_cast<std::size_t>(i)].ticker + ".implied_vol.vol_of_vol",
+          "more than " + std::to_string(kMaxVolFactors) +
+              " assets of the book have an implied vol-of-vol",
+          "give vol_of_vol to the book's main underlyings only");
+    vol_factor_of[static_cast<std::size_t>(i)] = static_cast<int>(vol_factors_.size());
+    vol_factors_.push_back(
+        VolFactorView{i, v.vol_of_vol * std::sqrt(1.0 / static_cast<double>(kTradingDaysPerYear))});
+  }
+  vol_common_ = std::sqrt(market.implied_vol_correlation);
+  vol_own_ = std::sqrt(1.0 - market.implied_vol_correlation);
   const double horizon_years = settings.horizon_days / static_cast<double>(kTradingDaysPerYear);
   for (std::size_t k = 0; k < portfolio.positions.size(); ++k) {
     const Position& p = portfolio.positions[k];
@@ -118,13 +142,18 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.tau_at_horizon = tau_h;
       o.dividend_yield = a.dividend_yield;
       o.vol_beta = surface && tau_h > 0 ? a.implied_vol.spot_beta : 0.0;
-      if (o.vol_beta != 0.0 && p.american)
-        throw InputError(market.file, a.implied_vol.beta_line,
-                         "assets." + a.ticker + ".implied_vol.spot_beta",
-                         "an American option on " + a.ticker + " (positions[" + std::to_string(k) +
-                             "]) revalues from one exercise curve per run, at one implied vol: "
-                             "its vol cannot move with the path's spot",
-                         "give the position its own implied_vol, or drop spot_beta");
+      o.vol_factor = surface && tau_h > 0 ? vol_factor_of[static_cast<std::size_t>(i)] : -1;
+      if ((o.vol_beta != 0.0 || o.vol_factor >= 0) && p.american) {
+        const bool beta = o.vol_beta != 0.0;
+        throw InputError(
+            market.file, beta ? a.implied_vol.beta_line : a.implied_vol.vol_of_vol_line,
+            "assets." + a.ticker + ".implied_vol." + (beta ? "spot_beta" : "vol_of_vol"),
+            "an American option on " + a.ticker + " (positions[" + std::to_string(k) +
+                "]) revalues from one exercise curve per run, at one implied vol: "
+                "its vol cannot move along the path",
+            std::string("give the position its own implied_vol, or drop ") +
+                (beta ? "spot_beta" : "vol_of_vol"));
+      }
       line.option = static_cast<int>(options_.size());
       if (p.american) {
         // the curve at the horizon for the kernels, today's for the value today
@@ -289,6 +318,10 @@ BookView SimSpec::book() const {
   b.n_exercise_spots = static_cast<int>(exercise_spot_.size());
   b.exercise_spot = exercise_spot_.empty() ? nullptr : exercise_spot_.data();
   b.horizon_days = settings_.horizon_days;
+  b.n_vol_factors = static_cast<int>(vol_factors_.size());
+  b.vol_factors = vol_factors_.empty() ? nullptr : vol_factors_.data();
+  b.vol_common = vol_common_;
+  b.vol_own = vol_own_;
   b.rate = rate_;
   // The loss is formed from the positions alone (cash cancels exactly): with cash in both terms
   // a large cash balance would round every loss to its own ulp.

@@ -13,6 +13,7 @@
 #include "kernels/american.cuh"
 #include "kernels/expiry.cuh"
 #include "kernels/sim_view.cuh"
+#include "kernels/vol_factors.cuh"
 
 namespace chipshock {
 
@@ -108,6 +109,10 @@ class SimSpec {
   std::vector<AmericanCurve> american_;  // the American options' curves at the horizon
   std::vector<ExpiryView> expiring_;     // options expiring inside the horizon, by expiry day
   std::vector<double> exercise_spot_;    // their early-exercise boundaries (ExpiryView::boundary)
+  // the implied-vol factors: the assets whose surface has a vol_of_vol and prices an option of
+  // the book, in market order (the same for every horizon, so cut runs share the indices)
+  std::vector<VolFactorView> vol_factors_;
+  double vol_common_ = 0.0, vol_own_ = 1.0;
   std::vector<PositionLine> positions_;
   double rate_ = 0.0;
   double value0_ = 0.0;

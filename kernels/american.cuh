@@ -62,12 +62,15 @@ CHIPSHOCK_HD inline double american_value(const AmericanCurve& c, double s) {
 
 // An option's value per unit at spot s at the horizon: the Black-Scholes price, or its American
 // curve (b.american[o.american]) when o.american >= 0.
-// A European option's implied vol moves with the spot by its vol_beta (host/config/market.hpp's
-// surface; 0 for an American option).
-CHIPSHOCK_HD inline double option_value(const BookView& b, const OptionView& o, double s) {
+// A European option's implied vol moves with the spot by its vol_beta and by vol_shift, its vol
+// factor's value on the path (host/config/market.hpp's surface and kernels/vol_factors.cuh; both
+// 0 for an American option).
+CHIPSHOCK_HD inline double option_value(const BookView& b, const OptionView& o, double s,
+                                        double vol_shift = 0.0) {
   if (o.american >= 0) return american_value(b.american[o.american], s);
-  const double vol =
-      o.vol_beta == 0.0 ? o.implied_vol : o.implied_vol * pow(s / b.spot0[o.asset], o.vol_beta);
+  double vol = o.implied_vol;
+  if (o.vol_beta != 0.0) vol *= pow(s / b.spot0[o.asset], o.vol_beta);
+  if (vol_shift != 0.0) vol *= exp(vol_shift);
   return black_scholes(o.kind, s, o.strike, o.tau_at_horizon, b.rate, vol, o.dividend_yield);
 }
 

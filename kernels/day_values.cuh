@@ -34,7 +34,7 @@ struct DayLosses {
   std::uint64_t stride;
   double* out;
   double* spot;  // scratch of the model's asset count
-  const Settlement* settled;  // the path's settlements (SettleDays runs first), or null
+  const Settlement* settled;  // the path's settlements (PathMarkDays runs first), or null
   CHIPSHOCK_HD void operator()(int day, const float* x) const {
     const int row = rows[day];
     if (row >= 0)
@@ -55,7 +55,7 @@ struct PathRiskDays {
   double stop_loss;
   double* spot;  // scratch
   PathRiskState* state;
-  const Settlement* settled;  // the path's settlements (SettleDays runs first), or null
+  const Settlement* settled;  // the path's settlements (PathMarkDays runs first), or null
   CHIPSHOCK_HD void operator()(int day, const float* x) const {
     const double loss = day_loss(books[day], x, spot, settled);
     PathRiskState& s = *state;

@@ -15,8 +15,9 @@
 // be exercised on an earlier day).
 //
 // The per-path state is one Settlement per expiring option (at most kMaxExpiring a book, so that
-// a GPU thread holds them): SettleDays, an observer of the path function's days
-// (path_model.cuh), fills it, and the revaluation (revalue.cuh) reads it. The observer runs
+// a GPU thread holds them), followed by the path's implied-vol factors (vol_factors.cuh):
+// PathMarkDays, an observer of the path function's days (path_model.cuh), fills it, and the
+// revaluation (revalue.cuh) reads it. The observer runs
 // before any other observer of the same day, so the day's book sees the day's settlements.
 #pragma once
 
@@ -93,19 +94,6 @@ CHIPSHOCK_HD inline void settle_at_horizon(const BookView& b, LogReturn log_retu
 CHIPSHOCK_HD inline bool fits_horizon_closes(const BookView& b, int k) {
   return b.expiring[k].day == b.horizon_days - 1 && b.expiring[k].boundary < 0;
 }
-
-// The day observer that settles a path's expiring options (the book of the run that draws the
-// path; a single path, F = float).
-struct SettleDays {
-  const BookView* book;
-  Settlement* settled;  // [book->n_expiring], start_settlements before the path's first day
-  template <class F>
-  CHIPSHOCK_HD void operator()(int day, const F* x) const {
-    const BookView& b = *book;
-    for (int k = 0; k < b.n_expiring; ++k)
-      settle_on_day(b, k, day, static_cast<double>(x[b.expiring[k].asset]), settled[k]);
-  }
-};
 
 // Two day observers, the first one first.
 template <class First, class Then>

@@ -129,7 +129,7 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
   float x[kScratch], z[kScratch], eps[kScratch];
   double spot[kScratch];
   double bridge[kSobol ? gpu_bridge_capacity(kAssets) : 1];
-  Settlement settled[kAssets == 0 ? kMaxExpiring : 1];
+  Settlement settled[kAssets == 0 ? kMaxMarks : 1];
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if constexpr (kAssets > 0) {
@@ -163,13 +163,13 @@ template <bool kSobol, class Model>
 __device__ double weighted_log_returns(const Model& m, const BookView& b, std::uint64_t seed,
                                        std::uint64_t path, float* x, float* z, float* eps,
                                        double* bridge, Settlement* settled) {
-  start_settlements(b, settled);
+  start_path_marks(b, settled);
   if constexpr (kSobol)
     return path_log_returns_weighted<SobolDiffusion<CurandSobol>>(m, seed, path, x, z, eps,
-                                                                  bridge, SettleDays{&b, settled});
+                                                                  bridge, PathMarkDays{&b, settled, seed, path, m.antithetic});
   else
     return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(
-        m, seed, path, x, z, eps, nullptr, SettleDays{&b, settled});
+        m, seed, path, x, z, eps, nullptr, PathMarkDays{&b, settled, seed, path, m.antithetic});
 }
 
 // One thread's scratch for the per-path functions on the generic layout (any asset count).
@@ -178,7 +178,7 @@ struct GenericScratch {
   float x[kMaxGpuAssets], z[kMaxGpuAssets], eps[kMaxGpuAssets];
   double spot[kMaxGpuAssets];
   double bridge[kSobol ? gpu_bridge_capacity(0) : 1];
-  Settlement settled[kMaxExpiring];
+  Settlement settled[kMaxMarks];  // settlements, then vol factors (vol_factors.cuh)
 };
 
 // Importance sampling: each path's loss and log-likelihood ratio. The generic layout (data in
@@ -238,8 +238,9 @@ __global__ void __launch_bounds__(kBlockThreads)
 template <bool kSobol, class Then>
 __device__ void day_log_returns(const ModelView& m, const BookView& run, std::uint64_t seed,
                                 std::uint64_t path, GenericScratch<kSobol>& t, Then then) {
-  start_settlements(run, t.settled);
-  const BothDayEnds<SettleDays, Then> day_end{SettleDays{&run, t.settled}, then};
+  start_path_marks(run, t.settled);
+  const BothDayEnds<PathMarkDays, Then> day_end{
+      PathMarkDays{&run, t.settled, seed, path, m.antithetic}, then};
   if constexpr (kSobol)
     path_log_returns<SobolDiffusion<CurandSobol>>(m, seed, path, t.x, t.z, t.eps, t.bridge,
                                                   day_end);
@@ -392,7 +393,7 @@ class DeviceDayBooks {
       : views_(books.size()) {
     struct Offsets {
       std::uint32_t held = 0, spot0 = 0, qty = 0, options = 0, american = 0, expiring = 0,
-                    exercise_spot = 0;
+                    exercise_spot = 0, vol_factors = 0;
     };
     const std::size_t n = static_cast<std::size_t>(n_assets);
     packing::Writer w;
@@ -407,6 +408,7 @@ class DeviceDayBooks {
       at[d].american = w.put(b.american, static_cast<std::size_t>(b.n_american));
       at[d].expiring = w.put(b.expiring, static_cast<std::size_t>(b.n_expiring));
       at[d].exercise_spot = w.put(b.exercise_spot, static_cast<std::size_t>(b.n_exercise_spots));
+      at[d].vol_factors = w.put(b.vol_factors, static_cast<std::size_t>(b.n_vol_factors));
     }
     const std::vector<unsigned char> bytes = w.take();
     bytes_ = std::make_unique<DeviceBuffer<unsigned char>>(bytes.size());
@@ -432,6 +434,10 @@ class DeviceDayBooks {
       views[d].exercise_spot =
           views[d].n_exercise_spots > 0
               ? reinterpret_cast<const double*>(base + at[d].exercise_spot)
+              : nullptr;
+      views[d].vol_factors =
+          views[d].n_vol_factors > 0
+              ? reinterpret_cast<const VolFactorView*>(base + at[d].vol_factors)
               : nullptr;
     }
     if (!views.empty())
@@ -579,9 +585,10 @@ void GpuEngine::load(const ModelView& model, const BookView& book, KernelChoice 
   Impl& s = *impl_;
   PackedSpec packed = pack_spec(model, book);
   const int padded = packed.layout.model.n_assets;
-  // a book with options expiring inside the horizon settles them in the generic kernel
+  // a book with options expiring inside the horizon or vol factors runs the generic kernel's
+  // day observer
   const bool fixed = choice == KernelChoice::kAuto && padded <= kMaxFixedAssets &&
-                     packed.bytes.size() <= kConstantBytes && book.n_expiring == 0;
+                     packed.bytes.size() <= kConstantBytes && !needs_day_marks(book);
   const int kernel_index = fixed ? padded / 4 : 0;
   s.loaded = false;
   s.sobol = model.rng == RngKind::kSobol;

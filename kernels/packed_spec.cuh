@@ -16,6 +16,7 @@
 #include "expiry.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
+#include "vol_factors.cuh"
 
 namespace chipshock {
 
@@ -28,7 +29,7 @@ struct PackedLayout {
   BookView book;
   std::uint32_t day_segment = 0, drift_dt = 0, vol_chol = 0, events = 0, event_log_jump = 0;
   std::uint32_t held_assets = 0, spot0 = 0, equity_qty = 0, options = 0, american = 0;
-  std::uint32_t expiring = 0, exercise_spot = 0;
+  std::uint32_t expiring = 0, exercise_spot = 0, vol_factors = 0;
   // --rng sobol: the bridge plan and the Sobol' tables of the dimensions the model uses
   std::uint32_t bridge_first_op = 0, bridge_ops = 0, sobol_directions = 0, sobol_scramble = 0;
   // importance sampling: each step's mean shift of the normals, padded like the assets
@@ -65,6 +66,8 @@ struct PackedLayout {
     b.expiring = b.n_expiring > 0 ? reinterpret_cast<const ExpiryView*>(base + expiring) : nullptr;
     b.exercise_spot =
         b.n_exercise_spots > 0 ? reinterpret_cast<const double*>(base + exercise_spot) : nullptr;
+    b.vol_factors =
+        b.n_vol_factors > 0 ? reinterpret_cast<const VolFactorView*>(base + vol_factors) : nullptr;
     return b;
   }
 };
@@ -144,6 +147,7 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.book.american = nullptr;
   l.book.expiring = nullptr;
   l.book.exercise_spot = nullptr;
+  l.book.vol_factors = nullptr;
   l.has_day_segment = m.day_segment != nullptr;
   l.day_segment = l.has_day_segment
                       ? w.put(m.day_segment, static_cast<std::size_t>(m.horizon_days))
@@ -159,6 +163,7 @@ inline PackedSpec pack_spec(const ModelView& m, const BookView& b) {
   l.american = w.put(b.american, static_cast<std::size_t>(b.n_american));
   l.expiring = w.put(b.expiring, static_cast<std::size_t>(b.n_expiring));
   l.exercise_spot = w.put(b.exercise_spot, static_cast<std::size_t>(b.n_exercise_spots));
+  l.vol_factors = w.put(b.vol_factors, static_cast<std::size_t>(b.n_vol_factors));
   if (m.rng == RngKind::kSobol) {  // qmc_assets stays the real count: the padding draws nothing
     const std::size_t steps = static_cast<std::size_t>(m.bridge_steps);
     const std::size_t dims = static_cast<std::size_t>(m.qmc_assets) * steps;

@@ -87,7 +87,8 @@ enum class RngStream : std::uint32_t {
   kMixing = 1,
   kEvents = 2,
   kQmcShift = 3,
-  kImportanceLabel = 4
+  kImportanceLabel = 4,
+  kImpliedVol = 5  // the implied-vol factors' shocks (vol_factors.cuh)
 };
 
 CHIPSHOCK_HD CHIPSHOCK_INLINE std::uint64_t stream_offset(RngStream s) {

@@ -6,19 +6,22 @@
 #include "expiry.cuh"
 #include "portability.cuh"
 #include "sim_view.cuh"
+#include "vol_factors.cuh"
 
 namespace chipshock {
 
 // An option's value per unit at the horizon: its settlement when it expires inside the horizon
-// (o.expiring >= 0; settled: the path's settlements, expiry.cuh), else its price at spot s.
+// (o.expiring >= 0; settled: the path's settlements and vol factors, expiry.cuh and
+// vol_factors.cuh), else its price at spot s, at the vol its factor moved it to.
 CHIPSHOCK_HD inline double horizon_option_value(const BookView& b, const OptionView& o, double s,
                                                 const Settlement* settled) {
-  return o.expiring >= 0 ? settled_value(b, settled[o.expiring]) : option_value(b, o, s);
+  if (o.expiring >= 0) return settled_value(b, settled[o.expiring]);
+  return option_value(b, o, s, o.vol_factor >= 0 ? vol_factor_value(settled, o.vol_factor) : 0.0);
 }
 
 // Book value given spots for every model asset (only held assets are read) and the path's
-// settlements (read only when the book has options expiring inside the horizon; may be null
-// otherwise). Each term is one fused multiply-add in this order, written out (not left to the
+// settlements and vol factors (read only when the book has options expiring inside the horizon
+// or vol factors, needs_day_marks; may be null otherwise). Each term is one fused multiply-add in this order, written out (not left to the
 // compiler's contraction), so that the CPU's lanes (host/cpu/cpu_kernel_impl.hpp) and every
 // compiler form the same sum.
 CHIPSHOCK_HD inline double book_value(const BookView& b, const double* spot,

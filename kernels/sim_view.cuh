@@ -110,10 +110,14 @@ struct OptionView {
   // index into BookView::expiring when the option expires inside the horizon (expiry.cuh): its
   // value at the horizon is then its settlement, not a price; -1 otherwise
   int expiring = -1;
+  // index into BookView::vol_factors when its implied vol moves with its asset's vol factor
+  // (vol_factors.cuh): it revalues at implied_vol * (s / s0)^vol_beta * e^(the factor); -1: none
+  int vol_factor = -1;
 };
 
 struct AmericanCurve;  // american.cuh
 struct ExpiryView;     // expiry.cuh
+struct VolFactorView;  // vol_factors.cuh
 
 // The book, revalued at the horizon from the simulated spots.
 struct BookView {
@@ -126,13 +130,19 @@ struct BookView {
   int n_american = 0;
   const AmericanCurve* american = nullptr;  // [n_american] the American options' curves
   // Options that expire inside the horizon (expiry.cuh), in the order of their expiry day:
-  // each path settles them on the days of its path (SettleDays) and the book revalues them from
+  // each path settles them on the days of its path (PathMarkDays) and the book revalues them from
   // that settlement.
   int n_expiring = 0;
   const ExpiryView* expiring = nullptr;     // [n_expiring]
   const double* exercise_spot = nullptr;    // American early exercise: ExpiryView::boundary
   int n_exercise_spots = 0;                 // the length of exercise_spot
   int horizon_days = 0;                     // settlements accrue interest to the horizon
+  // The implied-vol factors of the assets whose surface has a vol-of-vol (vol_factors.cuh), the
+  // same in every book of a run (its cut books included); vol_common = sqrt(c), vol_own =
+  // sqrt(1 - c) for the market's implied_vol_correlation c.
+  int n_vol_factors = 0;
+  const VolFactorView* vol_factors = nullptr;  // [n_vol_factors]
+  double vol_common = 0.0, vol_own = 1.0;
   double rate = 0.0;                    // continuously compounded, for option revaluation
   double cash = 0.0;                    // held constant over the horizon
   double value0 = 0.0;                  // portfolio value today (cash + positions)

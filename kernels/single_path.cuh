@@ -207,14 +207,15 @@ CHIPSHOCK_HD inline double path_loss_of(const Model& m, const BookView& b, std::
 }
 
 // The same for any book: its expiring options settled on the path's days (expiry.cuh) into
-// settled, scratch of b.n_expiring Settlements.
+// settled, scratch of path_marks(b) Settlements, and its vol factors moved (vol_factors.cuh).
 template <class Diffusion, class Model>
 CHIPSHOCK_HD inline double settled_path_loss_of(const Model& m, const BookView& b,
                                                 std::uint64_t seed, std::uint64_t path, float* x,
                                                 float* z, float* eps, double* spot, double* bridge,
                                                 Settlement* settled) {
-  start_settlements(b, settled);
-  path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge, SettleDays{&b, settled});
+  start_path_marks(b, settled);
+  path_log_returns<Diffusion>(m, seed, path, x, z, eps, bridge,
+                              PathMarkDays{&b, settled, seed, path, m.antithetic});
   return horizon_loss(m, b, x, spot, settled);
 }
 

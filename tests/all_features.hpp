@@ -141,9 +141,10 @@ inline void add_expiring_options(Portfolio& portfolio) {
   portfolio.positions.push_back(put);
 }
 
-// An implied-vol surface with a spot beta on MSFT (host/config/market.hpp): the hedged book's short
-// MSFT call, which has no implied_vol of its own, revalues at a vol that moves with each path's
-// spot (kernels/american.cuh's option_value).
+// An implied-vol surface with a spot beta and a vol-of-vol on MSFT (host/config/market.hpp): the
+// hedged book's short MSFT call, which has no implied_vol of its own, revalues at a vol that
+// moves with each path's spot and its own implied-vol factor (kernels/american.cuh's
+// option_value, kernels/vol_factors.cuh).
 inline void add_vol_surface(Market& market) {
   ImpliedVolSurface& s =
       market.assets[static_cast<std::size_t>(market.index_of("MSFT"))].implied_vol;
@@ -152,6 +153,8 @@ inline void add_vol_surface(Market& market) {
   s.skew = -0.12;
   s.term_slope = -0.05;
   s.spot_beta = -1.4;
+  s.vol_of_vol = 0.8;
+  market.implied_vol_correlation = 0.5;
   s.file = market.file;
   s.field = "assets.MSFT.implied_vol";
 }

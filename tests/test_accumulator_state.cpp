@@ -71,8 +71,7 @@ void check_identical(const ScenarioResult& a, const ScenarioResult& b) {
 // The sanitizer job (CHIPSHOCK_TEST_LIGHT=1) runs the same checks on fewer paths where the
 // path count is free (the fixture's is not: its convergence table needs stops above the pilot).
 std::uint64_t scaled(std::uint64_t paths) {
-  const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
-  return light != nullptr && *light == '1' ? paths / 4 : paths;
+  return testing::paths_or_light(paths, paths / 4);
 }
 
 struct Fixture {

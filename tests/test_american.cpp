@@ -63,8 +63,7 @@ TEST_CASE("American prices agree with a 2,000-step binomial tree over a grid", "
   // there our price is the Black-Scholes price itself, q = 0 calls, see the next test).
   // The sanitizer job (CHIPSHOCK_TEST_LIGHT=1, test code at -O0, where the trees take 0.4 s an
   // option) checks every 20th option; the release build all of them.
-  const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
-  const int every = light != nullptr && *light == '1' ? 20 : 1;
+  const int every = testing::light_tests() ? 20 : 1;
   const double k = 100;
   double worst = 0, worst_premium = 0;  // of all; of those with an early-exercise premium
   std::string worst_case;

@@ -28,8 +28,7 @@ namespace {
 
 // The sanitizer job (CHIPSHOCK_TEST_LIGHT=1) runs the same checks on fewer paths.
 std::uint64_t scaled(std::uint64_t paths) {
-  const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
-  return light != nullptr && *light == '1' ? paths / 4 : paths;
+  return testing::paths_or_light(paths, paths / 4);
 }
 
 }  // namespace

@@ -47,8 +47,7 @@ TEST_CASE("results are bit-identical across thread counts and batch sizes", "[de
   RunSettings s;
   // Prime: batches and SIMD groups end mid-way; above the 65536-path histogram pilot. The
   // sanitizer job (CHIPSHOCK_TEST_LIGHT=1) checks the same on fewer paths.
-  const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
-  s.paths = light != nullptr && *light == '1' ? 70001 : 150011;
+  s.paths = testing::paths_or_light(150011, 70001);
   s.seed = 7;
   s.batch_paths = s.paths;
   s.components = true;

@@ -11,6 +11,7 @@
 
 #include "book_fixture.hpp"
 #include "cli_util.hpp"
+#include "lanes_vs_reference.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/pricing/american.hpp"
@@ -21,14 +22,9 @@
 
 using namespace chipshock;
 using testing::Book;
+using testing::paths_or_light;
 
 namespace {
-
-// The sanitizer job (CHIPSHOCK_TEST_LIGHT=1, test code at -O0) runs the same checks on fewer paths.
-std::uint64_t paths_or_light(std::uint64_t full, std::uint64_t light) {
-  const char* l = std::getenv("CHIPSHOCK_TEST_LIGHT");
-  return l != nullptr && std::string(l) == "1" ? light : full;
-}
 
 std::string option_book(const std::string& positions) {
   return "name = \"expiring\"\ncash = 0\n" + positions;
@@ -210,12 +206,7 @@ TEST_CASE("expiry inside the horizon: the CPU's lanes settle as the scalar refer
                            option("put", -5, 101, 6) + option("call", 7, 105, 40)));
   for (int horizon : {6, 9}) {
     const SimSpec spec(b.market, b.portfolio, SimSettings{horizon, 2});
-    const std::uint64_t n = 301;
-    std::vector<double> lanes(n);
-    CpuBackend(2).simulate_losses(spec, 3, 0, n, lanes.data());
-    double worst = 0;
-    for (std::uint64_t k = 0; k < n; ++k)
-      worst = std::max(worst, std::fabs(lanes[k] - reference_path_loss(spec, 3, k)));
+    const double worst = testing::lanes_worst_gap(spec, 3, 301);
     CAPTURE(horizon, worst, spec.gross_exposure());
     CHECK(worst <= 1e-6 * spec.gross_exposure());
   }

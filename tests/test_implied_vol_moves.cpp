@@ -392,7 +392,7 @@ TEST_CASE(
     err = e.what();
   }
   CHECK_THAT(err, Catch::Contains("m.toml:6: assets.X.implied_vol.spot_beta") &&
-                      Catch::Contains("cannot move with the path's spot"));
+                      Catch::Contains("cannot move along the path"));
 }
 
 TEST_CASE(

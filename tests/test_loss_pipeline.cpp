@@ -233,7 +233,7 @@ TEST_CASE("the GPU pipeline on the CPU gives the scalar reference's scenario res
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
       float x[16], z[16], eps[16];
       double spot[16];
-      Settlement settled[kMaxExpiring];  // all_features_run's options expiring inside
+      Settlement settled[kMaxMarks];  // all_features_run's expiring options and vol factors
       out[k] = settled_path_loss_of<PhiloxDiffusion<MirrorNormals>>(
           m, b, s.seed, first + static_cast<std::uint64_t>(k), x, z, eps, spot, nullptr, settled);
     }

@@ -18,7 +18,7 @@ template <class Model>
 double packed_loss(const Model& m, const BookView& b, std::uint64_t seed, std::uint64_t path) {
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> spot(m.n_assets);
-  std::vector<Settlement> settled(kMaxExpiring);  // all_features_run's options expiring inside
+  std::vector<Settlement> settled(kMaxMarks);  // all_features_run's expiring options, vol factors
   return settled_path_loss_of<PhiloxDiffusion<MirrorNormals>>(
       m, b, seed, path, x.data(), z.data(), eps.data(), spot.data(), nullptr, settled.data());
 }

@@ -243,7 +243,7 @@ TEST_CASE("quasi-Monte Carlo: the SIMD lanes and the packed GPU layout equal the
     std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
     std::vector<double> spot(m.n_assets),
         bridge(static_cast<std::size_t>(sobol_scratch_doubles(m)));
-    std::vector<Settlement> settled(kMaxExpiring);  // all_features_run's expiring options
+    std::vector<Settlement> settled(kMaxMarks);  // all_features_run's expiring options, vol factors
     for (std::uint64_t path : {0ull, 1ull, 17ull, 4096ull, 999983ull, 4294967295ull}) {
       CAPTURE(path);
       const double ref = reference_path_loss(spec, 11, path);

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -35,6 +37,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The sanitizer job (CHIPSHOCK_TEST_LIGHT=1, test code at -O0) runs the same checks on fewer
+// paths: light_tests() says whether this is that job, paths_or_light picks the count.
+inline bool light_tests() {
+  const char* light = std::getenv("CHIPSHOCK_TEST_LIGHT");
+  return light != nullptr && *light == '1';
+}
+inline std::uint64_t paths_or_light(std::uint64_t full, std::uint64_t light) {
+  return light_tests() ? light : full;
+}
 
 inline std::string source_path(const std::string& relative) {
   return std::string(CHIPSHOCK_SOURCE_DIR) + "/" + relative;

@@ -65,6 +65,9 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
   const double h = static_cast<double>(spec.horizon_days()) / kTradingDaysPerYear;
   r.horizon_years = h;
   std::vector<double> a(n, 0.0), b(n, 0.0);
+  // the value's sensitivity to each implied-vol factor (kernels/vol_factors.cuh): to first order
+  // an option's horizon value moves by vega x vol x (spot_beta x + the factor's value)
+  std::vector<double> w(static_cast<std::size_t>(book.n_vol_factors), 0.0);
   r.total.position = "total";
   for (const PositionLine& line : spec.positions()) {
     const Asset& asset = market.assets[line.asset];
@@ -99,6 +102,11 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
       r.decay += line.quantity * (at_h.price - line.unit_value0);
       a[line.asset] += line.quantity * at_h.delta * s;
       b[line.asset] += line.quantity * (at_h.gamma * s * s + at_h.delta * s);
+      if (o.expiring < 0 && o.american < 0) {
+        const double vega_log = line.quantity * at_h.vega * o.implied_vol;
+        a[line.asset] += vega_log * o.vol_beta;
+        if (o.vol_factor >= 0) w[static_cast<std::size_t>(o.vol_factor)] += vega_log;
+      }
     }
     r.total.value += p.value;
     r.total.delta += p.delta;
@@ -127,6 +135,17 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
       const double c = cov[i * n + j];
       variance += g[i] * c * g[j] + 0.5 * b[i] * b[j] * c * c;
     }
+  // the vol factors: nu_f W_f(h), independent of the returns, correlated c between tickers
+  double vega_variance = 0;
+  for (int f = 0; f < book.n_vol_factors; ++f)
+    for (int k = 0; k < book.n_vol_factors; ++k) {
+      const double nu_f = book.vol_factors[f].day_sd, nu_k = book.vol_factors[k].day_sd;
+      const double corr = f == k ? 1.0 : book.vol_common * book.vol_common;
+      vega_variance += w[static_cast<std::size_t>(f)] * w[static_cast<std::size_t>(k)] * nu_f *
+                       nu_k * kTradingDaysPerYear * h * corr;
+    }
+  variance += vega_variance;
+  r.vega_term = std::sqrt(std::fmax(vega_variance, 0.0));
   r.mean_loss = -mean;
   r.stdev_loss = std::sqrt(std::fmax(variance, 0.0));
   for (double c : confidences) {

@@ -22,8 +22,13 @@
 // underlying). With g = a + B m: mean = decay + a.m + 1/2 sum b_i (S_ii + m_i^2),
 // variance = g' S g + 1/2 sum_ij b_i b_j S_ij^2, and the loss -P&L is taken as normal with
 // them: VaR_c = -mean + z_c sd, ES_c = -mean + sd phi(z_c) / (1 - c).
-// Implied vols are not simulated risk factors in this model (each option keeps its implied vol),
-// so the vega term of the expansion is 0; the vegas are reported for the reader.
+// Implied vols enter where the market's surfaces move them (host/config/market.hpp): a European
+// option alive at the horizon priced off a surface has the vega term vega_h vol_h (beta x_i +
+// nu W), to first order in the vol's log change: beta adds vega_h vol_h beta to a_i, and the
+// vol factors nu_f W_f(h) (kernels/vol_factors.cuh; independent of x, variance nu_f^2 h,
+// correlation c between tickers) add sum_fk w_f w_k nu_f nu_k h c_fk to the variance, w_f the sum
+// of vega_h vol_h over factor f's options. Otherwise each option keeps its implied vol and the
+// vegas are reported for the reader.
 #pragma once
 
 #include <string>
@@ -55,7 +60,9 @@ struct ParametricRisk {
   double decay = 0;       // the book's value change over the horizon from time alone
   double mean_loss = 0;   // -mean of the expanded P&L
   double stdev_loss = 0;  // its standard deviation
-  double vega_term = 0;   // 0: implied vols are not risk factors in this model
+  // the sd of the loss from the implied-vol factors alone (their term of the variance); 0
+  // without a vol-of-vol
+  double vega_term = 0;
   std::vector<ParametricLevel> levels;
 };
 

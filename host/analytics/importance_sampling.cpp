@@ -22,7 +22,7 @@ LossDirection loss_direction(const SimSpec& spec) {
   // on a path that ends where it expired).
   constexpr double h = 1e-4;
   std::vector<double> spot(b.spot0, b.spot0 + n), delta(static_cast<std::size_t>(n), 0.0);
-  std::vector<Settlement> settled(static_cast<std::size_t>(b.n_expiring));
+  std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(b)));
   const auto value = [&b, &spot, &settled]() {
     for (int k = 0; k < b.n_expiring; ++k) {
       const ExpiryView& e = b.expiring[k];

@@ -324,6 +324,14 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
                               std::to_string(o.horizon_days) + "-day horizon",
                           "run the book on its own, or a horizon that ends at or before the "
                           "expiry");
+  if (p.books.hierarchy() && spec.book().n_vol_factors > 0) {
+    const Asset& a = market.assets[static_cast<std::size_t>(spec.book().vol_factors[0].asset)];
+    throw InputError(market.file, a.implied_vol.vol_of_vol_line,
+                     "assets." + a.ticker + ".implied_vol.vol_of_vol",
+                     "a book hierarchy does not yet draw implied-vol factors (" + a.ticker +
+                         "'s options would revalue without their vol-of-vol)",
+                     "run the book on its own, or drop vol_of_vol");
+  }
   // Every scenario is read and applied to the market before any path runs: a bad file fails
   // fast and loses no work.
   std::vector<Scenario>& scenarios = p.scenarios;

@@ -128,7 +128,7 @@ BacktestResult run_backtest(const BacktestSettings& s, const Market& universe,
     // a one-day horizon: an option expiring on it settles at that close
     const BookView book = spec.book();
     const auto xi = [&](int i) { return x[static_cast<std::size_t>(i)]; };
-    std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+    std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(book)));
     settle_at_horizon(book, xi, settled.data());
     day.realised_loss = path_loss(book, xi, spot.data(), settled.data());
     for (const LevelRisk& l : f.levels) {

@@ -217,6 +217,8 @@ std::vector<IvFit> apply_iv_file(const std::string& path, Market& market) {
         market.assets[static_cast<std::size_t>(market.index_of(ticker))].implied_vol;
     s.spot_beta = given.spot_beta;  // the market's dynamics stay: the quotes give today's level
     s.beta_line = given.beta_line;
+    s.vol_of_vol = given.vol_of_vol;
+    s.vol_of_vol_line = given.vol_of_vol_line;
     given = s;
     fits.push_back(f);
   }

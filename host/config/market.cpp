@@ -29,7 +29,8 @@ std::string number_text(double x) {
   return s.str();
 }
 
-// [assets.X.implied_vol] = { atm, skew, term_slope }, checked for calendar arbitrage.
+// [assets.X.implied_vol] = { atm, skew, term_slope, spot_beta, vol_of_vol }, checked for calendar
+// arbitrage.
 ImpliedVolSurface read_surface(const toml::table& t, const std::string& file,
                                const std::string& prefix) {
   TomlReader r(t, file, prefix);
@@ -49,6 +50,12 @@ ImpliedVolSurface read_surface(const toml::table& t, const std::string& file,
     r.fail("spot_beta",
            "must be in [-10, 10] (the log change of the implied vol per unit of the "
            "asset's log-return; equities: about -1 to -3)");
+  if (r.has("vol_of_vol")) v.vol_of_vol_line = r.line();
+  v.vol_of_vol = r.optional_number("vol_of_vol").value_or(0.0);
+  if (!(v.vol_of_vol >= 0 && v.vol_of_vol <= 5))
+    r.fail("vol_of_vol",
+           "must be in [0, 5] (the annualised vol of the implied vol's own log changes; "
+           "equities: about 0.5 to 1.5)");
   v.term_slope = r.optional_number("term_slope").value_or(0.0);
   if (!(v.term_slope > -0.5 && v.term_slope <= 1))
     r.fail("term_slope",
@@ -203,6 +210,13 @@ Market market_from_toml(const toml::table& root, const std::string& path,
     m.dof = *dof;
   }
   if (r.has("as_of")) m.as_of = read_date(r, "as_of");
+  if (const auto c = r.optional_number("implied_vol_correlation")) {
+    if (!(*c >= 0 && *c <= 1))
+      r.fail("implied_vol_correlation",
+             "must be in [0, 1] (the correlation of different tickers' implied-vol shocks)");
+    m.implied_vol_correlation = *c;
+    m.implied_vol_correlation_line = r.line();
+  }
   const toml::table& assets = r.table("assets");
   // toml++ keeps keys sorted; report and simulate assets in the order the file lists them.
   std::vector<std::pair<long, std::string>> order;

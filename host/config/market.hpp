@@ -20,16 +20,22 @@ namespace chipshock {
 struct ImpliedVolSurface {
   bool given = false;
   double atm = 0.0, skew = 0.0, term_slope = 0.0;
-  // The surface's dynamics (optional): ln(vol at the horizon / vol today, strike held) = spot_beta
-  // x the asset's log-return over the horizon, path by path (sticky strike plus a level that
-  // moves with the spot; no vol-of-vol of its own yet). 0: the surface is held in strike.
+  // The surface's dynamics (optional), per trading day, strike held:
+  //   d ln(vol) = spot_beta x the asset's log-return + vol_of_vol x sqrt(1/252) x its own shock,
+  // the shock a standard normal of the path's implied-vol stream, correlated across tickers by
+  // the market's implied_vol_correlation (one common factor; independent of the returns, which
+  // reach the vol through spot_beta). Over the horizon: ln(vol_H / vol_0) = spot_beta x the
+  // log-return + vol_of_vol x W(T), W a Brownian motion in years (kernels/vol_factors.cuh).
+  // Both 0: the surface is held in strike.
   double spot_beta = 0.0;
+  double vol_of_vol = 0.0;  // annualised, in [0, 5]
   // where the surface was given, for errors: the file, line and field (a market's
   // `assets.X.implied_vol`, or an --iv-file's first quote of the ticker), and where its
   // spot_beta was (always the market's)
   std::string file, field;
   long line = 0;
   long beta_line = 0;
+  long vol_of_vol_line = 0;
 };
 
 // The surface's vol for strike K at spot s, tau > 0 years, rate and yield continuously
@@ -55,6 +61,10 @@ struct Market {
   double rate = 0.0;  // continuously compounded
   double dof = 0.0;   // Student-t degrees of freedom; 0 = Gaussian
   std::string as_of;  // optional date of the spots, "YYYY-MM-DD"; "" = not given
+  // The correlation of different tickers' implied-vol shocks (ImpliedVolSurface::vol_of_vol), in
+  // [0, 1]: each shock is sqrt(c) x a common normal + sqrt(1 - c) x its own. 0 when not given.
+  double implied_vol_correlation = 0.0;
+  long implied_vol_correlation_line = 0;
   std::vector<Asset> assets;          // in file order
   std::vector<double> correlation;    // n*n, row-major; identity where the file is silent
   long correlation_line = 0;

@@ -282,34 +282,39 @@ struct Scratch {
                    ? static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes
                    : 0),
         increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes : 0),
-        settled(static_cast<std::size_t>(kMaxExpiring) * kLanes) {}
+        settled(static_cast<std::size_t>(kMaxMarks) * kLanes) {}
   Buffer<FloatLanes> x, z, eps;
   Buffer<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   Buffer<EventDraw> draws;
   Buffer<double> bridge;     // --rng sobol: the lanes' Brownian bridge
   Buffer<float> increments;  // and one step's increments
-  // the lanes' settlements of the options expiring inside the horizon (kernels/expiry.cuh):
-  // lane l's at settled[l * kMaxExpiring + k]
+  // the lanes' settlements of the options expiring inside the horizon and vol factors
+  // (kernels/expiry.cuh, kernels/vol_factors.cuh): lane l's at settled[l * kMaxMarks + k]
   Buffer<Settlement> settled;
 };
 
-// The day observer that settles the lanes' expiring options (SettleDays, lane by lane, the same
+// The day observer that keeps the lanes' path state (PathMarkDays, lane by lane, the same
 // arithmetic): the book of the run that draws the paths.
 struct LaneSettle {
   const BookView* book;
   Settlement* settled;  // Scratch::settled, start_lane_settlements before the first day
+  std::uint64_t seed;
+  LanePaths paths;
+  int antithetic;  // ModelView::antithetic
   void operator()(int day, const FloatLanes* x) const {
     const BookView& b = *book;
+    for (int l = 0; l < kLanes && b.n_vol_factors > 0; ++l)
+      move_vol_factors(b, seed, paths[l], antithetic, day, settled + l * kMaxMarks);
     for (int k = 0; k < b.n_expiring; ++k) {
       const FloatLanes& xi = x[b.expiring[k].asset];
       for (int l = 0; l < kLanes; ++l)
-        settle_on_day(b, k, day, static_cast<double>(xi[l]), settled[l * kMaxExpiring + k]);
+        settle_on_day(b, k, day, static_cast<double>(xi[l]), settled[l * kMaxMarks + k]);
     }
   }
 };
 
 void start_lane_settlements(const BookView& b, Settlement* settled) {
-  for (int l = 0; l < kLanes; ++l) start_settlements(b, settled + l * kMaxExpiring);
+  for (int l = 0; l < kLanes; ++l) start_path_marks(b, settled + l * kMaxMarks);
 }
 
 // The lanes' losses from their values of cash and shares (v_lo, v_hi: the lower and upper
@@ -325,7 +330,7 @@ void lane_option_losses(const BookView& b, int n_assets, const DoubleVec& v_lo,
   for (int l = 0; l < valid; ++l) {
     double value = v[l];
     const double* s = spot + l * n_assets;
-    const Settlement* settled_l = settled != nullptr ? settled + l * kMaxExpiring : nullptr;
+    const Settlement* settled_l = settled != nullptr ? settled + l * kMaxMarks : nullptr;
     for (int k = 0; k < b.n_options; ++k) {
       const OptionView& o = b.options[k];
       value = fma(o.quantity, horizon_option_value(b, o, s[o.asset], settled_l), value);
@@ -521,9 +526,10 @@ void simulate_paths(const ModelView& m, const BookView& b, std::uint64_t seed,
     const LanePaths paths{first_path + offset, nullptr};
     double* log_w = m.is_shift != nullptr ? log_weights + offset : nullptr;
     Settlement* settled = scratch.settled.data();
-    if (b.n_expiring > 0) {
+    if (needs_day_marks(b)) {
       start_lane_settlements(b, settled);
-      simulate_lanes(m, seed, paths, valid, scratch, log_w, LaneSettle{&b, settled});
+      simulate_lanes(m, seed, paths, valid, scratch, log_w,
+                     LaneSettle{&b, settled, seed, paths, m.antithetic});
     } else {
       simulate_lanes(m, seed, paths, valid, scratch, log_w);
     }
@@ -542,8 +548,11 @@ void simulate_days(const ModelView& m, const BookView* day_books, const int* day
     const LaneDayLosses day_end{day_books,           day_rows, count,
                                 m.n_assets,          valid,    losses + offset,
                                 scratch.spot.data(), settled};
-    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
-                   BothDayEnds<LaneSettle, LaneDayLosses>{LaneSettle{&run, settled}, day_end});
+    simulate_lanes(
+        m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
+        BothDayEnds<LaneSettle, LaneDayLosses>{
+            LaneSettle{&run, settled, seed, LanePaths{first_path + offset, nullptr}, m.antithetic},
+            day_end});
   });
 }
 
@@ -558,8 +567,11 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
     start_lane_settlements(run, settled);
     const LanePathRiskDay day_end{day_books,           stop_loss, m.n_assets, valid,
                                   scratch.spot.data(), &state,    settled};
-    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
-                   BothDayEnds<LaneSettle, LanePathRiskDay>{LaneSettle{&run, settled}, day_end});
+    simulate_lanes(
+        m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr,
+        BothDayEnds<LaneSettle, LanePathRiskDay>{
+            LaneSettle{&run, settled, seed, LanePaths{first_path + offset, nullptr}, m.antithetic},
+            day_end});
     for (int l = 0; l < valid; ++l) {
       losses[offset + static_cast<std::uint64_t>(l)] = state.last[l];
       drawdowns[offset + static_cast<std::uint64_t>(l)] = state.worst[l];
@@ -589,14 +601,14 @@ void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::Lin
     Settlement* settled = scratch.settled.data();
     start_lane_settlements(b, settled);
     simulate_lanes(m, seed, LanePaths{0, lane_paths}, valid, scratch, nullptr,
-                   LaneSettle{&b, settled});
+                   LaneSettle{&b, settled, seed, LanePaths{0, lane_paths}, m.antithetic});
     double* spot = scratch.spot.data();
     lane_losses(b, m.n_assets, scratch.x.data(), valid, losses + offset, spot, settled, true);
     for (int l = 0; l < valid; ++l) {
       double* out = line_losses + (offset + static_cast<std::uint64_t>(l)) * n_lines;
       for (int j = 0; j < n_lines; ++j)
         out[j] = position_loss(b, lines[j].option, lines[j].quantity, lines[j].unit_value0,
-                               spot[l * m.n_assets + lines[j].asset], settled + l * kMaxExpiring);
+                               spot[l * m.n_assets + lines[j].asset], settled + l * kMaxMarks);
     }
   });
 }

@@ -35,9 +35,9 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
   std::vector<Settlement> own;
   std::vector<Settlement>& s = settled != nullptr ? *settled : own;
-  s.resize(static_cast<std::size_t>(b.n_expiring));
-  start_settlements(b, s.data());
-  const SettleDays settle{&b, s.data()};
+  s.resize(static_cast<std::size_t>(path_marks(b)));
+  start_path_marks(b, s.data());
+  const PathMarkDays settle{&b, s.data(), seed, path, m.antithetic};
   const double lw = m.rng == RngKind::kSobol
                         ? path_log_returns_weighted<SobolDiffusion<MirrorSobol>>(
                               m, seed, path, x.data(), z.data(), eps.data(), bridge.data(), settle)
@@ -83,15 +83,16 @@ inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::u
 
 // Path `path`'s log-returns over the horizon with an observer at the end of each day
 // (kernels/day_values.cuh): the GPU's day kernels with the host mirror of cuRAND. The book's
-// expiring options are settled into `settled` (its n_expiring entries) before day_end sees each
-// day.
+// expiring options are settled and its vol factors moved in `settled` (path_marks entries) before
+// day_end sees each day.
 template <class DayEnd>
 void reference_day_values(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
                           Settlement* settled, DayEnd then) {
   const ModelView m = spec.model();
   const BookView b = spec.book();
-  start_settlements(b, settled);
-  const BothDayEnds<SettleDays, DayEnd> day_end{SettleDays{&b, settled}, then};
+  start_path_marks(b, settled);
+  const BothDayEnds<PathMarkDays, DayEnd> day_end{
+      PathMarkDays{&b, settled, seed, path, m.antithetic}, then};
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> bridge(
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
@@ -114,7 +115,7 @@ class ReferenceDayValues final : public DayValueSimulator {
     int n_rows = 0;
     const std::vector<int> rows = day_rows(day_specs, n_rows);
     std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
-    std::vector<Settlement> settled(static_cast<std::size_t>(spec.book().n_expiring));
+    std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(spec.book())));
     for (std::uint64_t k = 0; k < count; ++k)
       reference_day_values(
           spec, seed, first_path + k, settled.data(),
@@ -126,7 +127,7 @@ class ReferenceDayValues final : public DayValueSimulator {
                           std::int32_t* first_breach) const override {
     const std::vector<BookView> books = day_books("simulate_path_risk", spec, day_specs, true);
     std::vector<double> spot(static_cast<std::size_t>(spec.n_assets()));
-    std::vector<Settlement> settled(static_cast<std::size_t>(spec.book().n_expiring));
+    std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(spec.book())));
     for (std::uint64_t k = 0; k < count; ++k) {
       PathRiskState state;
       reference_day_values(

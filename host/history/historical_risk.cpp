@@ -132,7 +132,7 @@ ScenarioResult replay_scenario(const ReplayRequest& req, const Market& market,
                             "run it as a --scenario");
   std::vector<double> spot(market.size());
   const auto x = [&](int i) { return log_return[static_cast<std::size_t>(i)]; };
-  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+  std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(book)));
   settle_at_horizon(book, x, settled.data());
   const double loss = path_loss(book, x, spot.data(), settled.data());
 
@@ -228,10 +228,10 @@ ScenarioResult historical_scenario(const HistoricalSettings& hs, const Market& m
   std::vector<double> x(market.size(), 0.0), spot(market.size());
   // Options that expire inside the horizon settle on the window's days (kernels/expiry.cuh).
   const BookView book = spec->book();
-  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+  std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(book)));
   for (std::uint64_t s = 0; s < count; ++s) {
     std::fill(x.begin(), x.end(), 0.0);
-    start_settlements(book, settled.data());
+    start_path_marks(book, settled.data());
     for (int d = 0; d < hd; ++d) {
       for (std::size_t j = 0; j < k; ++j)
         x[static_cast<std::size_t>(asset[j])] += daily[s + static_cast<std::size_t>(d)][j];

@@ -46,7 +46,7 @@ StressedPeriod find_stressed_period(const Market& market, const Portfolio& portf
   const BookView book = spec.book();
   std::vector<double> loss(static_cast<std::size_t>(end) + 1, 0.0), x(market.size(), 0.0),
       spot(market.size());
-  std::vector<Settlement> settled(static_cast<std::size_t>(book.n_expiring));
+  std::vector<Settlement> settled(static_cast<std::size_t>(path_marks(book)));
   for (int d = 1; d <= end; ++d) {
     for (std::size_t a = 0; a < market.size(); ++a)
       x[a] = column[a] < 0 ? 0.0
