@@ -132,6 +132,27 @@ TEST_CASE("calibrate reproduces the sample market of scripts/estimate_sample_mar
     worst = std::max(worst, std::fabs(mine.correlation[i] - ref.correlation[i]));
   CHECK(worst <= 5e-4 + 5e-5 + 1e-12);  // rounding to 3 and to 4 decimals
   CHECK(mine.dof == Approx(ref_t.dof).margin(0.1));
+  // The default implied-vol surfaces: flat at the vol, with the proxy's dynamics (the script
+  // writes none, so the sample market keeps options at their vols).
+  CHECK(mine.implied_vol_correlation >= 0.0);
+  CHECK(mine.implied_vol_correlation <= 1.0);
+  int with_vol_of_vol = 0;
+  for (const Asset& a : mine.assets) {
+    CAPTURE(a.ticker, a.implied_vol.spot_beta, a.implied_vol.vol_of_vol);
+    CHECK(a.implied_vol.given);
+    CHECK(a.implied_vol.atm == a.vol);
+    CHECK(a.implied_vol.skew == 0.0);
+    CHECK(a.implied_vol.term_slope == 0.0);
+    CHECK(std::fabs(a.implied_vol.spot_beta) < 10.0);
+    with_vol_of_vol += a.implied_vol.vol_of_vol > 0;
+  }
+  CHECK(with_vol_of_vol >= 8);
+  CHECK_THAT(r.out, Contains("realised vol as the proxy of implied"));
+  const CliResult none = run_chipshock(kPrices + kSampleMarketTickers +
+                                       "--as-of 2026-07-31 --window 500 --implied-vol none "
+                                       "--out - --quiet");
+  REQUIRE(none.code == 0);
+  CHECK_THAT(none.out, !Contains("implied_vol = {") && Contains("--implied-vol none"));
 }
 
 TEST_CASE(

@@ -264,6 +264,24 @@ MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSetti
                       " (not in the sector table): scenarios' sector defaults do not reach " +
                       "them; give their sectors with --sectors FILE");
   estimate_loadings(c, h, first, last, r, s.factor_prices);
+  if (s.implied_vol) {
+    // every common return up to the as-of date, not the window alone: the blocks are few
+    c.vol_dynamics = estimate_vol_dynamics(log_returns(h, 0, last));
+    const VolDynamics& v = c.vol_dynamics;
+    const std::size_t used = static_cast<std::size_t>(v.changes + 1) * kVolBlock;
+    c.vol_dynamics_from = v.changes > 0 ? h.dates[last + 1 - used] : "";
+    if (v.changes == 0)
+      c.notes.push_back("no implied-vol dynamics: the " + std::to_string(last) +
+                        " common returns up to " + c.as_of + " hold fewer than " +
+                        std::to_string(kMinVolBlocks) + " blocks of " + std::to_string(kVolBlock) +
+                        "; the default surfaces are held in strike");
+    std::string floored;
+    for (std::size_t k = 0; k < v.floored.size(); ++k)
+      if (v.floored[k]) floored += (floored.empty() ? "" : ", ") + h.tickers[k];
+    if (!floored.empty())
+      c.notes.push_back("no vol-of-vol for " + floored +
+                        ": the realised vol's changes are within their sampling noise");
+  }
 
   c.sample_correlation = sample_correlation(r);
   c.sample_min_eigenvalue = min_eigenvalue(c.sample_correlation);

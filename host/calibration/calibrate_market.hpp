@@ -39,6 +39,10 @@ struct CalibrationSettings {
   std::map<std::string, std::string> sectors;
   std::vector<std::string> sector_files;
   std::string sectors_option;  // --sectors FILE as given ("" = the shipped table alone)
+  // --implied-vol proxy (true, the default): write a default implied-vol surface per ticker
+  // (atm = the written vol, flat in strike and maturity) with the dynamics estimate_vol_dynamics
+  // gives from a realised-vol proxy; none (false): no surface.
+  bool implied_vol = true;
 };
 
 // The factors a calibrated market carries loadings on, and their proxies' returns: `market` is
@@ -85,6 +89,9 @@ struct MarketCalibration {
   std::string factor_prices_dir;   // where the proxies came from
   std::vector<std::string> sectors;  // per ticker; "" = not in the sector table
 
+  // the implied vol's dynamics (settings.implied_vol): changes == 0 when the window is too short
+  VolDynamics vol_dynamics;
+  std::string vol_dynamics_from;   // the first return date of its blocks
   DofFit dof_fit;                  // DofMethod::kAuto
   double dof = 0.0;                // what is written; 0 = Gaussian (no dof key)
   std::vector<std::string> notes;  // the price history's notes, then the calibration's

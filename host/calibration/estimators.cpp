@@ -231,4 +231,119 @@ DofFit fit_unit_t_dof(const Eigen::VectorXd& z) {
   return fit;
 }
 
+namespace {
+
+// The trigamma function psi'(x), x > 0: the recurrence up to x >= 8, then its asymptotic series
+// (error below 1e-12 there).
+double trigamma(double x) {
+  double acc = 0;
+  for (; x < 8; x += 1) acc += 1 / (x * x);
+  const double x2 = 1 / (x * x);
+  return acc + 1 / x + x2 / 2 + x2 / x * (1.0 / 6 - x2 * (1.0 / 30 - x2 * (1.0 / 42 - x2 / 30)));
+}
+
+}  // namespace
+
+VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block) {
+  VolDynamics out;
+  out.block = block;
+  const Eigen::Index t = r.rows(), n = r.cols(), bl = block;
+  const Eigen::Index blocks = t / bl;
+  if (blocks < kMinVolBlocks) return out;
+  const Eigen::Index start = t - blocks * bl;
+  const Eigen::Index m = blocks - 1;  // changes
+  out.changes = static_cast<int>(m);
+  const double nb = static_cast<double>(bl);
+  // The weights of a return in the change of the blocks' mean log vol: the k-th return of block
+  // b (k = 1 .. bl) moves the vol of the bl - k days after it in block b, and every day of block
+  // b after being the k-th of block b - 1 (net k / bl).
+  double w_now = 0, w_now2 = 0, w_prev2 = 0;
+  for (Eigen::Index k = 1; k <= bl; ++k) {
+    const double now = static_cast<double>(bl - k) / nb, prev = static_cast<double>(k) / nb;
+    w_now += now;
+    w_now2 += now * now;
+    w_prev2 += prev * prev;
+  }
+  const double w_rest = w_prev2 + w_now2 - w_now * w_now / nb;  // of a beta term, after the fit
+  const double w_shock = w_prev2 + w_now2;                      // of the daily vol shocks
+  Eigen::MatrixXd resid(m, n);
+  Eigen::VectorXd noise(n), beta(n), x_ss(n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Eigen::VectorXd lv(blocks), ret(blocks);
+    double m4 = 0;  // the returns' fourth moment, each standardised by its block's realised vol
+    for (Eigen::Index b = 0; b < blocks; ++b) {
+      const auto seg = r.col(j).segment(start + b * bl, bl);
+      const double v2 = seg.squaredNorm() / nb;
+      lv[b] = 0.5 * std::log(v2);
+      ret[b] = seg.sum();
+      if (v2 > 0) m4 += (seg.array().square() / v2).square().sum();
+    }
+    const Eigen::VectorXd d = lv.tail(m) - lv.head(m);
+    const Eigen::VectorXd x = ret.tail(m);
+    const Eigen::VectorXd dc = d.array() - d.mean(), xc = x.array() - x.mean();
+    x_ss[j] = xc.squaredNorm();
+    const double slope = x_ss[j] > 0 ? dc.dot(xc) / x_ss[j] : 0.0;
+    resid.col(j) = dc - slope * xc;
+    beta[j] = slope * nb / w_now;
+    // The kurtosis within blocks (not the window's, which the vol's own moves inflate): a
+    // return standardised by its own block's mean square has E = 3 bl / (bl + 2) when normal.
+    const double kurtosis = m4 / static_cast<double>(blocks * bl) * (nb + 2) / nb;
+    // var(ln v) for bl normal returns is psi'(bl / 2) / 4 exactly (ln of a chi), about
+    // (kappa - 1) / (4 bl) for others: the normal's, scaled by (kappa - 1) / 2
+    noise[j] = 2.0 * trigamma(0.5 * nb) / 4.0 * (kurtosis - 1.0) / 2.0;
+  }
+  // the daily returns' covariance over the blocks
+  const Eigen::MatrixXd used = r.bottomRows(blocks * bl);
+  const Eigen::MatrixXd centred = used.rowwise() - used.colwise().mean();
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(used.rows());
+  // V: the covariance of the vol shocks' part of the changes, per year
+  const Eigen::MatrixXd c_res = resid.transpose() * resid / static_cast<double>(m - 2);
+  Eigen::MatrixXd v(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double rho2 =
+          cov(i, i) > 0 && cov(j, j) > 0 ? cov(i, j) * cov(i, j) / (cov(i, i) * cov(j, j)) : 0.0;
+      const double sampling = (i == j ? 1.0 : rho2) * std::sqrt(noise[i] * noise[j]);
+      const double beta_part = beta[i] * beta[j] * cov(i, j) * w_rest;
+      v(i, j) = (c_res(i, j) - sampling - beta_part) / w_shock * 252.0;
+    }
+  for (Eigen::Index j = 0; j < n; ++j) {
+    out.spot_beta_own.push_back(beta[j]);
+    out.spot_beta_se.push_back(x_ss[j] > 0 ? std::sqrt(c_res(j, j) / x_ss[j]) * nb / w_now : 0.0);
+    out.floored.push_back(!(v(j, j) > 0));
+    out.vol_of_vol.push_back(v(j, j) > 0 ? std::sqrt(v(j, j)) : 0.0);
+  }
+  double sum = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = i + 1; j < n; ++j) {
+      if (out.floored[static_cast<std::size_t>(i)] || out.floored[static_cast<std::size_t>(j)])
+        continue;
+      sum += v(i, j) / std::sqrt(v(i, i) * v(j, j));
+      ++out.pairs;
+    }
+  out.correlation = out.pairs > 0 ? std::clamp(sum / out.pairs, 0.0, 1.0) : 0.0;
+  // shrink the betas toward their pooled value by how much of their spread is noise
+  out.spot_beta = out.spot_beta_own;
+  double weights = 0, pooled = 0, se2 = 0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double s2 = out.spot_beta_se[static_cast<std::size_t>(j)];
+    if (!(s2 > 0)) return out;  // an exact fit: nothing to shrink by
+    weights += 1 / (s2 * s2);
+    pooled += beta[j] / (s2 * s2);
+    se2 += s2 * s2 / static_cast<double>(n);
+  }
+  out.spot_beta_pooled = pooled / weights;
+  if (n < 2) return out;
+  const double mean = beta.mean();
+  const double spread2 =
+      std::max(0.0, (beta.array() - mean).square().sum() / static_cast<double>(n - 1) - se2);
+  out.spot_beta_spread = std::sqrt(spread2);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double s = out.spot_beta_se[static_cast<std::size_t>(j)];
+    out.spot_beta[static_cast<std::size_t>(j)] =
+        out.spot_beta_pooled + spread2 / (spread2 + s * s) * (beta[j] - out.spot_beta_pooled);
+  }
+  return out;
+}
+
 }  // namespace chipshock

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <cstddef>
+#include <vector>
 
 #include "host/history/price_history.hpp"
 
@@ -84,6 +85,48 @@ struct DofFit {
   bool at_lower_bound = false;
   std::size_t n = 0;
 };
+
+// The implied vol's dynamics (host/config/market.hpp's spot_beta and vol_of_vol, the market's
+// implied_vol_correlation) from a realised-vol proxy, for a market without implied-vol history.
+// The model: per day, d ln vol = beta x the day's log-return + nu sqrt(1/252) x a shock. The
+// returns are cut into non-overlapping blocks of `block` returns (the last ones), each block's
+// realised vol v_b = sqrt(mean r^2) stands for its mean vol, and the change
+// d_b = ln v_b - ln v_(b-1) is regressed on the block's log-return R_b (with an intercept).
+// Under the model a block's mean log vol sees the k-th return of its own block on the
+// block - k days after it, so
+//   spot_beta = the slope x block / sum_k (block - k) / block (about 2 x the slope);
+//   vol_of_vol^2 = (residual variance - sampling noise - the beta terms left in the residual)
+//     / sum_k ((k / block)^2 + ((block - k) / block)^2) x 252,
+//   with the sampling noise of d_b 2 x psi'(block / 2) / 4 x (kappa - 1) / 2 (exact for normal
+//   returns, whose ln v is the log of a chi), kappa the returns' kurtosis within blocks (each
+//   standardised by its block's realised vol, times (block + 2) / block; the window's own
+//   kurtosis would count the vol's moves as noise): a vol-of-vol that the noise explains gets 0
+//   and `floored`;
+//   correlation = the mean over pairs of the shocks' correlation after the same corrections
+//   (the sampling noise's covariance rho_ij^2 times the noise, rho_ij the returns'
+//   correlation), clamped to [0, 1].
+// spot_beta is then shrunk toward the columns' pooled value (VolDynamics). A proxy, and a noisy
+// one: realised vol is not implied vol, and it mean-reverts where the
+// model's log vol is a random walk (a pull to the mean of 1% a day biases both estimates down
+// by 10-20%: tests/test_calibration.cpp). Needs at least kMinVolBlocks blocks.
+constexpr int kVolBlock = 21;
+constexpr int kMinVolBlocks = 11;
+struct VolDynamics {
+  int block = kVolBlock;
+  int changes = 0;  // block-to-block changes regressed; 0: too few blocks, nothing estimated
+  // per column: spot_beta shrunk toward the columns' pooled value (below), the column's own
+  // estimate, its OLS standard error (scaled alike), and the vol-of-vol
+  std::vector<double> spot_beta, spot_beta_own, spot_beta_se, vol_of_vol;
+  // Empirical-Bayes shrinkage of the noisy per-column betas (a standard error near 1 from six
+  // years of closes): pooled = their precision-weighted mean, spread^2 = max(0, their sample
+  // variance - the mean squared standard error), and each column's
+  // spot_beta = pooled + spread^2 / (spread^2 + se^2) (own - pooled). One column: its own.
+  double spot_beta_pooled = 0.0, spot_beta_spread = 0.0;
+  std::vector<bool> floored;  // the noise correction left no vol-of-vol
+  double correlation = 0.0;
+  int pairs = 0;  // pairs the correlation averages (both with a vol-of-vol)
+};
+VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block = kVolBlock);
 
 // Maximum likelihood over nu of unit_t_loglik(z, nu): a grid over log(nu - 2) brackets the
 // maximum, then golden-section search refines it to 1e-6 in log(nu - 2).

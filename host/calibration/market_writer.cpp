@@ -135,6 +135,7 @@ std::string calibrate_command_line(const MarketCalibration& c) {
   cmd += s.dof == DofMethod::kAuto   ? "auto"
          : s.dof == DofMethod::kNone ? "none"
                                      : shortest(s.dof_value);
+  if (!s.implied_vol) cmd += " --implied-vol none";
   cmd += " --rate " + shortest(s.rate) + " --currency " + s.currency;
   if (!c.factor_prices_dir.empty() && c.factor_prices_dir != c.prices_dir)
     cmd += " --factor-prices " + shell_word(printable(c.factor_prices_dir));
@@ -254,6 +255,40 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
       << ".csv) were found; scenarios that shock\n"
       << "#           factors (ai_capex_cut, reverse --factor) need them (--factor-prices DIR).\n";
   }
+  const VolDynamics& vd = c.vol_dynamics;
+  if (!s.implied_vol) {
+    o << "#   implied_vol = none (--implied-vol none): options price at each asset's vol.\n";
+  } else {
+    o << "#   implied_vol = a default surface, not implied-vol quotes (none ship): atm = the\n"
+      << "#           asset's vol above (realised vol as the proxy of implied), flat in strike\n"
+      << "#           and maturity (skew = term_slope = 0: closes cannot estimate them; fit\n"
+      << "#           quotes with run --iv-file). Its dynamics use the realised vol of blocks\n"
+      << "#           of " << vd.block << " returns as the proxy of the at-the-money level";
+    if (vd.changes == 0) {
+      o << ": the history holds\n#           too few blocks, so none are written (held in "
+           "strike).\n";
+    } else {
+      std::vector<double> se = vd.spot_beta_se;
+      std::sort(se.begin(), se.end());
+      o << ",\n#           every common return from " << c.vol_dynamics_from << " to " << c.as_of
+        << " (" << vd.changes + 1 << " blocks), on the model\n"
+        << "#           d ln vol = spot_beta x the day's log-return + vol_of_vol sqrt(1/252) x a\n"
+        << "#           shock: spot_beta = the OLS slope of the blocks' change of ln(realised "
+           "vol)\n"
+        << "#           on their log-return, scaled for the block averaging (median standard "
+           "error\n"
+        << "#           " << fixed(se[se.size() / 2], 2, 2)
+        << "), shrunk toward the tickers' pooled " << fixed(vd.spot_beta_pooled, 2, 2)
+        << " by how much of\n"
+        << "#           their spread is noise (spread left " << fixed(vd.spot_beta_spread, 2, 2)
+        << "); vol_of_vol = the residual's sd less the sampling noise of a\n"
+        << "#           " << vd.block << "-return realised vol and the averaging, per year;"
+        << " implied_vol_correlation =\n"
+        << "#           the shocks' mean pairwise correlation (" << vd.pairs
+        << " pairs), in [0, 1]. Realised vol mean-\n"
+        << "#           reverts where the model's log vol is a random walk: a proxy.\n";
+    }
+  }
   o << "#   sector = from the ticker -> sector table";
   for (const std::string& f : s.sector_files) o << "\n#           " << printable(f);
   o << "\n#           (scenarios' per-sector defaults use it; a ticker not in it has none).\n";
@@ -271,16 +306,29 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
   if (c.dof > 0)
     o << "\n# Student-t degrees of freedom (see the header).\n"
       << "dof = " << fixed(c.dof, 2, 1) << "\n";
+  if (s.implied_vol && vd.changes > 0 && n > 1)
+    o << "\n# The correlation of the tickers' implied-vol shocks (see the header).\n"
+      << "implied_vol_correlation = " << fixed(vd.correlation, 3, 3) << "\n";
+  // the surface's dynamics, inside what load_market accepts
+  const auto surface = [&](std::size_t k) {
+    if (!s.implied_vol) return std::string();
+    std::string t = "implied_vol = { atm = " + fixed(c.vols[k], 4, 4);
+    if (vd.changes > 0)
+      t += ", spot_beta = " + fixed(std::clamp(vd.spot_beta[k], -10.0, 10.0), 3, 3) +
+           ", vol_of_vol = " + fixed(std::clamp(vd.vol_of_vol[k], 0.0, 5.0), 3, 3);
+    return t + " }\n";
+  };
   for (std::size_t k = 0; k < n; ++k)
     o << "\n[assets." << toml_key(c.tickers[k]) << "]\n"
       << "spot = " << fixed(st.on ? st.spots[k] : c.spots[k], 2, 6) << "\n"
       << "vol = " << fixed(c.vols[k], 4, 4) << "\n"
       << "drift = 0.0\n"
       << (k < c.sectors.size() && !c.sectors[k].empty() ? "sector = \"" + c.sectors[k] + "\"\n"
-                                                          : std::string())
+                                                        : std::string())
       << (k < c.loadings.size() ? "exposures = { market = " + fixed(c.loadings[k][0], 3, 3) +
                                       ", ai_capex = " + fixed(c.loadings[k][1], 3, 3) + " }\n"
-                                : std::string());
+                                : std::string())
+      << surface(k);
   if (n > 1) o << "\n" << correlation_toml(c.tickers, c.correlation);
   if (st.on)
     o << "\n# The stressed window (chipshock run --stressed reads it).\n"

@@ -94,6 +94,7 @@ CalibrationSettings settings_from(const CalibrateOptions& o) {
       throw InputError("", 0, "--dof", "'" + o.dof + "': expected auto, none or a number > 2");
     s.dof = DofMethod::kFixed;
   }
+  s.implied_vol = o.implied_vol != "none";
   s.rate = o.rate;
   s.currency = o.currency;
   // Factor proxies: --factor-prices, else --prices when it holds them, else the shipped history.

@@ -17,6 +17,7 @@ struct CalibrateOptions {
   bool lambda_given = false;
   std::string correlation = "sample";  // sample | ledoit-wolf | higham
   std::string dof = "auto";            // auto | none | a number
+  std::string implied_vol = "proxy";   // proxy | none: the default implied-vol surfaces
   double rate = 0.04;
   std::string currency = "USD";
   // The factor proxies' folder (SPY.csv, SMH.csv): "" = --prices when it holds them, else the

@@ -335,6 +335,12 @@ int dispatch(int argc, char** argv, chipshock::MpiWorld* world) {
                   "or a value > 2")
       ->type_name("auto|none|X")
       ->capture_default_str();
+  cal->add_option("--implied-vol", co.implied_vol,
+                  "proxy: a default implied-vol surface per ticker (atm = its vol, flat) with "
+                  "spot_beta and vol_of_vol from its realised vol's changes, a proxy; none")
+      ->type_name("proxy|none")
+      ->check(CLI::IsMember({"proxy", "none"}))
+      ->capture_default_str();
   cal->add_option("--rate", co.rate, "Risk-free rate written to the file (an assumption)")
       ->type_name("R")
       ->capture_default_str();
