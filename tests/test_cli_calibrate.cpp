@@ -148,6 +148,8 @@ TEST_CASE("calibrate reproduces the sample market of scripts/estimate_sample_mar
   }
   CHECK(with_vol_of_vol >= 8);
   CHECK_THAT(r.out, Contains("realised vol as the proxy of implied"));
+  // each ticker's own file: ARM's from its 2023 listing, the others' from 2020
+  CHECK_THAT(r.out, Contains("own history up to 2026-07-31 (34 to 78 blocks)"));
   const CliResult none = run_chipshock(kPrices + kSampleMarketTickers +
                                        "--as-of 2026-07-31 --window 500 --implied-vol none "
                                        "--out - --quiet");

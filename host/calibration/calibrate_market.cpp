@@ -265,11 +265,25 @@ MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSetti
                       "them; give their sectors with --sectors FILE");
   estimate_loadings(c, h, first, last, r, s.factor_prices);
   if (s.implied_vol) {
-    // every common return up to the as-of date, not the window alone: the blocks are few
+    // Every return up to the as-of date, not the window alone (the blocks are few): the
+    // correlation from the common history, each ticker's own numbers from its own file's
+    // (a late-listed ticker would shorten everyone's), then the betas shrunk together.
     c.vol_dynamics = estimate_vol_dynamics(log_returns(h, 0, last));
-    const VolDynamics& v = c.vol_dynamics;
+    VolDynamics& v = c.vol_dynamics;
     const std::size_t used = static_cast<std::size_t>(v.changes + 1) * kVolBlock;
     c.vol_dynamics_from = v.changes > 0 ? h.dates[last + 1 - used] : "";
+    for (std::size_t k = 0; k < n && v.changes > 0; ++k) {
+      const PriceHistory own = load_price_history(h.dir, {h.tickers[k]});
+      const int own_last = own.index_of_date(c.as_of);
+      const VolDynamics one =
+          estimate_vol_dynamics(log_returns(own, 0, static_cast<std::size_t>(own_last)));
+      c.vol_dynamics_blocks.push_back(one.changes + 1);
+      v.spot_beta_own[k] = one.spot_beta_own[0];
+      v.spot_beta_se[k] = one.spot_beta_se[0];
+      v.vol_of_vol[k] = one.vol_of_vol[0];
+      v.floored[k] = one.floored[0];
+    }
+    shrink_spot_betas(v);
     if (v.changes == 0)
       c.notes.push_back("no implied-vol dynamics: the " + std::to_string(last) +
                         " common returns up to " + c.as_of + " hold fewer than " +

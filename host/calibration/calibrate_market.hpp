@@ -91,7 +91,8 @@ struct MarketCalibration {
 
   // the implied vol's dynamics (settings.implied_vol): changes == 0 when the window is too short
   VolDynamics vol_dynamics;
-  std::string vol_dynamics_from;   // the first return date of its blocks
+  std::string vol_dynamics_from;         // the first return date of its common blocks (correlation)
+  std::vector<int> vol_dynamics_blocks;  // per ticker: the blocks of its own history
   DofFit dof_fit;                  // DofMethod::kAuto
   double dof = 0.0;                // what is written; 0 = Gaussian (no dof key)
   std::vector<std::string> notes;  // the price history's notes, then the calibration's

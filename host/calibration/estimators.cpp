@@ -322,28 +322,36 @@ VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block) {
       ++out.pairs;
     }
   out.correlation = out.pairs > 0 ? std::clamp(sum / out.pairs, 0.0, 1.0) : 0.0;
-  // shrink the betas toward their pooled value by how much of their spread is noise
-  out.spot_beta = out.spot_beta_own;
-  double weights = 0, pooled = 0, se2 = 0;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double s2 = out.spot_beta_se[static_cast<std::size_t>(j)];
-    if (!(s2 > 0)) return out;  // an exact fit: nothing to shrink by
-    weights += 1 / (s2 * s2);
-    pooled += beta[j] / (s2 * s2);
-    se2 += s2 * s2 / static_cast<double>(n);
-  }
-  out.spot_beta_pooled = pooled / weights;
-  if (n < 2) return out;
-  const double mean = beta.mean();
-  const double spread2 =
-      std::max(0.0, (beta.array() - mean).square().sum() / static_cast<double>(n - 1) - se2);
-  out.spot_beta_spread = std::sqrt(spread2);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double s = out.spot_beta_se[static_cast<std::size_t>(j)];
-    out.spot_beta[static_cast<std::size_t>(j)] =
-        out.spot_beta_pooled + spread2 / (spread2 + s * s) * (beta[j] - out.spot_beta_pooled);
-  }
+  shrink_spot_betas(out);
   return out;
+}
+
+void shrink_spot_betas(VolDynamics& v) {
+  const std::size_t n = v.spot_beta_own.size();
+  v.spot_beta = v.spot_beta_own;
+  v.spot_beta_pooled = n > 0 ? v.spot_beta_own[0] : 0.0;
+  v.spot_beta_spread = 0.0;
+  double weights = 0, pooled = 0, se2 = 0, mean = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double s = v.spot_beta_se[j];
+    if (!(s > 0)) return;  // an exact fit: nothing to shrink by
+    weights += 1 / (s * s);
+    pooled += v.spot_beta_own[j] / (s * s);
+    se2 += s * s / static_cast<double>(n);
+    mean += v.spot_beta_own[j] / static_cast<double>(n);
+  }
+  if (n < 2) return;
+  v.spot_beta_pooled = pooled / weights;
+  double spread = 0;
+  for (std::size_t j = 0; j < n; ++j)
+    spread += (v.spot_beta_own[j] - mean) * (v.spot_beta_own[j] - mean);
+  const double spread2 = std::max(0.0, spread / static_cast<double>(n - 1) - se2);
+  v.spot_beta_spread = std::sqrt(spread2);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double s = v.spot_beta_se[j];
+    v.spot_beta[j] = v.spot_beta_pooled +
+                     spread2 / (spread2 + s * s) * (v.spot_beta_own[j] - v.spot_beta_pooled);
+  }
 }
 
 }  // namespace chipshock

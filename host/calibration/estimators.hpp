@@ -127,6 +127,9 @@ struct VolDynamics {
   int pairs = 0;  // pairs the correlation averages (both with a vol-of-vol)
 };
 VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block = kVolBlock);
+// Sets spot_beta (and the pooled value and spread) from spot_beta_own and spot_beta_se, as
+// VolDynamics describes; estimate_vol_dynamics calls it.
+void shrink_spot_betas(VolDynamics& v);
 
 // Maximum likelihood over nu of unit_t_loglik(z, nu): a grid over log(nu - 2) brackets the
 // maximum, then golden-section search refines it to 1e-6 in log(nu - 2).

@@ -270,8 +270,13 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
     } else {
       std::vector<double> se = vd.spot_beta_se;
       std::sort(se.begin(), se.end());
-      o << ",\n#           every common return from " << c.vol_dynamics_from << " to " << c.as_of
-        << " (" << vd.changes + 1 << " blocks), on the model\n"
+      const auto blocks =
+          std::minmax_element(c.vol_dynamics_blocks.begin(), c.vol_dynamics_blocks.end());
+      o << ",\n#           each ticker's own history up to " << c.as_of << " ("
+        << (blocks.first == c.vol_dynamics_blocks.end()
+                ? std::string("none")
+                : std::to_string(*blocks.first) + " to " + std::to_string(*blocks.second))
+        << " blocks), on the model\n"
         << "#           d ln vol = spot_beta x the day's log-return + vol_of_vol sqrt(1/252) x a\n"
         << "#           shock: spot_beta = the OLS slope of the blocks' change of ln(realised "
            "vol)\n"
@@ -285,7 +290,8 @@ std::string market_toml(const MarketCalibration& c, const std::string& version) 
         << "#           " << vd.block << "-return realised vol and the averaging, per year;"
         << " implied_vol_correlation =\n"
         << "#           the shocks' mean pairwise correlation (" << vd.pairs
-        << " pairs), in [0, 1]. Realised vol mean-\n"
+        << " pairs, over the common\n#           returns from " << c.vol_dynamics_from
+        << "), in [0, 1]. Realised vol mean-\n"
         << "#           reverts where the model's log vol is a random walk: a proxy.\n";
     }
   }
