@@ -322,6 +322,7 @@ BookView SimSpec::book() const {
   b.vol_factors = vol_factors_.empty() ? nullptr : vol_factors_.data();
   b.vol_common = vol_common_;
   b.vol_own = vol_own_;
+  b.vol_blocks_a_day = (static_cast<int>(spot0_.size()) + 4) / 4;
   b.rate = rate_;
   // The loss is formed from the positions alone (cash cancels exactly): with cash in both terms
   // a large cash balance would round every loss to its own ulp.

@@ -141,8 +141,9 @@ struct BookView {
   // same in every book of a run (its cut books included); vol_common = sqrt(c), vol_own =
   // sqrt(1 - c) for the market's implied_vol_correlation c.
   int n_vol_factors = 0;
-  const VolFactorView* vol_factors = nullptr;  // [n_vol_factors]
+  const VolFactorView* vol_factors = nullptr;  // [n_vol_factors], in the market's asset order
   double vol_common = 0.0, vol_own = 1.0;
+  int vol_blocks_a_day = 0;  // Philox blocks of one day's draws: ceil((1 + market assets) / 4)
   double rate = 0.0;                    // continuously compounded, for option revaluation
   double cash = 0.0;                    // held constant over the horizon
   double value0 = 0.0;                  // portfolio value today (cash + positions)

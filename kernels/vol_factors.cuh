@@ -11,10 +11,13 @@
 // option_value). The revaluations observe days only; with several steps a day the day's
 // increments have the law of the steps' sum, so one draw a day is exact.
 //
-// Path i's draws for day d are the blocks from stream_offset(kImpliedVol) + 4 B d of its Philox
-// counter range, B = ceil((1 + factors) / 4) blocks a day, g_d first: a pure function of (seed, i,
-// d), identical on the CPU and the GPU, the same whatever the diffusion (Philox or Sobol'). With
-// antithetic variates path 2k+1 reads path 2k's draws, negated.
+// Path p's draws for day d are the blocks from stream_offset(kImpliedVol) + 4 B d of its Philox
+// counter range, B = ceil((1 + the market's assets) / 4) blocks a day: g_d is the day's normal 0
+// and u_(a,d) of the market's asset a its normal 1 + a. So the draws are a pure function of
+// (seed, p, d, a), identical on the CPU and the GPU, whatever the diffusion (Philox or Sobol'),
+// and the same for every book on the market: a what-if trade or a book hierarchy sees each
+// asset's vol move as the book does, whichever factors it has. With antithetic variates path
+// 2k+1 reads path 2k's draws, negated.
 //
 // The factors' values are kept with the path's settlements (expiry.cuh): the entries from
 // kMaxExpiring on of its Settlement scratch hold m_f in `payoff`, so every revaluation that reads
@@ -71,18 +74,25 @@ CHIPSHOCK_HD inline void move_vol_factors(const BookView& b, std::uint64_t seed,
                                           Settlement* marks) {
   const int n = b.n_vol_factors;
   if (n == 0) return;
-  const std::uint64_t blocks_a_day = static_cast<std::uint64_t>(n + 4) / 4;
-  PhiloxBlockStream stream(seed, antithetic_source(path, antithetic),
-                           stream_offset(RngStream::kImpliedVol) +
-                               4 * blocks_a_day * static_cast<std::uint64_t>(day));
+  const std::uint64_t source = antithetic_source(path, antithetic);
+  const std::uint64_t day_start = stream_offset(RngStream::kImpliedVol) +
+                                  4 * static_cast<std::uint64_t>(b.vol_blocks_a_day) *
+                                      static_cast<std::uint64_t>(day);
   const double sign = antithetic && (path & 1u) ? -1.0 : 1.0;
   float z[4];  // cuRAND's single-precision normals, as the diffusion's
-  normal4_from_block(stream.next4(), z);
+  normal4_from_block(PhiloxBlockStream(seed, source, day_start).next4(), z);
   const double common = sign * b.vol_common * static_cast<double>(z[0]);
+  int held = 0;  // the block z holds; factors come in the market's order, so blocks ascend
   for (int f = 0; f < n; ++f) {
-    const int j = (f + 1) & 3;
-    if (j == 0) normal4_from_block(stream.next4(), z);
-    const double shock = fma(sign * b.vol_own, static_cast<double>(z[j]), common);
+    const int j = 1 + b.vol_factors[f].asset;
+    if (j >> 2 != held) {
+      held = j >> 2;
+      normal4_from_block(
+          PhiloxBlockStream(seed, source, day_start + 4 * static_cast<std::uint64_t>(held))
+              .next4(),
+          z);
+    }
+    const double shock = fma(sign * b.vol_own, static_cast<double>(z[j & 3]), common);
     Settlement& m = marks[kMaxExpiring + f];
     m.payoff = fma(b.vol_factors[f].day_sd, shock, m.payoff);
     m.day = day;

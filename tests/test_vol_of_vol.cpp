@@ -155,6 +155,15 @@ TEST_CASE(
   CHECK(std::fabs(vy - t) < 4 * t * std::sqrt(2.0 / n));
   CHECK(std::fabs(corr - c) < 4 * (1 - c * c) / std::sqrt(n));
 
+  // Another book on the same market (a what-if, a book of a hierarchy) sees Y's vol move as this
+  // one does, though Y is its first factor here and its second there.
+  const Book y_only(market("implied_vol_correlation = 0.64\n"), "name = \"y\"\n" + call("Y", 3));
+  const SimSpec other(y_only.market, y_only.portfolio, SimSettings{h, 1});
+  REQUIRE(other.book().n_vol_factors == 1);
+  for (std::uint64_t k = 0; k < 20; ++k)
+    CHECK(factor_values(other, 77, k, h)[0] ==
+          Approx(factor_values(spec, 77, k, h)[1]).margin(1e-9));
+
   // Antithetic variates: path 2k+1's factors are path 2k's negated.
   SimSettings anti{h, 1};
   anti.antithetic = true;
