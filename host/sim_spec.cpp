@@ -56,6 +56,8 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
   // gross exposure that scales the loss sums (it would coarsen them: issue 16).
   gross_ = 0.0;
   std::vector<bool> held(n, false);
+  // per option (options_' order): its expiry in days and whether it is American (settled_by)
+  std::vector<std::pair<long, bool>> option_expiry;
   // The implied-vol factors (kernels/vol_factors.cuh): whatever the horizon, so that the runs cut
   // at each day index them as the full run does.
   std::vector<int> vol_factor_of(static_cast<std::size_t>(n), -1);
@@ -201,6 +203,7 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
                            "shorten --horizon, or split the book into several portfolio files");
       }
       options_.push_back(o);
+      option_expiry.emplace_back(p.expiry_days, p.american);
       std::ostringstream label;
       label << a.ticker << " " << (p.american ? "american " : "") << position_type_name(p.type)
             << " " << p.strike << " " << p.expiry_days << "d";
@@ -226,6 +229,20 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
                    [](const ExpiryView& a, const ExpiryView& b) { return a.day < b.day; });
   for (std::size_t k = 0; k < expiring_.size(); ++k)
     options_[static_cast<std::size_t>(expiring_[k].option)].expiring = static_cast<int>(k);
+  // A cut run: the full run's expiring options in the same order (expiry, then file), and the
+  // index there of each American option alive at this run's end that the full run settles.
+  const long full = settings.settle_horizon_days;
+  if (full > settings.horizon_days) {
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < option_expiry.size(); ++k)
+      if (option_expiry[k].first <= full) order.push_back(k);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return option_expiry[a].first < option_expiry[b].first;
+    });
+    for (std::size_t j = 0; j < order.size(); ++j)
+      if (option_expiry[order[j]].second && option_expiry[order[j]].first > settings.horizon_days)
+        options_[order[j]].settled_by = static_cast<int>(j);
+  }
   if (settings.rng == RngKind::kSobol) init_sobol();
 }
 
@@ -366,6 +383,7 @@ std::unique_ptr<SimSpec> spec_at_day(const Market& market, const Portfolio& port
                                      const SimSettings& run, const Scenario* scenario, int day) {
   SimSettings at = run;
   at.horizon_days = day;
+  if (at.settle_horizon_days == 0) at.settle_horizon_days = run.horizon_days;
   if (at.bridge_steps == 0) at.bridge_steps = run.horizon_days * run.steps_per_day;
   return scenario ? std::make_unique<SimSpec>(market, portfolio, at,
                                               apply_scenario(*scenario, market, day))

@@ -52,6 +52,10 @@ struct SimSettings {
   // full horizon, see spec_at_day), at most kMaxSobolDimensions / assets.
   RngKind rng = RngKind::kPhilox;
   int bridge_steps = 0;
+  // A run cut at a day (spec_at_day): the horizon of the full run whose paths settle its
+  // options; 0 = its own. An American option alive at the cut day that the full run may exercise
+  // earlier reads the full run's settlement (OptionView::settled_by).
+  int settle_horizon_days = 0;
 };
 
 // "philox" or "sobol", as --rng and the reports name them.

@@ -16,6 +16,8 @@ namespace chipshock {
 CHIPSHOCK_HD inline double horizon_option_value(const BookView& b, const OptionView& o, double s,
                                                 const Settlement* settled) {
   if (o.expiring >= 0) return settled_value(b, settled[o.expiring]);
+  if (o.settled_by >= 0 && settled[o.settled_by].day >= 0)  // exercised by the full run's path
+    return settled_value(b, settled[o.settled_by]);
   return option_value(b, o, s, o.vol_factor >= 0 ? vol_factor_value(settled, o.vol_factor) : 0.0);
 }
 

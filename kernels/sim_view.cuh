@@ -110,6 +110,11 @@ struct OptionView {
   // index into BookView::expiring when the option expires inside the horizon (expiry.cuh): its
   // value at the horizon is then its settlement, not a price; -1 otherwise
   int expiring = -1;
+  // A run cut at day d (host/sim_spec.hpp's spec_at_day): the index of this option among the
+  // full run's expiring options when it is American, alive at day d and expiring inside the full
+  // run, which may exercise it on a path before day d: then it is worth that settlement (with
+  // its interest to day d), not its price. -1 otherwise.
+  int settled_by = -1;
   // index into BookView::vol_factors when its implied vol moves with its asset's vol factor
   // (vol_factors.cuh): it revalues at implied_vol * (s / s0)^vol_beta * e^(the factor); -1: none
   int vol_factor = -1;

@@ -155,6 +155,54 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "expiry inside the horizon: on the days of the value fan and the stop-loss, an American "
+    "option the path exercised is its settlement, not a price",
+    "[expiry][american][day_values][issue17]") {
+  // The put of the replay test alone (struck at 112, expiring on day 9 of 12, rate 10%): the
+  // run cut at day D values it at the full run's settlement when the path exercised it on a
+  // day before D (with its interest since), at its price with 9 - D days left otherwise.
+  const std::string market =
+      "currency = \"USD\"\nrate = 0.10\n[assets.X]\nspot = 100.0\nvol = 0.45\ndrift = 0.0\n";
+  const Book b(market, option_book(option("put", 20, 112, 9, "american")));
+  const int horizon = 12;
+  const SimSettings run{horizon, 1};
+  const SimSpec spec(b.market, b.portfolio, run);
+  std::vector<int> days;
+  for (int d = 1; d <= horizon; ++d) days.push_back(d);
+  const CutRuns cut = cut_runs(b.market, b.portfolio, run, nullptr, days);
+  CHECK(cut.at[3]->book().options[0].settled_by == 0);  // day 4: alive, the full run settles it
+  CHECK(cut.at[10]->book().options[0].expiring == 0);   // day 11: its own run settles it
+  const double r = 0.10, vol = 0.45;
+  const std::vector<double> edge = american_exercise_spots(OptionKind::kPut, 112, r, vol, 0.0, 8);
+  const std::uint64_t n = paths_or_light(600, 100);
+  std::vector<double> losses(static_cast<std::size_t>(horizon) * n);
+  CpuBackend(2).simulate_days(*cut.specs.back(), cut.at, 5, 0, n, losses.data());
+  const double value0 = spec.value0();
+  int exercised_before = 0;
+  for (std::uint64_t path = 0; path < n; ++path) {
+    const std::vector<double> x = daily_log_returns(spec, 5, path);
+    const auto spot = [&](int day) { return 100.0 * std::exp(x[static_cast<std::size_t>(day)]); };
+    int stop = 8;
+    for (int d = 0; d < 8; ++d)
+      if (spot(d) <= edge[static_cast<std::size_t>(d)]) {
+        stop = d;
+        break;
+      }
+    for (int day = 1; day < 9; ++day) {  // the cut runs in which the put is alive
+      const double v = stop <= day - 1 ? std::fmax(112 - spot(stop), 0.0) *
+                                             std::exp(r * ((day - 1 - stop) / 252.0))
+                                       : american_price(OptionKind::kPut, spot(day - 1), 112,
+                                                        (9 - day) / 252.0, r, vol, 0.0);
+      exercised_before += stop < day - 1;
+      const double loss = losses[static_cast<std::size_t>(day - 1) * n + path];
+      CAPTURE(path, day, stop, loss);
+      CHECK(loss == Approx(value0 - 20 * v).margin(1e-6 * 20 * 112));
+    }
+  }
+  CHECK(exercised_before > static_cast<int>(n));  // the settled branch is taken often
+}
+
+TEST_CASE(
     "expiry inside the horizon: the American policy on the path's days is worth the "
     "American price, more than the European",
     "[expiry][american][issue17]") {
