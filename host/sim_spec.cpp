@@ -145,24 +145,29 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
       o.dividend_yield = a.dividend_yield;
       o.vol_beta = surface && tau_h > 0 ? a.implied_vol.spot_beta : 0.0;
       o.vol_factor = surface && tau_h > 0 ? vol_factor_of[static_cast<std::size_t>(i)] : -1;
-      if ((o.vol_beta != 0.0 || o.vol_factor >= 0) && p.american) {
-        const bool beta = o.vol_beta != 0.0;
-        throw InputError(
-            market.file, beta ? a.implied_vol.beta_line : a.implied_vol.vol_of_vol_line,
-            "assets." + a.ticker + ".implied_vol." + (beta ? "spot_beta" : "vol_of_vol"),
-            "an American option on " + a.ticker + " (positions[" + std::to_string(k) +
-                "]) revalues from one exercise curve per run, at one implied vol: "
-                "its vol cannot move along the path",
-            std::string("give the position its own implied_vol, or drop ") +
-                (beta ? "spot_beta" : "vol_of_vol"));
-      }
       line.option = static_cast<int>(options_.size());
       if (p.american) {
-        // the curve at the horizon for the kernels, today's for the value today
+        // the curve at the horizon for the kernels (at several vols when the vol moves along
+        // the path), today's for the value today
         try {
           o.american = static_cast<int>(american_.size());
-          american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
-                                             o.implied_vol, o.dividend_yield));
+          if (o.vol_beta != 0.0 || o.vol_factor >= 0) {
+            const double half = american_vol_range(
+                scenario, i, o.vol_beta, o.vol_factor >= 0 ? a.implied_vol.vol_of_vol : 0.0,
+                horizon_years);
+            const double lo = std::max(std::log(o.implied_vol) - half, std::log(1e-3));
+            const double hi = std::min(std::log(o.implied_vol) + half, std::log(5.0));
+            o.american_nodes = kAmericanVolNodes;
+            o.node_log_vol0 = lo;
+            o.node_log_step = (hi - lo) / (kAmericanVolNodes - 1);
+            for (int j = 0; j < kAmericanVolNodes; ++j)
+              american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
+                                                 std::exp(lo + j * o.node_log_step),
+                                                 o.dividend_yield));
+          } else {
+            american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
+                                               o.implied_vol, o.dividend_yield));
+          }
           unit_value =
               american_price(o.kind, a.spot, o.strike, tau0, rate_, vol0, o.dividend_yield);
         } catch (const std::invalid_argument& e) {
@@ -247,6 +252,20 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
 }
 
 const char* rng_name(RngKind rng) { return rng == RngKind::kSobol ? "sobol" : "philox"; }
+
+double american_vol_range(const AppliedScenario& scenario, int asset, double spot_beta,
+                          double vol_of_vol, double horizon_years) {
+  const std::size_t i = static_cast<std::size_t>(asset);
+  double vol = 0;  // the asset's largest realised vol over the scenario's segments
+  for (const AppliedSegment& s : scenario.segments) vol = std::max(vol, s.vol[i]);
+  double jumps = 0;  // its scenario jumps' log sizes, at a size four sd up
+  for (std::size_t e = 0; e < scenario.events.size(); ++e)
+    jumps += std::fabs(std::log1p(scenario.simple_returns[e][i])) *
+             (1.0 + 4.0 * static_cast<double>(scenario.events[e].size_sd));
+  const double sd =
+      std::sqrt((spot_beta * spot_beta * vol * vol + vol_of_vol * vol_of_vol) * horizon_years);
+  return std::min(6.0 * sd + std::fabs(spot_beta) * jumps + 0.02, 4.0);
+}
 
 void SimSpec::init_sobol() {
   if (settings_.antithetic)

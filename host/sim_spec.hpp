@@ -58,6 +58,17 @@ struct SimSettings {
   int settle_horizon_days = 0;
 };
 
+// An American option whose implied vol moves along the path (a surface's spot_beta or
+// vol_of_vol) revalues between its curves at kAmericanVolNodes vols (kernels/american.cuh's
+// american_across_vols) spread over ln(its horizon vol) +- american_vol_range: six standard
+// deviations of the vol's log move over the horizon (spot_beta x the asset's largest vol over
+// the scenario's segments, and the vol-of-vol), plus |spot_beta| x the scenario's jumps on the
+// asset at four sd of their size, plus 0.02, at most 4; the nodes stay in [0.001, 5]. 17 nodes
+// keep the interpolation within 1e-4 of the price (tests/test_vol_of_vol.cpp).
+constexpr int kAmericanVolNodes = 17;
+double american_vol_range(const AppliedScenario& scenario, int asset, double spot_beta,
+                          double vol_of_vol, double horizon_years);
+
 // "philox" or "sobol", as --rng and the reports name them.
 const char* rng_name(RngKind rng);
 

@@ -60,14 +60,41 @@ CHIPSHOCK_HD inline double american_value(const AmericanCurve& c, double s) {
              black_scholes(c.kind, s, c.strike, c.tau, c.rate, c.vol, c.dividend_yield));
 }
 
+// An American option whose implied vol moves along the path, at ln vol `log_vol`: cubic Lagrange
+// interpolation in ln vol between its curves at the `nodes` vols ln vol_j = log_vol0 + j step
+// (the four around log_vol; log_vol clamped to the nodes' range, which the host sets at six
+// standard deviations of the vol's move and more), at least the exercise value.
+CHIPSHOCK_HD inline double american_across_vols(const AmericanCurve* curves, int nodes,
+                                                double log_vol0, double step, double log_vol,
+                                                double s) {
+  double u = (log_vol - log_vol0) / step;
+  u = fmin(fmax(u, 0.0), static_cast<double>(nodes - 1));
+  int first = static_cast<int>(floor(u)) - 1;
+  first = first < 0 ? 0 : first > nodes - 4 ? nodes - 4 : first;
+  const double t = u - first;
+  const double w[4] = {-(t - 1) * (t - 2) * (t - 3) / 6, t * (t - 2) * (t - 3) / 2,
+                       -t * (t - 1) * (t - 3) / 2, t * (t - 1) * (t - 2) / 6};
+  double v = 0.0;
+  for (int j = 0; j < 4; ++j) v = fma(w[j], american_value(curves[first + j], s), v);
+  const AmericanCurve& c = curves[0];
+  const double exercise = c.kind == OptionKind::kCall ? s - c.strike : c.strike - s;
+  return fmax(v, exercise);
+}
+
 // An option's value per unit at spot s at the horizon: the Black-Scholes price, or its American
 // curve (b.american[o.american]) when o.american >= 0.
-// A European option's implied vol moves with the spot by its vol_beta and by vol_shift, its vol
-// factor's value on the path (host/config/market.hpp's surface and kernels/vol_factors.cuh; both
-// 0 for an American option).
+// Its implied vol moves with the spot by its vol_beta and by vol_shift, its vol factor's value on
+// the path (host/config/market.hpp's surface and kernels/vol_factors.cuh): an American option
+// with either interpolates between its curves at several vols (american_across_vols).
 CHIPSHOCK_HD inline double option_value(const BookView& b, const OptionView& o, double s,
                                         double vol_shift = 0.0) {
-  if (o.american >= 0) return american_value(b.american[o.american], s);
+  if (o.american >= 0) {
+    if (o.american_nodes <= 1) return american_value(b.american[o.american], s);
+    double log_vol = log(o.implied_vol) + vol_shift;
+    if (o.vol_beta != 0.0) log_vol = fma(o.vol_beta, log(s / b.spot0[o.asset]), log_vol);
+    return american_across_vols(b.american + o.american, o.american_nodes, o.node_log_vol0,
+                                o.node_log_step, log_vol, s);
+  }
   double vol = o.implied_vol;
   if (o.vol_beta != 0.0) vol *= pow(s / b.spot0[o.asset], o.vol_beta);
   if (vol_shift != 0.0) vol *= exp(vol_shift);

@@ -103,10 +103,15 @@ struct OptionView {
   double implied_vol;
   double tau_at_horizon;  // years to expiry left at the horizon; <= 0 means expired: intrinsic
   double dividend_yield;  // the asset's continuous dividend yield (market.toml), in pricing
-  // The implied vol's spot beta (a European option priced off its asset's surface): at spot s
-  // the option revalues at implied_vol * (s / s0)^vol_beta, s0 today's spot; 0: implied_vol
+  // The implied vol's spot beta (an option priced off its asset's surface): at spot s the option
+  // revalues at implied_vol * (s / s0)^vol_beta, s0 today's spot; 0: implied_vol
   double vol_beta;
   int american = -1;      // index into BookView::american (style = "american"); -1: European
+  // An American option whose implied vol moves along the path (vol_beta, vol_factor): its
+  // curves at american_nodes vols, ln vol = node_log_vol0 + j node_log_step, from index
+  // `american` on (american.cuh's american_across_vols); 1: one curve at implied_vol.
+  int american_nodes = 1;
+  double node_log_vol0 = 0.0, node_log_step = 0.0;
   // index into BookView::expiring when the option expires inside the horizon (expiry.cuh): its
   // value at the horizon is then its settlement, not a price; -1 otherwise
   int expiring = -1;

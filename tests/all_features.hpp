@@ -97,55 +97,44 @@ struct TestRun {
   std::unique_ptr<SimSpec> spec;
 };
 
+// An option position of the hedged book's additions; implied_vol 0: priced off the market.
+inline Position option_position(const char* ticker, PositionType type, double quantity,
+                                double strike, long expiry_days, bool american,
+                                double implied_vol = 0.0) {
+  Position p;
+  p.ticker = ticker;
+  p.type = type;
+  p.quantity = quantity;
+  p.strike = strike;
+  p.expiry_days = expiry_days;
+  p.american = american;
+  p.implied_vol = implied_vol;
+  return p;
+}
+
 // American options with early exercise in reach: a deep in-the-money NVDA put (exercised on
 // many paths at the horizon) and an AVGO call with a dividend yield set on AVGO.
 inline void add_american_options(Market& market, Portfolio& portfolio) {
   market.assets[static_cast<std::size_t>(market.index_of("AVGO"))].dividend_yield = 0.04;
-  Position put;
-  put.ticker = "NVDA";
-  put.type = PositionType::kPut;
-  put.quantity = 2500;
-  put.strike = 235;
-  put.expiry_days = 40;
-  put.american = true;
-  Position call;
-  call.ticker = "AVGO";
-  call.type = PositionType::kCall;
-  call.quantity = -1200;
-  call.strike = 360;
-  call.expiry_days = 90;
-  call.implied_vol = 0.45;
-  call.american = true;
-  portfolio.positions.push_back(put);
-  portfolio.positions.push_back(call);
+  portfolio.positions.push_back(option_position("NVDA", PositionType::kPut, 2500, 235, 40, true));
+  portfolio.positions.push_back(
+      option_position("AVGO", PositionType::kCall, -1200, 360, 90, true, 0.45));
 }
 
 // Options that expire inside a horizon of 7 days or more (kernels/expiry.cuh): a European MU
 // call settled on day 6, and an American TSM put in the money, exercised early on some paths
 // (the market's rate is 4%, TSM pays nothing) and settled on day 7 on the others.
 inline void add_expiring_options(Portfolio& portfolio) {
-  Position call;
-  call.ticker = "MU";
-  call.type = PositionType::kCall;
-  call.quantity = -400;
-  call.strike = 800;
-  call.expiry_days = 6;
-  Position put;
-  put.ticker = "TSM";
-  put.type = PositionType::kPut;
-  put.quantity = 1500;
-  put.strike = 430;
-  put.expiry_days = 7;
-  put.american = true;
-  portfolio.positions.push_back(call);
-  portfolio.positions.push_back(put);
+  portfolio.positions.push_back(option_position("MU", PositionType::kCall, -400, 800, 6, false));
+  portfolio.positions.push_back(option_position("TSM", PositionType::kPut, 1500, 430, 7, true));
 }
 
 // An implied-vol surface with a spot beta and a vol-of-vol on MSFT (host/config/market.hpp): the
-// hedged book's short MSFT call, which has no implied_vol of its own, revalues at a vol that
-// moves with each path's spot and its own implied-vol factor (kernels/american.cuh's
-// option_value, kernels/vol_factors.cuh).
-inline void add_vol_surface(Market& market) {
+// hedged book's short MSFT call, which has no implied_vol of its own, and an American MSFT put
+// revalue at a vol that moves with each path's spot and its own implied-vol factor
+// (kernels/american.cuh's option_value and american_across_vols, kernels/vol_factors.cuh).
+inline void add_vol_surface(Market& market, Portfolio& portfolio) {
+  portfolio.positions.push_back(option_position("MSFT", PositionType::kPut, 800, 470, 60, true));
   ImpliedVolSurface& s =
       market.assets[static_cast<std::size_t>(market.index_of("MSFT"))].implied_vol;
   s.given = true;
@@ -169,7 +158,7 @@ inline TestRun all_features_run(const TempDir& dir, int horizon, int steps_per_d
   t.portfolio = load_portfolio(source_path("scenarios/portfolio/hedged_book.toml"), t.market);
   add_american_options(t.market, t.portfolio);
   add_expiring_options(t.portfolio);
-  add_vol_surface(t.market);
+  add_vol_surface(t.market, t.portfolio);
   SimSettings sim{horizon, steps_per_day};
   sim.rng = rng;
   if (scenario) {

@@ -11,14 +11,15 @@
 #include <vector>
 
 #include "book_fixture.hpp"
-#include "lanes_vs_reference.hpp"
 #include "host/analytics/greeks.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/cpu/reference_backend.hpp"
 #include "host/input_error.hpp"
+#include "host/pricing/american.hpp"
 #include "host/risk_engine.hpp"
 #include "host/stats/risk_measures.hpp"
 #include "kernels/black_scholes.cuh"
+#include "lanes_vs_reference.hpp"
 #include "test_util.hpp"
 
 using namespace chipshock;
@@ -216,10 +217,53 @@ TEST_CASE("vol-of-vol: bad values and the refusals name the field",
       Catch::Contains("m.toml:6: assets.X.implied_vol.vol_of_vol") && Catch::Contains("[0, 5]"));
   CHECK_THAT(error(market("implied_vol_correlation = 1.5\n"), book),
              Catch::Contains("implied_vol_correlation") && Catch::Contains("[0, 1]"));
-  CHECK_THAT(error(market(""),
-                   "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"put\"\n"
-                   "quantity = 1\nstrike = 100\nexpiry_days = 63\n"
-                   "style = \"american\"\n"),
-             Catch::Contains("assets.X.implied_vol.vol_of_vol") &&
-                 Catch::Contains("cannot move along the path"));
+  // A book hierarchy with a vol factor is refused by run's planning (host/app/run_plan.cpp).
+}
+
+TEST_CASE(
+    "vol-of-vol and spot beta on American options: the revaluation is the American price "
+    "at the path's vol, to 1e-4",
+    "[implied_vol][vol_of_vol][american][issue17]") {
+  // X moves (vol 35%) with a spot beta of -1.2 and a vol-of-vol of 0.9: an American put and an
+  // American call (dividend yield 3%) at the path's spot and vol, the vol rebuilt here from the
+  // path's log-return and its factor (kernels/vol_factors.cuh's draws).
+  const int h = 10;
+  const Book b(
+      "currency = \"USD\"\nrate = 0.04\n[assets.X]\nspot = 100.0\nvol = 0.35\n"
+      "dividend_yield = 0.03\n"
+      "implied_vol = { atm = 0.4, spot_beta = -1.2, vol_of_vol = 0.9 }\n",
+      "name = \"b\"\n[[positions]]\nticker = \"X\"\ntype = \"put\"\nquantity = 10\n"
+      "strike = 105\nexpiry_days = 126\nstyle = \"american\"\n[[positions]]\n"
+      "ticker = \"X\"\ntype = \"call\"\nquantity = -4\nstrike = 95\nexpiry_days = 40\n"
+      "style = \"american\"\n");
+  const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1});
+  const BookView bv = spec.book();
+  REQUIRE(bv.options[0].american_nodes == kAmericanVolNodes);
+  REQUIRE(bv.n_vol_factors == 1);
+  const std::vector<PositionLine>& lines = spec.positions();
+  double worst = 0;
+  for (std::uint64_t path = 0; path < 300; ++path) {
+    std::vector<Settlement> marks(static_cast<std::size_t>(path_marks(bv)));
+    start_path_marks(bv, marks.data());
+    for (int d = 0; d < h; ++d) move_vol_factors(bv, 3, path, 0, d, marks.data());
+    const double shift = vol_factor_value(marks.data(), 0);
+    const double x = static_cast<double>(reference_log_returns(spec, 3, path)[0]);
+    const double s_h = 100 * std::exp(x);
+    std::vector<double> out(lines.size() + 1);
+    reference_path_lines(spec, 3, path, out.data());
+    for (std::size_t j = 0; j < lines.size(); ++j) {
+      const OptionView& o = bv.options[lines[j].option];
+      const double vol = o.implied_vol * std::exp(-1.2 * x + shift);
+      const double v = american_price(o.kind, s_h, o.strike, o.tau_at_horizon, 0.04, vol, 0.03);
+      const double got = lines[j].unit_value0 - out[j] / lines[j].quantity;
+      worst = std::max(worst, std::fabs(got - v) / v);
+      CAPTURE(path, j, vol, got, v);
+      CHECK(got == Approx(v).epsilon(1e-4));
+    }
+  }
+  CAPTURE(worst);
+  // the curve at the vol today still prices it today
+  CHECK(lines[0].unit_value0 ==
+        Approx(american_price(OptionKind::kPut, 100, 105, 126 / 252.0, 0.04, lines[0].vol0, 0.03))
+            .epsilon(1e-12));
 }

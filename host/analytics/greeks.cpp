@@ -102,7 +102,7 @@ ParametricRisk parametric_risk(const Market& market, const SimSpec& spec,
       r.decay += line.quantity * (at_h.price - line.unit_value0);
       a[line.asset] += line.quantity * at_h.delta * s;
       b[line.asset] += line.quantity * (at_h.gamma * s * s + at_h.delta * s);
-      if (o.expiring < 0 && o.american < 0) {
+      if (o.expiring < 0) {
         const double vega_log = line.quantity * at_h.vega * o.implied_vol;
         a[line.asset] += vega_log * o.vol_beta;
         if (o.vol_factor >= 0) w[static_cast<std::size_t>(o.vol_factor)] += vega_log;
