@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <exception>
 #include <utility>
 
 #include "host/input_error.hpp"
@@ -160,10 +161,22 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
             o.american_nodes = kAmericanVolNodes;
             o.node_log_vol0 = lo;
             o.node_log_step = (hi - lo) / (kAmericanVolNodes - 1);
-            for (int j = 0; j < kAmericanVolNodes; ++j)
-              american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
-                                                 std::exp(lo + j * o.node_log_step),
-                                                 o.dividend_yield));
+            // the solves are independent (american_curve's cache is locked): on every core
+            std::vector<AmericanCurve> nodes(kAmericanVolNodes);
+            std::vector<std::exception_ptr> failed(kAmericanVolNodes);
+#pragma omp parallel for schedule(dynamic)
+            for (int j = 0; j < kAmericanVolNodes; ++j) {
+              try {
+                nodes[static_cast<std::size_t>(j)] =
+                    american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
+                                   std::exp(lo + j * o.node_log_step), o.dividend_yield);
+              } catch (...) {
+                failed[static_cast<std::size_t>(j)] = std::current_exception();
+              }
+            }
+            for (const std::exception_ptr& e : failed)
+              if (e) std::rethrow_exception(e);
+            american_.insert(american_.end(), nodes.begin(), nodes.end());
           } else {
             american_.push_back(american_curve(o.kind, o.strike, o.tau_at_horizon, rate_,
                                                o.implied_vol, o.dividend_yield));
