@@ -37,9 +37,18 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
       prefix = e.asset == f.asset && e.day == f.day && e.kind == f.kind && e.strike == f.strike &&
                (e.boundary < 0) == (f.boundary < 0);
     }
+    // the options the full run may exercise before day d + 1 read its settlements
+    for (int k = 0; prefix && k < b.n_options; ++k) {
+      const OptionView& o = b.options[k];
+      if (o.settled_by < 0) continue;
+      prefix = o.settled_by < full.n_expiring && full.expiring[o.settled_by].asset == o.asset &&
+               full.expiring[o.settled_by].strike == o.strike &&
+               full.expiring[o.settled_by].kind == o.kind;
+    }
     if (!prefix)
       throw std::invalid_argument(std::string(who) + ": day " + std::to_string(d + 1) +
                                   "'s expiring options are not the run's first ones");
+    books[d].full_run_marks = 1;
   }
   books.back() = full;
   return books;
@@ -51,9 +60,10 @@ std::vector<BookView> book_views(const char* who, const SimSpec& spec,
     throw std::invalid_argument(std::string(who) + ": not under importance sampling");
   std::vector<BookView> views;
   for (const SimSpec* b : books) {
-    if (b->book().n_expiring > 0)
+    if (needs_day_marks(b->book()))
       throw std::invalid_argument(std::string(who) +
-                                  ": a book holds options that expire inside the horizon");
+                                  ": a book holds options that expire inside the horizon or "
+                                  "implied-vol factors");
     if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
         b->importance_sampling())
       throw std::invalid_argument(std::string(who) + ": a book's model differs from the run's");

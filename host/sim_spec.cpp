@@ -156,8 +156,14 @@ SimSpec::SimSpec(const Market& market, const Portfolio& portfolio, const SimSett
             const double half = american_vol_range(
                 scenario, i, o.vol_beta, o.vol_factor >= 0 ? a.implied_vol.vol_of_vol : 0.0,
                 horizon_years);
-            const double lo = std::max(std::log(o.implied_vol) - half, std::log(1e-3));
-            const double hi = std::min(std::log(o.implied_vol) + half, std::log(5.0));
+            if (!(o.implied_vol <= 5.0))  // as american_curve refuses at a fixed vol
+              throw std::invalid_argument(
+                  "an implied vol above 5 (500%) is outside the exercise curve's tested domain");
+            // around its vol (at least 0.02 wide: half >= 0.02), inside [0.001, 5]
+            const double center =
+                std::clamp(std::log(o.implied_vol), std::log(1e-3), std::log(5.0));
+            const double lo = std::max(center - half, std::log(1e-3));
+            const double hi = std::min(center + half, std::log(5.0));
             o.american_nodes = kAmericanVolNodes;
             o.node_log_vol0 = lo;
             o.node_log_step = (hi - lo) / (kAmericanVolNodes - 1);
@@ -392,6 +398,47 @@ std::string expiry_note(const BookView& book) {
                              "beyond the exercise boundary, if earlier)"
                        : "") +
          ", and the cash earns the rate to the horizon";
+}
+
+std::string implied_vol_note(const SimSpec& spec) {
+  const BookView b = spec.book();
+  std::vector<double> beta(spec.tickers().size(), 0.0);
+  std::vector<bool> moves(spec.tickers().size(), false);
+  bool american = false;
+  for (int k = 0; k < b.n_options; ++k) {
+    const OptionView& o = b.options[k];
+    if (o.vol_beta == 0.0 && o.vol_factor < 0) continue;
+    moves[static_cast<std::size_t>(o.asset)] = true;
+    beta[static_cast<std::size_t>(o.asset)] = o.vol_beta;
+    american = american || o.american_nodes > 1;
+  }
+  std::ostringstream s;
+  s.precision(3);
+  int listed = 0;
+  for (std::size_t i = 0; i < moves.size(); ++i) {
+    if (!moves[i]) continue;
+    double nu = 0;
+    for (int f = 0; f < b.n_vol_factors; ++f)
+      if (b.vol_factors[f].asset == static_cast<int>(i))
+        nu = b.vol_factors[f].day_sd * std::sqrt(static_cast<double>(kTradingDaysPerYear));
+    s << (listed++ ? "; " : "") << spec.tickers()[i] << " spot_beta " << beta[i] << ", vol_of_vol "
+      << nu;
+  }
+  if (listed == 0) return "";
+  std::string note =
+      "Implied vols move along each path (the market's surfaces; per trading day "
+      "d ln vol = spot_beta x the log-return + vol_of_vol x sqrt(1/252) x a shock): " +
+      s.str();
+  if (b.n_vol_factors > 1) {
+    std::ostringstream c;
+    c.precision(3);
+    c << b.vol_common * b.vol_common;
+    note += "; the tickers' shocks correlated " + c.str();
+  }
+  if (american)
+    note += "; American options on them revalue between their exercise curves at " +
+            std::to_string(kAmericanVolNodes) + " vols";
+  return note;
 }
 
 void throw_expiring_option(const Portfolio& portfolio, int option, const std::string& who,

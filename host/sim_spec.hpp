@@ -148,6 +148,11 @@ class SimSpec {
 // path settles them (kernels/expiry.cuh).
 std::string expiry_note(const BookView& book);
 
+// The report's note on the implied vols that move along each path (market.toml's surfaces with a
+// spot_beta or vol_of_vol, for the options priced off them): per ticker its beta and vol-of-vol,
+// the shocks' correlation, how American options revalue. "" when no option's vol moves.
+std::string implied_vol_note(const SimSpec& spec);
+
 // Throws InputError naming the expiry of `portfolio`'s option number `option` (in file order, as
 // BookView::options holds them): its file, line and field, with `what` of `who` (an option) and
 // the fix.

@@ -16,7 +16,8 @@ namespace chipshock {
 CHIPSHOCK_HD inline double horizon_option_value(const BookView& b, const OptionView& o, double s,
                                                 const Settlement* settled) {
   if (o.expiring >= 0) return settled_value(b, settled[o.expiring]);
-  if (o.settled_by >= 0 && settled[o.settled_by].day >= 0)  // exercised by the full run's path
+  // exercised by the full run's path before this cut run's end (day_books' books only)
+  if (b.full_run_marks && o.settled_by >= 0 && settled[o.settled_by].day >= 0)
     return settled_value(b, settled[o.settled_by]);
   return option_value(b, o, s, o.vol_factor >= 0 ? vol_factor_value(settled, o.vol_factor) : 0.0);
 }

@@ -117,8 +117,9 @@ struct OptionView {
   int expiring = -1;
   // A run cut at day d (host/sim_spec.hpp's spec_at_day): the index of this option among the
   // full run's expiring options when it is American, alive at day d and expiring inside the full
-  // run, which may exercise it on a path before day d: then it is worth that settlement (with
-  // its interest to day d), not its price. -1 otherwise.
+  // run, which may exercise it on a path before day d: revalued on the full run's paths
+  // (BookView::full_run_marks) it is then worth that settlement (with its interest to day d),
+  // not its price. -1 otherwise; ignored when the cut run runs on its own.
   int settled_by = -1;
   // index into BookView::vol_factors when its implied vol moves with its asset's vol factor
   // (vol_factors.cuh): it revalues at implied_vol * (s / s0)^vol_beta * e^(the factor); -1: none
@@ -153,7 +154,10 @@ struct BookView {
   int n_vol_factors = 0;
   const VolFactorView* vol_factors = nullptr;  // [n_vol_factors], in the market's asset order
   double vol_common = 0.0, vol_own = 1.0;
-  int vol_blocks_a_day = 0;  // Philox blocks of one day's draws: ceil((1 + market assets) / 4)
+  int vol_blocks_a_day = 0;
+  // 1: a run cut at a day revalued on the full run's paths (host/day_values.hpp's day_books): the
+  // marks it reads are the full run's, so OptionView::settled_by applies; 0: its own run's.
+  int full_run_marks = 0;  // Philox blocks of one day's draws: ceil((1 + market assets) / 4)
   double rate = 0.0;                    // continuously compounded, for option revaluation
   double cash = 0.0;                    // held constant over the horizon
   double value0 = 0.0;                  // portfolio value today (cash + positions)

@@ -478,6 +478,21 @@ TEST_CASE(
   CHECK(f.vol_of_vol[0] < 0.25);
   CHECK(std::fabs(f.spot_beta[0]) < 3 * f.spot_beta_se[0]);
   CHECK(f.spot_beta[0] == f.spot_beta_own[0]);  // one column: nothing to shrink toward
+  // A block that does not move (stale closes) leaves that column unestimated, not NaN, and out
+  // of the other columns' shrinkage.
+  Eigen::MatrixXd stale(2000 * bl, 2);
+  for (Eigen::Index k = 0; k < stale.rows(); ++k) {
+    stale(k, 0) = 0.02 * normal(rng);
+    stale(k, 1) = k >= 100 * bl && k < 101 * bl ? 0.0 : 0.02 * normal(rng);
+  }
+  const VolDynamics s = estimate_vol_dynamics(stale);
+  CHECK(s.estimated[0]);
+  CHECK_FALSE(s.estimated[1]);
+  CHECK(s.spot_beta[1] == 0.0);
+  CHECK(s.vol_of_vol[1] == 0.0);
+  CHECK(std::isfinite(s.spot_beta[0]));
+  CHECK(s.spot_beta[0] == s.spot_beta_own[0]);
+  CHECK(s.pairs == 0);
   // Too short a history: nothing estimated.
   CHECK(estimate_vol_dynamics(flat.topRows(kMinVolBlocks * bl - 1)).changes == 0);
 }

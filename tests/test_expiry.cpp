@@ -200,6 +200,15 @@ TEST_CASE(
     }
   }
   CHECK(exercised_before > static_cast<int>(n));  // the settled branch is taken often
+  // Run on its own, a cut run prices the put at its own horizon whatever the full run would
+  // have done (its settlements are not there to read).
+  for (std::uint64_t path = 0; path < 20; ++path) {
+    const double s4 =
+        100.0 * std::exp(static_cast<double>(reference_log_returns(*cut.at[3], 5, path)[0]));
+    const double v = american_price(OptionKind::kPut, s4, 112, 5 / 252.0, r, vol, 0.0);
+    CHECK(reference_path_loss(*cut.at[3], 5, path) ==
+          Approx(cut.at[3]->value0() - 20 * v).margin(1e-6 * 20 * 112));
+  }
 }
 
 TEST_CASE(

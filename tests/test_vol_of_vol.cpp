@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "book_fixture.hpp"
+#include "cli_util.hpp"
 #include "host/analytics/greeks.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/cpu/reference_backend.hpp"
@@ -136,6 +137,8 @@ TEST_CASE(
                "name = \"b\"\n" + call("X", 10) + call("Y", 20));
   const SimSpec spec(b.market, b.portfolio, SimSettings{h, 1});
   REQUIRE(spec.book().n_vol_factors == 2);
+  CHECK_THAT(implied_vol_note(spec), Catch::Contains("X spot_beta 0, vol_of_vol 0.9; Y") &&
+                                         Catch::Contains("correlated 0.64"));
   const int n = static_cast<int>(paths_or_light(20000, 4000));
   double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
   for (int k = 0; k < n; ++k) {
@@ -266,4 +269,27 @@ TEST_CASE(
   CHECK(lines[0].unit_value0 ==
         Approx(american_price(OptionKind::kPut, 100, 105, 126 / 252.0, 0.04, lines[0].vol0, 0.03))
             .epsilon(1e-12));
+}
+
+TEST_CASE("vol-of-vol on the command line: the report says which implied vols move and how",
+          "[implied_vol][vol_of_vol][cli][issue17]") {
+  testing::TempDir dir;
+  const std::string m = dir.write("m.toml", market("implied_vol_correlation = 0.5\n"));
+  const std::string p =
+      dir.write("p.toml", "name = \"b\"\n" + call("X", 10) + call("Y", -5) +
+                              "[[positions]]\nticker = \"Y\"\ntype = \"put\"\nquantity = 4\n"
+                              "strike = 95\nexpiry_days = 50\nstyle = \"american\"\n");
+  const testing::CliResult r = testing::run_chipshock(
+      "run --market '" + m + "' --portfolio '" + p + "' --paths 20000 --horizon 5 --seed 3 " +
+      "--backend cpu --out '" + dir.file("out") + "'");
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  // report.md wraps its notes; report.json keeps each on one line
+  CHECK_THAT(testing::slurp_file(dir.file("out/report.md")),
+             Catch::Contains("Implied vols move along each path"));
+  CHECK_THAT(testing::slurp_file(dir.file("out/report.json")),
+             Catch::Contains("Implied vols move along each path") &&
+                 Catch::Contains("X spot_beta 0, vol_of_vol 0.9") &&
+                 Catch::Contains("correlated 0.5") &&
+                 Catch::Contains("exercise curves at 17 vols"));
 }

@@ -186,6 +186,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     if (index == 0 && world.is_root()) {
       for (const std::string& n : p.market_notes) res.notes.push_back(n);
       if (model.book().n_expiring > 0) res.notes.push_back(expiry_note(model.book()));
+      const std::string iv = implied_vol_note(model);
+      if (!iv.empty()) res.notes.push_back(iv);
     }
     return res;
   };

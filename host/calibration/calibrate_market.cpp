@@ -278,10 +278,16 @@ MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSetti
       const VolDynamics one =
           estimate_vol_dynamics(log_returns(own, 0, static_cast<std::size_t>(own_last)));
       c.vol_dynamics_blocks.push_back(one.changes + 1);
+      if (one.changes == 0) {  // cannot happen with a common history of 11 blocks or more
+        v.estimated[k] = false;
+        v.spot_beta_own[k] = v.spot_beta_se[k] = v.vol_of_vol[k] = 0.0;
+        continue;
+      }
       v.spot_beta_own[k] = one.spot_beta_own[0];
       v.spot_beta_se[k] = one.spot_beta_se[0];
       v.vol_of_vol[k] = one.vol_of_vol[0];
       v.floored[k] = one.floored[0];
+      v.estimated[k] = one.estimated[0];
     }
     shrink_spot_betas(v);
     if (v.changes == 0)
@@ -289,9 +295,17 @@ MarketCalibration calibrate_market(const PriceHistory& h, const CalibrationSetti
                         " common returns up to " + c.as_of + " hold fewer than " +
                         std::to_string(kMinVolBlocks) + " blocks of " + std::to_string(kVolBlock) +
                         "; the default surfaces are held in strike");
-    std::string floored;
-    for (std::size_t k = 0; k < v.floored.size(); ++k)
-      if (v.floored[k]) floored += (floored.empty() ? "" : ", ") + h.tickers[k];
+    std::string floored, stale;
+    for (std::size_t k = 0; k < v.floored.size(); ++k) {
+      if (!v.estimated[k])
+        stale += (stale.empty() ? "" : ", ") + h.tickers[k];
+      else if (v.floored[k])
+        floored += (floored.empty() ? "" : ", ") + h.tickers[k];
+    }
+    if (!stale.empty())
+      c.notes.push_back("no implied-vol dynamics for " + stale + ": a block of " +
+                        std::to_string(kVolBlock) +
+                        " returns does not move (stale closes), so its realised vol has no log");
     if (!floored.empty())
       c.notes.push_back("no vol-of-vol for " + floored +
                         ": the realised vol's changes are within their sampling noise");

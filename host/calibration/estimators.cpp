@@ -268,15 +268,23 @@ VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block) {
   const double w_shock = w_prev2 + w_now2;                      // of the daily vol shocks
   Eigen::MatrixXd resid(m, n);
   Eigen::VectorXd noise(n), beta(n), x_ss(n);
+  std::vector<bool> estimated(static_cast<std::size_t>(n), true);
   for (Eigen::Index j = 0; j < n; ++j) {
     Eigen::VectorXd lv(blocks), ret(blocks);
     double m4 = 0;  // the returns' fourth moment, each standardised by its block's realised vol
     for (Eigen::Index b = 0; b < blocks; ++b) {
       const auto seg = r.col(j).segment(start + b * bl, bl);
       const double v2 = seg.squaredNorm() / nb;
-      lv[b] = 0.5 * std::log(v2);
+      // a block that does not move (a halt, stale closes) has no log vol: no estimate
+      if (!(v2 > 0) || !std::isfinite(v2)) estimated[static_cast<std::size_t>(j)] = false;
+      lv[b] = v2 > 0 ? 0.5 * std::log(v2) : 0.0;
       ret[b] = seg.sum();
       if (v2 > 0) m4 += (seg.array().square() / v2).square().sum();
+    }
+    if (!estimated[static_cast<std::size_t>(j)]) {
+      resid.col(j).setZero();
+      noise[j] = beta[j] = x_ss[j] = 0;
+      continue;
     }
     const Eigen::VectorXd d = lv.tail(m) - lv.head(m);
     const Eigen::VectorXd x = ret.tail(m);
@@ -308,10 +316,13 @@ VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block) {
       v(i, j) = (c_res(i, j) - sampling - beta_part) / w_shock * 252.0;
     }
   for (Eigen::Index j = 0; j < n; ++j) {
-    out.spot_beta_own.push_back(beta[j]);
-    out.spot_beta_se.push_back(x_ss[j] > 0 ? std::sqrt(c_res(j, j) / x_ss[j]) * nb / w_now : 0.0);
-    out.floored.push_back(!(v(j, j) > 0));
-    out.vol_of_vol.push_back(v(j, j) > 0 ? std::sqrt(v(j, j)) : 0.0);
+    const bool ok = estimated[static_cast<std::size_t>(j)];
+    out.estimated.push_back(ok);
+    out.spot_beta_own.push_back(ok ? beta[j] : 0.0);
+    out.spot_beta_se.push_back(ok && x_ss[j] > 0 ? std::sqrt(c_res(j, j) / x_ss[j]) * nb / w_now
+                                                 : 0.0);
+    out.floored.push_back(!ok || !(v(j, j) > 0));
+    out.vol_of_vol.push_back(ok && v(j, j) > 0 ? std::sqrt(v(j, j)) : 0.0);
   }
   double sum = 0;
   for (Eigen::Index i = 0; i < n; ++i)
@@ -327,27 +338,31 @@ VolDynamics estimate_vol_dynamics(const Eigen::MatrixXd& r, int block) {
 }
 
 void shrink_spot_betas(VolDynamics& v) {
-  const std::size_t n = v.spot_beta_own.size();
   v.spot_beta = v.spot_beta_own;
-  v.spot_beta_pooled = n > 0 ? v.spot_beta_own[0] : 0.0;
   v.spot_beta_spread = 0.0;
+  // the columns with an estimate and a standard error (an exact fit has none to shrink by)
+  std::vector<std::size_t> use;
+  for (std::size_t j = 0; j < v.spot_beta_own.size(); ++j)
+    if (v.estimated[j] && v.spot_beta_se[j] > 0 && std::isfinite(v.spot_beta_own[j]))
+      use.push_back(j);
+  const double n = static_cast<double>(use.size());
+  v.spot_beta_pooled = use.empty() ? 0.0 : v.spot_beta_own[use[0]];
+  if (use.size() < 2) return;
   double weights = 0, pooled = 0, se2 = 0, mean = 0;
-  for (std::size_t j = 0; j < n; ++j) {
+  for (const std::size_t j : use) {
     const double s = v.spot_beta_se[j];
-    if (!(s > 0)) return;  // an exact fit: nothing to shrink by
     weights += 1 / (s * s);
     pooled += v.spot_beta_own[j] / (s * s);
-    se2 += s * s / static_cast<double>(n);
-    mean += v.spot_beta_own[j] / static_cast<double>(n);
+    se2 += s * s / n;
+    mean += v.spot_beta_own[j] / n;
   }
-  if (n < 2) return;
   v.spot_beta_pooled = pooled / weights;
   double spread = 0;
-  for (std::size_t j = 0; j < n; ++j)
+  for (const std::size_t j : use)
     spread += (v.spot_beta_own[j] - mean) * (v.spot_beta_own[j] - mean);
-  const double spread2 = std::max(0.0, spread / static_cast<double>(n - 1) - se2);
+  const double spread2 = std::max(0.0, spread / (n - 1) - se2);
   v.spot_beta_spread = std::sqrt(spread2);
-  for (std::size_t j = 0; j < n; ++j) {
+  for (const std::size_t j : use) {
     const double s = v.spot_beta_se[j];
     v.spot_beta[j] = v.spot_beta_pooled +
                      spread2 / (spread2 + s * s) * (v.spot_beta_own[j] - v.spot_beta_pooled);

@@ -123,6 +123,9 @@ struct VolDynamics {
   // spot_beta = pooled + spread^2 / (spread^2 + se^2) (own - pooled). One column: its own.
   double spot_beta_pooled = 0.0, spot_beta_spread = 0.0;
   std::vector<bool> floored;  // the noise correction left no vol-of-vol
+  // false: a block of the column does not move (a halt, stale closes), so its realised vol has
+  // no log: nothing estimated (beta 0, no vol-of-vol, left out of the shrinkage)
+  std::vector<bool> estimated;
   double correlation = 0.0;
   int pairs = 0;  // pairs the correlation averages (both with a vol-of-vol)
 };
