@@ -284,6 +284,7 @@ py::tuple calibrate(const py::dict& d) {
   }
   o.correlation = get<std::string>(d, "correlation", o.correlation);
   o.dof = get<std::string>(d, "dof", o.dof);
+  o.implied_vol = get<std::string>(d, "implied_vol", o.implied_vol);
   o.rate = get<double>(d, "rate", o.rate);
   o.currency = get<std::string>(d, "currency", o.currency);
   o.factor_prices = get<std::string>(d, "factor_prices", "");

@@ -94,7 +94,9 @@ CalibrationSettings settings_from(const CalibrateOptions& o) {
       throw InputError("", 0, "--dof", "'" + o.dof + "': expected auto, none or a number > 2");
     s.dof = DofMethod::kFixed;
   }
-  s.implied_vol = o.implied_vol != "none";
+  if (o.implied_vol != "proxy" && o.implied_vol != "none")
+    throw InputError("", 0, "--implied-vol", "'" + o.implied_vol + "': expected proxy or none");
+  s.implied_vol = o.implied_vol == "proxy";
   s.rate = o.rate;
   s.currency = o.currency;
   // Factor proxies: --factor-prices, else --prices when it holds them, else the shipped history.

@@ -273,7 +273,8 @@ class Result:
 
 def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_lambda=None,
               correlation="sample", dof="auto", rate=0.04, currency="USD", factor_prices=None,
-              sectors=None, stressed=False, portfolio=None, stressed_window=250):
+              sectors=None, stressed=False, portfolio=None, stressed_window=250,
+              implied_vol="proxy"):
     """Estimates a market from daily closes, as ``chipshock calibrate`` does, and returns the
     market as a dict (ready for run(market=...)).
 
@@ -286,6 +287,8 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
     the shipped ticker -> sector table (sectors: a ticker,sector CSV over it) and its `market`
     and `ai_capex` loadings from OLS on SPY and SMH - SPY (factor_prices: their folder; None:
     `prices` when it holds them, else the shipped history; "none": no loadings).
+    implied_vol: "proxy" (a default implied-vol surface per ticker with spot_beta and vol_of_vol
+    from a realised-vol proxy, as ``calibrate --implied-vol proxy``) or "none".
     stressed: as ``calibrate --stressed``: the window of `stressed_window` daily returns where
     the book `portfolio` (a TOML/CSV path or a dict) had its largest 1-day historical 97.5% ES;
     the market is estimated over it with today's spots and gets a "stressed" table (run it with
@@ -297,7 +300,7 @@ def calibrate(prices, as_of=None, window=500, tickers=None, vol="sample", ewma_l
 
     options = {"window": int(window), "vol": str(vol), "correlation": str(correlation),
                "dof": _number_text(dof, "dof") if not isinstance(dof, str) else dof,
-               "rate": float(rate), "currency": str(currency)}
+               "rate": float(rate), "currency": str(currency), "implied_vol": str(implied_vol)}
     if as_of is not None:
         options["as_of"] = str(as_of)
     if tickers is not None:

@@ -191,6 +191,19 @@ def test_calibrate_from_folder_and_from_series():
     book = {"name": "three", "positions": [{"ticker": "NVDA", "quantity": 100},
                                            {"ticker": "AMD", "quantity": -50}]}
     assert chipshock.run(mapped, book, **dict(SMALL, paths=5000)).var(0.99) > 0
+    # The default implied-vol surfaces (a realised-vol proxy) price an option book that runs.
+    surface = mapped["assets"]["NVDA"]["implied_vol"]
+    assert surface["atm"] == mapped["assets"]["NVDA"]["vol"] and "vol_of_vol" in surface
+    assert 0 <= mapped["implied_vol_correlation"] <= 1
+    options = {"name": "puts", "positions": [{"ticker": "NVDA", "type": "put", "quantity": 10,
+                                              "strike": 150, "expiry_days": 60,
+                                              "style": "american"}]}
+    assert chipshock.run(mapped, options, **dict(SMALL, paths=5000)).var(0.99) > 0
+    plain = chipshock.calibrate(PRICES, window=250, tickers=["NVDA"], implied_vol="none")
+    assert "implied_vol" not in plain["assets"]["NVDA"]
+    with pytest.raises(chipshock.InputError) as e:
+        chipshock.calibrate(PRICES, window=250, tickers=["NVDA"], implied_vol="implied")
+    assert e.value.field == "implied_vol"
     with pytest.raises(chipshock.InputError) as e:
         chipshock.calibrate(PRICES, window=-5)
     assert e.value.field == "window"
