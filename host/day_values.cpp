@@ -55,12 +55,12 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
 }
 
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
-                                 const std::vector<const SimSpec*>& books) {
+                                 const std::vector<const SimSpec*>& books, bool marks) {
   if (spec.importance_sampling())
     throw std::invalid_argument(std::string(who) + ": not under importance sampling");
   std::vector<BookView> views;
   for (const SimSpec* b : books) {
-    if (needs_day_marks(b->book()))
+    if (!marks && needs_day_marks(b->book()))
       throw std::invalid_argument(std::string(who) +
                                   ": a book holds options that expire inside the horizon or "
                                   "implied-vol factors");

@@ -129,41 +129,63 @@ TEST_CASE("a bad [[books]] table is refused with its file, line and field", "[bo
   }
 }
 
-TEST_CASE("simulate_books: each book's losses are a run of that book alone, bit for bit, on "
-          "every instruction set and under a scenario", "[books][cpu]") {
-  const Book b(kTwoAssets, kDesks);
-  const BookTree t = book_tree(b.portfolio);
-  const SimSettings sim{5, 2};
-  const Scenario sc = load_scenario_text(
-      "name = \"drop\"\ndescription = \"X and Y fall\"\nsource = \"a test\"\n[[jumps]]\n"
-      "day = 2\nreturns = { X = -0.12, Y = -0.2 }\n",
-      "drop.toml");
-  for (const bool stressed : {false, true}) {
-    std::unique_ptr<AppliedScenario> applied;
-    if (stressed) applied = std::make_unique<AppliedScenario>(apply_scenario(sc, b.market, 5));
-    const auto spec_of = [&](const Portfolio& pf) {
-      return stressed ? std::make_unique<SimSpec>(b.market, pf, sim, *applied)
-                      : std::make_unique<SimSpec>(b.market, pf, sim);
-    };
-    const std::unique_ptr<SimSpec> all = spec_of(b.portfolio);
-    std::vector<std::unique_ptr<SimSpec>> specs;
-    std::vector<const SimSpec*> books;
-    for (std::size_t n = 0; n < t.nodes.size(); ++n) {
-      specs.push_back(spec_of(t.portfolio_of(b.portfolio, static_cast<int>(n))));
-      books.push_back(specs.back().get());
-    }
-    for (const CpuIsa isa : {CpuIsa::kAvx2, CpuIsa::kAvx512}) {
-      if (!cpu_isa_supported(isa)) continue;
-      const CpuBackend cpu(2, isa);
-      const std::uint64_t first = 1000, count = 777;
-      std::vector<double> losses(books.size() * count);
-      cpu.simulate_books(*all, books, 9, first, count, losses.data());
-      for (std::size_t n = 0; n < books.size(); ++n) {
-        std::vector<double> alone(count);
-        cpu.simulate_losses(*books[n], 9, first, count, alone.data());
-        CAPTURE(stressed, cpu_isa_name(isa), n);
-        for (std::uint64_t j = 0; j < count; ++j)
-          REQUIRE(losses[n * count + j] == alone[j]);  // bit for bit
+TEST_CASE(
+    "simulate_books: each book's losses are a run of that book alone, bit for bit, on "
+    "every instruction set and under a scenario, with expiring options and moving "
+    "implied vols",
+    "[books][cpu]") {
+  // The desks as given, then with options that settle inside the horizon (an American put on X
+  // expiring on day 3 in book A1, a European call on Y on day 4 in desk B) and surfaces whose
+  // vols move (X: spot beta; Y: spot beta and vol-of-vol, its put and desk B's call priced off
+  // it): each book keeps its own settlements and vol factors on the shared paths.
+  const std::string surfaces =
+      "currency = \"USD\"\nrate = 0.03\nimplied_vol_correlation = 0.4\n[assets.X]\n"
+      "spot = 100.0\nvol = 0.30\ndrift = 0.08\nimplied_vol = { atm = 0.32, spot_beta = -1.1 }\n"
+      "[assets.Y]\nspot = 50.0\nvol = 0.45\ndividend_yield = 0.02\n"
+      "implied_vol = { atm = 0.5, spot_beta = -0.8, vol_of_vol = 1.1 }\n"
+      "[correlation]\ntickers = [\"X\", \"Y\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]\n";
+  const std::string expiring =
+      std::string(kDesks) +
+      "[[positions]]\nticker = \"X\"\ntype = \"put\"\nquantity = 400\nstrike = 104\n"
+      "expiry_days = 3\nstyle = \"american\"\nbook = \"book A1\"\n"
+      "[[positions]]\nticker = \"Y\"\ntype = \"call\"\nquantity = -600\nstrike = 48\n"
+      "expiry_days = 4\nbook = \"desk B\"\n";
+  for (const bool marked : {false, true}) {
+    const Book b(marked ? surfaces : kTwoAssets, marked ? expiring : kDesks);
+    const BookTree t = book_tree(b.portfolio);
+    const SimSettings sim{5, 2};
+    const Scenario sc = load_scenario_text(
+        "name = \"drop\"\ndescription = \"X and Y fall\"\nsource = \"a test\"\n[[jumps]]\n"
+        "day = 2\nreturns = { X = -0.12, Y = -0.2 }\n",
+        "drop.toml");
+    for (const bool stressed : {false, true}) {
+      std::unique_ptr<AppliedScenario> applied;
+      if (stressed) applied = std::make_unique<AppliedScenario>(apply_scenario(sc, b.market, 5));
+      const auto spec_of = [&](const Portfolio& pf) {
+        return stressed ? std::make_unique<SimSpec>(b.market, pf, sim, *applied)
+                        : std::make_unique<SimSpec>(b.market, pf, sim);
+      };
+      const std::unique_ptr<SimSpec> all = spec_of(b.portfolio);
+      REQUIRE(needs_day_marks(all->book()) == marked);
+      std::vector<std::unique_ptr<SimSpec>> specs;
+      std::vector<const SimSpec*> books;
+      for (std::size_t n = 0; n < t.nodes.size(); ++n) {
+        specs.push_back(spec_of(t.portfolio_of(b.portfolio, static_cast<int>(n))));
+        books.push_back(specs.back().get());
+      }
+      for (const CpuIsa isa : {CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+        if (!cpu_isa_supported(isa)) continue;
+        const CpuBackend cpu(2, isa);
+        const std::uint64_t first = 1000, count = 777;
+        std::vector<double> losses(books.size() * count);
+        cpu.simulate_books(*all, books, 9, first, count, losses.data());
+        for (std::size_t n = 0; n < books.size(); ++n) {
+          std::vector<double> alone(count);
+          cpu.simulate_losses(*books[n], 9, first, count, alone.data());
+          CAPTURE(marked, stressed, cpu_isa_name(isa), n);
+          for (std::uint64_t j = 0; j < count; ++j)
+            REQUIRE(losses[n * count + j] == alone[j]);  // bit for bit
+        }
       }
     }
   }

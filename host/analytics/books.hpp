@@ -5,11 +5,13 @@
 // Every node's book is the positions of its subtree. The run simulates each path once; the CPU
 // kernel revalues every node's book from the path's log-returns (CpuBackend::simulate_books), so
 // a node's loss on path i is bit for bit the loss of a run of that book alone, and one more book
-// costs a revaluation per path, not a simulation. On the GPU (whose run keeps its losses on the
-// device) the device simulates each folded path once more and revalues every book there
-// (GpuBackend::simulate_books, through PathObserver::folded_elsewhere). A node with child books
-// that also holds positions itself gets a leaf child "NAME (own positions)" for them, so that the
-// children of every parent hold all its positions.
+// costs a revaluation per path, not a simulation (a book with options expiring inside the horizon
+// or implied-vol factors keeps its own settlements and factors on the shared paths; the GPU's
+// books kernel has no such state, and the run refuses those books on the GPU). On the GPU (whose
+// run keeps its losses on the device) the device simulates each folded path once more and revalues
+// every book there (GpuBackend::simulate_books, through PathObserver::folded_elsewhere). A node
+// with child books that also holds positions itself gets a leaf child "NAME (own positions)" for
+// them, so that the children of every parent hold all its positions.
 #pragma once
 
 #include <cstdint>

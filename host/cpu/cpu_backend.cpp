@@ -29,7 +29,7 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
 void CpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
                                 std::uint64_t seed, std::uint64_t first_path,
                                 std::uint64_t count, double* losses) const {
-  const std::vector<BookView> views = book_views("simulate_books", spec, books);
+  const std::vector<BookView> views = book_views("simulate_books", spec, books, true);
   if (views.empty() || count == 0) return;
   const cpu_kernel::SimulateBooksFn kernel = isa_ == CpuIsa::kAvx512
                                                  ? cpu_kernel::simulate_books_avx512

@@ -272,7 +272,8 @@ class LaneEvents {
 };
 
 struct Scratch {
-  explicit Scratch(const ModelView& m)
+  // book_marks: the books of a hierarchy that keep their own path state (simulate_books)
+  explicit Scratch(const ModelView& m, std::size_t book_marks = 0)
       : x(static_cast<std::size_t>(m.n_assets)),
         z(static_cast<std::size_t>(4 * m.n_blocks)),
         eps(static_cast<std::size_t>(m.n_assets)),
@@ -282,7 +283,8 @@ struct Scratch {
                    ? static_cast<std::size_t>(sobol_scratch_doubles(m)) * kLanes
                    : 0),
         increments(m.rng == RngKind::kSobol ? static_cast<std::size_t>(m.qmc_assets) * kLanes : 0),
-        settled(static_cast<std::size_t>(kMaxMarks) * kLanes) {}
+        settled(static_cast<std::size_t>(kMaxMarks) * kLanes),
+        book_settled(book_marks * static_cast<std::size_t>(kMaxMarks) * kLanes) {}
   Buffer<FloatLanes> x, z, eps;
   Buffer<double> spot;  // horizon spots, lane by lane: spot[l * n_assets + i]
   Buffer<EventDraw> draws;
@@ -291,6 +293,8 @@ struct Scratch {
   // the lanes' settlements of the options expiring inside the horizon and vol factors
   // (kernels/expiry.cuh, kernels/vol_factors.cuh): lane l's at settled[l * kMaxMarks + k]
   Buffer<Settlement> settled;
+  // simulate_books: the j-th such book's at book_settled[j * kMaxMarks * kLanes]
+  Buffer<Settlement> book_settled;
 };
 
 // The day observer that keeps the lanes' path state (PathMarkDays, lane by lane, the same
@@ -381,10 +385,10 @@ void lane_spots(const double* spot0, int n_assets, const FloatLanes* x, double* 
 }
 
 // ... then each book's loss from them: lane_losses' value, the same fused multiply-adds in the
-// same order, without the exponentials (no book of a hierarchy has expiring options:
-// host/day_values.hpp's book_views).
+// same order, without the exponentials; settled: the lanes' marks of this book (expiring options,
+// vol factors; kMaxMarks a lane), null when it has none.
 void lane_losses_from_spots(const BookView& b, int n_assets, const double* spot, int valid,
-                            double* out) {
+                            double* out, const Settlement* settled = nullptr) {
   const DoubleTag dd;
   DoubleVec v_lo = hn::Set(dd, b.cash), v_hi = v_lo;
   for (int k = 0; k < b.n_held; ++k) {
@@ -395,7 +399,7 @@ void lane_losses_from_spots(const BookView& b, int n_assets, const double* spot,
     v_lo = hn::MulAdd(q, hn::Load(dd, sv), v_lo);
     v_hi = hn::MulAdd(q, hn::Load(dd, sv + kDoubleLanes), v_hi);
   }
-  lane_option_losses(b, n_assets, v_lo, v_hi, spot, nullptr, valid, out);
+  lane_option_losses(b, n_assets, v_lo, v_hi, spot, settled, valid, out);
 }
 
 // The day observer of simulate_days: the lanes' losses on the days that have a row.
@@ -503,11 +507,12 @@ void simulate_lanes(const ModelView& m, std::uint64_t seed, LanePaths paths, int
 // A cancelled run (host/run_cancel.hpp) skips the groups left, so that even a long-horizon
 // batch stops within milliseconds; CpuBackend then throws RunCancelled.
 template <class Fn>
-void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk, const Fn& fn) {
+void for_each_group(const ModelView& m, std::uint64_t count, int threads, int chunk, const Fn& fn,
+                    std::size_t book_marks = 0) {
   const std::int64_t groups = static_cast<std::int64_t>((count + kLanes - 1) / kLanes);
 #pragma omp parallel num_threads(threads)
   {
-    Scratch scratch(m);
+    Scratch scratch(m, book_marks);
 #pragma omp for schedule(dynamic, chunk)
     for (std::int64_t g = 0; g < groups; ++g) {
       if (run_cancel_flag.load(std::memory_order_relaxed)) continue;
@@ -582,13 +587,40 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
 
 void simulate_books(const ModelView& m, const BookView* books, int n_books, std::uint64_t seed,
                     std::uint64_t first_path, std::uint64_t count, double* losses, int threads) {
-  for_each_group(m, count, threads, 32, [&](std::uint64_t offset, int valid, Scratch& scratch) {
-    simulate_lanes(m, seed, LanePaths{first_path + offset, nullptr}, valid, scratch, nullptr);
-    lane_spots(books[0].spot0, m.n_assets, scratch.x.data(), scratch.spot.data());
-    for (int k = 0; k < n_books; ++k)
-      lane_losses_from_spots(books[k], m.n_assets, scratch.spot.data(), valid,
-                             losses + static_cast<std::uint64_t>(k) * count + offset);
-  });
+  // Books with options expiring inside the horizon or vol factors keep their own marks, lane by
+  // lane, filled by their own observer on the shared paths (as a run of the book alone does).
+  Buffer<int> marked(static_cast<std::size_t>(n_books));
+  std::size_t n_marked = 0;
+  for (int k = 0; k < n_books; ++k)
+    if (needs_day_marks(books[k])) marked[n_marked++] = k;
+  const std::size_t stride = static_cast<std::size_t>(kMaxMarks) * kLanes;
+  for_each_group(
+      m, count, threads, 32,
+      [&](std::uint64_t offset, int valid, Scratch& scratch) {
+        const LanePaths paths{first_path + offset, nullptr};
+        Settlement* marks = scratch.book_settled.data();
+        if (n_marked == 0) {
+          simulate_lanes(m, seed, paths, valid, scratch, nullptr);
+        } else {
+          for (std::size_t j = 0; j < n_marked; ++j)
+            start_lane_settlements(books[marked[j]], marks + j * stride);
+          const auto day_end = [&](int day, const FloatLanes* x) {
+            for (std::size_t j = 0; j < n_marked; ++j)
+              LaneSettle{&books[marked[j]], marks + j * stride, seed, paths, m.antithetic}(day, x);
+          };
+          simulate_lanes(m, seed, paths, valid, scratch, nullptr, day_end);
+        }
+        lane_spots(books[0].spot0, m.n_assets, scratch.x.data(), scratch.spot.data());
+        std::size_t j = 0;
+        for (int k = 0; k < n_books; ++k) {
+          const bool own = j < n_marked && marked[j] == k;
+          lane_losses_from_spots(books[k], m.n_assets, scratch.spot.data(), valid,
+                                 losses + static_cast<std::uint64_t>(k) * count + offset,
+                                 own ? marks + j * stride : nullptr);
+          j += own;
+        }
+      },
+      n_marked);
 }
 
 void simulate_lines(const ModelView& m, const BookView& b, const cpu_kernel::LineView* lines,
