@@ -37,7 +37,7 @@
 
 namespace chipshock {
 
-constexpr int kMaxVolFactors = 16;  // assets with a vol-of-vol, per book
+constexpr int kMaxVolFactors = 64;  // assets with a vol-of-vol, per book
 // a path's per-path state: its settlements, then its vol factors
 constexpr int kMaxMarks = kMaxExpiring + kMaxVolFactors;
 
