@@ -78,8 +78,11 @@ double es_standard_error(std::uint64_t n, double confidence, const std::vector<d
 
 namespace {
 // The grids' scale: the loss scale, or 1 when it is 0 (a book of cash only loses nothing).
+// The scale the sums' grids are set by: the loss scale, or 1 where it is not a positive number
+// whose square is a normal double (a damaged checkpoint image can hold a subnormal scale, whose
+// square's exponent ilogb cannot give).
 double grid_scale(double loss_scale) {
-  return loss_scale > 0 && std::isfinite(loss_scale) ? loss_scale : 1.0;
+  return loss_scale >= 1e-150 && loss_scale <= 1e150 ? loss_scale : 1.0;
 }
 }  // namespace
 
