@@ -55,8 +55,9 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
 }
 
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
-                                 const std::vector<const SimSpec*>& books, bool marks) {
-  if (spec.importance_sampling())
+                                 const std::vector<const SimSpec*>& books, bool marks,
+                                 bool weighted) {
+  if (spec.importance_sampling() && !weighted)
     throw std::invalid_argument(std::string(who) + ": not under importance sampling");
   std::vector<BookView> views;
   for (const SimSpec* b : books) {
@@ -65,7 +66,7 @@ std::vector<BookView> book_views(const char* who, const SimSpec& spec,
                                   ": a book holds options that expire inside the horizon or "
                                   "implied-vol factors");
     if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
-        b->importance_sampling())
+        b->importance_sampling() != spec.importance_sampling())
       throw std::invalid_argument(std::string(who) + ": a book's model differs from the run's");
     views.push_back(b->book());
     for (int i = 0; i < spec.n_assets(); ++i)  // the kernels take the spots from the first book

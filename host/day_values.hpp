@@ -49,10 +49,13 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
                                 const std::vector<const SimSpec*>& day_specs, bool every_day);
 
 // The books of a hierarchy revalued on spec's paths (simulate_books), each checked to share
-// spec's model (asset count, steps, no importance sampling) and spots; without `marks` (the
-// GPU's books kernel) also to hold no option that expires inside the horizon and no implied-vol
-// factor (the run refuses those on the GPU before). Throws std::invalid_argument naming `who`.
+// spec's model (asset count, steps, spots, and its measure: without `weighted`, no importance
+// sampling; with it, a book is under importance sampling exactly when spec is); without `marks`
+// (the GPU's books kernel) also to hold no option that expires inside the horizon and no
+// implied-vol factor (the run refuses those on the GPU before). Throws std::invalid_argument
+// naming `who`.
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
-                                 const std::vector<const SimSpec*>& books, bool marks = false);
+                                 const std::vector<const SimSpec*>& books, bool marks = false,
+                                 bool weighted = false);
 
 }  // namespace chipshock

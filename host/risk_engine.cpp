@@ -143,7 +143,9 @@ class CpuPathSource final : public PathSource {
       : spec_(spec),
         backend_(backend),
         s_(s),
-        observer_(spec.importance_sampling() ? nullptr : observer),
+        observer_(spec.importance_sampling() && observer != nullptr && !observer->weighted()
+                      ? nullptr
+                      : observer),
         weighted_(spec.importance_sampling()),
         batch_(std::max<std::uint64_t>(1, std::min(s.batch_paths, s.path_bound()))),
         pilot_paths_(s.histogram_bins > 0 && !weighted_ ? histogram_pilot_paths(s.paths) : 0),
@@ -180,10 +182,15 @@ class CpuPathSource final : public PathSource {
       log_weights_.resize(losses_.size());
       {
         const PhaseScope phase(Phase::kSimulate);
-        backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data(),
-                                 log_weights_.data());
+        if (observer_ != nullptr)  // a book hierarchy: every book on the same weighted paths
+          observer_->simulate_weighted(spec_, s_.seed, first, end - first, losses_.data(),
+                                       log_weights_.data());
+        else
+          backend_.simulate_losses(spec_, s_.seed, first, end - first, losses_.data(),
+                                   log_weights_.data());
       }
       acc.add_weighted(losses_.data(), log_weights_.data(), end - first, first);
+      if (observer_ != nullptr) observer_->folded(first, end - first);
     } else if (first < end) {
       losses_.resize(std::max<std::size_t>(losses_.size(), end - first));
       simulate(first, end - first, losses_.data());
@@ -223,6 +230,11 @@ std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBacken
                                             const RunSettings& settings,
                                             PathObserver* observer) {
   return std::make_unique<CpuPathSource>(spec, backend, settings, observer);
+}
+
+void PathObserver::simulate_weighted(const SimSpec&, std::uint64_t, std::uint64_t, std::uint64_t,
+                                     double*, double*) {
+  throw std::logic_error("PathObserver: this observer folds no weighted paths");
 }
 
 std::uint64_t PathObserver::restore_none(const std::vector<std::string>& images,
@@ -411,6 +423,20 @@ ScenarioResult summarize_at(const std::string& name, const LossAccumulator& acc,
 }
 
 }  // namespace
+
+ScenarioResult summarize_run(const std::string& name, const LossAccumulator& acc,
+                             std::uint64_t paths, const SimSpec& spec, const RunSettings& s,
+                             const TailLineSimulator& lines) {
+  if (acc.weighted()) {
+    ScenarioResult r =
+        summarize_weighted(name, acc.weighted_sorted(), paths, acc.non_finite(), s.confidences);
+    finish_weighted(r, spec, s, acc, lines);
+    return r;
+  }
+  ScenarioResult r = summarize_losses(name, acc, paths, s.confidences);
+  if (s.components) allocate_scenario_risk(r, spec, s, acc, lines);
+  return r;
+}
 
 // The statistics of the first `paths` paths, `sorted` (in tail order) holding all their finite
 // ones, as a weighted run of that many paths gives them.

@@ -200,6 +200,14 @@ ScenarioResult summarize_tail(const std::string& name, const LossAccumulator& ac
 // Fills r.components and r.allocation from the accumulator's tail paths (component_risk.hpp).
 void allocate_scenario_risk(ScenarioResult& r, const SimSpec& spec, const RunSettings& settings,
                             const LossAccumulator& acc, const TailLineSimulator& lines);
+// One accumulator's figures over its `paths` paths as a finished run gives them (a book of a
+// hierarchy): under importance sampling the weighted ones, with the weight diagnostics and, with
+// settings.components, the components weighted by each tail path's likelihood ratio; else
+// summarize_losses' and, with settings.components, allocate_scenario_risk's. lines: the run's
+// backend's tail-path simulator.
+ScenarioResult summarize_run(const std::string& name, const LossAccumulator& acc,
+                             std::uint64_t paths, const SimSpec& spec, const RunSettings& settings,
+                             const TailLineSimulator& lines);
 
 // --- A scenario run in pieces: shared between processes (MPI ranks), saved and resumed ---
 //
@@ -268,12 +276,6 @@ class PathSource {
   LossSink keep_;
 };
 
-// Several books' losses on the paths [first, first + count) of a run: book n's loss on path
-// first + k into out[n * count + k] (CpuBackend::simulate_books; on a device, the engine's
-// simulate_books), each bit for bit its own run's on that backend.
-using BookLosses = std::function<void(const std::vector<const SimSpec*>& books, std::uint64_t first,
-                                      std::uint64_t count, double* out)>;
-
 // A run's first paths simulated with more than their losses, in the same pass (the path-risk
 // statistics of --stop-loss: host/analytics/path_risk.hpp's PathRiskTap). The CPU source hands
 // it every path below paths() that it simulates, with its CpuBackend as `backend`; simulate()
@@ -291,16 +293,30 @@ class PathObserver {
     (void)first;
     (void)count;
   }
-  // Paths [first, first + count) folded by a source that does not call simulate() (the
-  // device's: the GPU's run keeps its losses on the device): an observer that needs more of
-  // them has its books' losses simulated on the same device through `books` (a book hierarchy,
-  // BooksTap); one that needs the paths themselves sees nothing (the path risk, recomputed
-  // after the run).
-  virtual void folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) {
-    (void)books;
+  // A source that does not call simulate() (the device's: the GPU's run keeps its losses on
+  // the device) revalues these books on every path it folds, in the same pass, the run's own
+  // book first (a book hierarchy's, BooksTap), and hands their losses to folded_books: book n's
+  // loss on path first + k at losses[n * stride + k], for paths folded into this process's run,
+  // once each, in increasing path order. An observer that needs the paths themselves has no
+  // books and sees nothing there (the path risk, recomputed after the run).
+  // log_weights: under importance sampling the paths' log-likelihood ratios (log_weights[k]
+  // path first + k's), else null.
+  virtual std::vector<const SimSpec*> device_books() const { return {}; }
+  virtual void folded_books(const double* losses, const double* log_weights, std::uint64_t stride,
+                            std::uint64_t first, std::uint64_t count) {
+    (void)losses;
+    (void)log_weights;
+    (void)stride;
     (void)first;
     (void)count;
   }
+  // Under importance sampling the CPU source hands the paths to an observer only when it folds
+  // weighted paths (weighted(): a book hierarchy's, whose books share the run's measure):
+  // simulate_weighted gives their losses and log-likelihood ratios bit for bit as
+  // CpuBackend::simulate_losses does, and folded follows as for plain paths.
+  virtual bool weighted() const { return false; }
+  virtual void simulate_weighted(const SimSpec& spec, std::uint64_t seed, std::uint64_t first,
+                                 std::uint64_t count, double* losses, double* log_weights);
   // --checkpoint: what the observer holds of the paths folded so far, saved with the run's
   // progress after every batch and stop (a book hierarchy's accumulator of each book), and given
   // back on --resume before any path runs. An observer whose results a resumed run recomputes

@@ -200,6 +200,27 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
+// A hierarchy's books on weighted paths: each path's log-likelihood ratio and every book's loss
+// (book n's at out[n * count + k]) from the same log-returns, drawn under the measure with
+// books[0] (the run's) settling nothing: the books here hold no marks.
+template <bool kSobol>
+__global__ void __launch_bounds__(kBlockThreads)
+    weighted_path_book_losses(PackedLayout layout, const unsigned char* spec,
+                              const BookView* books, int n_books, std::uint64_t seed,
+                              std::uint64_t first_path, std::uint64_t count, double* out,
+                              double* log_weights) {
+  GenericScratch<kSobol> t;
+  const ModelView m = layout.model_at(spec);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       k < count; k += stride) {
+    log_weights[k] = weighted_log_returns<kSobol>(m, books[0], seed, first_path + k, t.x, t.z,
+                                                  t.eps, t.bridge, t.settled);
+    for (int n = 0; n < n_books; ++n)
+      out[static_cast<std::uint64_t>(n) * count + k] = horizon_loss(m, books[n], t.x, t.spot);
+  }
+}
+
 // The components' tail paths: for path paths[k], each line's loss at the horizon (revalue.cuh's
 // position_loss, from the spots its loss comes from) into out[j * stride + k], and their sum, in
 // line order from 0, into out[n_lines * stride + k], as the CPU's lanes and host form them.
@@ -648,18 +669,49 @@ void GpuEngine::begin_tail(std::uint64_t tail_k) { impl_->pipeline.begin_tail(ta
 
 LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                             const LossGrid& grid, std::uint64_t batch, const Progress& progress,
-                            const HistogramGrid& hist, double* keep) {
+                            const HistogramGrid& hist, double* keep, const FoldBooks* books) {
   Impl& s = *impl_;
+  if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  // A hierarchy's books: every book's losses of a piece of the batch into one device buffer
+  // (book n's at n * piece), whose first book is the run's (copied into the pipeline's loss
+  // buffer), the whole piece then to the host for the sink.
+  std::unique_ptr<DeviceDayBooks> device_books;
+  std::unique_ptr<DeviceBuffer<double>> book_losses;
+  std::vector<double> host_losses;
+  const std::uint64_t n_books = books != nullptr ? books->views.size() : 0;
+  const std::uint64_t piece = fold_books_piece(static_cast<std::size_t>(n_books));
+  if (books != nullptr) {
+    if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine::fold: no books");
+    device_books = std::make_unique<DeviceDayBooks>(books->views, books->n_assets);
+    book_losses = std::make_unique<DeviceBuffer<double>>(static_cast<std::size_t>(piece * n_books));
+    host_losses.resize(static_cast<std::size_t>(piece * n_books));
+  }
   // What the pipeline holds counts as free, as in run(), except a kept tail, which is not
   // freed before its buffers grow (they briefly exist twice then; the plan's tail is the new one).
   const std::uint64_t reusable =
       s.pipeline.held_bytes() - (s.pipeline.tail_count() > 0 ? s.pipeline.tail_bytes() : 0);
   const BatchPlan plan = plan_batches_for_tail(paths, s.pipeline.tail_room(paths),
                                                memory_budget() + reusable / 4 * 3, batch);
+  const auto book_kernel = s.sobol ? path_book_losses<true> : path_book_losses<false>;
   LossSummary out = s.pipeline.fold(
       first, paths, grid, plan,
-      [&s, seed](std::uint64_t f, std::uint64_t count, double* losses) {
-        s.launch(seed, f, count, losses);
+      [&](std::uint64_t f, std::uint64_t count, double* losses) {
+        if (books == nullptr) {
+          s.launch(seed, f, count, losses);
+          return;
+        }
+        for (std::uint64_t done = 0; done < count; done += piece) {
+          const std::uint64_t n = std::min(piece, count - done);
+          book_kernel<<<grid_blocks_for(n), kBlockThreads>>>(
+              s.layout, s.device_spec->get(), device_books->views(), static_cast<int>(n_books),
+              seed, f + done, n, book_losses->get());
+          CHIPSHOCK_LAUNCH_CHECK("path_book_losses");
+          CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, book_losses->get(), n * sizeof(double),
+                                          cudaMemcpyDeviceToDevice));
+          CHIPSHOCK_CUDA_CHECK(cudaMemcpy(host_losses.data(), book_losses->get(),
+                                          n * n_books * sizeof(double), cudaMemcpyDeviceToHost));
+          books->sink(host_losses.data(), nullptr, f + done, n);
+        }
       },
       progress, hist, keep);
   CHIPSHOCK_CUDA_CHECK(cudaDeviceSynchronize());
@@ -695,9 +747,35 @@ void GpuEngine::simulate_losses(std::uint64_t seed, std::uint64_t first, std::ui
 }
 
 void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
-                                  double* losses, double* log_weights) {
+                                  double* losses, double* log_weights, const FoldBooks* books) {
   Impl& s = *impl_;
   if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
+  if (books != nullptr) {  // a hierarchy's books on the same weighted paths, a piece at a time
+    const std::uint64_t n_books = books->views.size();
+    if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine: no books");
+    const DeviceDayBooks device_books(books->views, books->n_assets);
+    const std::uint64_t piece =
+        std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), fold_books_piece(n_books));
+    DeviceBuffer<double> d_losses(static_cast<std::size_t>(piece * n_books));
+    DeviceBuffer<double> d_weights(static_cast<std::size_t>(piece));
+    std::vector<double> host(static_cast<std::size_t>(piece * n_books));
+    const auto kernel = s.sobol ? weighted_path_book_losses<true> : weighted_path_book_losses<false>;
+    for (std::uint64_t done = 0; done < count; done += piece) {
+      const std::uint64_t n = std::min(piece, count - done);
+      kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(),
+                                                    device_books.views(),
+                                                    static_cast<int>(n_books), seed, first + done,
+                                                    n, d_losses.get(), d_weights.get());
+      CHIPSHOCK_LAUNCH_CHECK("weighted_path_book_losses");
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(host.data(), d_losses.get(), n * n_books * sizeof(double),
+                                      cudaMemcpyDeviceToHost));
+      CHIPSHOCK_CUDA_CHECK(cudaMemcpy(log_weights + done, d_weights.get(), n * sizeof(double),
+                                      cudaMemcpyDeviceToHost));
+      std::copy(host.begin(), host.begin() + static_cast<std::ptrdiff_t>(n), losses + done);
+      books->sink(host.data(), log_weights + done, first + done, n);
+    }
+    return;
+  }
   const std::uint64_t chunk = std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), 1u << 24);
   DeviceBuffer<double> d_losses(static_cast<std::size_t>(chunk));
   DeviceBuffer<double> d_weights(static_cast<std::size_t>(chunk));

@@ -4,6 +4,7 @@
 // one __constant__ block, which an engine re-uploads whenever another engine used it last.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,8 +12,8 @@
 #include <vector>
 
 #include "loss_moments.cuh"
-#include "sim_view.cuh"
 #include "revalue.cuh"
+#include "sim_view.cuh"
 #include "sobol_normals.cuh"
 #include "tail_lines.cuh"
 
@@ -54,6 +55,24 @@ int cuda_device_count();
 // one (data in global memory) otherwise, or when asked (tests).
 enum class KernelChoice { kAuto, kGeneric };
 
+// A book hierarchy's books revalued on the paths a fold (or a weighted run) simulates, in the
+// same pass (one simulation a path): views[0] is the loaded model's own book, whose losses the
+// run takes; sink(losses, log_weights, first, count) gets every book's losses on paths
+// [first, first + count), book n's on path first + k at losses[n * count + k], and under
+// importance sampling the paths' log-likelihood ratios log_weights[k] (else null) (host memory,
+// valid during the call), piece by piece in increasing path order (at most 2^25 losses a piece).
+struct FoldBooks {
+  std::vector<BookView> views;  // over n_assets assets (host views, as simulate_books takes)
+  int n_assets = 0;
+  std::function<void(const double* losses, const double* log_weights, std::uint64_t first,
+                     std::uint64_t count)>
+      sink;
+};
+// The losses of a FoldBooks piece: at most 2^25 over all its books.
+inline std::uint64_t fold_books_piece(std::size_t n_books) {
+  return std::max<std::uint64_t>(1, (std::uint64_t{1} << 25) / std::max<std::size_t>(n_books, 1));
+}
+
 class GpuEngine {
  public:
   using Progress = std::function<void(std::uint64_t, std::uint64_t)>;
@@ -88,10 +107,13 @@ class GpuEngine {
   // replaces it with saved entries (a resume). run() above starts a tail of its own.
   void begin_tail(std::uint64_t tail_k);
   // keep: host memory for the paths' losses, in path order (nullptr: none), copied from each
-  // device batch.
+  // device batch. books (may be null): a hierarchy's books, every one revalued on each path
+  // (path_book_losses: the generic layout) and sent to books->sink; the run's losses are then
+  // books->views[0]'s.
   LossSummary fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                    const LossGrid& grid, std::uint64_t batch = 0, const Progress& progress = {},
-                   const HistogramGrid& hist = {}, double* keep = nullptr);
+                   const HistogramGrid& hist = {}, double* keep = nullptr,
+                   const FoldBooks* books = nullptr);
   std::uint64_t tail_count() const;
   void copy_tail(std::uint64_t m, double* losses, std::uint64_t* paths);
   void load_tail(const double* losses, const std::uint64_t* paths, std::uint64_t n);
@@ -115,9 +137,11 @@ class GpuEngine {
                           double* losses, double* drawdowns, std::int32_t* first_breach);
 
   // Under the loaded model's importance-sampling measure: the losses and log-likelihood ratios
-  // of paths [first, first + count), copied to the host.
+  // of paths [first, first + count), copied to the host. books (may be null): a hierarchy's
+  // books revalued on the same weighted paths and sent to books->sink; the losses are then
+  // books->views[0]'s.
   void simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
-                         double* losses, double* log_weights);
+                         double* losses, double* log_weights, const FoldBooks* books = nullptr);
 
   // The Euler allocation's sums over the requested tail paths' line losses (tail_lines.cuh),
   // each path simulated under the loaded model's own measure (importance sampling included).

@@ -2,15 +2,21 @@
 // --portfolio files, each book revalued on the run's paths bit for bit as a run of it alone, the
 // diversification at each parent and the Euler contributions that add up to the parent's ES.
 #include <catch2/catch.hpp>
-
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "book_fixture.hpp"
+#include "books_checks.hpp"
 #include "cli_util.hpp"
 #include "host/analytics/books.hpp"
+#include "host/analytics/importance_sampling.hpp"
+#include "host/component_risk.hpp"
+#include "host/config/market.hpp"
+#include "host/config/portfolio.hpp"
 #include "host/cpu/cpu_backend.hpp"
 #include "host/input_error.hpp"
 #include "host/scenario/scenario.hpp"
@@ -293,12 +299,142 @@ TEST_CASE("several --portfolio files: each a book under 'all books', each its ow
   CHECK(clash.code == 2);
   CHECK_THAT(clash.err, Catch::Contains("a.toml") && Catch::Contains("'alpha' is taken"));
   // what the hierarchy does not run with (--backend gpu it does: tests/test_gpu_backend.cpp)
-  for (const std::string& extra :
-       {std::string("--backend both"), std::string("--importance-sampling")}) {
-    const CliResult r = run_chipshock(common + "--portfolio scenarios/portfolio/ai_desks.toml " + extra);
-    CAPTURE(extra, r.err);
-    CHECK(r.code == 2);
-    CHECK_THAT(r.err, Catch::Contains("book hierarchy"));
+  const CliResult r =
+      run_chipshock(common + "--portfolio scenarios/portfolio/ai_desks.toml --backend both");
+  CAPTURE(r.err);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("book hierarchy"));
+}
+
+TEST_CASE(
+    "importance sampling with a book hierarchy: every book weighed on the run's paths, each "
+    "its own weighted run under the top's measure",
+    "[books][importance]") {
+  const Market market = load_market(source_path("scenarios/market/ai_chips.toml"));
+  const Portfolio all = load_portfolio(source_path("scenarios/portfolio/ai_desks.toml"), market);
+  const BookTree tree = book_tree(all);
+  const SimSettings sim{5, 1};
+  SimSpec spec(market, all, sim);
+  const CpuBackend cpu(2);
+  RunSettings s;
+  s.paths = 24000;
+  s.seed = 9;
+  s.confidences = {0.95, 0.99};
+  s.components = true;
+  (void)plan_importance_sampling(spec, cpu, s.seed, 0.99);
+  REQUIRE(spec.importance_sampling());  // the pilot took a measure for the top's book
+  BooksTap tap(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  tap.weigh(spec.importance_shift());
+  CHECK(tap.weighted());
+  const std::unique_ptr<PathSource> source = cpu_path_source(spec, cpu, s, &tap);
+  const ScenarioResult run = run_scenario("x", spec, *source, s);
+  BooksReport report;
+  PathTeam alone;
+  tap.add_to(report, "baseline", s.paths, alone, source->tail_lines());
+  REQUIRE(report.nodes.size() == tree.nodes.size());
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    CAPTURE(n, tree.nodes[n].name);
+    SimSpec book(market, tree.portfolio_of(all, static_cast<int>(n)), sim);
+    book.set_importance_shift(spec.importance_shift());
+    RunSettings own = s;
+    own.components = false;
+    const ScenarioResult want = simulate_scenario("x", book, cpu, own);
+    const BookScenario& got = report.nodes[n].scenarios.at(0);
+    CHECK(got.paths == s.paths);
+    CHECK(got.mean_loss == want.mean_loss);
+    CHECK(got.effective_tail_paths == want.importance.ess_tail);
+    CHECK(got.effective_tail_paths > 0);
+    CHECK(got.effective_tail_paths < static_cast<double>(s.paths));
+    REQUIRE(got.levels.size() == want.levels.size());
+    for (std::size_t l = 0; l < want.levels.size(); ++l) {
+      CHECK(got.levels[l].var == want.levels[l].var);
+      CHECK(got.levels[l].es == want.levels[l].es);
+      CHECK(got.levels[l].es_lo == want.levels[l].es_lo);
+    }
+  }
+  // the top is the run; each parent's weighted components add up to its ES
+  CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
+  testing::check_contributions_add_up(report, tree);
+  // a tap weighed after its first paths is refused
+  BooksTap late(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  std::vector<double> losses(64);
+  SimSpec plain(market, all, sim);
+  late.simulate(plain, cpu, s.seed, 0, 64, losses.data());
+  late.folded(0, 64);
+  CHECK_THROWS_AS(late.weigh(spec.importance_shift()), std::logic_error);
+}
+
+TEST_CASE("a weighed book hierarchy saved midway and restored folds to the uninterrupted books",
+          "[books][importance][checkpoint]") {
+  const Market market = load_market(source_path("scenarios/market/ai_chips.toml"));
+  const Portfolio all = load_portfolio(source_path("scenarios/portfolio/ai_desks.toml"), market);
+  const BookTree tree = book_tree(all);
+  const SimSettings sim{2, 1};
+  SimSpec spec(market, all, sim);
+  const CpuBackend cpu(2);
+  (void)plan_importance_sampling(spec, cpu, 3, 0.99);
+  REQUIRE(spec.importance_sampling());
+  RunSettings s;
+  s.paths = 12000;
+  s.seed = 3;
+  s.confidences = {0.99};
+  const auto fold = [&](BooksTap& tap, std::uint64_t first, std::uint64_t count) {
+    std::vector<double> losses(count), log_weights(count);
+    tap.simulate_weighted(spec, s.seed, first, count, losses.data(), log_weights.data());
+    tap.folded(first, count);
+  };
+  const auto report_of = [&](BooksTap& tap) {
+    BooksReport r;
+    PathTeam alone;
+    tap.add_to(r, "baseline", s.paths, alone, CpuTailLines(cpu));
+    return r;
+  };
+  BooksTap whole(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  whole.weigh(spec.importance_shift());
+  fold(whole, 0, 5000);
+  fold(whole, 5000, 7000);
+  BooksTap first(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  first.weigh(spec.importance_shift());
+  fold(first, 0, 5000);
+  const std::vector<std::string> images = first.checkpoint_images();
+  BooksTap resumed(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  resumed.weigh(spec.importance_shift());
+  CHECK(resumed.restore(images, "run.ckpt") == 5000);
+  fold(resumed, 5000, 7000);
+  const BooksReport a = report_of(whole), b = report_of(resumed);
+  CHECK(std::isnan(a.nodes[0].scenarios[0].levels[0].es_contribution));  // the top has none
+  for (std::size_t n = 1; n < tree.nodes.size(); ++n) {
+    CAPTURE(n);
+    CHECK(a.nodes[n].scenarios[0].levels[0].es == b.nodes[n].scenarios[0].levels[0].es);
+    CHECK(a.nodes[n].scenarios[0].effective_tail_paths ==
+          b.nodes[n].scenarios[0].effective_tail_paths);
+    CHECK(a.nodes[n].scenarios[0].levels[0].es_contribution ==
+          b.nodes[n].scenarios[0].levels[0].es_contribution);
+  }
+  // a plain run's tap does not take weighted books back, nor the reverse
+  BooksTap plain(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  CHECK_THROWS_WITH(plain.restore(images, "run.ckpt"),
+                    Catch::Contains("run.ckpt") && Catch::Contains("under importance sampling"));
+}
+
+TEST_CASE("run --importance-sampling with a book hierarchy reports every book, weighed",
+          "[books][importance][cli]") {
+  const nlohmann::json r = run_json(
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths 20k --horizon 3 --seed 4 --scenario cheaper_model_disruption "
+      "--importance-sampling");
+  REQUIRE(r["books"]["nodes"].size() == 6);
+  for (std::size_t sc = 0; sc < 2; ++sc) {
+    CAPTURE(sc);
+    const nlohmann::json& top = r["books"]["nodes"][0]["scenarios"][sc];
+    CHECK(top["es"] == r["scenarios"][sc]["es"]);
+    for (const nlohmann::json& n : r["books"]["nodes"]) {
+      CAPTURE(n["name"]);
+      const nlohmann::json& b = n["scenarios"][sc];
+      // a weighed run has an effective count; one whose pilot fell back to plain has none
+      CHECK(b["effective_tail_paths"].is_number() ==
+            (r["scenarios"][sc]["sampling"]["method"] == "importance"));
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "all_features.hpp"
+#include "books_checks.hpp"
 #include "host/analytics/books.hpp"
 #include "host/component_risk.hpp"
 #include "host/config/market.hpp"
@@ -35,30 +36,48 @@ namespace {
 class OmpEngine {
  public:
   // batch: the device batch when the source asks for none (0), as GpuEngine sizes one.
-  OmpEngine(const SimSpec& spec, std::uint64_t batch) : spec_(spec), batch_(batch) {}
+  OmpEngine(const SimSpec& spec, std::uint64_t batch)
+      : spec_(spec), model_(spec.model()), book_(spec.book()), batch_(batch) {}
 
-  void load(const ModelView&, const BookView&, KernelChoice) { ++loads; }
+  // The loaded model and book (the views of a spec alive while they are used), which the
+  // components' lines revalue, as on the device (DeviceTailLines loads each spec it is given).
+  void load(const ModelView& m, const BookView& b, KernelChoice) {
+    ++loads;
+    model_ = m;
+    book_ = b;
+  }
   void simulate_losses(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
                        double* out) {
     launch(seed, first, count, out);
   }
   void simulate_weighted(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
-                         double* losses, double* log_weights) {
+                         double* losses, double* log_weights, const FoldBooks* books = nullptr) {
+    if (books == nullptr) {
 #pragma omp parallel for
-    for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k)
-      losses[k] = reference_path_loss(spec_, seed, first + static_cast<std::uint64_t>(k),
-                                      &log_weights[k]);
+      for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k)
+        losses[k] = reference_path_loss(spec_, seed, first + static_cast<std::uint64_t>(k),
+                                        &log_weights[k]);
+      return;
+    }
+    fold_book_pieces(*books, seed, first, count, losses, log_weights);
   }
   void begin_tail(std::uint64_t k) { pipeline_.begin_tail(k); }
   LossSummary fold(std::uint64_t seed, std::uint64_t first, std::uint64_t paths,
                    const LossGrid& grid, std::uint64_t batch,
                    const std::function<void(std::uint64_t, std::uint64_t)>& progress,
-                   const HistogramGrid& hist, double* keep = nullptr) {
+                   const HistogramGrid& hist, double* keep = nullptr,
+                   const FoldBooks* books = nullptr) {
     const BatchPlan plan = plan_batches_for_tail(paths, pipeline_.tail_room(paths), 1ull << 34,
                                                  batch > 0 ? batch : batch_);
     return pipeline_.fold(
         first, paths, grid, plan,
-        [&](std::uint64_t f, std::uint64_t count, double* out) { launch(seed, f, count, out); },
+        [&](std::uint64_t f, std::uint64_t count, double* out) {
+          if (books == nullptr) {
+            launch(seed, f, count, out);
+            return;
+          }
+          fold_book_pieces(*books, seed, f, count, out, nullptr);
+        },
         progress, hist, keep);
   }
   std::uint64_t tail_count() const { return pipeline_.tail_count(); }
@@ -70,6 +89,7 @@ class OmpEngine {
   }
   TailLineSums tail_lines(const std::vector<LineView>& lines, std::uint64_t seed,
                           const TailLineRequest& q) {
+    ++line_calls;
     return lines_.run(q, static_cast<int>(lines.size()) + 1,
                       [&](const std::uint64_t* paths, std::uint64_t count, std::uint64_t stride,
                           double* out) {
@@ -77,7 +97,9 @@ class OmpEngine {
 #pragma omp parallel for
                         for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
                           std::vector<double> row(cols);
-                          reference_path_lines(spec_, seed, paths[k], row.data());
+                          reference_path_lines(model_, book_, lines.data(),
+                                               static_cast<int>(lines.size()), seed, paths[k],
+                                               row.data());
                           for (std::size_t c = 0; c < cols; ++c)
                             out[c * stride + static_cast<std::uint64_t>(k)] = row[c];
                         }
@@ -89,11 +111,43 @@ class OmpEngine {
   void simulate_books(const std::vector<BookView>& books, int n_assets, std::uint64_t seed,
                       std::uint64_t first, std::uint64_t count, double* out) {
     ++book_calls;
+    book_losses(books, n_assets, seed, first, count, out);
+  }
+
+  int loads = 0, book_calls = 0, book_pieces = 0, line_calls = 0;
+  std::uint64_t books_piece = 0;  // the fold's pieces of books' losses (0: GpuEngine's)
+
+ private:
+  // GpuEngine's FoldBooks runs: pieces of at most fold_books_piece paths (books_piece when
+  // set), every book's losses of a piece at once, the first book's the run's (into losses), the
+  // piece then to the sink; log_weights: under importance sampling the paths' log-likelihood
+  // ratios (else null).
+  void fold_book_pieces(const FoldBooks& books, std::uint64_t seed, std::uint64_t first,
+                        std::uint64_t count, double* losses, double* log_weights) {
+    const std::uint64_t piece =
+        books_piece > 0 ? books_piece : fold_books_piece(books.views.size());
+    std::vector<double> all;
+    for (std::uint64_t done = 0; done < count; done += piece) {
+      const std::uint64_t n = std::min(piece, count - done);
+      double* w = log_weights != nullptr ? log_weights + done : nullptr;
+      all.resize(static_cast<std::size_t>(n * books.views.size()));
+      book_losses(books.views, books.n_assets, seed, first + done, n, all.data(), w);
+      std::copy(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), losses + done);
+      books.sink(all.data(), w, first + done, n);
+      ++book_pieces;
+    }
+  }
+
+  // log_weights: under importance sampling, the paths' log-likelihood ratios (else null).
+  void book_losses(const std::vector<BookView>& books, int n_assets, std::uint64_t seed,
+                   std::uint64_t first, std::uint64_t count, double* out,
+                   double* log_weights = nullptr) const {
     const ModelView m = spec_.model();
 #pragma omp parallel for
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
       const std::vector<float> x =
-          reference_log_returns(spec_, seed, first + static_cast<std::uint64_t>(k));
+          reference_log_returns(spec_, seed, first + static_cast<std::uint64_t>(k),
+                                log_weights != nullptr ? log_weights + k : nullptr);
       std::vector<double> spot(static_cast<std::size_t>(n_assets));
       for (std::size_t n = 0; n < books.size(); ++n)
         out[n * count + static_cast<std::uint64_t>(k)] =
@@ -101,9 +155,6 @@ class OmpEngine {
     }
   }
 
-  int loads = 0, book_calls = 0;
-
- private:
   void launch(std::uint64_t seed, std::uint64_t first, std::uint64_t count, double* out) const {
 #pragma omp parallel for
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k)
@@ -111,6 +162,8 @@ class OmpEngine {
   }
 
   const SimSpec& spec_;
+  ModelView model_;
+  BookView book_;
   std::uint64_t batch_;
   LossPipeline pipeline_;
   TailLinePipeline lines_;
@@ -398,12 +451,21 @@ TEST_CASE("a book hierarchy on the device source: each book's figures are its ow
   const CpuBackend cpu(2);
   BooksTap tap(market, all, tree, sim, nullptr, cpu, s, nullptr);
   OmpEngine engine(spec, 700);
+  engine.books_piece = 300;  // pieces smaller than the device batch
   DevicePathSource<OmpEngine> source(engine, KernelChoice::kAuto, spec, s, 6000, &tap);
   const ScenarioResult run = run_scenario("x", spec, source, s);
-  CHECK(engine.book_calls >= 4);  // one per folded stretch at least
+  // one simulation a path: every book revalued in the run's own pass, none simulated again
+  CHECK(engine.book_calls == 0);
+  CHECK(engine.book_pieces >= static_cast<int>(s.paths / 300));
   BooksReport report;
   PathTeam alone;
-  tap.add_to(report, "baseline", s.paths, alone);
+  const int run_lines = engine.line_calls;
+  tap.add_to(report, "baseline", s.paths, alone, source.tail_lines());
+  // every parent's components from the device's tail lines, adding up to its ES
+  int parents = 0;
+  for (const BookTreeNode& t : tree.nodes) parents += t.children.empty() ? 0 : 1;
+  CHECK(engine.line_calls == run_lines + parents);
+  testing::check_contributions_add_up(report, tree);
   REQUIRE(report.nodes.size() == tree.nodes.size());
   for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
     CAPTURE(n, tree.nodes[n].name);
@@ -422,4 +484,52 @@ TEST_CASE("a book hierarchy on the device source: each book's figures are its ow
   }
   // the top is the run itself
   CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
+}
+
+TEST_CASE(
+    "a book hierarchy under importance sampling on the device source: every book weighed "
+    "on the run's weighted paths, each its own reference run's under that measure",
+    "[device][books][importance]") {
+  const Market market = load_market(testing::source_path("scenarios/market/ai_chips.toml"));
+  const Portfolio all =
+      load_portfolio(testing::source_path("scenarios/portfolio/ai_desks.toml"), market);
+  const BookTree tree = book_tree(all);
+  const SimSettings sim{3, 1};
+  SimSpec spec(market, all, sim);
+  const ImportanceShift shift = testing::some_importance_shift(spec);
+  spec.set_importance_shift(shift);
+  REQUIRE(spec.importance_sampling());
+  RunSettings s = run_settings(9001, 13);
+  s.confidences = {0.95, 0.99};
+  const CpuBackend cpu(2);
+  BooksTap tap(market, all, tree, sim, nullptr, cpu, s, nullptr);
+  tap.weigh(shift);
+  OmpEngine engine(spec, 700);
+  engine.books_piece = 1000;  // pieces smaller than the source's stretches
+  DevicePathSource<OmpEngine> source(engine, KernelChoice::kAuto, spec, s, 3000, &tap);
+  const ScenarioResult run = run_scenario("x", spec, source, s);
+  CHECK(engine.book_calls == 0);
+  CHECK(engine.book_pieces >= 9);
+  BooksReport report;
+  PathTeam alone;
+  tap.add_to(report, "baseline", s.paths, alone, source.tail_lines());
+  REQUIRE(report.nodes.size() == tree.nodes.size());
+  for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+    CAPTURE(n, tree.nodes[n].name);
+    SimSpec book(market, tree.portfolio_of(all, static_cast<int>(n)), sim);
+    book.set_importance_shift(shift);
+    RunSettings own = s;
+    own.components = false;
+    const ScenarioResult want = reference_run(book, own);
+    const BookScenario& got = report.nodes[n].scenarios.at(0);
+    CHECK(got.mean_loss == want.mean_loss);
+    CHECK(got.effective_tail_paths == want.importance.ess_tail);
+    REQUIRE(got.levels.size() == want.levels.size());
+    for (std::size_t l = 0; l < want.levels.size(); ++l) {
+      CHECK(got.levels[l].var == want.levels[l].var);
+      CHECK(got.levels[l].es == want.levels[l].es);
+    }
+  }
+  CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
+  testing::check_contributions_add_up(report, tree);
 }

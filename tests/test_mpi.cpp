@@ -81,6 +81,19 @@ TEST_CASE("mpirun -np 2 with a book hierarchy: every book's figures are one proc
   CHECK(j["books"]["nodes"][1]["scenarios"][0]["es_contribution_to_parent"]["0.99"].is_number());
 }
 
+TEST_CASE(
+    "mpirun -np 2 with a book hierarchy under importance sampling: every book's weighted "
+    "figures are one process's",
+    "[mpi][cli][books][importance]") {
+  if (!mpi_usable()) return;
+  const nlohmann::json j = check_ranks_agree(
+      "run --market scenarios/market/ai_chips.toml --portfolio scenarios/portfolio/ai_desks.toml "
+      "--paths 40003 --horizon 3 --seed 9 --threads 1 --batch 7000 --importance-sampling");
+  REQUIRE(j["books"]["nodes"].size() == 6);
+  CHECK(j["books"]["nodes"][2]["scenarios"][0]["effective_tail_paths"].is_number());
+  CHECK(j["books"]["nodes"][1]["scenarios"][0]["es_contribution_to_parent"]["0.99"].is_number());
+}
+
 TEST_CASE("mpirun -np 2 runs to a target error, --what-if and --checkpoint like one process",
           "[mpi][cli][checkpoint]") {
   if (!mpi_usable()) return;

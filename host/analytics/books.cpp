@@ -179,6 +179,27 @@ BooksTap::BooksTap(const Market& market, const Portfolio& all, const BookTree& t
   }
 }
 
+void BooksTap::weigh(const ImportanceShift& shift) {
+  if (!pending_.empty() || acc_.front().count() + acc_.front().non_finite() > 0)
+    throw std::logic_error("BooksTap::weigh: paths were folded already");
+  for (std::size_t n = 0; n < specs_.size(); ++n) {
+    specs_[n]->set_importance_shift(shift);
+    acc_[n] = LossAccumulator(specs_[n]->gross_exposure(), 1);  // as start_accumulator's
+    acc_[n].keep_weighted();
+  }
+  weighted_ = !shift.shift.empty();
+}
+
+void BooksTap::simulate_weighted(const SimSpec& spec, std::uint64_t seed, std::uint64_t first,
+                                 std::uint64_t count, double* losses, double* log_weights) {
+  if (!weighted_) throw std::logic_error("BooksTap: weighted paths without a measure");
+  Block b{first, count, std::vector<double>(books_.size() * count), std::vector<double>(count)};
+  backend_.simulate_books(spec, books_, seed, first, count, b.losses.data(), b.log_weights.data());
+  std::copy(b.losses.begin(), b.losses.begin() + static_cast<std::ptrdiff_t>(count), losses);
+  std::copy(b.log_weights.begin(), b.log_weights.end(), log_weights);
+  pending_.push_back(std::move(b));
+}
+
 void BooksTap::simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                         std::uint64_t first, std::uint64_t count, double* losses) {
   std::uint64_t inner = 0;  // the inner observer's paths: its losses are the run's
@@ -187,7 +208,7 @@ void BooksTap::simulate(const SimSpec& spec, const DayValueSimulator& backend, s
     inner_->simulate(spec, backend, seed, first, inner, losses);
   }
   // every node's book from the same paths: node 0 (the top) is the run's own book
-  Block b{first, count, std::vector<double>(books_.size() * count)};
+  Block b{first, count, std::vector<double>(books_.size() * count), {}};
   backend_.simulate_books(spec, books_, seed, first, count, b.losses.data());
   for (std::uint64_t j = inner; j < count; ++j) losses[j] = b.losses[j];
   pending_.push_back(std::move(b));
@@ -198,15 +219,28 @@ void BooksTap::folded(std::uint64_t first, std::uint64_t count) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     Block& b = *it;
     if (first < b.first || first + count > b.first + b.count) continue;
-    fold_books(b.losses.data() + (first - b.first), b.count, first, count);
+    fold_books(b.losses.data() + (first - b.first),
+               b.log_weights.empty() ? nullptr : b.log_weights.data() + (first - b.first), b.count,
+               first, count);
     if (first + count == b.first + b.count) pending_.erase(it);  // the block's last paths
     return;
   }
   throw std::logic_error("BooksTap: paths folded that were not simulated");
 }
 
-void BooksTap::fold_books(const double* losses, std::uint64_t stride, std::uint64_t first,
-                          std::uint64_t count) {
+void BooksTap::fold_books(const double* losses, const double* log_weights, std::uint64_t stride,
+                          std::uint64_t first, std::uint64_t count) {
+  if ((log_weights != nullptr) != weighted_)
+    throw std::logic_error("BooksTap: paths folded under another measure than the books'");
+  if (weighted_) {
+    const auto n_books = static_cast<std::int64_t>(books_.size());
+#pragma omp parallel for num_threads(backend_.threads()) schedule(dynamic, 1)
+    for (std::int64_t n = 0; n < n_books; ++n)
+      acc_[static_cast<std::size_t>(n)].add_weighted(
+          losses + static_cast<std::uint64_t>(n) * stride, log_weights,
+          static_cast<std::size_t>(count), first);
+    return;
+  }
   // Each book's statistics: a thread per book where there are at least as many books as
   // threads, else each book's batch split between the threads (exact sums and top-k sets:
   // the same result either way).
@@ -223,18 +257,9 @@ void BooksTap::fold_books(const double* losses, std::uint64_t stride, std::uint6
   }
 }
 
-void BooksTap::folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) {
-  const std::uint64_t piece = std::max<std::uint64_t>(1, (std::uint64_t{1} << 25) / books_.size());
-  for (std::uint64_t done = 0; done < count;) {
-    const std::uint64_t n = std::min(piece, count - done);
-    device_losses_.resize(static_cast<std::size_t>(n * books_.size()));
-    {
-      const PhaseScope phase(Phase::kSimulate);
-      books(books_, first + done, n, device_losses_.data());
-    }
-    fold_books(device_losses_.data(), n, first + done, n);
-    done += n;
-  }
+void BooksTap::folded_books(const double* losses, const double* log_weights, std::uint64_t stride,
+                            std::uint64_t first, std::uint64_t count) {
+  fold_books(losses, log_weights, stride, first, count);
 }
 
 std::vector<std::string> BooksTap::checkpoint_images() const {
@@ -261,6 +286,9 @@ std::uint64_t BooksTap::restore(const std::vector<std::string>& images, const st
     }
     const LossAccumulator& a = restored.back();
     const LossAccumulator& top = restored.front();
+    if (a.weighted() != weighted_)
+      throw refuse(weighted_ ? "was saved without importance sampling"
+                             : "was saved under importance sampling");
     if (a.count() + a.non_finite() != top.count() + top.non_finite())
       throw refuse("holds books of different path counts");
   }
@@ -270,7 +298,7 @@ std::uint64_t BooksTap::restore(const std::vector<std::string>& images, const st
 }
 
 void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,
-                      PathTeam& team) {
+                      PathTeam& team, const TailLineSimulator& lines) {
   pending_.clear();
   const std::size_t n_nodes = tree_.nodes.size();
   // every process's losses of each book, merged on rank 0 (exact: as one process)
@@ -303,12 +331,11 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
   std::vector<ScenarioResult> results;
   RunSettings s = settings_;
   s.components = true;
-  const CpuTailLines lines(backend_);
   for (std::size_t n = 0; n < n_nodes; ++n) {
-    results.push_back(summarize_losses(tree_.nodes[n].name, *merged[n], paths, s.confidences));
-    if (!tree_.nodes[n].children.empty())
-      allocate_scenario_risk(results.back(), *specs_[n], s, *merged[n], lines);
+    s.components = !tree_.nodes[n].children.empty();
+    results.push_back(summarize_run(tree_.nodes[n].name, *merged[n], paths, *specs_[n], s, lines));
   }
+  s.components = true;
   // Each book's Euler contribution to its parent's ES: the parent's component ES of the
   // positions under it, each position sent to the child its leaf sits under (one pass over
   // each parent's components).
@@ -334,6 +361,7 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
                   [l] += c.es_contribution;
     }
   }
+  const std::size_t first_new = report.nodes.front().scenarios.size();
   push_book_scenarios(report, tree_, scenario, results, [&](std::size_t n, std::size_t l) {
     const std::size_t p = static_cast<std::size_t>(tree_.nodes[n].parent);
     double parent_es = kNaN;
@@ -342,6 +370,9 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
     const double sum = contribution[n][l];
     return std::make_pair(sum, !std::isnan(sum) && parent_es != 0 ? sum / parent_es : kNaN);
   });
+  for (std::size_t n = 0; n < n_nodes; ++n)
+    if (merged[n]->weighted())
+      report.nodes[n].scenarios.at(first_new).effective_tail_paths = results[n].importance.ess_tail;
 }
 
 void add_history_to(BooksReport& report, const BookTree& tree,

@@ -7,14 +7,18 @@
 // a node's loss on path i is bit for bit the loss of a run of that book alone, and one more book
 // costs a revaluation per path, not a simulation (a book with options expiring inside the horizon
 // or implied-vol factors keeps its own settlements and factors on the shared paths; the GPU's
-// books kernel has no such state, and the run refuses those books on the GPU). On the GPU (whose
-// run keeps its losses on the device) the device simulates each folded path once more and revalues
-// every book there (GpuBackend::simulate_books, through PathObserver::folded_elsewhere). A node
-// with child books that also holds positions itself gets a leaf child "NAME (own positions)" for
-// them, so that the children of every parent hold all its positions.
+// books kernel has no such state, and the run refuses those books on the GPU). On the GPU the
+// device revalues every book in the run's own pass (kernels/gpu_engine.hpp's FoldBooks: the run's
+// losses are its top's), and the books' losses come to the host a piece at a time
+// (PathObserver::folded_books). Under importance sampling every book is weighed on the run's
+// weighted paths (BooksTap::weigh). Each parent's Euler contributions come from its tail paths
+// simulated again on the run's backend. A node with child books that also holds positions
+// itself gets a leaf child "NAME (own positions)" for them, so that the children of every parent
+// hold all its positions.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,6 +75,10 @@ struct BookScenario {
   std::string scenario;
   std::uint64_t paths = 0, non_finite = 0;
   double mean_loss = 0, stdev_loss = 0, worst_loss = 0;
+  // Under importance sampling, Kish's effective number of the paths in the book's own tail (at
+  // or beyond its VaR at the run's highest level): the measure aims at the top's tail, and a book
+  // whose tail lies elsewhere has fewer. NaN for a plain run.
+  double effective_tail_paths = std::numeric_limits<double>::quiet_NaN();
   std::vector<BookLevel> levels;
 };
 struct BookNodeReport {
@@ -95,14 +103,24 @@ class BooksTap final : public PathObserver {
   BooksTap(const Market& market, const Portfolio& all, const BookTree& tree, const SimSettings& sim,
            const AppliedScenario* scenario, const CpuBackend& backend, const RunSettings& settings,
            PathObserver* inner);
+  // Importance sampling: every book's paths drawn under the run's measure (`shift`, the one its
+  // pilot chose for the top's book), each book's losses weighted by the paths' likelihood ratios
+  // (an unbiased estimate for every book; the measure aims at the top's tail). Before any path;
+  // a later call is refused (std::logic_error).
+  void weigh(const ImportanceShift& shift);
+  bool weighted() const override { return weighted_; }
   std::uint64_t paths() const override { return ~std::uint64_t{0}; }
   // Every book's losses on the paths, kept until the run folds them (folded).
   void simulate(const SimSpec& spec, const DayValueSimulator& backend, std::uint64_t seed,
                 std::uint64_t first, std::uint64_t count, double* losses) override;
+  void simulate_weighted(const SimSpec& spec, std::uint64_t seed, std::uint64_t first,
+                         std::uint64_t count, double* losses, double* log_weights) override;
   void folded(std::uint64_t first, std::uint64_t count) override;
-  // The GPU's run: every book's losses on the folded paths from the device, a piece at a time
-  // (at most 2^25 losses), folded as they come.
-  void folded_elsewhere(const BookLosses& books, std::uint64_t first, std::uint64_t count) override;
+  // The GPU's run: every book revalued on the device's paths in the run's own pass, their
+  // losses folded as they come (a piece at a time).
+  std::vector<const SimSpec*> device_books() const override { return books_; }
+  void folded_books(const double* losses, const double* log_weights, std::uint64_t stride,
+                    std::uint64_t first, std::uint64_t count) override;
   // --checkpoint: each node's accumulator (accumulator_state.hpp), in the tree's order; restore
   // takes them back, refusing images of another tree or damaged ones (InputError naming `file`).
   std::vector<std::string> checkpoint_images() const override;
@@ -110,8 +128,10 @@ class BooksTap final : public PathObserver {
   // After the run, over its first `paths` paths: every process's books merged on rank 0
   // through `team` (collective: every process calls it), and there each node's figures, into
   // report.nodes (appended per node on the first call, one scenario more on each later one).
-  void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths,
-              PathTeam& team);
+  // lines: the run's backend's tail-path simulator, which gives each parent its components
+  // (on the GPU, the device's: BackendPlan::tail_lines).
+  void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths, PathTeam& team,
+              const TailLineSimulator& lines);
 
  private:
   const BookTree& tree_;
@@ -126,13 +146,14 @@ class BooksTap final : public PathObserver {
   struct Block {
     std::uint64_t first = 0, count = 0;
     std::vector<double> losses;
+    std::vector<double> log_weights;  // [k], under importance sampling
   };
   std::vector<Block> pending_;
-  std::vector<double> device_losses_;  // folded_elsewhere's piece
+  bool weighted_ = false;
   // Each book's losses losses[n * stride + k], k < count, of paths first + k into its
-  // accumulator.
-  void fold_books(const double* losses, std::uint64_t stride, std::uint64_t first,
-                  std::uint64_t count);
+  // accumulator; under importance sampling with the paths' log-likelihood ratios log_weights[k].
+  void fold_books(const double* losses, const double* log_weights, std::uint64_t stride,
+                  std::uint64_t first, std::uint64_t count);
 };
 
 // A replay's or historical simulation's result for every book (per_book[n]: node n's, the top

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "host/app/run_options.hpp"
+#include "host/component_risk.hpp"
 #include "host/stats/risk_measures.hpp"
 
 #if CHIPSHOCK_HAVE_CUDA
@@ -100,6 +101,13 @@ const DayValueSimulator& BackendPlan::day_values() const {
   if (gpu_) return gpu_->backend;
 #endif
   return cpu_;
+}
+
+std::unique_ptr<TailLineSimulator> BackendPlan::tail_lines() {
+#if CHIPSHOCK_HAVE_CUDA
+  if (gpu_) return gpu_->backend.tail_lines();
+#endif
+  return std::make_unique<CpuTailLines>(cpu_);
 }
 
 ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spec,

@@ -51,6 +51,9 @@ class BackendPlan {
   // The daily values (the fan chart, --stop-loss's path risk) on the planned backend: the GPU's
   // (the first of --backend both) or the CPU's.
   const DayValueSimulator& day_values() const;
+  // The components' tail paths simulated on the planned backend (a hierarchy's parents: the
+  // GPU's device, the first of --backend both, or the CPU's SIMD kernel).
+  std::unique_ptr<TailLineSimulator> tail_lines();
 
   ScenarioResult simulate(const std::string& name, const SimSpec& spec,
                           const RunSettings& settings, const ProgressFn& progress = {});

@@ -12,6 +12,7 @@
 #include "host/analytics/path_risk.hpp"
 #include "host/app/monte_carlo_runs.hpp"
 #include "host/app/what_if.hpp"
+#include "host/component_risk.hpp"
 #include "host/input_error.hpp"
 #include "host/parallel/mpi_world.hpp"
 #include "host/report/format.hpp"
@@ -150,13 +151,14 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
   const auto report_books = [&](BooksTap* tap, const std::string& name, std::size_t index) {
     if (tap == nullptr) return;
     const PhaseScope phase(Phase::kComponents);
-    tap->add_to(report.books, name, runs.paths_of(index), runs.team());
+    tap->add_to(report.books, name, runs.paths_of(index), runs.team(), *backend.tail_lines());
   };
   const bool tapped = path_risk_in_run(o, p, world.size());
   // One Monte Carlo run of a model: under importance sampling its own pilot and measure (kept
-  // in `shifts` for the what-if runs), else plain, with the tap and the baseline's loss sink.
+  // in `shifts` for the what-if runs; a hierarchy's books weighed under it too), else plain,
+  // with the tap and the baseline's loss sink.
   const auto simulate_model = [&](std::size_t index, const std::string& name, SimSpec& model,
-                                  PathObserver* tap, const LossSink& sink) {
+                                  PathObserver* tap, BooksTap* books, const LossSink& sink) {
     const ProgressFn report_progress = [&](std::uint64_t done, std::uint64_t total) {
       update(name, done, total, "paths");
     };
@@ -175,7 +177,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
                          "losses drawn under importance sampling are not the model's: each "
                          "carries a likelihood ratio",
                          "run without importance sampling to keep the losses");
-      res = runs.run(index, name, model, settings, report_progress);
+      if (books != nullptr && model.importance_sampling()) books->weigh(model.importance_shift());
+      res = runs.run(index, name, model, settings, report_progress, books);
       if (world.is_root()) {
         attach_importance_info(res, info);
         res.notes.push_back(info.fell_back ? fallback_note(info) : importance_note(res));
@@ -206,7 +209,7 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     const std::unique_ptr<BooksTap> books =
         books_tap_for(market, portfolio, k == 0 ? nullptr : &p.applied[k - 1], observer);
     if (books) observer = books.get();
-    ScenarioResult res = simulate_model(k, name, model, observer,
+    ScenarioResult res = simulate_model(k, name, model, observer, books.get(),
                                         k == 0 ? feedback.baseline_losses : LossSink{});
     if (k < taps.size()) taps[k]->release_days();
     report_books(books.get(), name, k);
@@ -234,7 +237,8 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     // a hierarchy's books under the stressed market too (each its own stressed ES)
     const std::unique_ptr<BooksTap> books =
         books_tap_for(p.stressed_market, *p.stressed_portfolio, nullptr, nullptr);
-    ScenarioResult res = simulate_model(index, kStressedName, *p.stressed_spec, books.get(), {});
+    ScenarioResult res =
+        simulate_model(index, kStressedName, *p.stressed_spec, books.get(), books.get(), {});
     report_books(books.get(), kStressedName, index);
     if (world.is_root()) {
       const StressedWindow& w = p.stressed_market.stressed;

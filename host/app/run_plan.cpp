@@ -91,8 +91,6 @@ void check_book_rules(const RunOptions& o) {
   };
   if (o.backend == BackendChoice::kBoth)
     refuse("--backend", "both runs whole scenarios, without the books (use --backend gpu or cpu)");
-  if (o.importance_sampling)
-    refuse("--importance-sampling", "each book would need its own measure");
 }
 
 namespace {

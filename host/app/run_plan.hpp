@@ -60,7 +60,7 @@ struct PreparedRun {
 // Every rule between options, in one place; throws InputError (exit 2) naming the option.
 // world_size: the MPI ranks of the run.
 void check_option_rules(const RunOptions& o, int world_size);
-// The options a book hierarchy runs with (not --backend both, no importance sampling); throws
+// The options a book hierarchy runs with (not --backend both); throws
 // InputError naming the one refused.
 void check_book_rules(const RunOptions& o);
 

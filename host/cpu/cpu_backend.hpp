@@ -44,11 +44,12 @@ class CpuBackend final : public DayValueSimulator {
   // Several books on the same paths, simulated once (run --portfolio with books): paths
   // [first_path, first_path + count) under spec's model, and losses[k * count + j] the loss of
   // books[k]'s book on path first_path + j, bit for bit what simulate_losses(*books[k], ...)
-  // gives: every book spec must have spec's model (the same market, settings and scenario; no
-  // importance sampling). Cost: one simulation, plus a revaluation per book and path.
+  // gives: every book spec must have spec's model (the same market, settings and scenario, and
+  // under importance sampling the same measure, whose log-likelihood ratios go to
+  // log_weights[j]). Cost: one simulation, plus a revaluation per book and path.
   void simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
                       std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
-                      double* losses) const;
+                      double* losses, double* log_weights = nullptr) const;
 
   // Each portfolio line's loss on chosen paths (the tail paths, for component VaR/ES): for
   // k < paths.size(), line_losses[k * spec.positions().size() + j] is line j's loss on path

@@ -45,11 +45,12 @@ using SimulateLinesFn = void (*)(const ModelView& m, const BookView& b, const Li
 // Several books revalued on the same paths (run --portfolio with books): paths
 // [first_path, first_path + count) simulated once under m, and losses[k * count + j] book k's
 // loss on path first_path + j, bit for bit what SimulateFn gives with books[k] (each book's own
-// lane_losses from the same log-returns). No importance sampling (m.is_shift must be null), no
-// option expiring inside the horizon.
+// lane_losses from the same log-returns). Under importance sampling (m.is_shift), the paths'
+// log-likelihood ratios into log_weights[j], as SimulateFn gives them. A book with options
+// expiring inside the horizon or vol factors keeps its own marks on the shared paths.
 using SimulateBooksFn = void (*)(const ModelView& m, const BookView* books, int n_books,
-                                 std::uint64_t seed, std::uint64_t first_path,
-                                 std::uint64_t count, double* losses, int threads);
+                                 std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
+                                 double* losses, double* log_weights, int threads);
 
 // Path-dependent risk of paths [first_path, first_path + count) in one pass over the horizon:
 // at the end of each day d (0-based) the path's loss under day_books[d] (the run cut at day
@@ -87,12 +88,12 @@ void simulate_lines_avx512(const ModelView& m, const BookView& b, const LineView
                            std::uint64_t count, double* line_losses, double* losses,
                            int threads);
 
-void simulate_books_avx2(const ModelView& m, const BookView* books, int n_books,
-                         std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
-                         double* losses, int threads);
+void simulate_books_avx2(const ModelView& m, const BookView* books, int n_books, std::uint64_t seed,
+                         std::uint64_t first_path, std::uint64_t count, double* losses,
+                         double* log_weights, int threads);
 void simulate_books_avx512(const ModelView& m, const BookView* books, int n_books,
                            std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
-                           double* losses, int threads);
+                           double* losses, double* log_weights, int threads);
 
 void simulate_path_risk_avx2(const ModelView& m, const BookView* day_books, double stop_loss,
                              std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,

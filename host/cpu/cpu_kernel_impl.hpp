@@ -586,7 +586,8 @@ void simulate_path_risk(const ModelView& m, const BookView* day_books, double st
 }
 
 void simulate_books(const ModelView& m, const BookView* books, int n_books, std::uint64_t seed,
-                    std::uint64_t first_path, std::uint64_t count, double* losses, int threads) {
+                    std::uint64_t first_path, std::uint64_t count, double* losses,
+                    double* log_weights, int threads) {
   // Books with options expiring inside the horizon or vol factors keep their own marks, lane by
   // lane, filled by their own observer on the shared paths (as a run of the book alone does).
   Buffer<int> marked(static_cast<std::size_t>(n_books));
@@ -598,9 +599,10 @@ void simulate_books(const ModelView& m, const BookView* books, int n_books, std:
       m, count, threads, 32,
       [&](std::uint64_t offset, int valid, Scratch& scratch) {
         const LanePaths paths{first_path + offset, nullptr};
+        double* log_w = m.is_shift != nullptr ? log_weights + offset : nullptr;
         Settlement* marks = scratch.book_settled.data();
         if (n_marked == 0) {
-          simulate_lanes(m, seed, paths, valid, scratch, nullptr);
+          simulate_lanes(m, seed, paths, valid, scratch, log_w);
         } else {
           for (std::size_t j = 0; j < n_marked; ++j)
             start_lane_settlements(books[marked[j]], marks + j * stride);
@@ -608,7 +610,7 @@ void simulate_books(const ModelView& m, const BookView* books, int n_books, std:
             for (std::size_t j = 0; j < n_marked; ++j)
               LaneSettle{&books[marked[j]], marks + j * stride, seed, paths, m.antithetic}(day, x);
           };
-          simulate_lanes(m, seed, paths, valid, scratch, nullptr, day_end);
+          simulate_lanes(m, seed, paths, valid, scratch, log_w, day_end);
         }
         lane_spots(books[0].spot0, m.n_assets, scratch.x.data(), scratch.spot.data());
         std::size_t j = 0;
@@ -666,8 +668,9 @@ void CHIPSHOCK_DAYS_ENTRY(const ModelView& m, const BookView* day_books, const i
 
 void CHIPSHOCK_BOOKS_ENTRY(const ModelView& m, const BookView* books, int n_books,
                            std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
-                           double* losses, int threads) {
-  simd::HWY_NAMESPACE::simulate_books(m, books, n_books, seed, first_path, count, losses, threads);
+                           double* losses, double* log_weights, int threads) {
+  simd::HWY_NAMESPACE::simulate_books(m, books, n_books, seed, first_path, count, losses,
+                                      log_weights, threads);
 }
 
 void CHIPSHOCK_LINES_ENTRY(const ModelView& m, const BookView& b, const LineView* lines,

@@ -25,11 +25,11 @@ namespace chipshock {
 // importance-sampling measure when it has one, log_weight, if given, receives the
 // path's log-likelihood ratio (0 otherwise). settled, if given, receives the path's settlements
 // of the book's options that expire inside the horizon (kernels/expiry.cuh).
-inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64_t seed,
-                                                std::uint64_t path, double* log_weight = nullptr,
+// The same for a model and book given as views (a spec's, alive for the call).
+inline std::vector<float> reference_log_returns(const ModelView& m, const BookView& b,
+                                                std::uint64_t seed, std::uint64_t path,
+                                                double* log_weight = nullptr,
                                                 std::vector<Settlement>* settled = nullptr) {
-  const ModelView m = spec.model();
-  const BookView b = spec.book();
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> bridge(
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
@@ -46,6 +46,11 @@ inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64
   if (log_weight != nullptr) *log_weight = lw;
   return x;
 }
+inline std::vector<float> reference_log_returns(const SimSpec& spec, std::uint64_t seed,
+                                                std::uint64_t path, double* log_weight = nullptr,
+                                                std::vector<Settlement>* settled = nullptr) {
+  return reference_log_returns(spec.model(), spec.book(), seed, path, log_weight, settled);
+}
 
 inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
                                   double* log_weight = nullptr) {
@@ -59,26 +64,32 @@ inline double reference_path_loss(const SimSpec& spec, std::uint64_t seed, std::
 // Path `path`'s line losses at the horizon (revalue.cuh's position_loss, from the spots its loss
 // comes from), under the spec's measure, into out[0 .. lines), and their sum (in line order,
 // from 0) into out[lines]: what the CPU's lanes and the GPU's line kernel compute.
-inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
-                                 double* out) {
-  const BookView b = spec.book();
+inline void reference_path_lines(const ModelView& m, const BookView& b, const LineView* lines,
+                                 int n_lines, std::uint64_t seed, std::uint64_t path, double* out) {
   std::vector<Settlement> settled;
-  const std::vector<float> x = reference_log_returns(spec, seed, path, nullptr, &settled);
+  const std::vector<float> x = reference_log_returns(m, b, seed, path, nullptr, &settled);
   std::vector<double> spot(x.size(), 0.0);
   for (int h = 0; h < b.n_held; ++h) {
     const int i = b.held_assets[h];
     spot[static_cast<std::size_t>(i)] =
         b.spot0[i] * std::exp(static_cast<double>(x[static_cast<std::size_t>(i)]));
   }
-  const std::vector<PositionLine>& lines = spec.positions();
   double total = 0;
-  for (std::size_t j = 0; j < lines.size(); ++j) {
-    const PositionLine& l = lines[j];
+  for (int j = 0; j < n_lines; ++j) {
+    const LineView& l = lines[j];
     out[j] = position_loss(b, l.option, l.quantity, l.unit_value0,
                            spot[static_cast<std::size_t>(l.asset)], settled.data());
     total += out[j];
   }
-  out[lines.size()] = total;
+  out[n_lines] = total;
+}
+inline void reference_path_lines(const SimSpec& spec, std::uint64_t seed, std::uint64_t path,
+                                 double* out) {
+  std::vector<LineView> lines;
+  for (const PositionLine& p : spec.positions())
+    lines.push_back({p.asset, p.option, p.quantity, p.unit_value0});
+  reference_path_lines(spec.model(), spec.book(), lines.data(), static_cast<int>(lines.size()),
+                       seed, path, out);
 }
 
 // Path `path`'s log-returns over the horizon with an observer at the end of each day

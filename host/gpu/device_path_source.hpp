@@ -7,8 +7,8 @@
 // simulate_weighted(seed, first, count, losses, log_weights) (the model's importance-sampling
 // measure); and the scenario's tail on the device: begin_tail(k), fold(seed, first, count, grid,
 // batch, progress, hist) -> LossSummary, tail_count(), copy_tail(m, losses, paths),
-// load_tail(losses, paths, n); the components' lines: tail_lines(lines, seed, request); and a
-// book hierarchy's losses: simulate_books(books, n_assets, seed, first, count, losses)
+// load_tail(losses, paths, n), where fold may also revalue a book hierarchy's books on the same
+// paths (FoldBooks); and the components' lines: tail_lines(lines, seed, request)
 // (kernels/gpu_engine.hpp).
 #pragma once
 
@@ -58,8 +58,8 @@ class DeviceTailLines final : public TailLineSimulator {
 template <class Engine>
 class DevicePathSource final : public PathSource {
  public:
-  // observer (may be null): a book hierarchy's BooksTap, given each folded stretch's books'
-  // losses from the engine (simulate_books) through PathObserver::folded_elsewhere.
+  // observer (may be null): a book hierarchy's BooksTap, whose books (device_books) every fold
+  // revalues on its paths in the same pass, handing their losses to folded_books.
   DevicePathSource(Engine& engine, KernelChoice kernel, const SimSpec& spec, const RunSettings& s,
                    std::uint64_t batch, PathObserver* observer = nullptr)
       : engine_(engine),
@@ -102,6 +102,18 @@ class DevicePathSource final : public PathSource {
     engine_.load(spec_.model(), spec_.book(), kernel_);
     if (keep_ && weighted_)
       throw std::invalid_argument("losses drawn under importance sampling are not kept");
+    // A book hierarchy: every book revalued on the device's paths in the same pass (weighted or
+    // not), the run's losses its top's, each piece's books' losses folded into the observer as
+    // they come.
+    std::optional<FoldBooks> books;
+    if (observer_ != nullptr) {
+      const std::vector<const SimSpec*> specs = observer_->device_books();
+      if (!specs.empty())
+        books = FoldBooks{
+            book_views("simulate_books", spec_, specs, false, true), spec_.n_assets(),
+            [this](const double* losses, const double* log_weights, std::uint64_t f,
+                   std::uint64_t n) { observer_->folded_books(losses, log_weights, n, f, n); }};
+    }
     if (weighted_) {
       // In pieces of at most a batch of the device's, so that the host's staging memory is
       // bounded whatever the stretch.
@@ -111,7 +123,8 @@ class DevicePathSource final : public PathSource {
         losses_.resize(static_cast<std::size_t>(n));
         log_weights_.resize(static_cast<std::size_t>(n));
         simulating.emplace(Phase::kSimulate);
-        engine_.simulate_weighted(s_.seed, first + done, n, losses_.data(), log_weights_.data());
+        engine_.simulate_weighted(s_.seed, first + done, n, losses_.data(), log_weights_.data(),
+                                  books ? &*books : nullptr);
         simulating.reset();
         acc.add_weighted(losses_.data(), log_weights_.data(), static_cast<std::size_t>(n),
                          first + done);
@@ -120,23 +133,14 @@ class DevicePathSource final : public PathSource {
       }
       return;
     }
-    LossSummary summary = engine_.fold(s_.seed, first, count, loss_grid(acc), s_.gpu_batch_paths,
-                                       [&](std::uint64_t done, std::uint64_t) {
-                                         if (folded) folded(done);
-                                       },
-                                       acc.histogram().bins(),
-                                       keep_ ? keep_(first, count) : nullptr);
+    LossSummary summary = engine_.fold(
+        s_.seed, first, count, loss_grid(acc), s_.gpu_batch_paths,
+        [&](std::uint64_t done, std::uint64_t) {
+          if (folded) folded(done);
+        },
+        acc.histogram().bins(), keep_ ? keep_(first, count) : nullptr, books ? &*books : nullptr);
     simulating.reset();                       // the device run and its copies are done
-    merge_summary(acc, std::move(summary));  // no tail: it stays on the device
-    if (observer_ != nullptr)
-      observer_->folded_elsewhere(
-          [this](const std::vector<const SimSpec*>& books, std::uint64_t f, std::uint64_t n,
-                 double* out) {
-            const std::vector<BookView> views = book_views("simulate_books", spec_, books);
-            engine_.load(spec_.model(), spec_.book(), kernel_);
-            engine_.simulate_books(views, spec_.n_assets(), s_.seed, f, n, out);
-          },
-          first, count);
+    merge_summary(acc, std::move(summary));   // no tail: it stays on the device
   }
 
   void settle(LossAccumulator& acc, std::size_t m) override {

@@ -22,6 +22,10 @@ std::unique_ptr<PathSource> GpuBackend::path_source(const SimSpec& spec, const R
   return std::make_unique<DevicePathSource<GpuEngine>>(*engine_, kernel_, spec, s, batch, observer);
 }
 
+std::unique_ptr<TailLineSimulator> GpuBackend::tail_lines() {
+  return std::make_unique<DeviceTailLines<GpuEngine>>(*engine_, kernel_);
+}
+
 void GpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
                                 std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                                 double* losses) {

@@ -34,10 +34,13 @@ class GpuBackend final : public DayValueSimulator {
   // The scenario's paths on this GPU for advance_scenario (MPI ranks, checkpoints). batched:
   // one device run per settings.gpu_batch_paths paths (2^26 when 0), so that a checkpoint is
   // saved between them; otherwise one run per stretch between stops.
-  // observer: a book hierarchy's BooksTap (PathObserver::folded_elsewhere), which gets its books'
-  // losses from this GPU (simulate_books) for the paths each device run folds.
+  // observer: a book hierarchy's BooksTap, whose books each device run revalues on its paths
+  // in the same pass (PathObserver::device_books and folded_books).
   std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
                                           bool batched, PathObserver* observer = nullptr);
+
+  // The components' tail paths simulated and summed on this GPU (any spec: each call loads it).
+  std::unique_ptr<TailLineSimulator> tail_lines();
 
   // Each book's loss at the horizon on spec's paths: book n's on path first_path + k into
   // losses[n * count + k] (the books of a hierarchy: spec's model, spots and steps).

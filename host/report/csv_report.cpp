@@ -280,10 +280,28 @@ std::string parametric_csv(const ordered_json& report) {
 }
 
 std::string books_csv(const ordered_json& report) {
-  std::string out = row({"scenario", "book", "parent", "depth", "confidence", "var", "es",
-                         "var_lo", "var_hi", "es_lo", "es_hi", "children_var", "children_es",
-                         "diversification_es", "es_contribution_to_parent", "share_of_parent_es",
-                         "mean_loss", "stdev_loss", "paths", "positions", "value"});
+  std::string out = row({"scenario",
+                         "book",
+                         "parent",
+                         "depth",
+                         "confidence",
+                         "var",
+                         "es",
+                         "var_lo",
+                         "var_hi",
+                         "es_lo",
+                         "es_hi",
+                         "children_var",
+                         "children_es",
+                         "diversification_es",
+                         "es_contribution_to_parent",
+                         "share_of_parent_es",
+                         "mean_loss",
+                         "stdev_loss",
+                         "paths",
+                         "positions",
+                         "value",
+                         "effective_tail_paths"});
   if (!report.contains("books") || !report["books"].is_object()) return out;
   const auto at_level = [](const ordered_json& s, const char* key, const std::string& level) {
     return s.contains(key) && s.at(key).is_object() ? json_at(s.at(key), level.c_str())
@@ -298,16 +316,28 @@ std::string books_csv(const ordered_json& report) {
   for (const ordered_json& n : list_at(report["books"], "nodes"))
     for (const ordered_json& s : list_at(n, "scenarios"))
       for (const auto& [level, var] : s.at("var").items())
-        out += row({json_at(s, "scenario"), json_at(n, "name"), json_at(n, "parent"),
-                    json_at(n, "depth"), level, json_value(var), at_level(s, "es", level),
-                    bound(s, "var_ci", level, 0), bound(s, "var_ci", level, 1),
-                    bound(s, "es_ci", level, 0), bound(s, "es_ci", level, 1),
-                    at_level(s, "children_var", level), at_level(s, "children_es", level),
+        out += row({json_at(s, "scenario"),
+                    json_at(n, "name"),
+                    json_at(n, "parent"),
+                    json_at(n, "depth"),
+                    level,
+                    json_value(var),
+                    at_level(s, "es", level),
+                    bound(s, "var_ci", level, 0),
+                    bound(s, "var_ci", level, 1),
+                    bound(s, "es_ci", level, 0),
+                    bound(s, "es_ci", level, 1),
+                    at_level(s, "children_var", level),
+                    at_level(s, "children_es", level),
                     at_level(s, "diversification_es", level),
                     at_level(s, "es_contribution_to_parent", level),
-                    at_level(s, "share_of_parent_es", level), json_at(s, "mean_loss"),
-                    json_at(s, "stdev_loss"), json_at(s, "paths"), json_at(n, "positions"),
-                    json_at(n, "value")});
+                    at_level(s, "share_of_parent_es", level),
+                    json_at(s, "mean_loss"),
+                    json_at(s, "stdev_loss"),
+                    json_at(s, "paths"),
+                    json_at(n, "positions"),
+                    json_at(n, "value"),
+                    json_at(s, "effective_tail_paths")});
   return out;
 }
 

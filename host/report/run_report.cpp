@@ -273,21 +273,25 @@ static nlohmann::ordered_json books_json(const BooksReport& b) {
         contribution[key] = l.es_contribution;
         share[key] = l.share_of_parent_es;
       }
-      scenarios.push_back({{"scenario", s.scenario},
-                           {"paths", s.paths},
-                           {"non_finite_paths", s.non_finite},
-                           {"mean_loss", s.mean_loss},
-                           {"stdev_loss", s.stdev_loss},
-                           {"worst_loss", s.worst_loss},
-                           {"var", var},
-                           {"es", es},
-                           {"var_ci", var_ci},
-                           {"es_ci", es_ci},
-                           {"children_var", parent ? children_var : ordered_json(nullptr)},
-                           {"children_es", parent ? children_es : ordered_json(nullptr)},
-                           {"diversification_es", parent ? benefit : ordered_json(nullptr)},
-                           {"es_contribution_to_parent", below ? contribution : ordered_json(nullptr)},
-                           {"share_of_parent_es", below ? share : ordered_json(nullptr)}});
+      scenarios.push_back(
+          {{"scenario", s.scenario},
+           {"paths", s.paths},
+           {"non_finite_paths", s.non_finite},
+           {"mean_loss", s.mean_loss},
+           {"stdev_loss", s.stdev_loss},
+           {"worst_loss", s.worst_loss},
+           {"effective_tail_paths", std::isfinite(s.effective_tail_paths)
+                                        ? ordered_json(s.effective_tail_paths)
+                                        : ordered_json(nullptr)},
+           {"var", var},
+           {"es", es},
+           {"var_ci", var_ci},
+           {"es_ci", es_ci},
+           {"children_var", parent ? children_var : ordered_json(nullptr)},
+           {"children_es", parent ? children_es : ordered_json(nullptr)},
+           {"diversification_es", parent ? benefit : ordered_json(nullptr)},
+           {"es_contribution_to_parent", below ? contribution : ordered_json(nullptr)},
+           {"share_of_parent_es", below ? share : ordered_json(nullptr)}});
     }
     nodes.push_back({{"name", n.name},
                      {"parent", n.parent.empty() ? ordered_json(nullptr) : ordered_json(n.parent)},
@@ -298,11 +302,16 @@ static nlohmann::ordered_json books_json(const BooksReport& b) {
                      {"scenarios", scenarios}});
   }
   return {{"top", b.nodes.front().name},
-          {"method", "every book revalued on the run's paths (each path's loss bit for bit "
-                     "that of a run of the book alone; every book over the run's paths); "
-                     "diversification_es = children_es - es at each parent; "
-                     "es_contribution_to_parent = the parent's Euler component ES of the book's "
-                     "positions (they add up to the parent's ES)"},
+          {"method",
+           "every book revalued on the run's paths (each path's loss bit for bit "
+           "that of a run of the book alone; every book over the run's paths); "
+           "diversification_es = children_es - es at each parent; "
+           "es_contribution_to_parent = the parent's Euler component ES of the book's "
+           "positions (they add up to the parent's ES); under importance sampling "
+           "every book weighed on the run's weighted paths (the measure the pilot chose "
+           "for the top), effective_tail_paths the Kish effective number of the paths in the "
+           "book's own tail (at "
+           "or beyond its VaR at the highest level)"},
           {"nodes", nodes}};
 }
 
