@@ -158,6 +158,9 @@ struct ScenarioResult {
 struct BackendComparison {
   std::string scenario;
   ScenarioResult gpu, cpu;
+  // A book of a hierarchy ("" for the run's whole book): its figures from the same pass as the
+  // run's, whose seconds its results carry (not summed again).
+  std::string book;
 };
 
 // Called after each batch with (paths done, paths total).

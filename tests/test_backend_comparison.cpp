@@ -34,7 +34,7 @@ RunReport report(bool both) {
   if (both) {
     r.gpu_name = "Test GPU";
     r.comparisons.push_back({"baseline", result("baseline", 100.0, 120.0, 0.01),
-                             result("baseline", 100.0005, 120.0, 2.0)});
+                             result("baseline", 100.0005, 120.0, 2.0), ""});
   }
   return r;
 }
@@ -81,4 +81,26 @@ TEST_CASE("report.md and the summary show both numbers and the speedup", "[compa
                      Contains("200.0x"));
   CHECK_THAT(report_summary(report(true)), Contains("speedup 200.0x") && Contains("Test GPU"));
   CHECK_THAT(report_markdown(report(false)), !Contains("GPU and CPU"));
+}
+
+TEST_CASE("a book hierarchy's rows: each book compared, its seconds its run's, not summed again",
+          "[comparison][books]") {
+  RunReport r = report(true);
+  r.comparisons.push_back({"baseline", result("baseline", 40.0, 50.0, 0.01),
+                           result("baseline", 40.0, 50.002, 2.0), "desk A"});
+  const auto j = report_json(r);
+  REQUIRE(j["backend_comparison"].size() == 2);
+  CHECK(j["backend_comparison"][0]["book"].is_null());
+  CHECK(j["backend_comparison"][1]["book"] == "desk A");
+  CHECK(j["backend_comparison"][1]["levels"]["0.99"]["es_rel_diff"].get<double>() ==
+        Approx(0.002 / 50.002));
+  const BackendAgreement a = agreement_of(r.comparisons, r.gpu_name);
+  CHECK(a.gpu_seconds == 0.01);  // the book's row shares its run's pass
+  CHECK(a.cpu_seconds == 2.0);
+  CHECK(a.max_relative_difference == Approx(0.002 / 50.002));
+  const std::string md = comparison_markdown(r.comparisons);
+  CHECK_THAT(md, Contains("| baseline / desk A | 99% |"));
+  CHECK(md.find("| baseline / desk A | 0.01") == std::string::npos);  // no second timing row
+  const std::string summary = comparison_summary(r.comparisons);
+  CHECK_THAT(summary, Contains("every book of the hierarchy: max rel. diff of VaR/ES 4.00e-05"));
 }

@@ -241,9 +241,13 @@ TEST_CASE("the tables read from report.json: what-if, path risk, convergence, fa
          "non_finite_paths": 0}]},
     "fan_chart": {"paths": 300, "days": [0, 1, 2], "percentiles": [0.05, 0.5],
        "series": [{"scenario": "baseline", "value": [[100.0, 100.0], [95.0, 101.0], [90.0, 102.0]]}]},
-    "backend_comparison": [{"scenario": "baseline", "gpu_seconds": 0.5, "cpu_seconds": 5.0,
-       "speedup": 10.0, "max_rel_diff": 1e-06, "levels": {"0.99": {"gpu_var": 10.0,
+    "backend_comparison": [{"scenario": "baseline", "book": null, "gpu_seconds": 0.5,
+       "cpu_seconds": 5.0, "speedup": 10.0, "max_rel_diff": 1e-06, "levels": {"0.99": {"gpu_var": 10.0,
        "cpu_var": 10.00001, "var_rel_diff": 1e-06, "gpu_es": 12.0, "cpu_es": 12.0,
+       "es_rel_diff": 0.0}}},
+      {"scenario": "baseline", "book": "desk A", "gpu_seconds": 0.5,
+       "cpu_seconds": 5.0, "speedup": 10.0, "max_rel_diff": 0.0, "levels": {"0.99": {"gpu_var": 4.0,
+       "cpu_var": 4.0, "var_rel_diff": 0.0, "gpu_es": 5.0, "cpu_es": 5.0,
        "es_rel_diff": 0.0}}}]})");
   const Table w = parse_csv(what_if_csv(j));
   REQUIRE(w.size() == 2);
@@ -263,10 +267,13 @@ TEST_CASE("the tables read from report.json: what-if, path risk, convergence, fa
   REQUIRE(f.size() == 1 + 3 * 2);
   CHECK(f[6] == std::vector<std::string>{"baseline", "2", "0.5", "102"});
   const Table b = parse_csv(backend_comparison_csv(j));
-  REQUIRE(b.size() == 2);
+  REQUIRE(b.size() == 3);
   CHECK(b[1][0] == "baseline");
-  CHECK(number(b[1][3]) == 10.00001);
-  CHECK(b[1][10] == "10");
+  CHECK(b[1][1] == "");
+  CHECK(number(b[1][4]) == 10.00001);
+  CHECK(b[1][11] == "10");
+  CHECK(b[2][1] == "desk A");
+  CHECK(number(b[2][3]) == 4.0);
   // a report without these parts: the header rows only
   const ordered_json none = ordered_json::parse(R"({"scenarios": [], "what_if": null,
       "path_risk": null, "fan_chart": null})");

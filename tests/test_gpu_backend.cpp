@@ -540,4 +540,19 @@ TEST_CASE(
           CAPTURE(b, s, key, level, x, y);
           CHECK(std::fabs(x - y) <= 1e-4 * std::fabs(y) + 1e-6);
         }
+  // --backend both: the GPU's books (one pass) against the CPU's, the whole book and each book
+  const nlohmann::json both = run("both");
+  CHECK(both["run"]["backend"] == "both");
+  const nlohmann::json& rows = both["backend_comparison"];
+  REQUIRE(rows.size() == 2 * tree.nodes.size());  // baseline and the scenario, top and 5 books
+  for (const nlohmann::json& row : rows) {
+    CAPTURE(row["scenario"], row["book"], row["max_rel_diff"]);
+    CHECK(row["max_rel_diff"].get<double>() <= 1e-4);
+  }
+  CHECK(rows[0]["book"].is_null());
+  CHECK(rows[1]["book"] == tree.nodes[1].name);
+  CHECK(rows[1]["gpu_seconds"] == rows[0]["gpu_seconds"]);
+  // the reported books are the GPU's
+  CHECK(both["books"]["nodes"][1]["scenarios"][0]["es"]["0.99"] ==
+        rows[1]["levels"]["0.99"]["gpu_es"]);
 }

@@ -373,6 +373,7 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
   for (std::size_t n = 0; n < n_nodes; ++n)
     if (merged[n]->weighted())
       report.nodes[n].scenarios.at(first_new).effective_tail_paths = results[n].importance.ess_tail;
+  results_ = std::move(results);
 }
 
 void add_history_to(BooksReport& report, const BookTree& tree,

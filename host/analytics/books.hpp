@@ -132,6 +132,9 @@ class BooksTap final : public PathObserver {
   // (on the GPU, the device's: BackendPlan::tail_lines).
   void add_to(BooksReport& report, const std::string& scenario, std::uint64_t paths, PathTeam& team,
               const TailLineSimulator& lines);
+  // On rank 0 after add_to: each node's figures as a run's result (the tree's order; a parent's
+  // with its components), for the --backend both comparison.
+  const std::vector<ScenarioResult>& node_results() const { return results_; }
 
  private:
   const BookTree& tree_;
@@ -141,6 +144,7 @@ class BooksTap final : public PathObserver {
   std::vector<std::unique_ptr<SimSpec>> specs_;  // [node]
   std::vector<const SimSpec*> books_;
   std::vector<LossAccumulator> acc_;             // [node]
+  std::vector<ScenarioResult> results_;          // [node], add_to's
   // Paths simulated and not folded yet: [first, first + count), book n's losses at
   // losses[n * count + k] (the histogram pilot's stay here on a process whose share they are not).
   struct Block {

@@ -116,7 +116,8 @@ ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spe
   if (gpu_) {
     ScenarioResult g = gpu_->backend.simulate_scenario(name, spec, settings, progress);
     if (label_ == "both")
-      comparisons_.push_back({name, g, simulate_scenario(name, spec, cpu_, settings, progress)});
+      comparisons_.push_back(
+          {name, g, simulate_scenario(name, spec, cpu_, settings, progress), ""});
     return g;
   }
 #endif
@@ -126,7 +127,6 @@ ScenarioResult BackendPlan::simulate(const std::string& name, const SimSpec& spe
 std::unique_ptr<PathSource> BackendPlan::path_source(const SimSpec& spec,
                                                      const RunSettings& settings, bool batched,
                                                      PathObserver* observer) {
-  if (label_ == "both") throw std::logic_error("--backend both runs whole scenarios only");
 #if CHIPSHOCK_HAVE_CUDA
   if (gpu_) return gpu_->backend.path_source(spec, settings, batched, observer);
 #endif

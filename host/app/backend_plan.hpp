@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/app/run_choices.hpp"
@@ -59,11 +60,14 @@ class BackendPlan {
                           const RunSettings& settings, const ProgressFn& progress = {});
   // The scenario's paths on the planned backend, for advance_scenario (MPI ranks and
   // checkpoints); batched: GPU runs cut into batches so that checkpoints are saved between
-  // them. Not for --backend both (throws std::logic_error). Valid while spec and settings are.
-  // observer: paths the CPU backend simulates with more output (ignored by the GPU's).
+  // them. --backend both: the GPU's (a book hierarchy's run, which the caller then compares
+  // with the CPU's: add_comparison). Valid while spec and settings are.
+  // observer: paths the backend simulates with more output (PathObserver).
   std::unique_ptr<PathSource> path_source(const SimSpec& spec, const RunSettings& settings,
                                           bool batched, PathObserver* observer = nullptr);
   const std::vector<BackendComparison>& comparisons() const { return comparisons_; }
+  // One more row of the comparison (a book hierarchy's runs, compared by their caller).
+  void add_comparison(BackendComparison c) { comparisons_.push_back(std::move(c)); }
 
  private:
   struct Gpu;  // the GPU backend, in CUDA builds

@@ -66,7 +66,9 @@ ScenarioResult MonteCarloRuns::run(std::size_t index, const std::string& name,
   if (keep && (backend_.both() || world_.size() > 1 || index < checkpoint_.scenarios.size()))
     throw InputError("", 0, "keep_losses",
                      "every loss is kept only in one process on one backend, from the start");
-  if (backend_.both()) {  // one process, no checkpoint (refused in the set-up)
+  // one process, no checkpoint (refused in the set-up); a book hierarchy's run (observer) goes
+  // through the GPU's source below, and its caller compares it with the CPU's
+  if (backend_.both() && observer == nullptr) {
     ScenarioResult r = backend_.simulate(name, spec, settings, progress);
     paths_[index] = r.paths;
     return r;

@@ -29,7 +29,8 @@ class MonteCarloRuns {
 
   // Runs run `index` (or resumes it, or takes it whole from the checkpoint). On rank 0 its
   // result, whose seconds include the time spent before a --resume; an empty result elsewhere.
-  // --backend both (one process, no checkpoint) runs it through BackendPlan::simulate.
+  // --backend both (one process, no checkpoint) runs it through BackendPlan::simulate; with an
+  // observer (a book hierarchy) on the GPU's source only (the caller compares it).
   // observer: paths the CPU backend simulates with more output (cpu_path_source).
   // keep: where every loss of the run goes as well (PathSource::keep_losses; one process, not
   // --backend both, not resumed).

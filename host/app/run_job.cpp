@@ -153,6 +153,31 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     const PhaseScope phase(Phase::kComponents);
     tap->add_to(report.books, name, runs.paths_of(index), runs.team(), *backend.tail_lines());
   };
+  // --backend both with a hierarchy: the run went through the GPU's source with its books (in
+  // the device's pass); the same run on the CPU with its own books, then the whole book and
+  // every book below the top compared (one process: both is refused under mpirun).
+  const auto compare_books = [&](const std::string& name, const SimSpec& model, const Market& m,
+                                 const Portfolio& book, const AppliedScenario* scenario,
+                                 const ScenarioResult& gpu, const BooksTap& gpu_books) {
+    BooksTap cpu_books(m, book, p.books, p.sim, scenario, backend.cpu(), settings, nullptr);
+    if (model.importance_sampling()) cpu_books.weigh(model.importance_shift());
+    const std::unique_ptr<PathSource> source =
+        cpu_path_source(model, backend.cpu(), settings, &cpu_books);
+    const ScenarioResult cpu =
+        run_scenario(name, model, *source, settings, [&](std::uint64_t done, std::uint64_t total) {
+          update(name + " (CPU, for the comparison)", done, total, "paths");
+        });
+    BooksReport unused;
+    PathTeam alone;
+    cpu_books.add_to(unused, name, cpu.paths, alone, source->tail_lines());
+    backend.add_comparison({name, gpu, cpu, ""});
+    for (std::size_t n = 1; n < p.books.nodes.size(); ++n) {
+      ScenarioResult g = gpu_books.node_results().at(n), c = cpu_books.node_results().at(n);
+      g.seconds = gpu.seconds;  // the books ran in their run's pass
+      c.seconds = cpu.seconds;
+      backend.add_comparison({name, std::move(g), std::move(c), p.books.nodes[n].name});
+    }
+  };
   const bool tapped = path_risk_in_run(o, p, world.size());
   // One Monte Carlo run of a model: under importance sampling its own pilot and measure (kept
   // in `shifts` for the what-if runs; a hierarchy's books weighed under it too), else plain,
@@ -213,6 +238,9 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
                                         k == 0 ? feedback.baseline_losses : LossSink{});
     if (k < taps.size()) taps[k]->release_days();
     report_books(books.get(), name, k);
+    if (books && backend.both())
+      compare_books(name, model, market, portfolio, k == 0 ? nullptr : &p.applied[k - 1], res,
+                    *books);
     if (!world.is_root()) continue;
     if (k > 0) {
       const Scenario& sc = scenarios[k - 1];
@@ -240,6 +268,9 @@ RunReport execute_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p
     ScenarioResult res =
         simulate_model(index, kStressedName, *p.stressed_spec, books.get(), books.get(), {});
     report_books(books.get(), kStressedName, index);
+    if (books && backend.both())
+      compare_books(kStressedName, *p.stressed_spec, p.stressed_market, *p.stressed_portfolio,
+                    nullptr, res, *books);
     if (world.is_root()) {
       const StressedWindow& w = p.stressed_market.stressed;
       res.stressed = w;

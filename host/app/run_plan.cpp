@@ -84,15 +84,6 @@ void check_option_rules(const RunOptions& o, int world_size) {
     throw InputError("", 0, "--resume", "needs --checkpoint FILE (the file to resume from)");
 }
 
-void check_book_rules(const RunOptions& o) {
-  const auto refuse = [](const std::string& option, const std::string& why) {
-    throw InputError("", 0, option, "not with a book hierarchy ([[books]] or several --portfolio): " + why,
-                     "run each book on its own for that, or the books without it");
-  };
-  if (o.backend == BackendChoice::kBoth)
-    refuse("--backend", "both runs whole scenarios, without the books (use --backend gpu or cpu)");
-}
-
 namespace {
 
 // The checkpoint is deleted when the run ends and saved over after every batch: it must not be
@@ -288,15 +279,18 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
   p.books = book_tree(raw);
   p.portfolio = p.books.hierarchy() ? p.books.portfolio_of(raw, 0) : std::move(raw);
   if (p.books.hierarchy()) {
-    check_book_rules(o);
     // Each book's losses of a batch are held until the run folds them (the histogram pilot's
     // as one block): batches of at most 32 MiB of book losses (results do not depend on it).
     const std::uint64_t nodes = p.books.nodes.size();
     settings.batch_paths = std::max<std::uint64_t>(
         1024, std::min<std::uint64_t>(settings.batch_paths, (std::uint64_t{1} << 22) / nodes));
-    // each book keeps its own loss tail, beside the run's, and the pilot's and a batch's losses
+    // each book keeps its own loss tail, beside the run's (under importance sampling every
+    // path's loss, weight and index, as the run does), and the pilot's and a batch's losses
+    const std::uint64_t per_book =
+        o.importance_sampling ? settings.path_bound() * kImportanceBytesPerPath * weighted_copies
+                              : tail_memory_bytes(settings.path_bound(), settings.tail_levels());
     const std::uint64_t book_bytes =
-        tail_memory_bytes(settings.path_bound(), settings.tail_levels()) * (nodes + 1) +
+        per_book * (nodes + 1) +
         8 * nodes * (histogram_pilot_paths(settings.paths) + settings.batch_paths);
     if (memory > 0 && book_bytes > memory / 2)
       throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",

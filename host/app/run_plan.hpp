@@ -60,9 +60,6 @@ struct PreparedRun {
 // Every rule between options, in one place; throws InputError (exit 2) naming the option.
 // world_size: the MPI ranks of the run.
 void check_option_rules(const RunOptions& o, int world_size);
-// The options a book hierarchy runs with (not --backend both); throws
-// InputError naming the one refused.
-void check_book_rules(const RunOptions& o);
 
 // Reads and checks everything the run needs (options, each on its own and against the others,
 // files, scenarios, price history, backend, output folder, loss-tail memory, checkpoint) into p.

@@ -232,15 +232,15 @@ std::string fan_chart_csv(const ordered_json& report) {
 }
 
 std::string backend_comparison_csv(const ordered_json& report) {
-  std::string out = row({"scenario", "confidence", "gpu_var", "cpu_var", "var_rel_diff",
-                         "gpu_es", "cpu_es", "es_rel_diff", "gpu_seconds", "cpu_seconds",
-                         "speedup", "max_rel_diff"});
+  std::string out =
+      row({"scenario", "book", "confidence", "gpu_var", "cpu_var", "var_rel_diff", "gpu_es",
+           "cpu_es", "es_rel_diff", "gpu_seconds", "cpu_seconds", "speedup", "max_rel_diff"});
   for (const ordered_json& c : list_at(report, "backend_comparison"))
     for (const auto& [level, l] : c.at("levels").items())
-      out += row({json_at(c, "scenario"), level, json_at(l, "gpu_var"), json_at(l, "cpu_var"),
-                  json_at(l, "var_rel_diff"), json_at(l, "gpu_es"), json_at(l, "cpu_es"),
-                  json_at(l, "es_rel_diff"), json_at(c, "gpu_seconds"), json_at(c, "cpu_seconds"),
-                  json_at(c, "speedup"), json_at(c, "max_rel_diff")});
+      out += row({json_at(c, "scenario"), json_at(c, "book"), level, json_at(l, "gpu_var"),
+                  json_at(l, "cpu_var"), json_at(l, "var_rel_diff"), json_at(l, "gpu_es"),
+                  json_at(l, "cpu_es"), json_at(l, "es_rel_diff"), json_at(c, "gpu_seconds"),
+                  json_at(c, "cpu_seconds"), json_at(c, "speedup"), json_at(c, "max_rel_diff")});
   return out;
 }
 
