@@ -55,16 +55,11 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
 }
 
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
-                                 const std::vector<const SimSpec*>& books, bool marks,
-                                 bool weighted) {
+                                 const std::vector<const SimSpec*>& books, bool weighted) {
   if (spec.importance_sampling() && !weighted)
     throw std::invalid_argument(std::string(who) + ": not under importance sampling");
   std::vector<BookView> views;
   for (const SimSpec* b : books) {
-    if (!marks && needs_day_marks(b->book()))
-      throw std::invalid_argument(std::string(who) +
-                                  ": a book holds options that expire inside the horizon or "
-                                  "implied-vol factors");
     if (b->n_assets() != spec.n_assets() || b->total_steps() != spec.total_steps() ||
         b->importance_sampling() != spec.importance_sampling())
       throw std::invalid_argument(std::string(who) + ": a book's model differs from the run's");

@@ -50,12 +50,11 @@ std::vector<BookView> day_books(const char* who, const SimSpec& spec,
 
 // The books of a hierarchy revalued on spec's paths (simulate_books), each checked to share
 // spec's model (asset count, steps, spots, and its measure: without `weighted`, no importance
-// sampling; with it, a book is under importance sampling exactly when spec is); without `marks`
-// (the GPU's books kernel) also to hold no option that expires inside the horizon and no
-// implied-vol factor (the run refuses those on the GPU before). Throws std::invalid_argument
-// naming `who`.
+// sampling; with it, a book is under importance sampling exactly when spec is). A book with
+// options expiring inside the horizon or implied-vol factors keeps its own marks on the paths
+// (the CPU's lanes, kernels/book_losses.cuh on the GPU). Throws std::invalid_argument naming
+// `who`.
 std::vector<BookView> book_views(const char* who, const SimSpec& spec,
-                                 const std::vector<const SimSpec*>& books, bool marks = false,
-                                 bool weighted = false);
+                                 const std::vector<const SimSpec*>& books, bool weighted = false);
 
 }  // namespace chipshock

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "book_losses.cuh"
 #include "cuda_check.cuh"
 #include "day_values.cuh"
 #include "gpu_engine.hpp"
@@ -159,18 +160,37 @@ __global__ void __launch_bounds__(kBlockThreads, CHIPSHOCK_KERNEL_MIN_BLOCKS)
 // model has it), returning the log-likelihood ratio (0 without): what the CPU's lanes and the
 // scalar reference run, with cuRAND's device API.
 // The book's options expiring inside the horizon are settled into `settled` (expiry.cuh).
-template <bool kSobol, class Model>
+// then: one more day observer (a hierarchy's books' marks, BookMarkDays).
+template <bool kSobol, class Model, class Then = NoDayEnd>
 __device__ double weighted_log_returns(const Model& m, const BookView& b, std::uint64_t seed,
                                        std::uint64_t path, float* x, float* z, float* eps,
-                                       double* bridge, Settlement* settled) {
+                                       double* bridge, Settlement* settled, Then then = Then{}) {
   start_path_marks(b, settled);
+  const BothDayEnds<PathMarkDays, Then> day_end{PathMarkDays{&b, settled, seed, path, m.antithetic},
+                                                then};
   if constexpr (kSobol)
-    return path_log_returns_weighted<SobolDiffusion<CurandSobol>>(m, seed, path, x, z, eps,
-                                                                  bridge, PathMarkDays{&b, settled, seed, path, m.antithetic});
+    return path_log_returns_weighted<SobolDiffusion<CurandSobol>>(m, seed, path, x, z, eps, bridge,
+                                                                  day_end);
   else
-    return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(
-        m, seed, path, x, z, eps, nullptr, PathMarkDays{&b, settled, seed, path, m.antithetic});
+    return path_log_returns_weighted<PhiloxDiffusion<CurandNormals>>(m, seed, path, x, z, eps,
+                                                                     nullptr, day_end);
 }
+
+// A hierarchy's books that keep marks (book_losses.cuh), on the device: each thread of a launch
+// has total marks at scratch + thread * total (global memory: any number of books).
+struct BookMarksView {
+  const int* marked = nullptr;
+  const int* mark_at = nullptr;
+  int n_marked = 0;
+  int total = 0;
+  Settlement* scratch = nullptr;
+  __device__ BookMarkDays on(const BookView* books, std::uint64_t seed, std::uint64_t path,
+                             int antithetic) const {
+    const std::uint64_t thread = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    return BookMarkDays{books, marked, mark_at,   n_marked, scratch + thread * total,
+                        seed,  path,   antithetic};
+  }
+};
 
 // One thread's scratch for the per-path functions on the generic layout (any asset count).
 template <bool kSobol>
@@ -205,8 +225,8 @@ __global__ void __launch_bounds__(kBlockThreads)
 // books[0] (the run's) settling nothing: the books here hold no marks.
 template <bool kSobol>
 __global__ void __launch_bounds__(kBlockThreads)
-    weighted_path_book_losses(PackedLayout layout, const unsigned char* spec,
-                              const BookView* books, int n_books, std::uint64_t seed,
+    weighted_path_book_losses(PackedLayout layout, const unsigned char* spec, const BookView* books,
+                              int n_books, BookMarksView book_marks, std::uint64_t seed,
                               std::uint64_t first_path, std::uint64_t count, double* out,
                               double* log_weights) {
   GenericScratch<kSobol> t;
@@ -214,10 +234,11 @@ __global__ void __launch_bounds__(kBlockThreads)
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride) {
+    const BookMarkDays marks = book_marks.on(books, seed, first_path + k, m.antithetic);
+    marks.start();
     log_weights[k] = weighted_log_returns<kSobol>(m, books[0], seed, first_path + k, t.x, t.z,
-                                                  t.eps, t.bridge, t.settled);
-    for (int n = 0; n < n_books; ++n)
-      out[static_cast<std::uint64_t>(n) * count + k] = horizon_loss(m, books[n], t.x, t.spot);
+                                                  t.eps, t.bridge, t.settled, marks);
+    book_horizon_losses(m, books, n_books, marks, t.x, t.spot, out + k, count);
   }
 }
 
@@ -287,20 +308,22 @@ __global__ void __launch_bounds__(kBlockThreads)
 }
 
 // A book hierarchy: path first_path + k's loss at the horizon under each book n into
-// out[n * count + k] (horizon_loss, as the run's own loss is formed).
+// out[n * count + k] (book_losses.cuh: horizon_loss, as the book's own run forms it, each book
+// that keeps marks with its own).
 template <bool kSobol>
 __global__ void __launch_bounds__(kBlockThreads)
     path_book_losses(PackedLayout layout, const unsigned char* spec, const BookView* books,
-                     int n_books, std::uint64_t seed, std::uint64_t first_path,
-                     std::uint64_t count, double* out) {
+                     int n_books, BookMarksView book_marks, std::uint64_t seed,
+                     std::uint64_t first_path, std::uint64_t count, double* out) {
   GenericScratch<kSobol> t;
   const ModelView m = layout.model_at(spec);
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        k < count; k += stride) {
-    day_log_returns<kSobol>(m, books[0], seed, first_path + k, t, NoDayEnd{});  // none expire
-    for (int n = 0; n < n_books; ++n)
-      out[static_cast<std::uint64_t>(n) * count + k] = horizon_loss(m, books[n], t.x, t.spot);
+    const BookMarkDays marks = book_marks.on(books, seed, first_path + k, m.antithetic);
+    marks.start();
+    day_log_returns<kSobol>(m, books[0], seed, first_path + k, t, marks);
+    book_horizon_losses(m, books, n_books, marks, t.x, t.spot, out + k, count);
   }
 }
 
@@ -470,6 +493,43 @@ class DeviceDayBooks {
  private:
   std::unique_ptr<DeviceBuffer<unsigned char>> bytes_;
   DeviceBuffer<BookView> views_;
+};
+
+// A hierarchy's books that keep marks (book_losses.cuh's layout) on the device, and each launch
+// thread's marks in global memory (BookMarksView). blocks(count): a launch's blocks, at most as
+// many as the scratch has threads for (at most 256 MiB of marks; the books kernels stride over
+// their paths, so any number of blocks gives the same losses).
+class DeviceBookMarks {
+ public:
+  explicit DeviceBookMarks(const std::vector<BookView>& books) {
+    const BookMarkLayout l = book_mark_layout(books);
+    if (l.marked.empty()) return;
+    marked_ = std::make_unique<DeviceBuffer<int>>(l.marked.size());
+    mark_at_ = std::make_unique<DeviceBuffer<int>>(l.mark_at.size());
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(marked_->get(), l.marked.data(), l.marked.size() * sizeof(int),
+                                    cudaMemcpyHostToDevice));
+    CHIPSHOCK_CUDA_CHECK(cudaMemcpy(mark_at_->get(), l.mark_at.data(),
+                                    l.mark_at.size() * sizeof(int), cudaMemcpyHostToDevice));
+    const std::uint64_t per_block =
+        static_cast<std::uint64_t>(l.total) * sizeof(Settlement) * kBlockThreads;
+    max_blocks_ = static_cast<unsigned>(std::clamp<std::uint64_t>(
+        (std::uint64_t{256} << 20) / per_block, 1, std::uint64_t{1} << 16));
+    scratch_ = std::make_unique<DeviceBuffer<Settlement>>(
+        static_cast<std::size_t>(max_blocks_) * kBlockThreads * static_cast<std::size_t>(l.total));
+    view_ = BookMarksView{marked_->get(), mark_at_->get(), static_cast<int>(l.marked.size()),
+                          l.total, scratch_->get()};
+  }
+  const BookMarksView& view() const { return view_; }
+  unsigned blocks(std::uint64_t count) const {
+    const unsigned b = grid_blocks_for(count);
+    return view_.n_marked > 0 ? std::min(b, max_blocks_) : b;
+  }
+
+ private:
+  std::unique_ptr<DeviceBuffer<int>> marked_, mark_at_;
+  std::unique_ptr<DeviceBuffer<Settlement>> scratch_;
+  unsigned max_blocks_ = 1;
+  BookMarksView view_;
 };
 
 }  // namespace
@@ -676,6 +736,7 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
   // (book n's at n * piece), whose first book is the run's (copied into the pipeline's loss
   // buffer), the whole piece then to the host for the sink.
   std::unique_ptr<DeviceDayBooks> device_books;
+  std::unique_ptr<DeviceBookMarks> book_marks;
   std::unique_ptr<DeviceBuffer<double>> book_losses;
   std::vector<double> host_losses;
   const std::uint64_t n_books = books != nullptr ? books->views.size() : 0;
@@ -683,6 +744,7 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
   if (books != nullptr) {
     if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine::fold: no books");
     device_books = std::make_unique<DeviceDayBooks>(books->views, books->n_assets);
+    book_marks = std::make_unique<DeviceBookMarks>(books->views);
     book_losses = std::make_unique<DeviceBuffer<double>>(static_cast<std::size_t>(piece * n_books));
     host_losses.resize(static_cast<std::size_t>(piece * n_books));
   }
@@ -702,9 +764,9 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
         }
         for (std::uint64_t done = 0; done < count; done += piece) {
           const std::uint64_t n = std::min(piece, count - done);
-          book_kernel<<<grid_blocks_for(n), kBlockThreads>>>(
+          book_kernel<<<book_marks->blocks(n), kBlockThreads>>>(
               s.layout, s.device_spec->get(), device_books->views(), static_cast<int>(n_books),
-              seed, f + done, n, book_losses->get());
+              book_marks->view(), seed, f + done, n, book_losses->get());
           CHIPSHOCK_LAUNCH_CHECK("path_book_losses");
           CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + done, book_losses->get(), n * sizeof(double),
                                           cudaMemcpyDeviceToDevice));
@@ -754,6 +816,7 @@ void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::
     const std::uint64_t n_books = books->views.size();
     if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine: no books");
     const DeviceDayBooks device_books(books->views, books->n_assets);
+    const DeviceBookMarks book_marks(books->views);
     const std::uint64_t piece =
         std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), fold_books_piece(n_books));
     DeviceBuffer<double> d_losses(static_cast<std::size_t>(piece * n_books));
@@ -762,10 +825,9 @@ void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::
     const auto kernel = s.sobol ? weighted_path_book_losses<true> : weighted_path_book_losses<false>;
     for (std::uint64_t done = 0; done < count; done += piece) {
       const std::uint64_t n = std::min(piece, count - done);
-      kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(),
-                                                    device_books.views(),
-                                                    static_cast<int>(n_books), seed, first + done,
-                                                    n, d_losses.get(), d_weights.get());
+      kernel<<<book_marks.blocks(n), kBlockThreads>>>(
+          s.layout, s.device_spec->get(), device_books.views(), static_cast<int>(n_books),
+          book_marks.view(), seed, first + done, n, d_losses.get(), d_weights.get());
       CHIPSHOCK_LAUNCH_CHECK("weighted_path_book_losses");
       CHIPSHOCK_CUDA_CHECK(cudaMemcpy(host.data(), d_losses.get(), n * n_books * sizeof(double),
                                       cudaMemcpyDeviceToHost));
@@ -833,6 +895,7 @@ void GpuEngine::simulate_books(const std::vector<BookView>& books, int n_assets,
   if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
   if (books.empty() || count == 0) return;
   const DeviceDayBooks device_books(books, n_assets);
+  const DeviceBookMarks book_marks(books);
   const std::uint64_t n_books = books.size();
   // Paths a launch: their losses at most 2^27 doubles (1 GiB).
   const std::uint64_t chunk =
@@ -841,10 +904,9 @@ void GpuEngine::simulate_books(const std::vector<BookView>& books, int n_assets,
   const auto kernel = s.sobol ? path_book_losses<true> : path_book_losses<false>;
   for (std::uint64_t done = 0; done < count; done += chunk) {
     const std::uint64_t n = std::min(chunk, count - done);
-    kernel<<<grid_blocks_for(n), kBlockThreads>>>(s.layout, s.device_spec->get(),
-                                                  device_books.views(),
-                                                  static_cast<int>(n_books), seed, first + done,
-                                                  n, out.get());
+    kernel<<<book_marks.blocks(n), kBlockThreads>>>(
+        s.layout, s.device_spec->get(), device_books.views(), static_cast<int>(n_books),
+        book_marks.view(), seed, first + done, n, out.get());
     CHIPSHOCK_LAUNCH_CHECK("path_book_losses");
     for (std::uint64_t b = 0; b < n_books; ++b)  // the chunk's book b: n losses at b * n
       CHIPSHOCK_CUDA_CHECK(cudaMemcpy(losses + b * count + done, out.get() + b * n,

@@ -129,7 +129,8 @@ class GpuEngine {
                      std::uint64_t count, double* losses);
   // A book hierarchy (host/analytics/books.hpp): each book's loss at the horizon on paths
   // [first, first + count) of the loaded model, book n's into losses[n * count + k]; the books
-  // share the model's spots (the runs of one market and scenario).
+  // share the model's spots (the runs of one market and scenario), and a book with options
+  // expiring inside the horizon or vol factors keeps its own marks (kernels/book_losses.cuh).
   void simulate_books(const std::vector<BookView>& books, int n_assets, std::uint64_t seed,
                       std::uint64_t first, std::uint64_t count, double* losses);
   void simulate_path_risk(const std::vector<BookView>& day_books, int n_assets, double stop_loss,

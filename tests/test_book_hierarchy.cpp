@@ -27,28 +27,9 @@ using namespace chipshock::testing;
 
 namespace {
 
-const char* const kTwoAssets =
-    "currency = \"USD\"\nrate = 0.03\n[assets.X]\nspot = 100.0\nvol = 0.30\ndrift = 0.08\n"
-    "[assets.Y]\nspot = 50.0\nvol = 0.45\ndividend_yield = 0.02\n"
-    "[correlation]\ntickers = [\"X\", \"Y\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]\n";
-
-const char* const kDesks =
-    "name = \"firm\"\ncash = 100\n"
-    "[[books]]\nname = \"desk A\"\n"
-    "[[books]]\nname = \"book A1\"\nparent = \"desk A\"\ncash = 7\n"
-    "[[books]]\nname = \"book A2\"\nparent = \"desk A\"\n"
-    "[[books]]\nname = \"desk B\"\n"
-    "[[positions]]\nticker = \"X\"\nquantity = 1000\nbook = \"book A1\"\n"
-    "[[positions]]\nticker = \"Y\"\ntype = \"put\"\nquantity = 800\nstrike = 45\n"
-    "expiry_days = 63\nbook = \"book A2\"\n"
-    "[[positions]]\nticker = \"Y\"\nquantity = -500\nbook = \"desk A\"\n"
-    "[[positions]]\nticker = \"Y\"\nquantity = 2000\nbook = \"desk B\"\n"
-    "[[positions]]\nticker = \"X\"\ntype = \"call\"\nquantity = -300\nstrike = 110\n"
-    "expiry_days = 30\nbook = \"desk B\"\n";
-
 InputError load_error(const std::string& portfolio) {
   try {
-    const Book b(kTwoAssets, portfolio);
+    const Book b(kDesksTwoAssets, portfolio);
     (void)book_tree(b.portfolio);
   } catch (const InputError& e) {
     return e;
@@ -75,7 +56,7 @@ const nlohmann::json& node(const nlohmann::json& report, const std::string& name
 
 TEST_CASE("the [[books]] tree: parents first, a parent's own positions in a leaf of their own, "
           "each book's positions those of its subtree", "[books]") {
-  const Book b(kTwoAssets, kDesks);
+  const Book b(kDesksTwoAssets, kDesks);
   const BookTree t = book_tree(b.portfolio);
   std::vector<std::string> names;
   for (const BookTreeNode& n : t.nodes) names.push_back(n.name);
@@ -95,8 +76,10 @@ TEST_CASE("the [[books]] tree: parents first, a parent's own positions in a leaf
   CHECK(t.child_toward(1, 3) == 3);
   CHECK(t.child_toward(5, 3) == -1);
   // no [[books]]: one book, no hierarchy
-  CHECK_FALSE(book_tree(Book(kTwoAssets, "name = \"one\"\n[[positions]]\nticker = \"X\"\n"
-                                         "quantity = 1\n").portfolio)
+  CHECK_FALSE(book_tree(Book(kDesksTwoAssets,
+                             "name = \"one\"\n[[positions]]\nticker = \"X\"\n"
+                             "quantity = 1\n")
+                            .portfolio)
                   .hierarchy());
 }
 
@@ -144,20 +127,8 @@ TEST_CASE(
   // expiring on day 3 in book A1, a European call on Y on day 4 in desk B) and surfaces whose
   // vols move (X: spot beta; Y: spot beta and vol-of-vol, its put and desk B's call priced off
   // it): each book keeps its own settlements and vol factors on the shared paths.
-  const std::string surfaces =
-      "currency = \"USD\"\nrate = 0.03\nimplied_vol_correlation = 0.4\n[assets.X]\n"
-      "spot = 100.0\nvol = 0.30\ndrift = 0.08\nimplied_vol = { atm = 0.32, spot_beta = -1.1 }\n"
-      "[assets.Y]\nspot = 50.0\nvol = 0.45\ndividend_yield = 0.02\n"
-      "implied_vol = { atm = 0.5, spot_beta = -0.8, vol_of_vol = 1.1 }\n"
-      "[correlation]\ntickers = [\"X\", \"Y\"]\nmatrix = [[1.0, 0.6], [0.6, 1.0]]\n";
-  const std::string expiring =
-      std::string(kDesks) +
-      "[[positions]]\nticker = \"X\"\ntype = \"put\"\nquantity = 400\nstrike = 104\n"
-      "expiry_days = 3\nstyle = \"american\"\nbook = \"book A1\"\n"
-      "[[positions]]\nticker = \"Y\"\ntype = \"call\"\nquantity = -600\nstrike = 48\n"
-      "expiry_days = 4\nbook = \"desk B\"\n";
   for (const bool marked : {false, true}) {
-    const Book b(marked ? surfaces : kTwoAssets, marked ? expiring : kDesks);
+    const Book b(marked ? kDesksSurfaces : kDesksTwoAssets, marked ? kDesksExpiring : kDesks);
     const BookTree t = book_tree(b.portfolio);
     const SimSettings sim{5, 2};
     const Scenario sc = load_scenario_text(

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "all_features.hpp"
+#include "book_fixture.hpp"
 #include "books_checks.hpp"
 #include "host/analytics/books.hpp"
 #include "host/component_risk.hpp"
@@ -22,6 +23,7 @@
 #include "host/cpu/reference_backend.hpp"
 #include "host/gpu/device_path_source.hpp"
 #include "host/risk_engine.hpp"
+#include "kernels/book_losses.cuh"
 #include "kernels/loss_pipeline.cuh"
 #include "kernels/tail_line_pipeline.cuh"
 #include "result_checks.hpp"
@@ -142,16 +144,29 @@ class OmpEngine {
   void book_losses(const std::vector<BookView>& books, int n_assets, std::uint64_t seed,
                    std::uint64_t first, std::uint64_t count, double* out,
                    double* log_weights = nullptr) const {
+    // GpuEngine's path_book_losses per thread: the books' marks moved on the path's days
+    // (book_losses.cuh), every book's loss from the same log-returns
     const ModelView m = spec_.model();
+    const BookMarkLayout layout = book_mark_layout(books);
 #pragma omp parallel for
     for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+      const std::uint64_t path = first + static_cast<std::uint64_t>(k);
+      std::vector<Settlement> own(static_cast<std::size_t>(layout.total));
+      const BookMarkDays marks{books.data(),
+                               layout.marked.data(),
+                               layout.mark_at.data(),
+                               static_cast<int>(layout.marked.size()),
+                               own.data(),
+                               seed,
+                               path,
+                               m.antithetic};
+      marks.start();
       const std::vector<float> x =
-          reference_log_returns(spec_, seed, first + static_cast<std::uint64_t>(k),
-                                log_weights != nullptr ? log_weights + k : nullptr);
+          reference_log_returns(m, books[0], seed, path,
+                                log_weights != nullptr ? log_weights + k : nullptr, nullptr, marks);
       std::vector<double> spot(static_cast<std::size_t>(n_assets));
-      for (std::size_t n = 0; n < books.size(); ++n)
-        out[n * count + static_cast<std::uint64_t>(k)] =
-            horizon_loss(m, books[n], x.data(), spot.data());
+      book_horizon_losses(m, books.data(), static_cast<int>(books.size()), marks, x.data(),
+                          spot.data(), out + k, count);
     }
   }
 
@@ -532,4 +547,59 @@ TEST_CASE(
   }
   CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
   testing::check_contributions_add_up(report, tree);
+}
+
+TEST_CASE(
+    "a book hierarchy whose books settle options and move implied vols on the device "
+    "source: each book keeps its own marks in the run's pass, its figures its own reference "
+    "run's, plain and weighted",
+    "[device][books]") {
+  const testing::Book b(testing::kDesksSurfaces, testing::kDesksExpiring);
+  const BookTree tree = book_tree(b.portfolio);
+  const SimSettings sim{5, 2};
+  for (const bool weighted : {false, true}) {
+    CAPTURE(weighted);
+    SimSpec spec(b.market, b.portfolio, sim);
+    REQUIRE(needs_day_marks(spec.book()));
+    ImportanceShift shift;
+    if (weighted) {
+      shift = testing::some_importance_shift(spec);
+      spec.set_importance_shift(shift);
+    }
+    RunSettings s = run_settings(8009, 31);
+    s.confidences = {0.95, 0.99};
+    const CpuBackend cpu(2);
+    BooksTap tap(b.market, b.portfolio, tree, sim, nullptr, cpu, s, nullptr);
+    if (weighted) tap.weigh(shift);
+    OmpEngine engine(spec, 900);
+    engine.books_piece = 1500;
+    DevicePathSource<OmpEngine> source(engine, KernelChoice::kAuto, spec, s, 2500, &tap);
+    const ScenarioResult run = run_scenario("x", spec, source, s);
+    CHECK(engine.book_calls == 0);
+    BooksReport report;
+    PathTeam alone;
+    tap.add_to(report, "baseline", s.paths, alone, source.tail_lines());
+    REQUIRE(report.nodes.size() == tree.nodes.size());
+    int marked = 0;
+    for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+      CAPTURE(n, tree.nodes[n].name);
+      SimSpec book(b.market, tree.portfolio_of(b.portfolio, static_cast<int>(n)), sim);
+      marked += needs_day_marks(book.book()) ? 1 : 0;
+      if (weighted) book.set_importance_shift(shift);
+      RunSettings own = s;
+      own.components = false;
+      const ScenarioResult want = reference_run(book, own);
+      const BookScenario& got = report.nodes[n].scenarios.at(0);
+      CHECK(got.mean_loss == want.mean_loss);
+      REQUIRE(got.levels.size() == want.levels.size());
+      for (std::size_t l = 0; l < want.levels.size(); ++l) {
+        CHECK(got.levels[l].var == want.levels[l].var);
+        CHECK(got.levels[l].es == want.levels[l].es);
+      }
+    }
+    CHECK(marked >= 4);  // the top, both desks and book A1 keep marks; book A2 does not
+    CHECK(marked < static_cast<int>(tree.nodes.size()));
+    CHECK(report.nodes[0].scenarios[0].levels[1].es == run.levels[1].es);
+    testing::check_contributions_add_up(report, tree);
+  }
 }

@@ -6,8 +6,8 @@
 // kernel revalues every node's book from the path's log-returns (CpuBackend::simulate_books), so
 // a node's loss on path i is bit for bit the loss of a run of that book alone, and one more book
 // costs a revaluation per path, not a simulation (a book with options expiring inside the horizon
-// or implied-vol factors keeps its own settlements and factors on the shared paths; the GPU's
-// books kernel has no such state, and the run refuses those books on the GPU). On the GPU the
+// or implied-vol factors keeps its own settlements and factors on the shared paths, on either
+// backend: kernels/book_losses.cuh on the GPU). On the GPU the
 // device revalues every book in the run's own pass (kernels/gpu_engine.hpp's FoldBooks: the run's
 // losses are its top's), and the books' losses come to the host a piece at a time
 // (PathObserver::folded_books). Under importance sampling every book is weighed on the run's

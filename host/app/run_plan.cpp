@@ -403,22 +403,6 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     throw InputError("", 0, "--cpu-isa", e.what(), "use --cpu-isa auto (the best this CPU runs)");
   }
   if (!p.backend->notice().empty()) p.notices.push_back(p.backend->notice());
-  // On the GPU the books kernel keeps no per-book path state (settlements, vol factors).
-  if (p.books.hierarchy() && p.backend->on_gpu() && spec.book().n_expiring > 0)
-    throw_expiring_option(portfolio, spec.book().expiring[0].option, "--backend",
-                          "on the GPU a book hierarchy does not yet settle options that expire "
-                          "inside the " +
-                              std::to_string(o.horizon_days) + "-day horizon",
-                          "run it with --backend cpu, or the book on its own");
-  if (p.books.hierarchy() && p.backend->on_gpu() && spec.book().n_vol_factors > 0) {
-    const Asset& a = market.assets[static_cast<std::size_t>(spec.book().vol_factors[0].asset)];
-    throw InputError(market.file, a.implied_vol.vol_of_vol_line,
-                     "assets." + a.ticker + ".implied_vol.vol_of_vol",
-                     "on the GPU a book hierarchy does not yet draw implied-vol factors (" +
-                         a.ticker + "'s options would revalue without their vol-of-vol)",
-                     "run it with --backend cpu, or the book on its own");
-  }
-
   // Create the output folder before the run, so a bad --out fails fast and loses no work.
   if (!o.out_dir.empty() && world.is_root()) prepare_set_folder(o.out_dir, report_file_names(), "--out");
 

@@ -29,7 +29,7 @@ void CpuBackend::simulate_losses(const SimSpec& spec, std::uint64_t seed,
 void CpuBackend::simulate_books(const SimSpec& spec, const std::vector<const SimSpec*>& books,
                                 std::uint64_t seed, std::uint64_t first_path, std::uint64_t count,
                                 double* losses, double* log_weights) const {
-  const std::vector<BookView> views = book_views("simulate_books", spec, books, true, true);
+  const std::vector<BookView> views = book_views("simulate_books", spec, books, true);
   if (views.empty() || count == 0) return;
   if (spec.importance_sampling() && log_weights == nullptr)
     throw std::invalid_argument("importance sampling: the paths' weights have nowhere to go");

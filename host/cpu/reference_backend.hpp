@@ -25,11 +25,14 @@ namespace chipshock {
 // importance-sampling measure when it has one, log_weight, if given, receives the
 // path's log-likelihood ratio (0 otherwise). settled, if given, receives the path's settlements
 // of the book's options that expire inside the horizon (kernels/expiry.cuh).
-// The same for a model and book given as views (a spec's, alive for the call).
+// The same for a model and book given as views (a spec's, alive for the call); then: one more
+// day observer (after the book's own marks moved: a hierarchy's books', book_losses.cuh).
+template <class Then = NoDayEnd>
 inline std::vector<float> reference_log_returns(const ModelView& m, const BookView& b,
                                                 std::uint64_t seed, std::uint64_t path,
                                                 double* log_weight = nullptr,
-                                                std::vector<Settlement>* settled = nullptr) {
+                                                std::vector<Settlement>* settled = nullptr,
+                                                Then then = Then{}) {
   std::vector<float> x(m.n_assets), z(4 * m.n_blocks), eps(m.n_assets);
   std::vector<double> bridge(
       m.rng == RngKind::kSobol ? static_cast<std::size_t>(sobol_scratch_doubles(m)) : 0);
@@ -37,7 +40,8 @@ inline std::vector<float> reference_log_returns(const ModelView& m, const BookVi
   std::vector<Settlement>& s = settled != nullptr ? *settled : own;
   s.resize(static_cast<std::size_t>(path_marks(b)));
   start_path_marks(b, s.data());
-  const PathMarkDays settle{&b, s.data(), seed, path, m.antithetic};
+  const BothDayEnds<PathMarkDays, Then> settle{PathMarkDays{&b, s.data(), seed, path, m.antithetic},
+                                               then};
   const double lw = m.rng == RngKind::kSobol
                         ? path_log_returns_weighted<SobolDiffusion<MirrorSobol>>(
                               m, seed, path, x.data(), z.data(), eps.data(), bridge.data(), settle)

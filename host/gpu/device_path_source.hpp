@@ -110,7 +110,7 @@ class DevicePathSource final : public PathSource {
       const std::vector<const SimSpec*> specs = observer_->device_books();
       if (!specs.empty())
         books = FoldBooks{
-            book_views("simulate_books", spec_, specs, false, true), spec_.n_assets(),
+            book_views("simulate_books", spec_, specs, true), spec_.n_assets(),
             [this](const double* losses, const double* log_weights, std::uint64_t f,
                    std::uint64_t n) { observer_->folded_books(losses, log_weights, n, f, n); }};
     }
