@@ -523,17 +523,18 @@ TEST_CASE(
   (void)check_books(marked.market, marked.portfolio, SimSettings{5, 2});
   // the whole run: --backend gpu against --backend cpu, every book's VaR and ES
   testing::TempDir out;
-  const auto run = [&](const std::string& backend) {
+  const auto run = [&](const std::string& backend, const std::string& extra = "") {
+    const std::string dir = out.file(backend + (extra.empty() ? "" : "_extra"));
     const std::string cmd = std::string("cd '") + CHIPSHOCK_SOURCE_DIR + "' && '" +
                             CHIPSHOCK_BINARY +
                             "' run --market scenarios/market/ai_chips.toml --portfolio "
                             "scenarios/portfolio/ai_desks.toml --paths 300k --horizon 5 --seed 3 "
                             "--scenario cheaper_model_disruption --quiet --backend " +
-                            backend + " --out '" + out.file(backend) + "'";
+                            backend + " " + extra + " --out '" + dir + "'";
     const int status = std::system(cmd.c_str());
     REQUIRE(WIFEXITED(status));
     REQUIRE(WEXITSTATUS(status) == 0);
-    std::ifstream in(out.file(backend + "/report.json"));
+    std::ifstream in(dir + "/report.json");
     std::stringstream text;
     text << in.rdbuf();
     return nlohmann::json::parse(text.str());
@@ -550,6 +551,16 @@ TEST_CASE(
           CAPTURE(b, s, key, level, x, y);
           CHECK(std::fabs(x - y) <= 1e-4 * std::fabs(y) + 1e-6);
         }
+  // importance sampling: every book weighed on the device's weighted paths, as on the CPU
+  const nlohmann::json is_gpu = run("gpu", "--importance-sampling"),
+                       is_cpu = run("cpu", "--importance-sampling");
+  for (std::size_t b = 0; b < tree.nodes.size(); ++b)
+    for (std::size_t s = 0; s < 2; ++s) {
+      const double x = is_gpu["books"]["nodes"][b]["scenarios"][s]["es"]["0.99"];
+      const double y = is_cpu["books"]["nodes"][b]["scenarios"][s]["es"]["0.99"];
+      CAPTURE(b, s, x, y);
+      CHECK(std::fabs(x - y) <= 1e-4 * std::fabs(y) + 1e-6);
+    }
   // --backend both: the GPU's books (one pass) against the CPU's, the whole book and each book
   const nlohmann::json both = run("both");
   CHECK(both["run"]["backend"] == "both");
