@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "host/run_phases.hpp"
 #include "host/stats/risk_measures.hpp"
@@ -48,21 +50,74 @@ LevelWeights level_weights(std::uint64_t n, double confidence,
 
 }  // namespace
 
+TailLineSummer::TailLineSummer(const TailLineRequest& q, int columns)
+    : q_(q), cols_(static_cast<std::size_t>(columns)), n_(q.paths.size()) {
+  out_.columns = columns;
+  out_.sums.assign(q.ends.size() * cols_, 0.0L);
+  order_.resize(q.ends.size());
+  for (std::size_t e = 0; e < order_.size(); ++e) order_[e] = e;
+  std::sort(order_.begin(), order_.end(),
+            [&](std::size_t a, std::size_t b) { return q.ends[a] < q.ends[b]; });
+  for (std::uint64_t e : q.ends)
+    needed_ = std::max(needed_, static_cast<std::size_t>(std::min<std::uint64_t>(e, n_)));
+  for (const TailRows& range : q.rows)
+    needed_ = std::max(needed_, static_cast<std::size_t>(std::min<std::uint64_t>(range.last, n_)));
+  acc_.assign(cols_, 0.0L);
+  rows_.resize(q.rows.size());
+  take(0);
+}
+
+void TailLineSummer::take(std::size_t i) {
+  while (next_ < order_.size() && std::min<std::uint64_t>(q_.ends[order_[next_]], n_) == i) {
+    std::copy(acc_.begin(), acc_.end(),
+              out_.sums.begin() + static_cast<std::ptrdiff_t>(order_[next_] * cols_));
+    ++next_;
+  }
+}
+
+void TailLineSummer::add(std::size_t i, const double* row) {
+  if (next_ < order_.size() && i < n_) {
+    const long double w = q_.weights.empty() ? 1.0L : q_.weights[i];
+    if (w != 0)
+      for (std::size_t c = 0; c < cols_; ++c) acc_[c] += w * row[c];
+  }
+  for (std::size_t r = 0; r < q_.rows.size(); ++r)
+    if (q_.rows[r].first <= i && i < q_.rows[r].last)
+      rows_[r].insert(rows_[r].end(), row, row + cols_);
+  take(i + 1);
+}
+
+TailLineSums TailLineSummer::finish() {
+  for (const std::vector<double>& r : rows_) out_.rows.insert(out_.rows.end(), r.begin(), r.end());
+  return std::move(out_);
+}
+
 TailLineSums CpuTailLines::tail_lines(const SimSpec& spec, std::uint64_t seed,
                                       const TailLineRequest& q) const {
+  // A piece of the tail's paths at a time: its lines in buffers that keep their memory (all of
+  // a deep tail's lines at once were tens of MB written once, mostly page faults).
+  constexpr std::size_t kPiece = 4096;
   const std::size_t p = spec.positions().size(), cols = p + 1;
-  std::vector<double> pl, path_loss;
-  backend_.simulate_lines(spec, seed, q.paths, pl, path_loss);
-  const std::size_t n = q.paths.size();
-  // The path's loss as the sum of its lines, so that the components add up to it exactly.
-  for (std::size_t i = 0; i < n; ++i) {
-    double total = 0;
-    for (std::size_t j = 0; j < p; ++j) total += pl[i * p + j];
-    path_loss[i] = total;
+  TailLineSummer summer(q, static_cast<int>(cols));
+  std::vector<std::uint64_t> paths;
+  std::vector<double> pl, path_loss, row(cols);
+  for (std::size_t first = 0; first < summer.needed(); first += kPiece) {
+    const std::size_t m = std::min(kPiece, summer.needed() - first);
+    paths.assign(q.paths.begin() + static_cast<std::ptrdiff_t>(first),
+                 q.paths.begin() + static_cast<std::ptrdiff_t>(first + m));
+    backend_.simulate_lines(spec, seed, paths, pl, path_loss);
+    for (std::size_t k = 0; k < m; ++k) {
+      // the path's loss as the sum of its lines, so that the components add up to it exactly
+      double total = 0;
+      for (std::size_t j = 0; j < p; ++j) {
+        row[j] = pl[k * p + j];
+        total += row[j];
+      }
+      row[p] = total;
+      summer.add(first + k, row.data());
+    }
   }
-  return host_tail_line_sums(q, static_cast<int>(cols), [&](std::size_t i, std::size_t c) {
-    return c < p ? pl[i * p + c] : path_loss[i];
-  });
+  return summer.finish();
 }
 
 void allocate_risk(ScenarioResult& r, const SimSpec& spec, std::uint64_t seed,

@@ -44,35 +44,39 @@ class TailLineSimulator {
                                   const TailLineRequest& request) const = 0;
 };
 
-// The sums and rows of request q on the host, in long double in tail order (one pass for every
-// end), from value(i, c): path i's loss on column c (the lines, then the path's loss).
+// The sums and rows of request q on the host, in long double in tail order, one path at a time:
+// add(i, row) takes path i's columns (the lines, then the path's loss) for i = 0, 1, ... up to
+// needed() - 1 in turn; finish() gives the result. So a backend can simulate the paths a piece
+// at a time and never hold them all.
+class TailLineSummer {
+ public:
+  TailLineSummer(const TailLineRequest& q, int columns);
+  // The paths whose columns the request reads: the sums' ends and the rows' ranges.
+  std::size_t needed() const { return needed_; }
+  void add(std::size_t i, const double* row);
+  TailLineSums finish();
+
+ private:
+  // Copies the running sums into every end that stops at path i.
+  void take(std::size_t i);
+  const TailLineRequest& q_;
+  std::size_t cols_, n_, needed_ = 0, next_ = 0;
+  std::vector<std::size_t> order_;  // the ends, in increasing order
+  std::vector<long double> acc_;
+  std::vector<std::vector<double>> rows_;  // [range]
+  TailLineSums out_;
+};
+
+// The same from value(i, c): path i's loss on column c.
 template <class Value>
 TailLineSums host_tail_line_sums(const TailLineRequest& q, int columns, Value&& value) {
-  const std::size_t cols = static_cast<std::size_t>(columns), n = q.paths.size();
-  TailLineSums out;
-  out.columns = columns;
-  out.sums.assign(q.ends.size() * cols, 0.0L);
-  std::vector<std::size_t> order(q.ends.size());
-  for (std::size_t e = 0; e < order.size(); ++e) order[e] = e;
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return q.ends[a] < q.ends[b]; });
-  std::vector<long double> acc(cols, 0.0L);
-  std::size_t next = 0;  // sums[order[next]] is taken when i reaches its end
-  for (std::size_t i = 0; next < order.size(); ++i) {
-    while (next < order.size() && std::min<std::uint64_t>(q.ends[order[next]], n) == i) {
-      std::copy(acc.begin(), acc.end(),
-                out.sums.begin() + static_cast<std::ptrdiff_t>(order[next] * cols));
-      ++next;
-    }
-    if (next == order.size() || i >= n) break;
-    const long double w = q.weights.empty() ? 1.0L : q.weights[i];
-    if (w == 0) continue;
-    for (std::size_t c = 0; c < cols; ++c) acc[c] += w * value(i, c);
+  TailLineSummer summer(q, columns);
+  std::vector<double> row(static_cast<std::size_t>(columns));
+  for (std::size_t i = 0; i < summer.needed(); ++i) {
+    for (std::size_t c = 0; c < row.size(); ++c) row[c] = value(i, c);
+    summer.add(i, row.data());
   }
-  for (const TailRows& range : q.rows)
-    for (std::uint64_t i = range.first; i < range.last; ++i)
-      for (std::size_t c = 0; c < cols; ++c) out.rows.push_back(value(i, c));
-  return out;
+  return summer.finish();
 }
 
 // The CPU backend's: every requested path's lines from CpuBackend::simulate_lines, summed on
