@@ -96,7 +96,9 @@ TailLineSums CpuTailLines::tail_lines(const SimSpec& spec, std::uint64_t seed,
                                       const TailLineRequest& q) const {
   // A piece of the tail's paths at a time: its lines in buffers that keep their memory (all of
   // a deep tail's lines at once were tens of MB written once, mostly page faults).
-  constexpr std::size_t kPiece = 4096;
+  // (at least 2,048 paths a thread, so that every thread has lane groups to take)
+  const std::size_t kPiece =
+      std::max<std::size_t>(4096, 2048 * static_cast<std::size_t>(backend_.threads()));
   const std::size_t p = spec.positions().size(), cols = p + 1;
   TailLineSummer summer(q, static_cast<int>(cols));
   std::vector<std::uint64_t> paths;

@@ -339,7 +339,8 @@ class PathObserver {
 
 // The CPU backend's paths: batches of settings.batch_paths, the histogram pilot's losses kept
 // and folded in when this process's share holds them; the paths below observer->paths(), when
-// given (and the spec has no importance-sampling measure), simulated by the observer.
+// given, simulated by the observer (under importance sampling only an observer that folds
+// weighted paths, PathObserver::weighted).
 std::unique_ptr<PathSource> cpu_path_source(const SimSpec& spec, const CpuBackend& backend,
                                             const RunSettings& settings,
                                             PathObserver* observer = nullptr);

@@ -221,8 +221,8 @@ __global__ void __launch_bounds__(kBlockThreads)
 }
 
 // A hierarchy's books on weighted paths: each path's log-likelihood ratio and every book's loss
-// (book n's at out[n * count + k]) from the same log-returns, drawn under the measure with
-// books[0] (the run's) settling nothing: the books here hold no marks.
+// (book n's at out[n * count + k]) from the same log-returns, drawn under the measure, each book
+// that keeps marks with its own (book_losses.cuh).
 template <bool kSobol>
 __global__ void __launch_bounds__(kBlockThreads)
     weighted_path_book_losses(PackedLayout layout, const unsigned char* spec, const BookView* books,
@@ -501,7 +501,8 @@ class DeviceDayBooks {
 // their paths, so any number of blocks gives the same losses).
 class DeviceBookMarks {
  public:
-  explicit DeviceBookMarks(const std::vector<BookView>& books) {
+  // max_paths: the most paths a launch takes (no more threads get scratch than it can use).
+  DeviceBookMarks(const std::vector<BookView>& books, std::uint64_t max_paths) {
     const BookMarkLayout l = book_mark_layout(books);
     if (l.marked.empty()) return;
     marked_ = std::make_unique<DeviceBuffer<int>>(l.marked.size());
@@ -513,7 +514,7 @@ class DeviceBookMarks {
     const std::uint64_t per_block =
         static_cast<std::uint64_t>(l.total) * sizeof(Settlement) * kBlockThreads;
     max_blocks_ = static_cast<unsigned>(std::clamp<std::uint64_t>(
-        (std::uint64_t{256} << 20) / per_block, 1, std::uint64_t{1} << 16));
+        (std::uint64_t{256} << 20) / per_block, 1, grid_blocks_for(max_paths)));
     scratch_ = std::make_unique<DeviceBuffer<Settlement>>(
         static_cast<std::size_t>(max_blocks_) * kBlockThreads * static_cast<std::size_t>(l.total));
     view_ = BookMarksView{marked_->get(), mark_at_->get(), static_cast<int>(l.marked.size()),
@@ -740,11 +741,12 @@ LossSummary GpuEngine::fold(std::uint64_t seed, std::uint64_t first, std::uint64
   std::unique_ptr<DeviceBuffer<double>> book_losses;
   std::vector<double> host_losses;
   const std::uint64_t n_books = books != nullptr ? books->views.size() : 0;
-  const std::uint64_t piece = fold_books_piece(static_cast<std::size_t>(n_books));
+  const std::uint64_t piece = std::min<std::uint64_t>(
+      fold_books_piece(static_cast<std::size_t>(n_books)), std::max<std::uint64_t>(paths, 1));
   if (books != nullptr) {
     if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine::fold: no books");
     device_books = std::make_unique<DeviceDayBooks>(books->views, books->n_assets);
-    book_marks = std::make_unique<DeviceBookMarks>(books->views);
+    book_marks = std::make_unique<DeviceBookMarks>(books->views, piece);
     book_losses = std::make_unique<DeviceBuffer<double>>(static_cast<std::size_t>(piece * n_books));
     host_losses.resize(static_cast<std::size_t>(piece * n_books));
   }
@@ -816,9 +818,9 @@ void GpuEngine::simulate_weighted(std::uint64_t seed, std::uint64_t first, std::
     const std::uint64_t n_books = books->views.size();
     if (n_books == 0 || !books->sink) throw std::invalid_argument("GpuEngine: no books");
     const DeviceDayBooks device_books(books->views, books->n_assets);
-    const DeviceBookMarks book_marks(books->views);
     const std::uint64_t piece =
         std::min<std::uint64_t>(std::max<std::uint64_t>(count, 1), fold_books_piece(n_books));
+    const DeviceBookMarks book_marks(books->views, piece);
     DeviceBuffer<double> d_losses(static_cast<std::size_t>(piece * n_books));
     DeviceBuffer<double> d_weights(static_cast<std::size_t>(piece));
     std::vector<double> host(static_cast<std::size_t>(piece * n_books));
@@ -895,11 +897,11 @@ void GpuEngine::simulate_books(const std::vector<BookView>& books, int n_assets,
   if (!s.loaded) throw std::logic_error("GpuEngine: no model loaded");
   if (books.empty() || count == 0) return;
   const DeviceDayBooks device_books(books, n_assets);
-  const DeviceBookMarks book_marks(books);
   const std::uint64_t n_books = books.size();
   // Paths a launch: their losses at most 2^27 doubles (1 GiB).
   const std::uint64_t chunk =
       std::max<std::uint64_t>(1, std::min(count, (std::uint64_t{1} << 27) / n_books));
+  const DeviceBookMarks book_marks(books, chunk);
   DeviceBuffer<double> out(static_cast<std::size_t>(chunk * n_books));
   const auto kernel = s.sobol ? path_book_losses<true> : path_book_losses<false>;
   for (std::uint64_t done = 0; done < count; done += chunk) {

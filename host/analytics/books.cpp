@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 #include <utility>
 
@@ -182,12 +183,13 @@ BooksTap::BooksTap(const Market& market, const Portfolio& all, const BookTree& t
 void BooksTap::weigh(const ImportanceShift& shift) {
   if (!pending_.empty() || acc_.front().count() + acc_.front().non_finite() > 0)
     throw std::logic_error("BooksTap::weigh: paths were folded already");
+  if (shift.shift.empty()) throw std::invalid_argument("BooksTap::weigh: no measure");
   for (std::size_t n = 0; n < specs_.size(); ++n) {
     specs_[n]->set_importance_shift(shift);
     acc_[n] = LossAccumulator(specs_[n]->gross_exposure(), 1);  // as start_accumulator's
     acc_[n].keep_weighted();
   }
-  weighted_ = !shift.shift.empty();
+  weighted_ = true;
 }
 
 void BooksTap::simulate_weighted(const SimSpec& spec, std::uint64_t seed, std::uint64_t first,
@@ -371,7 +373,7 @@ void BooksTap::add_to(BooksReport& report, const std::string& scenario, std::uin
     return std::make_pair(sum, !std::isnan(sum) && parent_es != 0 ? sum / parent_es : kNaN);
   });
   for (std::size_t n = 0; n < n_nodes; ++n)
-    if (merged[n]->weighted())
+    if (merged[n]->weighted() && results[n].importance.tail_paths > 0)
       report.nodes[n].scenarios.at(first_new).effective_tail_paths = results[n].importance.ess_tail;
   results_ = std::move(results);
 }

@@ -451,14 +451,17 @@ OutputSizes estimate_output_sizes(const RunOptions& o, const PreparedRun& p, int
   sizes.report_set = rendered + 2 * sizes.report_json;
   sizes.largest_report = sizes.report_json * 3 / 2;
   // A checkpoint holds every Monte Carlo run's image: its tail (loss and path index), under
-  // importance sampling every path's loss, weight and index, the histogram and a header.
+  // importance sampling every path's loss, weight and index, the histogram and a header; with a
+  // book hierarchy the same for every book of the runs that have books (not the what-if runs).
   const std::uint64_t runs = (1 + p.scenarios.size()) * (o.what_if.empty() ? 1 : 2);
   const std::uint64_t paths = s.path_bound();
-  const std::uint64_t image =
+  const std::uint64_t accumulator =
       (16 << 10) + 16 * tail_size_needed(paths, s.confidences) +
-      8 * static_cast<std::uint64_t>(s.histogram_bins) +
       (o.importance_sampling ? kImportanceBytesPerPath * (paths / std::max(ranks, 1) + 1) : 0);
-  sizes.checkpoint = runs * image;
+  const std::uint64_t image = accumulator + 8 * static_cast<std::uint64_t>(s.histogram_bins);
+  const std::uint64_t booked_runs = (1 + p.scenarios.size() + (o.stressed.empty() ? 0 : 1)) *
+                                    (p.books.hierarchy() ? p.books.nodes.size() : 0);
+  sizes.checkpoint = (runs + (o.stressed.empty() ? 0 : 1)) * image + booked_runs * accumulator;
   return sizes;
 }
 

@@ -109,10 +109,13 @@ class DevicePathSource final : public PathSource {
     if (observer_ != nullptr) {
       const std::vector<const SimSpec*> specs = observer_->device_books();
       if (!specs.empty())
-        books = FoldBooks{
-            book_views("simulate_books", spec_, specs, true), spec_.n_assets(),
-            [this](const double* losses, const double* log_weights, std::uint64_t f,
-                   std::uint64_t n) { observer_->folded_books(losses, log_weights, n, f, n); }};
+        books = FoldBooks{book_views("simulate_books", spec_, specs, true), spec_.n_assets(),
+                          [this](const double* losses, const double* log_weights, std::uint64_t f,
+                                 std::uint64_t n) {
+                            // the books' statistics are the tail's work, not the device's
+                            const PhaseScope folding(Phase::kTail);
+                            observer_->folded_books(losses, log_weights, n, f, n);
+                          }};
     }
     if (weighted_) {
       // In pieces of at most a batch of the device's, so that the host's staging memory is
