@@ -285,13 +285,15 @@ void prepare_run(const RunOptions& o, const MpiWorld& world, PreparedRun& p) {
     settings.batch_paths = std::max<std::uint64_t>(
         1024, std::min<std::uint64_t>(settings.batch_paths, (std::uint64_t{1} << 22) / nodes));
     // each book keeps its own loss tail, beside the run's (under importance sampling every
-    // path's loss, weight and index, as the run does), and the pilot's and a batch's losses
+    // path's loss, weight and index, as the run does), and the pilot's and a batch's losses;
+    // --backend both keeps the GPU's books while the CPU's comparison run keeps its own
     const std::uint64_t per_book =
         o.importance_sampling ? settings.path_bound() * kImportanceBytesPerPath * weighted_copies
                               : tail_memory_bytes(settings.path_bound(), settings.tail_levels());
+    const std::uint64_t sets = o.backend == BackendChoice::kBoth ? 2 : 1;
     const std::uint64_t book_bytes =
-        per_book * (nodes + 1) +
-        8 * nodes * (histogram_pilot_paths(settings.paths) + settings.batch_paths);
+        sets * (per_book * (nodes + 1) +
+                8 * nodes * (histogram_pilot_paths(settings.paths) + settings.batch_paths));
     if (memory > 0 && book_bytes > memory / 2)
       throw InputError("", 0, settings.target_rel_error > 0 ? "--max-paths" : "--paths",
                        "keeping the loss tails of " + std::to_string(p.books.nodes.size()) +
